@@ -1,0 +1,109 @@
+# GNU Make.  `make` builds bin/server and bin/client; `make check` sets up,
+# builds everything under AddressSanitizer and UBSan and runs every test;
+# `make run` sets up, builds and serves ./files on port 10000.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= cc
+RUN_DIR	?= files
+RUN_PORT ?= 10000
+
+VERSION	:= 1.0.0
+
+# `make SAN=1` is the test build: its own object tree, so both coexist.
+ifeq ($(SAN),1)
+B	:= build/san
+OPT	:= -O1 -g -fno-omit-frame-pointer \
+	   -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+B	:= build/rel
+OPT	:= -O2 -g -D_FORTIFY_SOURCE=2
+endif
+BIN	:= $(if $(filter 1,$(SAN)),$(B)/bin,bin)
+
+# Evaluated when used, so that `make check` can install them first.
+PKG_CFLAGS = $(shell pkg-config --cflags libbsd-overlay libedit check)
+PKG_LIBS_BSD = $(shell pkg-config --libs libbsd-overlay)
+PKG_LIBS_EDIT = $(shell pkg-config --libs libedit)
+PKG_LIBS_CHECK = $(shell pkg-config --libs check)
+
+WARN	:= -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
+	   -Wcast-qual -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+	   -Wwrite-strings -Wnull-dereference -Wimplicit-fallthrough
+HARDEN	:= -fstack-protector-strong -fstack-clash-protection -fPIE
+CFLAGS	?=
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
+	   -DVERSION='"$(VERSION)"' $(OPT) $(WARN) $(HARDEN) \
+	   -Iprotocol -MMD -MP
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack \
+	   $(filter -fsanitize%,$(OPT))
+
+PROTOCOL_SRCS := protocol/packet.c protocol/path.c protocol/options.c \
+	   protocol/listing.c protocol/conn.c protocol/xfer.c \
+	   protocol/text.c
+SERVER_SRCS := server/main.c server/config.c server/listener.c \
+	   server/session.c server/jail.c server/serve_read.c \
+	   server/serve_write.c server/serve_list.c server/log.c \
+	   server/idle.c
+CLIENT_SRCS := client/main.c client/args.c client/session.c \
+	   client/commands.c client/shell.c client/progress.c \
+	   client/localfile.c client/out.c
+UNIT_TESTS := packet path options listing conn xfer
+UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
+TOOL_BINS := $(B)/tests/rawpeer
+
+LIBPROTOCOL := $(B)/libprotocol.a
+
+.PHONY: all clean install uninstall check run setup test-build bench
+all: $(BIN)/server $(BIN)/client
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(LIBPROTOCOL): $(PROTOCOL_SRCS:%.c=$(B)/%.o)
+	$(AR) rcs $@ $^
+
+$(BIN)/server: $(SERVER_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
+
+$(BIN)/client: $(CLIENT_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_EDIT) $(PKG_LIBS_BSD)
+
+$(B)/tests/check_%: $(B)/tests/protocol/check_%.o $(LIBPROTOCOL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+
+$(B)/tests/rawpeer: $(B)/tests/tools/rawpeer.o $(LIBPROTOCOL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
+
+setup:
+	@./scripts/setup
+
+test-build: all $(UNIT_BINS) $(TOOL_BINS)
+
+check: setup
+	@$(MAKE) --no-print-directory SAN=1 test-build
+	@./tests/run $(B:build/rel=build/san)
+
+run: setup
+	@$(MAKE) --no-print-directory all
+	@mkdir -p $(RUN_DIR)
+	./bin/server $(RUN_DIR) $(RUN_PORT)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 bin/server bin/client $(DESTDIR)$(PREFIX)/bin
+	install -m 644 server/server.1 client/client.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/server $(DESTDIR)$(PREFIX)/bin/client \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/server.1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/client.1
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,208 @@
+/*
+ * Framed packet I/O (see conn.h).  System calls are retried on EINTR only
+ * when the owner's hook says so, because an interruption may be the idle
+ * alarm or the user's Ctrl-C rather than noise (style.md section 3).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conn.h"
+
+/* Room for two of the longest packets, so a full one always fits. */
+#define RBUF_LEN	(2 * PKT_MAX_LEN)
+
+static int	interrupted(struct conn *);
+static void	wait_begin(struct conn *);
+
+int
+conn_init(struct conn *c, int fd, const struct conn_hooks *hooks,
+    void *hooks_ctx)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->hooks = hooks;
+	c->hooks_ctx = hooks_ctx;
+	c->rcap = RBUF_LEN;
+	if ((c->rbuf = malloc(c->rcap)) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+conn_free(struct conn *c)
+{
+	free(c->rbuf);
+	c->rbuf = NULL;
+}
+
+static void
+wait_begin(struct conn *c)
+{
+	if (c->hooks != NULL && c->hooks->wait_begin != NULL)
+		c->hooks->wait_begin(c->hooks_ctx);
+}
+
+static int
+interrupted(struct conn *c)
+{
+	if (c->hooks != NULL && c->hooks->interrupted != NULL)
+		return c->hooks->interrupted(c->hooks_ctx);
+	return 0;
+}
+
+int
+conn_pending(const struct conn *c)
+{
+	return c->rend > c->rstart;
+}
+
+enum conn_status
+conn_recv(struct conn *c, size_t max_data, struct pkt *p)
+{
+	enum pkt_status st;
+	size_t used;
+	ssize_t n;
+	int waited = 0, stop;
+
+	for (;;) {
+		if (c->rend > c->rstart) {
+			st = pkt_decode(c->rbuf + c->rstart,
+			    c->rend - c->rstart, max_data, p, &used);
+			if (st == PKT_OK) {
+				c->rstart += used;
+				if (c->rstart == c->rend)
+					c->rstart = c->rend = 0;
+				return CONN_OK;
+			}
+			if (st != PKT_INCOMPLETE) {
+				c->bad = st;
+				return CONN_MALFORMED;
+			}
+		}
+		/* Keep room for the longest packet after its first byte. */
+		if (c->rcap - c->rstart < PKT_MAX_LEN) {
+			memmove(c->rbuf, c->rbuf + c->rstart,
+			    c->rend - c->rstart);
+			c->rend -= c->rstart;
+			c->rstart = 0;
+		}
+		if (!waited) {
+			wait_begin(c);
+			waited = 1;
+		}
+		n = recv(c->fd, c->rbuf + c->rend, c->rcap - c->rend, 0);
+		if (n > 0) {
+			c->rend += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			return c->rend > c->rstart ? CONN_TRUNCATED : CONN_EOF;
+		if (errno == EINTR) {
+			if ((stop = interrupted(c)) != 0)
+				return (enum conn_status)stop;
+			continue;
+		}
+		c->err = errno;
+		return CONN_IO;
+	}
+}
+
+enum conn_status
+conn_sendv(struct conn *c, struct iovec *iov, int iovcnt)
+{
+	struct msghdr msg;
+	ssize_t n;
+	size_t done;
+	int waited = 0, stop;
+
+	while (iovcnt > 0 && iov->iov_len == 0) {
+		iov++;
+		iovcnt--;
+	}
+	while (iovcnt > 0) {
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = iov;
+		msg.msg_iovlen = (size_t)iovcnt;
+		/* MSG_NOSIGNAL: a vanished peer is EPIPE, never SIGPIPE. */
+		n = sendmsg(c->fd, &msg,
+		    MSG_NOSIGNAL | (waited ? 0 : MSG_DONTWAIT));
+		if (n < 0) {
+			if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+			    !waited) {
+				wait_begin(c);
+				waited = 1;
+				continue;
+			}
+			if (errno == EINTR) {
+				if ((stop = interrupted(c)) != 0)
+					return (enum conn_status)stop;
+				continue;
+			}
+			c->err = errno;
+			return CONN_IO;
+		}
+		for (done = (size_t)n; iovcnt > 0 && done >= iov->iov_len;
+		    iov++, iovcnt--)
+			done -= iov->iov_len;
+		if (iovcnt > 0) {
+			iov->iov_base = (uint8_t *)iov->iov_base + done;
+			iov->iov_len -= done;
+		}
+	}
+	return CONN_OK;
+}
+
+enum conn_status
+conn_send(struct conn *c, const void *buf, size_t len)
+{
+	struct iovec iov = { (void *)(uintptr_t)buf, len };
+
+	return conn_sendv(c, &iov, 1);
+}
+
+enum conn_status
+conn_send_ack(struct conn *c, uint16_t block)
+{
+	uint8_t buf[PKT_ACK_LEN];
+
+	pkt_encode_ack(buf, sizeof(buf), block);
+	return conn_send(c, buf, sizeof(buf));
+}
+
+int
+conn_send_err_nowait(struct conn *c, uint16_t code, const char *msg)
+{
+	uint8_t buf[PKT_ERR_HDR_LEN + ERRMSG_LEN_MAX + 1];
+	ssize_t len, n;
+
+	if ((len = pkt_encode_err(buf, sizeof(buf), code, msg)) == -1)
+		return -1;
+	do
+		n = send(c->fd, buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	return n == len ? 0 : -1;
+}
+
+const char *
+conn_status_str(const struct conn *c, enum conn_status st)
+{
+	switch (st) {
+	case CONN_OK:
+		return "success";
+	case CONN_EOF:
+		return "connection closed by peer";
+	case CONN_TRUNCATED:
+		return "connection closed inside a packet";
+	case CONN_MALFORMED:
+		return pkt_status_str(c->bad);
+	case CONN_IO:
+		return strerror(c->err);
+	case CONN_TIMEOUT:
+		return "timed out";
+	case CONN_INTERRUPTED:
+		return "interrupted";
+	}
+	return "unknown error";
+}

@@ -1,0 +1,89 @@
+/*
+ * Framed packet I/O over a connected stream socket.
+ *
+ * conn owns the socket's byte stream: it cuts it into packets with the
+ * codec and writes whole packets.  How long a wait may last is not its
+ * business: before it blocks it calls the owner's wait_begin hook (the
+ * server arms SIGALRM there), and when a call is interrupted it asks the
+ * owner's interrupted hook whether to go on.
+ */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "packet.h"
+
+enum conn_status {
+	CONN_OK = 0,
+	CONN_EOF,		/* the peer closed at a packet boundary */
+	CONN_TRUNCATED,		/* the peer closed inside a packet */
+	CONN_MALFORMED,		/* the bytes break a rule of section 2 */
+	CONN_IO,		/* a system call failed; errno in conn.err */
+	CONN_TIMEOUT,		/* returned by the owner's interrupted hook */
+	CONN_INTERRUPTED,	/* likewise: the user asked to stop */
+};
+
+struct conn_hooks {
+	/* About to block waiting for a packet or for room to send one. */
+	void	(*wait_begin)(void *ctx);
+	/* A call was interrupted: 0 to retry, or a conn_status to stop. */
+	int	(*interrupted)(void *ctx);
+};
+
+struct conn {
+	int fd;
+	int err;			/* errno of the last CONN_IO */
+	enum pkt_status bad;		/* what the last CONN_MALFORMED broke */
+	uint8_t *rbuf;			/* received bytes: [rstart, rend) unused */
+	size_t rcap, rstart, rend;
+	const struct conn_hooks *hooks;
+	void *hooks_ctx;
+};
+
+/*
+ * Takes the connected socket fd (not closed by conn_free).  hooks may be
+ * NULL: then waits are unbounded and interruptions retried.  Returns 0, or
+ * -1 when memory is short.
+ */
+int	conn_init(struct conn *c, int fd, const struct conn_hooks *hooks,
+	    void *hooks_ctx);
+void	conn_free(struct conn *c);
+
+/*
+ * Reads one packet; a DAT may carry at most max_data bytes.  On CONN_OK,
+ * *p points into the conn's buffer until the next conn_recv.  Bytes that
+ * follow the packet stay buffered for the next call, never lost.  The
+ * wait_begin hook is called once, before the first wait.
+ */
+enum conn_status conn_recv(struct conn *c, size_t max_data, struct pkt *p);
+
+/* 1 when a received byte is waiting in the buffer (a packet or its start). */
+int	conn_pending(const struct conn *c);
+
+/*
+ * Writes buf[0..len) whole.  The first try does not block, so a send with
+ * room costs one system call and no clock; only a send that would block
+ * calls wait_begin.
+ */
+enum conn_status conn_send(struct conn *c, const void *buf, size_t len);
+
+/* The same for a gather list, which it may change while it works. */
+enum conn_status conn_sendv(struct conn *c, struct iovec *iov, int iovcnt);
+
+/* Encodes and sends an ACK. */
+enum conn_status conn_send_ack(struct conn *c, uint16_t block);
+
+/*
+ * Sends an ERR only if the socket takes it at once, without blocking: for
+ * the last words before a close, which must never hang (section 8).
+ * Returns 0 when sent whole, -1 otherwise.
+ */
+int	conn_send_err_nowait(struct conn *c, uint16_t code, const char *msg);
+
+/* A short English description of a status, for messages. */
+const char *conn_status_str(const struct conn *c, enum conn_status st);
+
+#endif

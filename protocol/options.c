@@ -1,0 +1,198 @@
+/*
+ * Option negotiation (protocol.md section 6).  One table describes the
+ * options; both the server's reading of OPT and the client's reading of
+ * OACK walk it.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proto_limits.h"
+#include "options.h"
+
+struct opt_def {
+	const char *name;
+	unsigned bit;
+	uint64_t min, max;
+};
+
+static const struct opt_def opt_defs[] = {
+	{ "blksize", OPT_BLKSIZE, BLKSIZE_MIN, BLKSIZE_MAX },
+	{ "windowsize", OPT_WINDOWSIZE, WINDOWSIZE_MIN, WINDOWSIZE_MAX },
+	{ "tsize", OPT_TSIZE, 0, 0 },
+};
+#define NOPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
+static const struct opt_def *opt_lookup(const char *);
+static int	parse_value(const char *, uint64_t *);
+static void	opt_set(struct xfer_opts *, unsigned, uint64_t);
+
+void
+opts_default(struct xfer_opts *o)
+{
+	o->named = 0;
+	o->blksize = BLKSIZE_DEFAULT;
+	o->windowsize = WINDOWSIZE_DEFAULT;
+	o->tsize = 0;
+}
+
+static const struct opt_def *
+opt_lookup(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NOPT_DEFS; i++)
+		if (strcasecmp(name, opt_defs[i].name) == 0)
+			return &opt_defs[i];
+	return NULL;
+}
+
+/*
+ * A value is 1 to 20 decimal digits, no sign, no space.  Twenty digits can
+ * pass UINT64_MAX; such a value saturates, which every range refuses.
+ */
+static int
+parse_value(const char *s, uint64_t *v)
+{
+	size_t i, len = strlen(s);
+
+	if (len == 0 || len > OPT_VALUE_DIGITS_MAX)
+		return -1;
+	*v = 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		if (*v > (UINT64_MAX - 9) / 10)
+			*v = UINT64_MAX;
+		else
+			*v = *v * 10 + (uint64_t)(s[i] - '0');
+	}
+	return 0;
+}
+
+static void
+opt_set(struct xfer_opts *o, unsigned bit, uint64_t v)
+{
+	o->named |= bit;
+	switch (bit) {
+	case OPT_BLKSIZE:
+		o->blksize = (uint16_t)v;
+		break;
+	case OPT_WINDOWSIZE:
+		o->windowsize = (uint16_t)v;
+		break;
+	case OPT_TSIZE:
+		o->tsize = 1;
+		break;
+	}
+}
+
+int
+opts_from_opt(const struct pkt *p, uint16_t blksize_max,
+    uint16_t windowsize_max, struct xfer_opts *out, char *why, size_t whylen)
+{
+	const struct opt_def *d;
+	uint64_t v;
+	size_t i;
+
+	opts_default(out);
+	for (i = 0; i < p->u.opt.count; i++) {
+		d = opt_lookup(p->u.opt.opts[i].name);
+		if (d == NULL)
+			continue;	/* unknown: left out, whatever its value */
+		if (out->named & d->bit) {
+			snprintf(why, whylen, "option %s given twice", d->name);
+			return -1;
+		}
+		if (parse_value(p->u.opt.opts[i].value, &v) == -1 ||
+		    v < d->min || v > d->max) {
+			snprintf(why, whylen, "bad value for option %s",
+			    d->name);
+			return -1;
+		}
+		if (d->bit == OPT_BLKSIZE && v > blksize_max)
+			v = blksize_max;
+		if (d->bit == OPT_WINDOWSIZE && v > windowsize_max)
+			v = windowsize_max;
+		opt_set(out, d->bit, v);
+	}
+	return 0;
+}
+
+int
+opts_from_oack(const struct pkt *p, const struct xfer_opts *asked,
+    struct xfer_opts *out, char *why, size_t whylen)
+{
+	const struct opt_def *d;
+	uint64_t v, max;
+	size_t i;
+
+	opts_default(out);
+	for (i = 0; i < p->u.opt.count; i++) {
+		d = opt_lookup(p->u.opt.opts[i].name);
+		if (d == NULL || !(asked->named & d->bit)) {
+			snprintf(why, whylen, "server accepted option %s, "
+			    "which was not asked for", p->u.opt.opts[i].name);
+			return -1;
+		}
+		if (out->named & d->bit) {
+			snprintf(why, whylen, "server named option %s twice",
+			    d->name);
+			return -1;
+		}
+		max = d->bit == OPT_BLKSIZE ? asked->blksize :
+		    d->bit == OPT_WINDOWSIZE ? asked->windowsize : d->max;
+		if (parse_value(p->u.opt.opts[i].value, &v) == -1 ||
+		    v < d->min || v > max) {
+			snprintf(why, whylen, "server gave a bad value for "
+			    "option %s", d->name);
+			return -1;
+		}
+		opt_set(out, d->bit, v);
+	}
+	return 0;
+}
+
+ssize_t
+opts_encode(uint8_t *buf, size_t size, enum pkt_op op,
+    const struct xfer_opts *o)
+{
+	char values[NOPT_DEFS][OPT_VALUE_DIGITS_MAX + 1];
+	struct pkt_opt pairs[NOPT_DEFS];
+	size_t i, n = 0;
+	unsigned v;
+
+	for (i = 0; i < NOPT_DEFS; i++) {
+		if (!(o->named & opt_defs[i].bit))
+			continue;
+		v = opt_defs[i].bit == OPT_BLKSIZE ? o->blksize :
+		    opt_defs[i].bit == OPT_WINDOWSIZE ? o->windowsize : 0;
+		snprintf(values[n], sizeof(values[n]), "%u", v);
+		pairs[n].name = opt_defs[i].name;
+		pairs[n].value = values[n];
+		n++;
+	}
+	return pkt_encode_opt(buf, size, op, pairs, n);
+}
+
+ssize_t
+opts_encode_tsize(uint8_t *buf, size_t size, uint64_t bytes)
+{
+	char value[OPT_VALUE_DIGITS_MAX + 1];
+	struct pkt_opt pair = { "tsize", value };
+
+	snprintf(value, sizeof(value), "%" PRIu64, bytes);
+	return pkt_encode_opt(buf, size, PKT_OACK, &pair, 1);
+}
+
+int
+opts_tsize_from_oack(const struct pkt *p, uint64_t *bytes)
+{
+	if (p->op != PKT_OACK || p->u.opt.count != 1 ||
+	    strcasecmp(p->u.opt.opts[0].name, "tsize") != 0 ||
+	    parse_value(p->u.opt.opts[0].value, bytes) == -1 ||
+	    *bytes == UINT64_MAX)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,64 @@
+/*
+ * Option negotiation (protocol.md section 6): the meaning of OPT and OACK
+ * lists, for both ends.  Works on decoded packets; sends nothing.
+ */
+#ifndef OPTIONS_H
+#define OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "packet.h"
+
+/* Bits of xfer_opts.named: which options an OPT or OACK carried. */
+#define OPT_BLKSIZE	0x1
+#define OPT_WINDOWSIZE	0x2
+#define OPT_TSIZE	0x4
+
+/* The options in force for a session's transfers. */
+struct xfer_opts {
+	unsigned named;		/* OPT_* bits present in the list */
+	uint16_t blksize;
+	uint16_t windowsize;
+	int tsize;		/* 1: RRQ and DRQ are preceded by a size OACK */
+};
+
+/* The defaults: block size 512, window 1, no tsize, nothing named. */
+void	opts_default(struct xfer_opts *o);
+
+/*
+ * Server side.  Reads an OPT into *out, lowering blksize and windowsize to
+ * the server's maxima; unknown names are left out.  Returns 0, or -1 with
+ * a reason in why[0..whylen) when the list earns ERR 8: a known name twice,
+ * a value that is not 1-20 digits or is out of range.
+ */
+int	opts_from_opt(const struct pkt *p, uint16_t blksize_max,
+	    uint16_t windowsize_max, struct xfer_opts *out, char *why,
+	    size_t whylen);
+
+/*
+ * Client side.  Reads the OACK that answered a request for *asked into
+ * *out.  Returns 0, or -1 with a reason when the server named an option not
+ * asked for, named one twice, or raised a value.
+ */
+int	opts_from_oack(const struct pkt *p, const struct xfer_opts *asked,
+	    struct xfer_opts *out, char *why, size_t whylen);
+
+/*
+ * Encodes the options named in *o as an OPT or OACK into buf[0..size).
+ * Returns the packet length, or -1 when it does not fit.
+ */
+ssize_t	opts_encode(uint8_t *buf, size_t size, enum pkt_op op,
+	    const struct xfer_opts *o);
+
+/* Encodes the OACK that announces a transfer of size bytes (tsize). */
+ssize_t	opts_encode_tsize(uint8_t *buf, size_t size, uint64_t bytes);
+
+/*
+ * Reads a size announcement: an OACK holding exactly one option, tsize,
+ * with a valid value.  Returns 0 and the size, or -1.
+ */
+int	opts_tsize_from_oack(const struct pkt *p, uint64_t *bytes);
+
+#endif

@@ -1,0 +1,311 @@
+/*
+ * The packet codec (protocol.md section 2).  Owns the byte layout of every
+ * packet; knows nothing of streams, sessions or what an error leads to.
+ */
+#include <string.h>
+
+#include "packet.h"
+
+enum scan { SCAN_FOUND, SCAN_MORE, SCAN_OVER };
+
+static uint16_t	get16(const uint8_t *);
+static void	put16(uint8_t *, uint16_t);
+static enum scan scan_eos(const uint8_t *, size_t, size_t, size_t, size_t *);
+static enum pkt_status decode_opts(const uint8_t *, size_t, struct pkt *,
+		    size_t *);
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+/*
+ * Looks for the EOS of a string starting at buf[start].  It must stand
+ * before index end (exclusive); the scan is bounded by what was received,
+ * never by a terminator the peer promised (style.md section 6).
+ */
+static enum scan
+scan_eos(const uint8_t *buf, size_t len, size_t start, size_t end,
+    size_t *eos)
+{
+	size_t i, stop = len < end ? len : end;
+
+	for (i = start; i < stop; i++) {
+		if (buf[i] == '\0') {
+			*eos = i;
+			return SCAN_FOUND;
+		}
+	}
+	return len < end ? SCAN_MORE : SCAN_OVER;
+}
+
+int
+pkt_printable(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+/*
+ * OPT and OACK: name, EOS, value, EOS, ..., then an empty name.  The whole
+ * body, every EOS included, must end within OPT_BODY_MAX bytes.
+ */
+static enum pkt_status
+decode_opts(const uint8_t *buf, size_t len, struct pkt *p, size_t *used)
+{
+	const size_t end = PKT_OPCODE_LEN + OPT_BODY_MAX;
+	size_t pos = PKT_OPCODE_LEN, name_eos, value_eos;
+	struct pkt_opt *o;
+
+	p->u.opt.count = 0;
+	for (;;) {
+		switch (scan_eos(buf, len, pos, end, &name_eos)) {
+		case SCAN_MORE:
+			return PKT_INCOMPLETE;
+		case SCAN_OVER:
+			return PKT_OPT_TOO_LONG;
+		case SCAN_FOUND:
+			break;
+		}
+		if (name_eos == pos) {		/* the empty name ends it */
+			*used = pos + 1;
+			return PKT_OK;
+		}
+		switch (scan_eos(buf, len, name_eos + 1, end, &value_eos)) {
+		case SCAN_MORE:
+			return PKT_INCOMPLETE;
+		case SCAN_OVER:
+			return PKT_OPT_TOO_LONG;
+		case SCAN_FOUND:
+			break;
+		}
+		if (!pkt_printable((const char *)buf + pos, name_eos - pos) ||
+		    !pkt_printable((const char *)buf + name_eos + 1,
+		    value_eos - name_eos - 1))
+			return PKT_OPT_NOT_PRINTABLE;
+		/* Three bytes a pair at least, so the body bounds the count. */
+		o = &p->u.opt.opts[p->u.opt.count++];
+		o->name = (const char *)buf + pos;
+		o->value = (const char *)buf + name_eos + 1;
+		pos = value_eos + 1;
+	}
+}
+
+enum pkt_status
+pkt_decode(const uint8_t *buf, size_t len, size_t max_data, struct pkt *p,
+    size_t *used)
+{
+	size_t eos;
+	uint16_t op;
+
+	if (len < PKT_OPCODE_LEN)
+		return PKT_INCOMPLETE;
+	op = get16(buf);
+	switch (op) {
+	case PKT_RRQ:
+	case PKT_WRQ:
+	case PKT_DRQ:
+		switch (scan_eos(buf, len, PKT_OPCODE_LEN,
+		    PKT_OPCODE_LEN + PATH_LEN_MAX + 1, &eos)) {
+		case SCAN_MORE:
+			return PKT_INCOMPLETE;
+		case SCAN_OVER:
+			return PKT_PATH_TOO_LONG;
+		case SCAN_FOUND:
+			break;
+		}
+		p->u.req.path = (const char *)buf + PKT_OPCODE_LEN;
+		p->u.req.len = eos - PKT_OPCODE_LEN;
+		*used = eos + 1;
+		break;
+	case PKT_DAT:
+		if (len < PKT_DAT_HDR_LEN)
+			return PKT_INCOMPLETE;
+		p->u.dat.block = get16(buf + 2);
+		p->u.dat.size = get16(buf + 4);
+		if (p->u.dat.size > max_data)
+			return PKT_DATA_TOO_LONG;
+		if (len < PKT_DAT_HDR_LEN + (size_t)p->u.dat.size)
+			return PKT_INCOMPLETE;
+		p->u.dat.data = buf + PKT_DAT_HDR_LEN;
+		*used = PKT_DAT_HDR_LEN + (size_t)p->u.dat.size;
+		break;
+	case PKT_ACK:
+		if (len < PKT_ACK_LEN)
+			return PKT_INCOMPLETE;
+		p->u.ack.block = get16(buf + 2);
+		*used = PKT_ACK_LEN;
+		break;
+	case PKT_ERR:
+		if (len < PKT_ERR_HDR_LEN)
+			return PKT_INCOMPLETE;
+		switch (scan_eos(buf, len, PKT_ERR_HDR_LEN,
+		    PKT_ERR_HDR_LEN + ERRMSG_LEN_MAX + 1, &eos)) {
+		case SCAN_MORE:
+			return PKT_INCOMPLETE;
+		case SCAN_OVER:
+			return PKT_MSG_TOO_LONG;
+		case SCAN_FOUND:
+			break;
+		}
+		p->u.err.code = get16(buf + 2);
+		p->u.err.msg = (const char *)buf + PKT_ERR_HDR_LEN;
+		*used = eos + 1;
+		break;
+	case PKT_OPT:
+	case PKT_OACK:
+		{
+			enum pkt_status st = decode_opts(buf, len, p, used);
+
+			if (st != PKT_OK)
+				return st;
+		}
+		break;
+	default:
+		return PKT_BAD_OPCODE;
+	}
+	p->op = (enum pkt_op)op;
+	return PKT_OK;
+}
+
+enum pkt_errcode
+pkt_status_errcode(enum pkt_status st)
+{
+	switch (st) {
+	case PKT_OPT_TOO_LONG:
+	case PKT_OPT_NOT_PRINTABLE:
+		return ERR_OPTIONS;
+	default:
+		return ERR_ILLEGAL;
+	}
+}
+
+const char *
+pkt_status_str(enum pkt_status st)
+{
+	static const char *const text[] = {
+		[PKT_OK] = "well formed",
+		[PKT_INCOMPLETE] = "truncated packet",
+		[PKT_BAD_OPCODE] = "unknown opcode",
+		[PKT_PATH_TOO_LONG] = "path longer than 1024 bytes",
+		[PKT_MSG_TOO_LONG] = "error message longer than 511 bytes",
+		[PKT_DATA_TOO_LONG] = "block over the block size",
+		[PKT_OPT_TOO_LONG] = "option list longer than 512 bytes",
+		[PKT_OPT_NOT_PRINTABLE] = "option with a non-printable byte",
+	};
+
+	if ((size_t)st >= sizeof(text) / sizeof(text[0]))
+		return "bad packet";
+	return text[st];
+}
+
+const char *
+pkt_op_name(unsigned op)
+{
+	static const char *const names[] = {
+		NULL, "RRQ", "WRQ", "DAT", "ACK", "ERR", "DRQ", "OPT", "OACK",
+	};
+
+	if (op == 0 || op >= sizeof(names) / sizeof(names[0]))
+		return "unknown";
+	return names[op];
+}
+
+ssize_t
+pkt_encode_req(uint8_t *buf, size_t size, enum pkt_op op, const char *path)
+{
+	size_t len = strlen(path);
+
+	if ((op != PKT_RRQ && op != PKT_WRQ && op != PKT_DRQ) ||
+	    len > PATH_LEN_MAX || size < PKT_OPCODE_LEN + len + 1)
+		return -1;
+	put16(buf, op);
+	memcpy(buf + PKT_OPCODE_LEN, path, len + 1);
+	return (ssize_t)(PKT_OPCODE_LEN + len + 1);
+}
+
+void
+pkt_put_dat_header(uint8_t *buf, uint16_t block, uint16_t len)
+{
+	put16(buf, PKT_DAT);
+	put16(buf + 2, block);
+	put16(buf + 4, len);
+}
+
+ssize_t
+pkt_encode_dat(uint8_t *buf, size_t size, uint16_t block, const void *data,
+    size_t len)
+{
+	if (len > BLKSIZE_MAX || size < PKT_DAT_HDR_LEN + len)
+		return -1;
+	pkt_put_dat_header(buf, block, (uint16_t)len);
+	if (len > 0)
+		memmove(buf + PKT_DAT_HDR_LEN, data, len);
+	return (ssize_t)(PKT_DAT_HDR_LEN + len);
+}
+
+ssize_t
+pkt_encode_ack(uint8_t *buf, size_t size, uint16_t block)
+{
+	if (size < PKT_ACK_LEN)
+		return -1;
+	put16(buf, PKT_ACK);
+	put16(buf + 2, block);
+	return PKT_ACK_LEN;
+}
+
+ssize_t
+pkt_encode_err(uint8_t *buf, size_t size, uint16_t code, const char *msg)
+{
+	size_t len = strnlen(msg, ERRMSG_LEN_MAX);
+
+	if (size < PKT_ERR_HDR_LEN + len + 1)
+		return -1;
+	put16(buf, PKT_ERR);
+	put16(buf + 2, code);
+	memcpy(buf + PKT_ERR_HDR_LEN, msg, len);
+	buf[PKT_ERR_HDR_LEN + len] = '\0';
+	return (ssize_t)(PKT_ERR_HDR_LEN + len + 1);
+}
+
+ssize_t
+pkt_encode_opt(uint8_t *buf, size_t size, enum pkt_op op,
+    const struct pkt_opt *opts, size_t count)
+{
+	size_t i, pos = PKT_OPCODE_LEN, nlen, vlen;
+	size_t end = PKT_OPCODE_LEN + OPT_BODY_MAX;
+
+	if ((op != PKT_OPT && op != PKT_OACK) || size < PKT_OPCODE_LEN + 1)
+		return -1;
+	if (size < end)
+		end = size;
+	put16(buf, op);
+	for (i = 0; i < count; i++) {
+		nlen = strlen(opts[i].name);
+		vlen = strlen(opts[i].value);
+		if (nlen == 0 || !pkt_printable(opts[i].name, nlen) ||
+		    !pkt_printable(opts[i].value, vlen) ||
+		    end - pos < nlen + vlen + 2)
+			return -1;
+		memcpy(buf + pos, opts[i].name, nlen + 1);
+		pos += nlen + 1;
+		memcpy(buf + pos, opts[i].value, vlen + 1);
+		pos += vlen + 1;
+	}
+	if (end - pos < 1)
+		return -1;
+	buf[pos++] = '\0';
+	return (ssize_t)pos;
+}

@@ -1,0 +1,280 @@
+/*
+ * The transfer engine (see xfer.h).
+ *
+ * Sending reads the source in large pieces into a staging buffer and puts
+ * each DAT on the wire as a header plus a slice of that buffer, gathered
+ * with the other blocks of the window into one sendmsg: no copy, no
+ * allocation per block, one system call per batch (issue 5).  Receiving
+ * gathers blocks and hands the sink large pieces.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xfer.h"
+
+#define STAGE_LEN	(256 * 1024)	/* source reads, sink writes */
+#define BATCH_BLOCKS	64		/* DATs gathered into one sendmsg */
+
+struct sender {
+	struct conn *c;
+	uint8_t *stage;
+	size_t cap, start, end;		/* unsent data: stage[start..end) */
+	int eof;
+	uint8_t hdr[BATCH_BLOCKS][PKT_DAT_HDR_LEN];
+	struct iovec iov[2 * BATCH_BLOCKS];
+	int nblocks;
+};
+
+static int	fill_stage(struct sender *, xfer_read_fn, void *, size_t,
+		    struct xfer_result *);
+static enum xfer_status flush_batch(struct sender *, struct xfer_result *);
+static enum xfer_status wait_ack(struct conn *, uint16_t,
+		    struct xfer_result *);
+static enum xfer_status unexpected(struct conn *, enum conn_status,
+		    const struct pkt *, const char *, struct xfer_result *);
+
+static void
+result_init(struct xfer_result *res)
+{
+	memset(res, 0, sizeof(*res));
+}
+
+/*
+ * Classifies what arrived instead of the packet we wanted: a failed
+ * connection, the peer's ERR, or a violation that costs ERR 4 (or the
+ * code the codec names for a malformed packet).
+ */
+static enum xfer_status
+unexpected(struct conn *c, enum conn_status cs, const struct pkt *p,
+    const char *wanted, struct xfer_result *res)
+{
+	if (cs == CONN_MALFORMED) {
+		res->errcode = pkt_status_errcode(c->bad);
+		snprintf(res->msg, sizeof(res->msg), "%s",
+		    pkt_status_str(c->bad));
+		return res->status = XFER_VIOLATION;
+	}
+	if (cs != CONN_OK) {
+		res->conn_status = cs;
+		return res->status = XFER_CONN;
+	}
+	if (p->op == PKT_ERR) {
+		res->errcode = p->u.err.code;
+		snprintf(res->msg, sizeof(res->msg), "%s", p->u.err.msg);
+		return res->status = XFER_PEER_ERR;
+	}
+	res->errcode = ERR_ILLEGAL;
+	snprintf(res->msg, sizeof(res->msg), "expected %s, got %s", wanted,
+	    pkt_op_name(p->op));
+	return res->status = XFER_VIOLATION;
+}
+
+/*
+ * Makes at least want bytes available in the stage unless the source ends
+ * first.  Only called with no batch pending, as it moves the bytes.
+ */
+static int
+fill_stage(struct sender *s, xfer_read_fn read, void *ctx, size_t want,
+    struct xfer_result *res)
+{
+	ssize_t n;
+
+	if (s->end - s->start >= want || s->eof)
+		return 0;
+	memmove(s->stage, s->stage + s->start, s->end - s->start);
+	s->end -= s->start;
+	s->start = 0;
+	while (s->end < s->cap && !s->eof) {
+		n = read(ctx, s->stage + s->end, s->cap - s->end);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			res->sys_errno = errno;
+			res->status = XFER_SOURCE;
+			return -1;
+		}
+		if (n == 0)
+			s->eof = 1;
+		s->end += (size_t)n;
+	}
+	return 0;
+}
+
+static enum xfer_status
+flush_batch(struct sender *s, struct xfer_result *res)
+{
+	enum conn_status cs;
+
+	if (s->nblocks == 0)
+		return XFER_OK;
+	cs = conn_sendv(s->c, s->iov, 2 * s->nblocks);
+	s->nblocks = 0;
+	if (cs != CONN_OK) {
+		res->conn_status = cs;
+		return res->status = XFER_CONN;
+	}
+	return XFER_OK;
+}
+
+static enum xfer_status
+wait_ack(struct conn *c, uint16_t block, struct xfer_result *res)
+{
+	enum conn_status cs;
+	struct pkt p;
+
+	cs = conn_recv(c, 0, &p);
+	if (cs != CONN_OK || p.op != PKT_ACK)
+		return unexpected(c, cs, &p, "ACK", res);
+	if (p.u.ack.block != block) {
+		/* Over TCP nothing is lost or repeated (section 7). */
+		res->errcode = ERR_ILLEGAL;
+		snprintf(res->msg, sizeof(res->msg),
+		    "ACK for block %u, expected %u", p.u.ack.block, block);
+		return res->status = XFER_VIOLATION;
+	}
+	return XFER_OK;
+}
+
+enum xfer_status
+xfer_send(struct conn *c, const struct xfer_params *xp, xfer_read_fn read,
+    void *read_ctx, struct xfer_result *res)
+{
+	struct sender *s;
+	uint16_t block = 0;
+	unsigned inwin;
+	size_t n;
+	int last = 0;
+
+	result_init(res);
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		res->sys_errno = errno;
+		return res->status = XFER_SOURCE;
+	}
+	s->c = c;
+	/* A whole number of blocks, and at least one. */
+	s->cap = STAGE_LEN < xp->blksize ? xp->blksize :
+	    STAGE_LEN - STAGE_LEN % xp->blksize;
+	if ((s->stage = malloc(s->cap)) == NULL) {
+		res->sys_errno = errno;
+		res->status = XFER_SOURCE;
+		goto out;
+	}
+	while (!last) {
+		for (inwin = 0; inwin < xp->windowsize && !last; inwin++) {
+			if (s->end - s->start < xp->blksize && !s->eof) {
+				if (flush_batch(s, res) != XFER_OK ||
+				    fill_stage(s, read, read_ctx, xp->blksize,
+				    res) == -1)
+					goto out;
+			}
+			n = s->end - s->start;
+			if (n >= xp->blksize)
+				n = xp->blksize;
+			else
+				last = 1;	/* short, maybe empty: the end */
+			block++;	/* wraps from 65535 to 0 (section 4) */
+			pkt_put_dat_header(s->hdr[s->nblocks], block,
+			    (uint16_t)n);
+			s->iov[2 * s->nblocks].iov_base = s->hdr[s->nblocks];
+			s->iov[2 * s->nblocks].iov_len = PKT_DAT_HDR_LEN;
+			s->iov[2 * s->nblocks + 1].iov_base =
+			    s->stage + s->start;
+			s->iov[2 * s->nblocks + 1].iov_len = n;
+			s->nblocks++;
+			s->start += n;
+			res->bytes += n;
+			if (s->nblocks == BATCH_BLOCKS &&
+			    flush_batch(s, res) != XFER_OK)
+				goto out;
+		}
+		if (flush_batch(s, res) != XFER_OK ||
+		    wait_ack(c, block, res) != XFER_OK)
+			goto out;
+		if (xp->progress != NULL)
+			xp->progress(xp->progress_ctx, res->bytes);
+	}
+	res->status = XFER_OK;
+out:
+	free(s->stage);
+	free(s);
+	return res->status;
+}
+
+enum xfer_status
+xfer_recv(struct conn *c, const struct xfer_params *xp,
+    const struct pkt *first, xfer_write_fn write, xfer_finish_fn finish,
+    void *sink_ctx, struct xfer_result *res)
+{
+	enum conn_status cs;
+	struct pkt p;
+	uint8_t *buf;
+	size_t fill = 0;
+	uint16_t expect = 1;
+	unsigned inwin = 0;
+	int last;
+
+	result_init(res);
+	if ((buf = malloc(STAGE_LEN)) == NULL) {
+		res->sys_errno = errno;
+		return res->status = XFER_SINK;
+	}
+	for (;;) {
+		if (first != NULL) {
+			p = *first;
+			first = NULL;
+			cs = CONN_OK;
+		} else
+			cs = conn_recv(c, xp->blksize, &p);
+		if (cs != CONN_OK || p.op != PKT_DAT) {
+			unexpected(c, cs, &p, "DAT", res);
+			break;
+		}
+		if (p.u.dat.block != expect) {
+			res->errcode = ERR_ILLEGAL;
+			snprintf(res->msg, sizeof(res->msg),
+			    "DAT block %u, expected %u", p.u.dat.block, expect);
+			res->status = XFER_VIOLATION;
+			break;
+		}
+		last = p.u.dat.size < xp->blksize;
+		if (STAGE_LEN - fill < p.u.dat.size || (last && fill > 0)) {
+			if (write(sink_ctx, buf, fill) == -1)
+				goto sink_failed;
+			fill = 0;
+		}
+		if (last) {
+			if ((p.u.dat.size > 0 &&
+			    write(sink_ctx, p.u.dat.data, p.u.dat.size) == -1) ||
+			    (finish != NULL && finish(sink_ctx) == -1))
+				goto sink_failed;
+		} else {
+			memcpy(buf + fill, p.u.dat.data, p.u.dat.size);
+			fill += p.u.dat.size;
+		}
+		res->bytes += p.u.dat.size;
+		if (last || ++inwin == xp->windowsize) {
+			inwin = 0;
+			if ((cs = conn_send_ack(c, expect)) != CONN_OK) {
+				res->conn_status = cs;
+				res->status = XFER_CONN;
+				break;
+			}
+			if (xp->progress != NULL)
+				xp->progress(xp->progress_ctx, res->bytes);
+		}
+		if (last) {
+			res->status = XFER_OK;
+			break;
+		}
+		expect++;
+	}
+	free(buf);
+	return res->status;
+sink_failed:
+	res->sys_errno = errno;
+	res->status = XFER_SINK;
+	free(buf);
+	return res->status;
+}

@@ -1,0 +1,79 @@
+/*
+ * The transfer engine: the DAT/ACK exchange of protocol.md sections 4 and
+ * 6, from a byte source or into a byte sink, with block size, window size
+ * and block-number rollover.
+ *
+ * It knows packets and a conn, nothing of files, terminals or processes:
+ * bytes come from and go to the caller's callbacks.  It sends no ERR; it
+ * says what went wrong and the caller, which knows the session, answers.
+ */
+#ifndef XFER_H
+#define XFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conn.h"
+#include "proto_limits.h"
+
+/*
+ * Fills buf[0..len) with the next bytes.  Returns the count, 0 at the end,
+ * or -1 with errno set.  Short counts are fine; the engine asks again.
+ */
+typedef ssize_t	(*xfer_read_fn)(void *ctx, void *buf, size_t len);
+/* Takes all of buf[0..len).  Returns 0, or -1 with errno set. */
+typedef int	(*xfer_write_fn)(void *ctx, const void *buf, size_t len);
+/*
+ * Called after the last block arrived and before its ACK goes out, so the
+ * receiver can make the data durable and visible first (section 5).
+ * Returns 0, or -1 with errno set: then no ACK is sent.
+ */
+typedef int	(*xfer_finish_fn)(void *ctx);
+/* Told the running byte count after every window. */
+typedef void	(*xfer_progress_fn)(void *ctx, uint64_t bytes);
+
+struct xfer_params {
+	size_t blksize;			/* BLKSIZE_MIN..BLKSIZE_MAX */
+	unsigned windowsize;		/* WINDOWSIZE_MIN..WINDOWSIZE_MAX */
+	xfer_progress_fn progress;	/* may be NULL */
+	void *progress_ctx;
+};
+
+enum xfer_status {
+	XFER_OK = 0,
+	XFER_CONN,		/* the connection failed: see conn_status */
+	XFER_PEER_ERR,		/* the peer sent ERR: see errcode, msg */
+	XFER_VIOLATION,		/* the peer broke the protocol: owe errcode */
+	XFER_SOURCE,		/* the byte source failed: see sys_errno */
+	XFER_SINK,		/* the byte sink failed: see sys_errno */
+};
+
+struct xfer_result {
+	enum xfer_status status;
+	uint64_t bytes;			/* data bytes moved */
+	enum conn_status conn_status;	/* for XFER_CONN */
+	int sys_errno;			/* for XFER_SOURCE, XFER_SINK */
+	uint16_t errcode;		/* received (PEER_ERR) or owed (VIOLATION) */
+	char msg[ERRMSG_LEN_MAX + 1];	/* its text, the peer's unescaped */
+};
+
+/*
+ * Sends the source's bytes as DAT 1, 2, ... and waits for the ACKs.
+ * Returns XFER_OK once the final block is acknowledged.
+ */
+enum xfer_status xfer_send(struct conn *c, const struct xfer_params *xp,
+    xfer_read_fn read, void *read_ctx, struct xfer_result *res);
+
+/*
+ * Receives DAT 1, 2, ... into the sink and acknowledges them.  The sink is
+ * written in large pieces, not block by block; finish is called before the
+ * final ACK.  first, when not NULL, is a packet the caller already read
+ * (a download's answer to its request), taken as the first one.  Returns
+ * XFER_OK once the final ACK is sent.
+ */
+enum xfer_status xfer_recv(struct conn *c, const struct xfer_params *xp,
+    const struct pkt *first, xfer_write_fn write, xfer_finish_fn finish,
+    void *sink_ctx, struct xfer_result *res);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * The server's command line (see config.h).  Every number goes through
+ * strtonum with its range; nothing here opens a socket or a file but the
+ * check that DIR is a readable directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "proto_limits.h"
+
+static const char usage_line[] =
+    "usage: server [-qrv] [-b address] [-c max-clients] [-m max-upload]\n"
+    "              [-n name] [-p max-per-ip] [-t timeout] [-u user] "
+    "dir port\n";
+
+static const struct option long_opts[] = {
+	{ "timeout", required_argument, NULL, 't' },
+	{ "max-clients", required_argument, NULL, 'c' },
+	{ "max-per-ip", required_argument, NULL, 'p' },
+	{ "read-only", no_argument, NULL, 'r' },
+	{ "max-upload", required_argument, NULL, 'm' },
+	{ "bind", required_argument, NULL, 'b' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static long long number(const char *, const char *, long long, long long);
+
+void
+config_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("server: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fputs(usage_line, stderr);
+	exit(2);
+}
+
+static long long
+number(const char *what, const char *s, long long min, long long max)
+{
+	const char *errstr;
+	long long v;
+
+	v = strtonum(s, min, max, &errstr);
+	if (errstr != NULL)
+		config_usage_error("%s %s: %s (%lld to %lld)", what, s, errstr,
+		    min, max);
+	return v;
+}
+
+void
+config_parse(struct server_config *cfg, int argc, char *argv[])
+{
+	struct stat st;
+	int ch, fd;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->timeout = TIMEOUT_DEFAULT;
+	cfg->max_clients = 64;
+	cfg->max_per_ip = 8;
+	cfg->log_level = LOG_NORMAL;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":t:c:p:rm:b:n:u:qvhV",
+	    long_opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			cfg->timeout = (unsigned)number("timeout", optarg, 1,
+			    TIMEOUT_MAX);
+			break;
+		case 'c':
+			cfg->max_clients = (unsigned)number("max-clients",
+			    optarg, 1, SERVER_CLIENTS_MAX);
+			break;
+		case 'p':
+			cfg->max_per_ip = (unsigned)number("max-per-ip",
+			    optarg, 1, SERVER_CLIENTS_MAX);
+			break;
+		case 'r':
+			cfg->read_only = 1;
+			break;
+		case 'm':
+			cfg->has_max_upload = 1;
+			cfg->max_upload = (uint64_t)number("max-upload", optarg,
+			    0, LLONG_MAX);
+			break;
+		case 'b':
+			cfg->bind_addr = optarg;
+			break;
+		case 'n':
+			/* The greeting must fit in one 512-byte block. */
+			if (strlen(optarg) > GREETING_LEN_MAX -
+			    sizeof("Hello from 's fileserver") + 1)
+				config_usage_error("name too long: %s", optarg);
+			cfg->name = optarg;
+			break;
+		case 'u':
+			cfg->user = optarg;
+			break;
+		case 'q':
+			cfg->log_level = LOG_QUIET;
+			break;
+		case 'v':
+			cfg->log_level = LOG_VERBOSE;
+			break;
+		case 'h':
+			fputs(usage_line, stdout);
+			exit(0);
+		case 'V':
+			printf("server %s\n", VERSION);
+			exit(0);
+		case ':':
+			config_usage_error("option requires an argument: %s",
+			    argv[optind - 1]);
+		default:
+			config_usage_error("unknown option: %s",
+			    argv[optind - 1]);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 2)
+		config_usage_error("missing %s", argc == 0 ? "dir and port" :
+		    "port");
+	if (argc > 2)
+		config_usage_error("extra operand: %s", argv[2]);
+	cfg->dir = argv[0];
+	cfg->port_str = argv[1];
+	cfg->port = (uint16_t)number("port", argv[1], 0, 65535);
+
+	if ((fd = open(cfg->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		config_usage_error("%s: %s", cfg->dir, strerror(errno));
+	if (fstat(fd, &st) == -1 || faccessat(fd, ".", R_OK | X_OK,
+	    AT_EACCESS) == -1)
+		config_usage_error("%s: %s", cfg->dir, strerror(errno));
+	close(fd);
+	if (cfg->user != NULL && geteuid() != 0)
+		config_usage_error("-u %s needs the server started as root",
+		    cfg->user);
+}

@@ -1,0 +1,43 @@
+/*
+ * The server's command line (interface.md, "server"), parsed into one
+ * read-only configuration that the rest of the server consults.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stdint.h>
+
+#include "log.h"
+
+/* The server's own ceilings for negotiated values (docs/protocol.md). */
+#define SERVER_BLKSIZE_MAX	65464
+#define SERVER_WINDOWSIZE_MAX	65535
+#define SERVER_CLIENTS_MAX	4096
+
+struct server_config {
+	const char *dir;
+	const char *port_str;
+	uint16_t port;
+	unsigned timeout;		/* -t, seconds */
+	unsigned max_clients;		/* -c */
+	unsigned max_per_ip;		/* -p */
+	int read_only;			/* -r */
+	int has_max_upload;		/* -m given */
+	uint64_t max_upload;		/* -m, bytes */
+	const char *bind_addr;		/* -b, or NULL for all */
+	const char *name;		/* -n, or NULL for the host name */
+	const char *user;		/* -u, or NULL */
+	enum log_level log_level;	/* -q, -v */
+};
+
+/*
+ * Fills *cfg from argv.  Exits 0 after -h or -V, and 2 with a reason and
+ * the usage line on standard error when the arguments are wrong.
+ */
+void	config_parse(struct server_config *cfg, int argc, char *argv[]);
+
+/* Prints the reason, then the usage line, and exits 2. */
+void	config_usage_error(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * The idle timeout of a connection's child (protocol.md section 8), kept
+ * with SIGALRM.  idle_hooks plug it into a conn: the clock starts when a
+ * wait for a packet (or for room to send one) begins, and a wait the alarm
+ * interrupts ends as CONN_TIMEOUT.
+ */
+#ifndef IDLE_H
+#define IDLE_H
+
+#include "conn.h"
+
+extern const struct conn_hooks idle_hooks;
+
+/* Installs the SIGALRM handler, without SA_RESTART. */
+void	idle_init(unsigned seconds);
+/* Stops the clock. */
+void	idle_stop(void);
+/* Starts a short clock for a last wait, such as a lingering close. */
+void	idle_start(unsigned seconds);
+
+#endif

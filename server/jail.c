@@ -1,0 +1,242 @@
+/*
+ * The jail (see jail.h).
+ *
+ * The kernel does the containing: openat2 with RESOLVE_BENEATH refuses any
+ * resolution that would leave the served directory, whatever the path or
+ * its links say, and is immune to a directory being renamed meanwhile.
+ * RESOLVE_BENEATH also refuses every absolute symbolic link, even one that
+ * names a place inside; only then do we resolve the path ourselves, one
+ * component at a time, into a path without links, and open that with
+ * links forbidden.  Our resolver decides only what a link means; whether
+ * the result is inside is still the kernel's word.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+
+#include "jail.h"
+
+#define LINKS_MAX	40	/* as the kernel's own limit */
+
+static int	openat2_beneath(int, const char *, int, unsigned long long);
+static int	resolve_links(const struct jail *, const char *, char *,
+		    size_t);
+static int	push_front(char *, size_t, const char *, size_t);
+
+static int
+openat2_beneath(int dirfd, const char *path, int flags,
+    unsigned long long resolve)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = (unsigned long long)(flags | O_CLOEXEC);
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | resolve;
+	return (int)syscall(SYS_openat2, dirfd, path[0] ? path : ".", &how,
+	    sizeof(how));
+}
+
+int
+jail_open(struct jail *j, const char *dir, char *why, size_t whylen)
+{
+	int fd;
+
+	j->procfd = -1;
+	if ((j->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1) {
+		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if (realpath(dir, j->realroot) == NULL) {
+		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
+		close(j->rootfd);
+		return -1;
+	}
+	if ((fd = openat2_beneath(j->rootfd, "", O_PATH, 0)) == -1) {
+		snprintf(why, whylen, "openat2: %s (Linux 5.6 or later is "
+		    "needed)", strerror(errno));
+		close(j->rootfd);
+		return -1;
+	}
+	close(fd);
+	/* Optional: without it, linkat(AT_EMPTY_PATH) must do. */
+	j->procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return 0;
+}
+
+int
+jail_confine(struct jail *j, const char *user, char *why, size_t whylen)
+{
+	struct passwd *pw;
+	gid_t gid;
+	uid_t uid;
+
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(why, whylen, "unknown user %s", user);
+		return -1;
+	}
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	/* In this order, each checked (OpenBSD tftpd main()). */
+	if (chroot(j->realroot) == -1 || chdir("/") == -1 ||
+	    setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
+	    setresuid(uid, uid, uid) == -1) {
+		snprintf(why, whylen, "cannot confine to %s as %s: %s",
+		    j->realroot, user, strerror(errno));
+		return -1;
+	}
+	if (uid != 0 && setuid(0) != -1) {
+		snprintf(why, whylen, "privileges could be regained");
+		return -1;
+	}
+	return 0;
+}
+
+/* Puts s[0..len) and a '/' in front of the remaining path in buf. */
+static int
+push_front(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t rest = strlen(buf);
+
+	if (len + 1 + rest + 1 > size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memmove(buf + len + (rest ? 1 : 0), buf, rest + 1);
+	memcpy(buf, s, len);
+	if (rest)
+		buf[len] = '/';
+	return 0;
+}
+
+/*
+ * Rewrites path into out, a path from the root with no symbolic link in
+ * it, following links the way the kernel would but reading an absolute
+ * target as a place inside when it starts with the served directory's own
+ * path.  -1 with EXDEV when the path leads outside.
+ */
+static int
+resolve_links(const struct jail *j, const char *path, char *out,
+    size_t outsize)
+{
+	char rest[2 * PATH_MAX], target[PATH_MAX], comp[PATH_MAX];
+	size_t clen, prev, dlen = 0, rootlen = strlen(j->realroot);
+	const char *slash, *tail;
+	struct stat st;
+	int fd, links = 0;
+	ssize_t n;
+
+	if (strlcpy(rest, path, sizeof(rest)) >= sizeof(rest)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	out[0] = '\0';
+	while (rest[0] != '\0') {
+		/* Take the first component off the remaining path. */
+		slash = strchr(rest, '/');
+		clen = slash ? (size_t)(slash - rest) : strlen(rest);
+		if (clen >= sizeof(comp)) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		memcpy(comp, rest, clen);
+		comp[clen] = '\0';
+		memmove(rest, rest + clen + (slash ? 1 : 0),
+		    strlen(rest + clen + (slash ? 1 : 0)) + 1);
+		if (clen == 0 || strcmp(comp, ".") == 0)
+			continue;
+		if (strcmp(comp, "..") == 0) {
+			if (dlen == 0) {
+				errno = EXDEV;
+				return -1;
+			}
+			while (dlen > 0 && out[dlen - 1] != '/')
+				dlen--;
+			dlen = dlen > 0 ? dlen - 1 : 0;
+			out[dlen] = '\0';
+			continue;
+		}
+		prev = dlen;
+		if (dlen + 1 + clen + 1 > outsize) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		if (dlen > 0)
+			out[dlen++] = '/';
+		memcpy(out + dlen, comp, clen + 1);
+		dlen += clen;
+		fd = openat2_beneath(j->rootfd, out, O_PATH | O_NOFOLLOW,
+		    RESOLVE_NO_SYMLINKS);
+		if (fd == -1)
+			return -1;
+		if (fstat(fd, &st) == -1 || !S_ISLNK(st.st_mode)) {
+			close(fd);
+			continue;
+		}
+		n = readlinkat(fd, "", target, sizeof(target) - 1);
+		close(fd);
+		if (n <= 0)
+			return -1;
+		target[n] = '\0';
+		if (++links > LINKS_MAX) {
+			errno = ELOOP;
+			return -1;
+		}
+		/* The link's target replaces the link's own component. */
+		dlen = prev;
+		out[dlen] = '\0';
+		tail = target;
+		if (target[0] == '/') {
+			if (strcmp(j->realroot, "/") == 0)
+				tail = target + 1;
+			else if (strncmp(target, j->realroot, rootlen) == 0 &&
+			    (target[rootlen] == '\0' ||
+			    target[rootlen] == '/'))
+				tail = target + rootlen;
+			else {
+				errno = EXDEV;
+				return -1;
+			}
+			dlen = 0;
+			out[0] = '\0';
+		}
+		if (push_front(rest, sizeof(rest), tail, strlen(tail)) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+jail_openat(const struct jail *j, const char *path, int flags)
+{
+	char canon[PATH_MAX];
+	int fd;
+
+	fd = openat2_beneath(j->rootfd, path, flags, 0);
+	if (fd != -1 || errno != EXDEV)
+		return fd;
+	if (resolve_links(j, path, canon, sizeof(canon)) == -1)
+		return -1;
+	return openat2_beneath(j->rootfd, canon, flags, RESOLVE_NO_SYMLINKS);
+}
+
+int
+jail_stat(const struct jail *j, const char *path, struct stat *st)
+{
+	int fd, rc, saved;
+
+	if ((fd = jail_openat(j, path, O_PATH)) == -1)
+		return -1;
+	rc = fstat(fd, st);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * The listening parent: binds, accepts, forks one child per connection,
+ * enforces the connection limits, reaps every child, and stops on SIGINT
+ * or SIGTERM (interface.md, "server").  It never exits on a client's
+ * account.
+ */
+#ifndef LISTENER_H
+#define LISTENER_H
+
+#include <sys/socket.h>
+
+#include "config.h"
+#include "jail.h"
+
+#define LISTENERS_MAX	8
+
+struct listener {
+	int fds[LISTENERS_MAX];
+	int nfds;
+	unsigned port;			/* the real port, after binding */
+};
+
+/*
+ * Binds cfg's address (every local one by default, IPv6 and IPv4) and
+ * listens.  Returns 0, or -1 with the reason in why[0..whylen).
+ */
+int	listener_open(struct listener *l, const struct server_config *cfg,
+	    char *why, size_t whylen);
+
+/* Serves until SIGINT or SIGTERM; returns the exit status. */
+int	listener_run(struct listener *l, const struct server_config *cfg,
+	    const struct jail *jail);
+
+/*
+ * Writes the address in plain form: an IPv4-mapped IPv6 address as plain
+ * IPv4.  Sets *port.
+ */
+void	listener_addr_str(const struct sockaddr_storage *ss, char *buf,
+	    size_t size, unsigned *port);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * server DIR PORT: serves one directory over TCP, a forked child per
+ * connection.  Kept thin so the logic links into tests (style.md 1).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "jail.h"
+#include "listener.h"
+#include "log.h"
+
+extern char **environ;
+
+int
+main(int argc, char *argv[])
+{
+	struct server_config cfg;
+	struct listener l;
+	struct jail jail;
+	char why[512], host[256];
+
+	setproctitle_init(argc, argv, environ);
+	config_parse(&cfg, argc, argv);
+	log_set_level(cfg.log_level);
+	/* A vanished client is EPIPE, never a dead server. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (jail_open(&jail, cfg.dir, why, sizeof(why)) == -1) {
+		log_error("%s", why);
+		return 1;
+	}
+	if (listener_open(&l, &cfg, why, sizeof(why)) == -1) {
+		fprintf(stderr, "Unable to bind to port %s: %s. Sorry!\n",
+		    cfg.port_str, why);
+		return 1;
+	}
+	if (cfg.user != NULL &&
+	    jail_confine(&jail, cfg.user, why, sizeof(why)) == -1) {
+		log_error("%s", why);
+		return 1;
+	}
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	printf("File server listening on %s port %u\n", host, l.port);
+	fflush(stdout);
+	setproctitle("listening on port %u", l.port);
+	return listener_run(&l, &cfg, &jail);
+}

@@ -1,0 +1,161 @@
+/*
+ * WRQ: an upload (protocol.md section 5).  The data goes to an unnamed
+ * O_TMPFILE in the target directory, so an upload in flight is never a
+ * directory entry and a killed child leaves nothing.  At the end it is
+ * synced, then linked under its name with linkat, which fails rather than
+ * replace a file that appeared meanwhile, and the directory is synced:
+ * all before the last ACK.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "path.h"
+#include "session.h"
+
+struct upload {
+	const struct jail *jail;
+	int dirfd, fd;
+	const char *name;		/* the last component */
+	uint64_t written, limit;
+	int has_limit;
+};
+
+static int	upload_write(void *, const void *, size_t);
+static int	upload_finish(void *);
+static int	link_tmpfile(const struct upload *);
+
+static int
+upload_write(void *ctx, const void *buf, size_t len)
+{
+	struct upload *u = ctx;
+	const char *p = buf;
+	ssize_t n;
+
+	if (u->has_limit && len > u->limit - u->written) {
+		errno = EFBIG;
+		return -1;
+	}
+	while (len > 0) {
+		n = write(u->fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		u->written += (uint64_t)n;
+	}
+	return 0;
+}
+
+/*
+ * linkat with AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH on older kernels;
+ * the /proc/self/fd route works for anyone, chrooted too, as /proc was
+ * opened before the chroot.
+ */
+static int
+link_tmpfile(const struct upload *u)
+{
+	char proc_path[64];
+
+	if (linkat(u->fd, "", u->dirfd, u->name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if ((errno != ENOENT && errno != EPERM) || u->jail->procfd == -1)
+		return -1;
+	snprintf(proc_path, sizeof(proc_path), "self/fd/%d", u->fd);
+	return linkat(u->jail->procfd, proc_path, u->dirfd, u->name,
+	    AT_SYMLINK_FOLLOW);
+}
+
+static int
+upload_finish(void *ctx)
+{
+	struct upload *u = ctx;
+
+	if (fsync(u->fd) == -1 || link_tmpfile(u) == -1)
+		return -1;
+	/* The name is there; make it durable too, or take it back. */
+	if (fsync(u->dirfd) == -1) {
+		int saved = errno;
+
+		(void)unlinkat(u->dirfd, u->name, 0);
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+enum serve_result
+serve_write(struct session *s, const char *path, size_t len)
+{
+	char parent[PATH_LEN_MAX + 1];
+	struct upload u;
+	struct xfer_params xp;
+	struct xfer_result res;
+	enum path_status ps;
+	enum serve_result r;
+	const char *slash;
+	struct stat st;
+
+	if ((ps = path_check(path, len)) != PATH_OK)
+		return session_refuse(s, ERR_BAD_NAME, "Bad file name: %s",
+		    path_status_str(ps));
+	memset(&u, 0, sizeof(u));
+	u.jail = s->jail;
+	u.fd = -1;
+	u.has_limit = s->cfg->has_max_upload;
+	u.limit = s->cfg->max_upload;
+	if ((slash = strrchr(path, '/')) != NULL) {
+		memcpy(parent, path, (size_t)(slash - path));
+		parent[slash - path] = '\0';
+		u.name = slash + 1;
+	} else {
+		parent[0] = '\0';
+		u.name = path;
+	}
+	u.dirfd = jail_openat(s->jail, parent, O_RDONLY | O_DIRECTORY);
+	if (u.dirfd == -1)
+		return session_refuse_errno(s, errno);
+	/* Anything at all under the name, a dangling link too: ERR 6. */
+	if (fstatat(u.dirfd, u.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		r = session_refuse(s, ERR_EXISTS, "File already exists");
+		goto out;
+	}
+	if (errno != ENOENT) {
+		r = session_refuse_errno(s, errno);
+		goto out;
+	}
+	u.fd = openat(u.dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (u.fd == -1) {
+		if (errno == EOPNOTSUPP || errno == EISDIR)
+			r = session_refuse(s, ERR_ACCESS, "Access violation: "
+			    "uploads are not supported on this file system");
+		else
+			r = session_refuse_errno(s, errno);
+		goto out;
+	}
+	/* Mode 0644 whatever the umask. */
+	if (fchmod(u.fd, 0644) == -1) {
+		r = session_refuse_errno(s, errno);
+		goto out;
+	}
+	if (conn_send_ack(&s->conn, 0) != CONN_OK) {
+		r = SERVE_CLOSE;
+		goto out;
+	}
+	session_xfer_params(s, &xp);
+	xfer_recv(&s->conn, &xp, NULL, upload_write, upload_finish, &u, &res);
+	s->req.bytes = res.bytes;
+	r = session_xfer_failed(s, &res);
+out:
+	if (u.fd != -1)
+		close(u.fd);	/* unlinked, it vanishes */
+	close(u.dirfd);
+	return r;
+}

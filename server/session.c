@@ -1,0 +1,384 @@
+/*
+ * One connection's child (see session.h): the greeting, the request loop,
+ * and the one place where faults become ERR packets and decide whether
+ * the session goes on (protocol.md section 7).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+
+#include "idle.h"
+#include "log.h"
+#include "path.h"
+#include "session.h"
+
+#define LINGER_SECONDS	2	/* drain after a closing ERR */
+
+struct handler {
+	enum pkt_op op;
+	const char *name;
+	int does_write;		/* refused on a read-only server */
+	enum serve_result (*serve)(struct session *, const char *, size_t);
+};
+
+static const struct handler handlers[] = {
+	{ PKT_RRQ, "RRQ", 0, serve_read },
+	{ PKT_WRQ, "WRQ", 1, serve_write },
+	{ PKT_DRQ, "DRQ", 0, serve_list },
+};
+
+static int	greet(struct session *);
+static enum serve_result serve_request(struct session *,
+		    const struct handler *, const struct pkt *);
+static enum serve_result serve_opt(struct session *, const struct pkt *);
+static enum serve_result conn_failed(struct session *, enum conn_status);
+static void	set_result(struct session *, uint16_t, const char *);
+static void	linger(struct session *);
+
+static void
+set_result(struct session *s, uint16_t code, const char *msg)
+{
+	char esc[ERRMSG_LEN_MAX * 4 + 1];
+
+	text_escape(esc, sizeof(esc), msg, strlen(msg));
+	snprintf(s->req.result, sizeof(s->req.result), "ERR %u %s", code,
+	    esc);
+	log_event("Sent ERR %u: %s", code, esc);
+}
+
+enum serve_result
+session_refuse(struct session *s, uint16_t code, const char *fmt, ...)
+{
+	uint8_t buf[PKT_ERR_HDR_LEN + ERRMSG_LEN_MAX + 1];
+	char msg[ERRMSG_LEN_MAX + 1];
+	va_list ap;
+	ssize_t len;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_result(s, code, msg);
+	len = pkt_encode_err(buf, sizeof(buf), code, msg);
+	if (conn_send(&s->conn, buf, (size_t)len) != CONN_OK)
+		return SERVE_CLOSE;
+	return SERVE_NEXT;
+}
+
+/*
+ * Closing with unread bytes in the receive queue makes the kernel send a
+ * reset, which can destroy the ERR before the client reads it; so stop
+ * writing, and read until the client closes or a short clock runs out.
+ */
+static void
+linger(struct session *s)
+{
+	struct timespec deadline, now;
+	ssize_t n;
+
+	if (shutdown(s->conn.fd, SHUT_WR) == -1)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += LINGER_SECONDS;
+	idle_start(LINGER_SECONDS);
+	do {
+		n = recv(s->conn.fd, s->conn.rbuf, s->conn.rcap, 0);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while ((n > 0 || (n == -1 && errno == EINTR)) &&
+	    now.tv_sec < deadline.tv_sec);
+	idle_stop();
+}
+
+enum serve_result
+session_abort(struct session *s, uint16_t code, const char *fmt, ...)
+{
+	char msg[ERRMSG_LEN_MAX + 1];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_result(s, code, msg);
+	if (conn_send_err_nowait(&s->conn, code, msg) == 0 &&
+	    code != ERR_TIMEOUT)
+		linger(s);
+	return SERVE_CLOSE;
+}
+
+enum serve_result
+session_refuse_errno(struct session *s, int err)
+{
+	switch (err) {
+	case ENOENT:
+	case ENOTDIR:
+		return session_refuse(s, ERR_NOT_FOUND, "File not found");
+	case EXDEV:
+	case ELOOP:
+		return session_refuse(s, ERR_ACCESS, "Access violation: "
+		    "outside the served directory");
+	case ENAMETOOLONG:
+		return session_refuse(s, ERR_BAD_NAME, "Bad file name: "
+		    "too long");
+	case EEXIST:
+		return session_refuse(s, ERR_EXISTS, "File already exists");
+	case ENOSPC:
+	case EDQUOT:
+		return session_refuse(s, ERR_DISK_FULL, "Disk full");
+	default:
+		return session_refuse(s, ERR_ACCESS, "Access violation: %s",
+		    strerror(err));
+	}
+}
+
+static enum serve_result
+conn_failed(struct session *s, enum conn_status cs)
+{
+	switch (cs) {
+	case CONN_TIMEOUT:
+		return session_abort(s, ERR_TIMEOUT, "Idle timeout (%u s)",
+		    s->cfg->timeout);
+	case CONN_MALFORMED:
+		return session_abort(s, pkt_status_errcode(s->conn.bad),
+		    "%s: %s", pkt_status_errcode(s->conn.bad) == ERR_OPTIONS ?
+		    "Option negotiation failed" : "Illegal operation",
+		    pkt_status_str(s->conn.bad));
+	case CONN_TRUNCATED:
+		/* The client may have closed only its sending side. */
+		return session_abort(s, ERR_ILLEGAL,
+		    "Illegal operation: truncated packet");
+	default:
+		snprintf(s->req.result, sizeof(s->req.result),
+		    "connection lost: %s", conn_status_str(&s->conn, cs));
+		log_debug("Connection ended: %s", conn_status_str(&s->conn,
+		    cs));
+		return SERVE_CLOSE;
+	}
+}
+
+enum serve_result
+session_xfer_failed(struct session *s, const struct xfer_result *res)
+{
+	char esc[ERRMSG_LEN_MAX * 4 + 1];
+	int err = res->sys_errno;
+
+	switch (res->status) {
+	case XFER_OK:
+		return SERVE_NEXT;
+	case XFER_PEER_ERR:
+		/* Received: close without answering (section 7). */
+		text_escape(esc, sizeof(esc), res->msg, strlen(res->msg));
+		snprintf(s->req.result, sizeof(s->req.result),
+		    "client sent ERR %u %s", res->errcode, esc);
+		return SERVE_CLOSE;
+	case XFER_VIOLATION:
+		return session_abort(s, res->errcode, "%s: %s",
+		    res->errcode == ERR_OPTIONS ? "Option negotiation failed" :
+		    "Illegal operation", res->msg);
+	case XFER_CONN:
+		return conn_failed(s, res->conn_status);
+	case XFER_SOURCE:
+		return session_abort(s, ERR_UNDEFINED, "Read error: %s",
+		    strerror(err));
+	case XFER_SINK:
+		if (err == EEXIST)
+			return session_abort(s, ERR_EXISTS,
+			    "File already exists");
+		if (err == ENOSPC || err == EDQUOT)
+			return session_abort(s, ERR_DISK_FULL, "Disk full");
+		if (err == EFBIG)
+			return session_abort(s, ERR_DISK_FULL,
+			    "Upload size limit exceeded");
+		return session_abort(s, ERR_UNDEFINED, "Write error: %s",
+		    strerror(err));
+	}
+	return SERVE_CLOSE;
+}
+
+void
+session_xfer_params(const struct session *s, struct xfer_params *xp)
+{
+	memset(xp, 0, sizeof(*xp));
+	xp->blksize = s->opts.blksize;
+	xp->windowsize = s->opts.windowsize;
+}
+
+enum serve_result
+session_announce_size(struct session *s, uint64_t size)
+{
+	uint8_t buf[PKT_OPCODE_LEN + OPT_BODY_MAX];
+	enum conn_status cs;
+	struct pkt p;
+	ssize_t len;
+
+	len = opts_encode_tsize(buf, sizeof(buf), size);
+	if ((cs = conn_send(&s->conn, buf, (size_t)len)) != CONN_OK)
+		return conn_failed(s, cs);
+	if ((cs = conn_recv(&s->conn, s->opts.blksize, &p)) != CONN_OK)
+		return conn_failed(s, cs);
+	if (p.op == PKT_ERR) {
+		snprintf(s->req.result, sizeof(s->req.result),
+		    "client sent ERR %u", p.u.err.code);
+		return SERVE_CLOSE;
+	}
+	if (p.op != PKT_ACK || p.u.ack.block != 0)
+		return session_abort(s, ERR_ILLEGAL,
+		    "Illegal operation: expected ACK 0, got %s",
+		    pkt_op_name(p.op));
+	return SERVE_NEXT;
+}
+
+static enum serve_result
+serve_opt(struct session *s, const struct pkt *p)
+{
+	uint8_t buf[PKT_OPCODE_LEN + OPT_BODY_MAX];
+	char why[128];
+	struct xfer_opts o;
+	ssize_t len;
+
+	if (opts_from_opt(p, SERVER_BLKSIZE_MAX, SERVER_WINDOWSIZE_MAX, &o,
+	    why, sizeof(why)) == -1)
+		return session_abort(s, ERR_OPTIONS,
+		    "Option negotiation failed: %s", why);
+	s->opts = o;
+	log_debug("Options: blksize %u, windowsize %u, tsize %s",
+	    o.blksize, o.windowsize, o.tsize ? "on" : "off");
+	/* The accepted values fit: at most three short pairs. */
+	len = opts_encode(buf, sizeof(buf), PKT_OACK, &o);
+	if (len == -1 || conn_send(&s->conn, buf, (size_t)len) != CONN_OK)
+		return SERVE_CLOSE;
+	return SERVE_NEXT;
+}
+
+static enum serve_result
+serve_request(struct session *s, const struct handler *h,
+    const struct pkt *p)
+{
+	char esc[PATH_LEN_MAX * 4 + 1];
+	struct timespec start, end;
+	enum serve_result r;
+	double secs;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	memset(&s->req, 0, sizeof(s->req));
+	s->req.op = h->name;
+	s->req.path = p->u.req.path;
+	s->req.pathlen = p->u.req.len;
+	strlcpy(s->req.result, "ok", sizeof(s->req.result));
+	text_escape(esc, sizeof(esc), p->u.req.path, p->u.req.len);
+	setproctitle("%s: %s %s", s->peer, h->name, esc);
+
+	if (h->does_write && s->cfg->read_only)
+		r = session_refuse(s, ERR_ACCESS,
+		    "Access violation: the server is read-only");
+	else
+		r = h->serve(s, p->u.req.path, p->u.req.len);
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	secs = (double)(end.tv_sec - start.tv_sec) +
+	    (double)(end.tv_nsec - start.tv_nsec) / 1e9;
+	log_event("%s \"%s\" %" PRIu64 " bytes %.3f s: %s", h->name, esc,
+	    s->req.bytes, secs, s->req.result);
+	setproctitle("%s: idle", s->peer);
+	return r;
+}
+
+/* Section 3: DAT 1 with the greeting, answered by ACK 1. */
+static int
+greet(struct session *s)
+{
+	uint8_t buf[PKT_DAT_HDR_LEN + GREETING_LEN_MAX];
+	char host[256], text[GREETING_LEN_MAX + 1];
+	enum conn_status cs;
+	struct pkt p;
+	ssize_t len;
+	int n;
+
+	if (s->cfg->name != NULL)
+		strlcpy(host, s->cfg->name, sizeof(host));
+	else if (gethostname(host, sizeof(host)) == -1)
+		strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	n = snprintf(text, sizeof(text), "Hello from %s's fileserver", host);
+	if (n < 0)
+		return -1;
+	if ((size_t)n > GREETING_LEN_MAX)
+		n = GREETING_LEN_MAX;
+	len = pkt_encode_dat(buf, sizeof(buf), 1, text, (size_t)n);
+	if ((cs = conn_send(&s->conn, buf, (size_t)len)) != CONN_OK) {
+		conn_failed(s, cs);
+		return -1;
+	}
+	cs = conn_recv(&s->conn, BLKSIZE_DEFAULT, &p);
+	if (cs != CONN_OK) {
+		conn_failed(s, cs);
+		return -1;
+	}
+	if (p.op == PKT_ERR) {
+		log_debug("Client refused the greeting");
+		return -1;
+	}
+	if (p.op != PKT_ACK || p.u.ack.block != 1) {
+		session_abort(s, ERR_ILLEGAL, "Illegal operation: expected "
+		    "ACK 1 for the greeting, got %s", pkt_op_name(p.op));
+		return -1;
+	}
+	return 0;
+}
+
+int
+session_run(int fd, const char *peer_addr, unsigned peer_port,
+    const struct server_config *cfg, const struct jail *jail)
+{
+	struct session s;
+	enum conn_status cs;
+	enum serve_result r = SERVE_NEXT;
+	struct pkt p;
+	size_t i;
+
+	memset(&s, 0, sizeof(s));
+	s.cfg = cfg;
+	s.jail = jail;
+	opts_default(&s.opts);
+	snprintf(s.peer, sizeof(s.peer), "%s port %u", peer_addr, peer_port);
+	log_event("Received a connection from %s, port %u", peer_addr,
+	    peer_port);
+	setproctitle("%s: greeting", s.peer);
+	idle_init(cfg->timeout);
+	if (conn_init(&s.conn, fd, &idle_hooks, NULL) == -1) {
+		log_error("out of memory");
+		return 1;
+	}
+	if (greet(&s) == -1)
+		goto out;
+	setproctitle("%s: idle", s.peer);
+	while (r == SERVE_NEXT) {
+		cs = conn_recv(&s.conn, s.opts.blksize, &p);
+		if (cs != CONN_OK) {
+			conn_failed(&s, cs);
+			break;
+		}
+		for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+			if (handlers[i].op == p.op)
+				break;
+		if (i < sizeof(handlers) / sizeof(handlers[0]))
+			r = serve_request(&s, &handlers[i], &p);
+		else if (p.op == PKT_OPT)
+			r = serve_opt(&s, &p);
+		else if (p.op == PKT_ERR) {
+			log_debug("Client ended the session with ERR %u",
+			    p.u.err.code);
+			r = SERVE_CLOSE;
+		} else
+			r = session_abort(&s, ERR_ILLEGAL, "Illegal operation: "
+			    "unexpected %s", pkt_op_name(p.op));
+	}
+out:
+	idle_stop();
+	conn_free(&s.conn);
+	close(fd);
+	return 0;
+}

@@ -1,0 +1,95 @@
+/*
+ * One connection's life in its child process: the greeting, then requests
+ * one at a time (protocol.md section 3) until the client leaves, breaks a
+ * rule or goes quiet.  The request handlers (serve_*.c) share this state.
+ */
+#ifndef SESSION_H
+#define SESSION_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "conn.h"
+#include "jail.h"
+#include "options.h"
+#include "xfer.h"
+
+/* The request being served, for its log line. */
+struct request {
+	const char *op;			/* "RRQ", "WRQ", "DRQ" */
+	const char *path;
+	size_t pathlen;
+	uint64_t bytes;
+	char result[ERRMSG_LEN_MAX * 4 + 64];	/* "ok", "ERR n message" */
+};
+
+struct session {
+	struct conn conn;
+	struct request req;
+	const struct server_config *cfg;
+	const struct jail *jail;
+	struct xfer_opts opts;		/* in force for the next transfers */
+	char peer[64];			/* "address, port", for ps(1) */
+};
+
+/* What a handler tells the request loop. */
+enum serve_result {
+	SERVE_NEXT,			/* read the next request */
+	SERVE_CLOSE,			/* end the session */
+};
+
+/*
+ * Runs the session on the connected socket fd and returns the child's exit
+ * status.  peer is the client's address, already in plain form.
+ */
+int	session_run(int fd, const char *peer_addr, unsigned peer_port,
+	    const struct server_config *cfg, const struct jail *jail);
+
+/*
+ * Refuses the current request with ERR code (1, 2, 6, 7, or 3 before any
+ * data flows) and logs it; the session goes on.  Returns SERVE_NEXT, or
+ * SERVE_CLOSE when even that could not be sent.
+ */
+enum serve_result session_refuse(struct session *s, uint16_t code,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Ends the session with ERR code and logs it.  The ERR is sent only if the
+ * socket takes it at once (section 8); then the client's late bytes are
+ * drained briefly, so that a reset does not destroy the ERR on its way.
+ * Returns SERVE_CLOSE.
+ */
+enum serve_result session_abort(struct session *s, uint16_t code,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Refuses the request for a failed open or stat, by errno. */
+enum serve_result session_refuse_errno(struct session *s, int err);
+
+/*
+ * Ends a transfer that did not finish: sends what the result owes (ERR 4
+ * for a violation, ERR 5 for a timeout, ERR 0 or 3 for a failing file),
+ * and always returns SERVE_CLOSE, as an interrupted transfer closes the
+ * connection (section 7).
+ */
+enum serve_result session_xfer_failed(struct session *s,
+	    const struct xfer_result *res);
+
+/* The transfer parameters that the session's options say. */
+void	session_xfer_params(const struct session *s, struct xfer_params *xp);
+
+/*
+ * tsize (section 6): announces size with an OACK and waits for ACK 0.
+ * Returns SERVE_NEXT to go on with DAT 1, SERVE_CLOSE otherwise.
+ */
+enum serve_result session_announce_size(struct session *s, uint64_t size);
+
+/* The request handlers, one per opcode. */
+enum serve_result serve_read(struct session *s, const char *path,
+	    size_t len);
+enum serve_result serve_write(struct session *s, const char *path,
+	    size_t len);
+enum serve_result serve_list(struct session *s, const char *path,
+	    size_t len);
+
+#endif
