@@ -45,9 +45,9 @@ SERVER_SRCS := server/main.c server/config.c server/listener.c \
 	   server/session.c server/jail.c server/serve_read.c \
 	   server/serve_write.c server/serve_list.c server/log.c \
 	   server/idle.c
-CLIENT_SRCS := client/main.c client/args.c client/session.c \
+CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/commands.c client/shell.c client/progress.c \
-	   client/localfile.c client/out.c
+	   client/localfile.c
 UNIT_TESTS := packet path options listing conn xfer
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
 TOOL_BINS := $(B)/tests/rawpeer

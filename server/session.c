@@ -265,17 +265,19 @@ serve_request(struct session *s, const struct handler *h,
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	memset(&s->req, 0, sizeof(s->req));
 	s->req.op = h->name;
-	s->req.path = p->u.req.path;
+	/* The codec bounds a path to PATH_LEN_MAX; it may hold a NUL only
+	 * at its end, so the copy is the whole name. */
+	memcpy(s->req.path, p->u.req.path, p->u.req.len + 1);
 	s->req.pathlen = p->u.req.len;
 	strlcpy(s->req.result, "ok", sizeof(s->req.result));
-	text_escape(esc, sizeof(esc), p->u.req.path, p->u.req.len);
+	text_escape(esc, sizeof(esc), s->req.path, s->req.pathlen);
 	setproctitle("%s: %s %s", s->peer, h->name, esc);
 
 	if (h->does_write && s->cfg->read_only)
 		r = session_refuse(s, ERR_ACCESS,
 		    "Access violation: the server is read-only");
 	else
-		r = h->serve(s, p->u.req.path, p->u.req.len);
+		r = h->serve(s, s->req.path, s->req.pathlen);
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	secs = (double)(end.tv_sec - start.tv_sec) +

@@ -18,7 +18,8 @@
 /* The request being served, for its log line. */
 struct request {
 	const char *op;			/* "RRQ", "WRQ", "DRQ" */
-	const char *path;
+	/* A copy: the packet's bytes are overwritten by the transfer. */
+	char path[PATH_LEN_MAX + 1];
 	size_t pathlen;
 	uint64_t bytes;
 	char result[ERRMSG_LEN_MAX * 4 + 64];	/* "ok", "ERR n message" */

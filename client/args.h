@@ -1,0 +1,33 @@
+/*
+ * The client's command line (interface.md, "client"), parsed into one
+ * read-only configuration.
+ */
+#ifndef ARGS_H
+#define ARGS_H
+
+#include <stdint.h>
+
+#define CLIENT_BLKSIZE_DEFAULT		65464
+#define CLIENT_WINDOWSIZE_DEFAULT	64
+
+struct client_config {
+	const char *host;
+	const char *port;
+	const char *batch;		/* -b FILE, or NULL */
+	int force;			/* -f */
+	int quiet;			/* -q */
+	unsigned timeout;		/* -t, seconds */
+	uint16_t blksize;		/* -B */
+	uint16_t windowsize;		/* -w */
+	int no_options;			/* --no-options */
+	char **cmd;			/* COMMAND [ARG ...], or NULL */
+	int ncmd;
+};
+
+/*
+ * Fills *cfg from argv.  Exits 0 after -h or -V, and 2 with a reason and
+ * the usage line on standard error when the arguments are wrong.
+ */
+void	args_parse(struct client_config *cfg, int argc, char *argv[]);
+
+#endif

@@ -1,0 +1,197 @@
+/*
+ * Local files for transfers (see localfile.h).  A download goes to an
+ * unnamed O_TMPFILE beside its target, so that even a killed client leaves
+ * nothing; where the file system has no O_TMPFILE, to a hidden temporary
+ * name that every failure removes.  It is linked into place at the end:
+ * link() never replaces, and with -f a rename() does.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "localfile.h"
+
+static int	link_unnamed(struct local_sink *);
+
+int
+local_sink_open(struct local_sink *ls, const char *path, int force,
+    char *why, size_t whylen)
+{
+	char dir[PATH_MAX], base[PATH_MAX];
+	struct stat st;
+
+	memset(ls, 0, sizeof(*ls));
+	ls->fd = ls->dirfd = -1;
+	ls->force = force;
+	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir) ||
+	    strlcpy(base, path, sizeof(base)) >= sizeof(base) ||
+	    strlcpy(ls->name, basename(base), sizeof(ls->name)) >=
+	    sizeof(ls->name)) {
+		snprintf(why, whylen, "%s: name too long", path);
+		return -1;
+	}
+	if (lstat(path, &st) == 0 && !force) {
+		snprintf(why, whylen, "%s: file exists (use -f to overwrite)",
+		    path);
+		return -1;
+	}
+	if ((ls->dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	ls->fd = openat(ls->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
+	    0644);
+	if (ls->fd != -1) {
+		ls->unnamed = 1;
+		return 0;
+	}
+	if (errno != EOPNOTSUPP && errno != EISDIR) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		local_sink_close(ls);
+		return -1;
+	}
+	snprintf(ls->tmpname, sizeof(ls->tmpname), ".%s.%ld.part", ls->name,
+	    (long)getpid());
+	ls->fd = openat(ls->dirfd, ls->tmpname, O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0644);
+	if (ls->fd == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		ls->tmpname[0] = '\0';
+		local_sink_close(ls);
+		return -1;
+	}
+	return 0;
+}
+
+int
+local_sink_write(void *ctx, const void *buf, size_t len)
+{
+	struct local_sink *ls = ctx;
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = write(ls->fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* AT_EMPTY_PATH needs a capability on older kernels; /proc does not. */
+static int
+link_unnamed(struct local_sink *ls)
+{
+	char proc[64];
+
+	if (linkat(ls->fd, "", ls->dirfd, ls->tmpname[0] ? ls->tmpname :
+	    ls->name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOENT && errno != EPERM)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ls->fd);
+	return linkat(AT_FDCWD, proc, ls->dirfd, ls->tmpname[0] ?
+	    ls->tmpname : ls->name, AT_SYMLINK_FOLLOW);
+}
+
+int
+local_sink_finish(void *ctx)
+{
+	struct local_sink *ls = ctx;
+	int saved;
+
+	if (ls->unnamed) {
+		if (link_unnamed(ls) == 0)
+			return 0;
+		if (errno != EEXIST || !ls->force)
+			return -1;
+		/* Forced: give it a temporary name, then rename over. */
+		snprintf(ls->tmpname, sizeof(ls->tmpname), ".%s.%ld.part",
+		    ls->name, (long)getpid());
+		if (link_unnamed(ls) == -1) {
+			ls->tmpname[0] = '\0';
+			return -1;
+		}
+		ls->unnamed = 0;
+	}
+	if (ls->force) {
+		if (renameat(ls->dirfd, ls->tmpname, ls->dirfd, ls->name) == -1)
+			return -1;
+	} else {
+		if (linkat(ls->dirfd, ls->tmpname, ls->dirfd, ls->name, 0) ==
+		    -1) {
+			saved = errno;
+			(void)unlinkat(ls->dirfd, ls->tmpname, 0);
+			ls->tmpname[0] = '\0';
+			errno = saved;
+			return -1;
+		}
+		(void)unlinkat(ls->dirfd, ls->tmpname, 0);
+	}
+	ls->tmpname[0] = '\0';
+	return 0;
+}
+
+void
+local_sink_close(struct local_sink *ls)
+{
+	if (ls->tmpname[0] != '\0' && ls->dirfd != -1)
+		(void)unlinkat(ls->dirfd, ls->tmpname, 0);
+	ls->tmpname[0] = '\0';
+	if (ls->fd != -1)
+		close(ls->fd);
+	if (ls->dirfd != -1)
+		close(ls->dirfd);
+	ls->fd = ls->dirfd = -1;
+}
+
+int
+local_source_open(struct local_source *src, const char *path, char *why,
+    size_t whylen)
+{
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	src->fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (src->fd == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(src->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s: %s", path, S_ISREG(st.st_mode) ?
+		    strerror(errno) : "not a regular file");
+		close(src->fd);
+		src->fd = -1;
+		return -1;
+	}
+	src->size = (uint64_t)st.st_size;
+	(void)posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	return 0;
+}
+
+ssize_t
+local_source_read(void *ctx, void *buf, size_t len)
+{
+	struct local_source *src = ctx;
+
+	return read(src->fd, buf, len);
+}
+
+void
+local_source_close(struct local_source *src)
+{
+	if (src->fd != -1)
+		close(src->fd);
+	src->fd = -1;
+}

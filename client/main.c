@@ -1,0 +1,59 @@
+/*
+ * client HOST PORT [COMMAND [ARG ...]]: the file server's client, as one
+ * command, a batch, or an interactive shell (interface.md, "client").
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include "args.h"
+#include "commands.h"
+#include "remote.h"
+#include "shell.h"
+
+int
+main(int argc, char *argv[])
+{
+	struct client_config cfg;
+	struct client c;
+	FILE *batch = NULL;
+	int status;
+
+	args_parse(&cfg, argc, argv);
+	/* A command-line command is checked before connecting: usage. */
+	if (cfg.cmd != NULL && command_check(cfg.ncmd, cfg.cmd) == -1)
+		return 2;
+	if (cfg.batch != NULL && (batch = fopen(cfg.batch, "r")) == NULL) {
+		fprintf(stderr, "client: %s: %s\n", cfg.batch, strerror(errno));
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	remote_signals_init();
+	memset(&c, 0, sizeof(c));
+	c.cfg = &cfg;
+	remote_init(&c.remote, &cfg);
+	progress_init(&c.progress, cfg.quiet);
+
+	if ((status = remote_connect(&c.remote, 1)) != RC_OK) {
+		fprintf(stderr, "client: %s\n", c.remote.why);
+		if (batch != NULL)
+			fclose(batch);
+		return status;
+	}
+	if (cfg.cmd != NULL) {
+		status = command_run(&c, cfg.ncmd, cfg.cmd);
+		if (status == CMD_QUIT)
+			status = RC_OK;
+	} else if (batch != NULL) {
+		status = shell_batch(&c, batch);
+		fclose(batch);
+	} else if (isatty(STDIN_FILENO))
+		status = shell_interactive(&c);
+	else
+		status = shell_batch(&c, stdin);
+	remote_disconnect(&c.remote);
+	fflush(stdout);
+	return status;
+}

@@ -1,0 +1,33 @@
+/*
+ * The progress bar (interface.md): on a terminal, for each transfer, the
+ * name, percent when the size is known, bytes, rate and time left, or
+ * "stalled"; then a summary line.  Three calls as in OpenSSH's
+ * progressmeter: start, refresh, stop.  Off a terminal, or quiet, silent.
+ */
+#ifndef PROGRESS_H
+#define PROGRESS_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "remote.h"
+
+struct progress {
+	int enabled;
+	char name[64];
+	uint64_t total;			/* or SIZE_UNKNOWN */
+	uint64_t bytes;
+	struct timespec start, last_draw, last_move;
+};
+
+/* Whether bars are drawn: stdout is a terminal and not quiet. */
+void	progress_init(struct progress *pg, int quiet);
+
+/* A watch for remote transfers, drawing on pg under name. */
+void	progress_watch(struct progress *pg, const char *name,
+	    struct watch *w);
+
+/* Ends the bar: the summary line on success, a cleared line otherwise. */
+void	progress_stop(struct progress *pg, int ok);
+
+#endif

@@ -1,0 +1,656 @@
+/*
+ * The client's session with the server (see remote.h).
+ *
+ * The client owns SIGALRM as a one-second tick while it waits on the
+ * server: the tick counts the silence against -t and lets the progress bar
+ * say "stalled", so one signal serves both (style.md section 4).  SIGINT
+ * only sets a flag; the wait it interrupts ends as CONN_INTERRUPTED.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "packet.h"
+#include "remote.h"
+#include "text.h"
+
+static volatile sig_atomic_t got_tick, got_int;
+
+/* A download's sink, checked against the size the server announced. */
+struct checked_sink {
+	xfer_write_fn write;
+	xfer_finish_fn finish;
+	void *ctx;
+	uint64_t expect, got;
+};
+
+struct list_sink {
+	char *buf;
+	size_t len, cap;
+};
+
+/* A listing larger than this is refused rather than exhausting memory. */
+#define LIST_MAX	(64 * 1024 * 1024)
+
+static void	on_tick(int);
+static void	on_int(int);
+static void	wait_begin(void *);
+static int	interrupted(void *);
+static void	clock_stop(void);
+static int	fail(struct remote *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static int	server_err(struct remote *, const struct pkt *);
+static int	xfer_failed(struct remote *, const struct xfer_result *);
+static int	connect_any(struct remote *);
+static int	negotiate(struct remote *);
+static int	checked_write(void *, const void *, size_t);
+static int	checked_finish(void *);
+static int	list_write(void *, const void *, size_t);
+static int	request(struct remote *, enum pkt_op, const char *,
+		    struct pkt *);
+static void	violation(struct remote *, const struct pkt *, const char *);
+
+static const struct conn_hooks clock_hooks = { wait_begin, interrupted };
+
+static void
+on_tick(int sig)
+{
+	(void)sig;
+	got_tick = 1;
+}
+
+static void
+on_int(int sig)
+{
+	(void)sig;
+	got_int = 1;
+}
+
+void
+remote_signals_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_tick;
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = on_int;
+	sigaction(SIGINT, &sa, NULL);
+}
+
+int
+remote_interrupted(void)
+{
+	return got_int;
+}
+
+void
+remote_clear_interrupt(void)
+{
+	got_int = 0;
+}
+
+static unsigned idle_seconds;
+
+static void
+wait_begin(void *ctx)
+{
+	struct itimerval it = { { 1, 0 }, { 1, 0 } };
+
+	(void)ctx;
+	idle_seconds = 0;
+	got_tick = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void
+clock_stop(void)
+{
+	struct itimerval it;
+
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	got_tick = 0;
+}
+
+static int
+interrupted(void *ctx)
+{
+	struct remote *r = ctx;
+
+	if (got_int)
+		return CONN_INTERRUPTED;
+	if (got_tick) {
+		got_tick = 0;
+		if (++idle_seconds >= r->cfg->timeout)
+			return CONN_TIMEOUT;
+		if (r->watch != NULL && r->watch->tick != NULL)
+			r->watch->tick(r->watch->ctx);
+	}
+	return 0;
+}
+
+static int
+fail(struct remote *r, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+void
+remote_init(struct remote *r, const struct client_config *cfg)
+{
+	memset(r, 0, sizeof(*r));
+	r->cfg = cfg;
+	r->fd = -1;
+	r->use_options = !cfg->no_options;
+	opts_default(&r->opts);
+}
+
+void
+remote_disconnect(struct remote *r)
+{
+	if (r->fd == -1)
+		return;
+	clock_stop();
+	conn_free(&r->conn);
+	close(r->fd);
+	r->fd = -1;
+	opts_default(&r->opts);
+}
+
+/* Tries each address of the host in turn, each within the timeout. */
+static int
+connect_any(struct remote *r)
+{
+	struct addrinfo hints, *res, *ai;
+	struct pollfd pfd;
+	socklen_t len;
+	int fd = -1, rc, err = 0, one = 1;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((rc = getaddrinfo(r->cfg->host, r->cfg->port, &hints, &res))
+	    != 0)
+		return fail(r, RC_LOST, "cannot connect to %s port %s: %s",
+		    r->cfg->host, r->cfg->port, gai_strerror(rc));
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd == -1) {
+			err = errno;
+			continue;
+		}
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		if (errno == EINPROGRESS) {
+			pfd.fd = fd;
+			pfd.events = POLLOUT;
+			do
+				rc = poll(&pfd, 1, (int)r->cfg->timeout * 1000);
+			while (rc == -1 && errno == EINTR && !got_int);
+			len = sizeof(err);
+			if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+			    &len) == 0 && err == 0)
+				break;
+			if (rc == 0)
+				err = ETIMEDOUT;
+			else if (rc == -1)
+				err = errno;
+		} else
+			err = errno;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		return fail(r, RC_LOST, "cannot connect to %s port %s: %s",
+		    r->cfg->host, r->cfg->port, strerror(err));
+	/* Blocking from here on; waits are bounded by the clock. */
+	if (fcntl(fd, F_SETFL, 0) == -1) {
+		close(fd);
+		return fail(r, RC_LOST, "fcntl: %s", strerror(errno));
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (conn_init(&r->conn, fd, &clock_hooks, r) == -1) {
+		close(fd);
+		return fail(r, RC_LOST, "out of memory");
+	}
+	r->fd = fd;
+	return RC_OK;
+}
+
+/* The server's ERR, escaped, as the reason; closes if the code says so. */
+static int
+server_err(struct remote *r, const struct pkt *p)
+{
+	char msg[TEXT_ESCAPED_LEN(ERRMSG_LEN_MAX)];
+	uint16_t code = p->u.err.code;
+
+	text_escape(msg, sizeof(msg), p->u.err.msg, strlen(p->u.err.msg));
+	/* Section 7: these end the request only; the rest, the session. */
+	if (code != ERR_NOT_FOUND && code != ERR_ACCESS &&
+	    code != ERR_DISK_FULL && code != ERR_EXISTS &&
+	    code != ERR_BAD_NAME)
+		remote_disconnect(r);
+	return fail(r, RC_FAILED, "%s (server error %u)", msg, code);
+}
+
+/* OPT, answered by OACK, or by ERR 4 from a server without options. */
+static int
+negotiate(struct remote *r)
+{
+	uint8_t buf[PKT_OPCODE_LEN + OPT_BODY_MAX];
+	struct xfer_opts ask, got;
+	enum conn_status cs;
+	struct pkt p;
+	char why[256];
+	ssize_t len;
+
+	opts_default(&ask);
+	ask.named = OPT_BLKSIZE | OPT_WINDOWSIZE | OPT_TSIZE;
+	ask.blksize = r->cfg->blksize;
+	ask.windowsize = r->cfg->windowsize;
+	ask.tsize = 1;
+	len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
+	if ((cs = conn_send(&r->conn, buf, (size_t)len)) != CONN_OK ||
+	    (cs = conn_recv(&r->conn, 0, &p)) != CONN_OK) {
+		snprintf(why, sizeof(why), "%s", conn_status_str(&r->conn,
+		    cs));
+		remote_disconnect(r);
+		return fail(r, RC_LOST, "option negotiation: %s", why);
+	}
+	if (p.op == PKT_ERR && p.u.err.code == ERR_ILLEGAL) {
+		/* Section 6: carry on without options, on a new connection. */
+		remote_disconnect(r);
+		r->use_options = 0;
+		return remote_connect(r, 0);
+	}
+	if (p.op == PKT_ERR) {
+		server_err(r, &p);
+		remote_disconnect(r);
+		return RC_LOST;
+	}
+	if (p.op != PKT_OACK ||
+	    opts_from_oack(&p, &ask, &got, why, sizeof(why)) == -1) {
+		if (p.op != PKT_OACK)
+			snprintf(why, sizeof(why), "expected OACK, got %s",
+			    pkt_op_name(p.op));
+		conn_send_err_nowait(&r->conn, ERR_OPTIONS, why);
+		remote_disconnect(r);
+		return fail(r, RC_LOST, "option negotiation: %s", why);
+	}
+	r->opts = got;
+	return RC_OK;
+}
+
+int
+remote_connect(struct remote *r, int show_greeting)
+{
+	char text[TEXT_ESCAPED_LEN(GREETING_LEN_MAX)];
+	enum conn_status cs;
+	struct pkt p;
+	int rc;
+
+	if (r->fd != -1)
+		return RC_OK;
+	if ((rc = connect_any(r)) != RC_OK)
+		return rc;
+	cs = conn_recv(&r->conn, GREETING_LEN_MAX, &p);
+	if (cs != CONN_OK) {
+		if (cs == CONN_MALFORMED)
+			conn_send_err_nowait(&r->conn, ERR_ILLEGAL,
+			    pkt_status_str(r->conn.bad));
+		fail(r, RC_LOST, "no greeting from %s port %s: %s",
+		    r->cfg->host, r->cfg->port, conn_status_str(&r->conn, cs));
+		remote_disconnect(r);
+		return RC_LOST;
+	}
+	if (p.op == PKT_ERR) {
+		server_err(r, &p);
+		remote_disconnect(r);
+		return RC_LOST;
+	}
+	if (p.op != PKT_DAT || p.u.dat.block != 1) {
+		conn_send_err_nowait(&r->conn, ERR_ILLEGAL, "expected a "
+		    "greeting");
+		remote_disconnect(r);
+		return fail(r, RC_LOST, "%s port %s sent %s instead of a "
+		    "greeting", r->cfg->host, r->cfg->port,
+		    pkt_op_name(p.op));
+	}
+	if (show_greeting && !r->cfg->quiet) {
+		text_escape(text, sizeof(text), (const char *)p.u.dat.data,
+		    p.u.dat.size);
+		printf("%s\n", text);
+		fflush(stdout);
+	}
+	if ((cs = conn_send_ack(&r->conn, 1)) != CONN_OK) {
+		fail(r, RC_LOST, "greeting: %s", conn_status_str(&r->conn, cs));
+		remote_disconnect(r);
+		return RC_LOST;
+	}
+	rc = r->use_options ? negotiate(r) : RC_OK;
+	clock_stop();
+	return rc;
+}
+
+/*
+ * Ends a transfer that did not finish.  What the client owes the server
+ * is sent without blocking, then the connection closes (section 7).
+ */
+static int
+xfer_failed(struct remote *r, const struct xfer_result *res)
+{
+	char msg[TEXT_ESCAPED_LEN(ERRMSG_LEN_MAX)];
+	int status = RC_FAILED;
+
+	switch (res->status) {
+	case XFER_OK:
+		return RC_OK;
+	case XFER_PEER_ERR:
+		text_escape(msg, sizeof(msg), res->msg, strlen(res->msg));
+		fail(r, RC_FAILED, "%s (server error %u)", msg, res->errcode);
+		break;
+	case XFER_VIOLATION:
+		conn_send_err_nowait(&r->conn, res->errcode, res->msg);
+		fail(r, RC_FAILED, "protocol error: %s", res->msg);
+		break;
+	case XFER_CONN:
+		switch (res->conn_status) {
+		case CONN_TIMEOUT:
+			conn_send_err_nowait(&r->conn, ERR_TIMEOUT,
+			    "Idle timeout");
+			status = fail(r, RC_LOST, "server silent for %u s",
+			    r->cfg->timeout);
+			break;
+		case CONN_INTERRUPTED:
+			conn_send_err_nowait(&r->conn, ERR_UNDEFINED,
+			    "Transfer interrupted");
+			fail(r, RC_FAILED, "interrupted");
+			break;
+		default:
+			status = fail(r, RC_LOST, "connection lost: %s",
+			    conn_status_str(&r->conn, res->conn_status));
+		}
+		break;
+	case XFER_SOURCE:
+	case XFER_SINK:
+		conn_send_err_nowait(&r->conn, res->sys_errno == ENOSPC ?
+		    ERR_DISK_FULL : ERR_UNDEFINED, "Client file error");
+		fail(r, RC_FAILED, "%s", strerror(res->sys_errno));
+		break;
+	}
+	remote_disconnect(r);
+	return status;
+}
+
+static int
+checked_write(void *ctx, const void *buf, size_t len)
+{
+	struct checked_sink *cs = ctx;
+
+	cs->got += len;
+	if (cs->expect != SIZE_UNKNOWN && cs->got > cs->expect) {
+		errno = EPROTO;
+		return -1;
+	}
+	return cs->write(cs->ctx, buf, len);
+}
+
+static int
+checked_finish(void *ctx)
+{
+	struct checked_sink *cs = ctx;
+
+	if (cs->expect != SIZE_UNKNOWN && cs->got != cs->expect) {
+		errno = EPROTO;
+		return -1;
+	}
+	return cs->finish != NULL ? cs->finish(cs->ctx) : 0;
+}
+
+/* Sends a request; the first answer is read into *p. */
+static int
+request(struct remote *r, enum pkt_op op, const char *path, struct pkt *p)
+{
+	uint8_t buf[PKT_OPCODE_LEN + PATH_LEN_MAX + 1];
+	enum conn_status cs;
+	ssize_t len;
+	int rc;
+
+	if ((rc = remote_connect(r, 0)) != RC_OK)
+		return rc;
+	if ((len = pkt_encode_req(buf, sizeof(buf), op, path)) == -1)
+		return fail(r, RC_FAILED, "path too long");
+	cs = conn_send(&r->conn, buf, (size_t)len);
+	if (cs == CONN_OK)
+		cs = conn_recv(&r->conn, r->opts.blksize, p);
+	if (cs != CONN_OK) {
+		struct xfer_result res;
+
+		memset(&res, 0, sizeof(res));
+		res.status = XFER_CONN;
+		res.conn_status = cs;
+		if (cs == CONN_MALFORMED) {
+			res.status = XFER_VIOLATION;
+			res.errcode = pkt_status_errcode(r->conn.bad);
+			snprintf(res.msg, sizeof(res.msg), "%s",
+			    pkt_status_str(r->conn.bad));
+		}
+		return xfer_failed(r, &res);
+	}
+	if (p->op == PKT_ERR) {
+		clock_stop();
+		return server_err(r, p);
+	}
+	return RC_OK;
+}
+
+static void
+violation(struct remote *r, const struct pkt *p, const char *wanted)
+{
+	struct xfer_result res;
+
+	memset(&res, 0, sizeof(res));
+	res.status = XFER_VIOLATION;
+	res.errcode = ERR_ILLEGAL;
+	snprintf(res.msg, sizeof(res.msg), "expected %s, got %s", wanted,
+	    pkt_op_name(p->op));
+	xfer_failed(r, &res);
+}
+
+int
+remote_download(struct remote *r, enum pkt_op op, const char *path,
+    xfer_write_fn write, xfer_finish_fn finish, void *ctx,
+    const struct watch *w)
+{
+	struct checked_sink sink = { write, finish, ctx, SIZE_UNKNOWN, 0 };
+	const struct pkt *first = NULL;
+	struct xfer_params xp;
+	struct xfer_result res;
+	enum conn_status cs;
+	struct pkt p;
+	int rc;
+
+	if ((rc = request(r, op, path, &p)) != RC_OK)
+		return rc;
+	if (r->opts.tsize) {
+		if (p.op != PKT_OACK ||
+		    opts_tsize_from_oack(&p, &sink.expect) == -1) {
+			violation(r, &p, "OACK with tsize");
+			return RC_FAILED;
+		}
+		if ((cs = conn_send_ack(&r->conn, 0)) != CONN_OK) {
+			remote_disconnect(r);
+			return fail(r, RC_LOST, "connection lost: %s",
+			    conn_status_str(&r->conn, cs));
+		}
+	} else if (p.op == PKT_DAT)
+		first = &p;
+	else {
+		violation(r, &p, "DAT");
+		return RC_FAILED;
+	}
+	if (w != NULL && w->start != NULL)
+		w->start(w->ctx, sink.expect);
+	memset(&xp, 0, sizeof(xp));
+	xp.blksize = r->opts.blksize;
+	xp.windowsize = r->opts.windowsize;
+	if (w != NULL) {
+		xp.progress = w->update;
+		xp.progress_ctx = w->ctx;
+	}
+	r->watch = w;
+	xfer_recv(&r->conn, &xp, first, checked_write, checked_finish, &sink,
+	    &res);
+	r->watch = NULL;
+	clock_stop();
+	if (res.status == XFER_SINK && res.sys_errno == EPROTO) {
+		conn_send_err_nowait(&r->conn, ERR_ILLEGAL,
+		    "Size differs from tsize");
+		remote_disconnect(r);
+		return fail(r, RC_FAILED, "protocol error: the server sent "
+		    "%llu bytes, not the %llu it announced",
+		    (unsigned long long)sink.got,
+		    (unsigned long long)sink.expect);
+	}
+	return xfer_failed(r, &res);
+}
+
+int
+remote_upload(struct remote *r, const char *path, xfer_read_fn read,
+    void *ctx, uint64_t size, const struct watch *w)
+{
+	struct xfer_params xp;
+	struct xfer_result res;
+	struct pkt p;
+	int rc;
+
+	if ((rc = request(r, PKT_WRQ, path, &p)) != RC_OK)
+		return rc;
+	if (p.op != PKT_ACK || p.u.ack.block != 0) {
+		violation(r, &p, "ACK 0");
+		return RC_FAILED;
+	}
+	if (w != NULL && w->start != NULL)
+		w->start(w->ctx, size);
+	memset(&xp, 0, sizeof(xp));
+	xp.blksize = r->opts.blksize;
+	xp.windowsize = r->opts.windowsize;
+	if (w != NULL) {
+		xp.progress = w->update;
+		xp.progress_ctx = w->ctx;
+	}
+	r->watch = w;
+	xfer_send(&r->conn, &xp, read, ctx, &res);
+	r->watch = NULL;
+	clock_stop();
+	return xfer_failed(r, &res);
+}
+
+static int
+list_write(void *ctx, const void *buf, size_t len)
+{
+	struct list_sink *ls = ctx;
+	size_t cap;
+	char *p;
+
+	if (len > LIST_MAX - ls->len) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (ls->len + len + 1 > ls->cap) {
+		cap = ls->cap ? ls->cap : 4096;
+		while (cap < ls->len + len + 1)
+			cap *= 2;
+		if ((p = realloc(ls->buf, cap)) == NULL)
+			return -1;
+		ls->buf = p;
+		ls->cap = cap;
+	}
+	memcpy(ls->buf + ls->len, buf, len);
+	ls->len += len;
+	ls->buf[ls->len] = '\0';
+	return 0;
+}
+
+int
+remote_list(struct remote *r, const char *path, char **text, size_t *len)
+{
+	struct list_sink ls = { NULL, 0, 0 };
+	int rc;
+
+	rc = remote_download(r, PKT_DRQ, path, list_write, NULL, &ls, NULL);
+	if (rc != RC_OK) {
+		free(ls.buf);
+		return rc;
+	}
+	if (ls.buf == NULL && (ls.buf = calloc(1, 1)) == NULL)
+		return fail(r, RC_FAILED, "out of memory");
+	*text = ls.buf;
+	*len = ls.len;
+	return RC_OK;
+}
+
+int
+remote_path(const struct remote *r, const char *arg, char *out, size_t size)
+{
+	char work[2 * PATH_LEN_MAX + 2];
+	size_t len = 0, clen;
+	const char *c, *end;
+
+	if (arg[0] == '/')
+		work[0] = '\0';
+	else if (strlcpy(work, r->cwd, sizeof(work)) >= sizeof(work))
+		return -1;
+	if (work[0] != '\0' && strlcat(work, "/", sizeof(work)) >=
+	    sizeof(work))
+		return -1;
+	if (strlcat(work, arg, sizeof(work)) >= sizeof(work))
+		return -1;
+	out[0] = '\0';
+	for (c = work; *c != '\0'; c = *end ? end + 1 : end) {
+		end = strchr(c, '/');
+		if (end == NULL)
+			end = c + strlen(c);
+		clen = (size_t)(end - c);
+		if (clen == 0 || (clen == 1 && c[0] == '.'))
+			continue;
+		if (clen == 2 && c[0] == '.' && c[1] == '.') {
+			/* Climb, but never above the root. */
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			len = len > 0 ? len - 1 : 0;
+			out[len] = '\0';
+			continue;
+		}
+		if (len + (len ? 1 : 0) + clen + 1 > size ||
+		    len + (len ? 1 : 0) + clen > PATH_LEN_MAX)
+			return -1;
+		if (len)
+			out[len++] = '/';
+		memcpy(out + len, c, clen);
+		len += clen;
+		out[len] = '\0';
+	}
+	return 0;
+}

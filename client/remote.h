@@ -1,0 +1,90 @@
+/*
+ * The client's side of one session with the server: connecting, the
+ * greeting, option negotiation, and one request at a time (protocol.md
+ * sections 3 to 6).  It reconnects when a previous request ended the
+ * session.  It knows the protocol and the clock, not the terminal or local
+ * files: bytes come and go through the callbacks of the transfer engine.
+ */
+#ifndef REMOTE_H
+#define REMOTE_H
+
+#include <stdint.h>
+
+#include "args.h"
+#include "conn.h"
+#include "options.h"
+#include "xfer.h"
+
+/* Command outcomes, which are also the exit statuses of interface.md. */
+enum {
+	RC_OK = 0,
+	RC_FAILED = 1,		/* the command failed; the reason is in why */
+	RC_LOST = 3,		/* no connection, lost without ERR, or silent */
+};
+
+#define SIZE_UNKNOWN	UINT64_MAX
+
+/* Someone watching a transfer: the progress bar. */
+struct watch {
+	void	(*start)(void *ctx, uint64_t size);	/* or SIZE_UNKNOWN */
+	xfer_progress_fn update;
+	void	(*tick)(void *ctx);	/* a second passed with no packet */
+	void *ctx;
+};
+
+struct remote {
+	const struct client_config *cfg;
+	int fd;				/* -1 when not connected */
+	struct conn conn;
+	int use_options;		/* negotiate when connecting */
+	struct xfer_opts opts;		/* in force */
+	const struct watch *watch;	/* of the transfer under way */
+	char cwd[PATH_LEN_MAX + 1];	/* "" is the served root */
+	char why[2048];			/* the last failure, one line */
+};
+
+/* Installs the SIGALRM and SIGINT handlers (no SA_RESTART). */
+void	remote_signals_init(void);
+/* Whether Ctrl-C was pressed since the last remote_clear_interrupt. */
+int	remote_interrupted(void);
+void	remote_clear_interrupt(void);
+
+void	remote_init(struct remote *r, const struct client_config *cfg);
+
+/*
+ * Connects, reads the greeting (printed escaped unless quiet or !show),
+ * acknowledges it and negotiates options.  RC_OK or RC_LOST.
+ */
+int	remote_connect(struct remote *r, int show_greeting);
+void	remote_disconnect(struct remote *r);
+
+/*
+ * Downloads path (op PKT_RRQ) or its listing (PKT_DRQ) into the sink.
+ * finish is called only when every byte arrived.  RC_OK, RC_FAILED or
+ * RC_LOST with the reason in r->why.
+ */
+int	remote_download(struct remote *r, enum pkt_op op, const char *path,
+	    xfer_write_fn write, xfer_finish_fn finish, void *ctx,
+	    const struct watch *w);
+
+/* Uploads size bytes from the source to path.  As remote_download. */
+int	remote_upload(struct remote *r, const char *path, xfer_read_fn read,
+	    void *ctx, uint64_t size, const struct watch *w);
+
+/*
+ * Lists path into a malloc'ed buffer *text of *len bytes (NUL-terminated
+ * as well).  As remote_download.
+ */
+int	remote_list(struct remote *r, const char *path, char **text,
+	    size_t *len);
+
+/*
+ * Resolves arg against the remote directory: "/" starts from the root,
+ * "." and empty components go, ".." climbs but never above the root.
+ * Writes a path fit for a request ("" for the root) into out.  -1 when
+ * it would be longer than a request may carry.
+ */
+int	remote_path(const struct remote *r, const char *arg, char *out,
+	    size_t size);
+
+#endif
