@@ -54,6 +54,9 @@ TOOL_BINS := $(B)/tests/rawpeer
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
+# Keep objects that chained rules would treat as intermediate.
+.SECONDARY:
+
 .PHONY: all clean install uninstall check run setup test-build bench
 all: $(BIN)/server $(BIN)/client
 

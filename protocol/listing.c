@@ -31,9 +31,11 @@ parse_number(const char *line, size_t len, size_t *pos, uint64_t *v)
 
 	*v = 0;
 	while (*pos < len && line[*pos] >= '0' && line[*pos] <= '9') {
-		if (*v > (UINT64_MAX - 9) / 10)
+		unsigned d = (unsigned)(line[*pos] - '0');
+
+		if (*v > (UINT64_MAX - d) / 10)
 			return -1;
-		*v = *v * 10 + (uint64_t)(line[*pos] - '0');
+		*v = *v * 10 + d;
 		(*pos)++;
 	}
 	if (*pos == start || *pos >= len || line[*pos] != ' ')

@@ -56,6 +56,7 @@ static int
 parse_value(const char *s, uint64_t *v)
 {
 	size_t i, len = strlen(s);
+	unsigned d;
 
 	if (len == 0 || len > OPT_VALUE_DIGITS_MAX)
 		return -1;
@@ -63,10 +64,11 @@ parse_value(const char *s, uint64_t *v)
 	for (i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -1;
-		if (*v > (UINT64_MAX - 9) / 10)
+		d = (unsigned)(s[i] - '0');
+		if (*v > (UINT64_MAX - d) / 10)
 			*v = UINT64_MAX;
 		else
-			*v = *v * 10 + (uint64_t)(s[i] - '0');
+			*v = *v * 10 + d;
 	}
 	return 0;
 }

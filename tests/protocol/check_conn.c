@@ -1,0 +1,211 @@
+/* Framed packet I/O (protocol/conn.c) over a socketpair. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "conn.h"
+#include "check_main.h"
+
+static int sv[2];
+static struct conn c;
+static int waits;
+static volatile sig_atomic_t alarmed;
+
+static void
+count_wait(void *ctx)
+{
+	(void)ctx;
+	waits++;
+}
+
+static int
+stop_on_alarm(void *ctx)
+{
+	(void)ctx;
+	return alarmed ? CONN_TIMEOUT : 0;
+}
+
+static const struct conn_hooks hooks = { count_wait, stop_on_alarm };
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	alarmed = 1;
+}
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(conn_init(&c, sv[0], &hooks, NULL), 0);
+	waits = 0;
+	alarmed = 0;
+}
+
+static void
+teardown(void)
+{
+	conn_free(&c);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+START_TEST(packet_in_pieces)
+{
+	static const uint8_t rrq[] = "\0\1some/file";
+	struct pkt p;
+	size_t i;
+	pid_t pid;
+
+	/* One byte at a time from another process: still one packet. */
+	if ((pid = fork()) == 0) {
+		for (i = 0; i < sizeof(rrq); i++) {
+			if (write(sv[1], rrq + i, 1) != 1)
+				_exit(1);
+			usleep(1000);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_RRQ);
+	ck_assert_str_eq(p.u.req.path, "some/file");
+	ck_assert_int_eq(waits, 1);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+START_TEST(packets_back_to_back)
+{
+	static const uint8_t two[] = "\0\4\0\7" "\0\6dir\0" "\0\4\0\x08";
+	struct pkt p;
+
+	ck_assert_int_eq(write(sv[1], two, sizeof(two) - 1),
+	    (ssize_t)sizeof(two) - 1);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_uint_eq(p.u.ack.block, 7);
+	ck_assert_int_eq(conn_pending(&c), 1);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_str_eq(p.u.req.path, "dir");
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_uint_eq(p.u.ack.block, 8);
+	/* The later packets were already buffered: no second wait. */
+	ck_assert_int_eq(waits, 1);
+	ck_assert_int_eq(conn_pending(&c), 0);
+}
+END_TEST
+
+START_TEST(eof_at_boundary_and_inside)
+{
+	struct pkt p;
+
+	ck_assert_int_eq(write(sv[1], "\0\4\0\1" "\0\4\0", 7), 7);
+	shutdown(sv[1], SHUT_WR);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_TRUNCATED);
+	teardown();
+	setup();
+	shutdown(sv[1], SHUT_WR);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_EOF);
+}
+END_TEST
+
+START_TEST(malformed_is_reported_at_once)
+{
+	struct pkt p;
+
+	/* An unknown opcode; the peer keeps the connection open. */
+	ck_assert_int_eq(write(sv[1], "\0\x09", 2), 2);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_MALFORMED);
+	ck_assert_int_eq(c.bad, PKT_BAD_OPCODE);
+	teardown();
+	setup();
+	/* An oversize DAT is refused at its header, data unsent. */
+	ck_assert_int_eq(write(sv[1], "\0\3\0\1\2\1", 6), 6);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_MALFORMED);
+	ck_assert_int_eq(c.bad, PKT_DATA_TOO_LONG);
+	ck_assert_str_eq(conn_status_str(&c, CONN_MALFORMED),
+	    "block over the block size");
+}
+END_TEST
+
+START_TEST(interrupted_wait_asks_the_hook)
+{
+	struct sigaction sa;
+	struct pkt p;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);		/* no SA_RESTART */
+	alarm(1);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_TIMEOUT);
+	ck_assert_str_eq(conn_status_str(&c, CONN_TIMEOUT), "timed out");
+}
+END_TEST
+
+START_TEST(large_send_is_whole)
+{
+	static uint8_t big[1 << 20], got[1 << 20];
+	size_t off = 0;
+	ssize_t n;
+	pid_t pid;
+	int status;
+
+	memset(big, 0x5a, sizeof(big));
+	big[sizeof(big) - 1] = 1;
+	if ((pid = fork()) == 0) {
+		/* Far more than the socket buffer: the sender must wait. */
+		_exit(conn_send(&c, big, sizeof(big)) == CONN_OK ? 0 : 1);
+	}
+	while (off < sizeof(got) &&
+	    (n = read(sv[1], got + off, sizeof(got) - off)) > 0)
+		off += (size_t)n;
+	ck_assert_uint_eq(off, sizeof(big));
+	ck_assert_mem_eq(got, big, sizeof(big));
+	waitpid(pid, &status, 0);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
+START_TEST(nowait_err_never_blocks)
+{
+	static uint8_t fill[4096];
+	struct pkt p;
+	size_t used;
+	uint8_t buf[600];
+	ssize_t n;
+	int flags = MSG_DONTWAIT;
+
+	ck_assert_int_eq(conn_send_err_nowait(&c, 5, "Idle timeout"), 0);
+	n = read(sv[1], buf, sizeof(buf));
+	ck_assert_int_eq(pkt_decode(buf, (size_t)n, 512, &p, &used), PKT_OK);
+	ck_assert_uint_eq(p.u.err.code, 5);
+	/* Fill the socket until it takes no more; then it must refuse. */
+	while (send(sv[0], fill, sizeof(fill), flags) > 0)
+		;
+	ck_assert_int_eq(conn_send_err_nowait(&c, 5, "Idle timeout"), -1);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("conn");
+	TCase *tc = tcase_create("framing");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, packet_in_pieces);
+	tcase_add_test(tc, packets_back_to_back);
+	tcase_add_test(tc, eof_at_boundary_and_inside);
+	tcase_add_test(tc, malformed_is_reported_at_once);
+	tcase_add_test(tc, interrupted_wait_asks_the_hook);
+	tcase_add_test(tc, large_send_is_whole);
+	tcase_add_test(tc, nowait_err_never_blocks);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,207 @@
+/* Option negotiation (protocol/options.c), section 6. */
+#include <check.h>
+#include <string.h>
+
+#include "options.h"
+#include "check_main.h"
+
+static uint8_t buf[1024];
+static struct pkt p;
+static char why[128];
+
+/* Builds an OPT (or OACK) from name/value strings and decodes it. */
+static void
+make(enum pkt_op op, const struct pkt_opt *pairs, size_t n)
+{
+	size_t used;
+	ssize_t len = pkt_encode_opt(buf, sizeof(buf), op, pairs, n);
+
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(pkt_decode(buf, (size_t)len, 512, &p, &used), PKT_OK);
+}
+
+static int
+from_opt(const char *name, const char *value, struct xfer_opts *o)
+{
+	struct pkt_opt pair = { name, value };
+
+	make(PKT_OPT, &pair, 1);
+	return opts_from_opt(&p, 65464, 65535, o, why, sizeof(why));
+}
+
+START_TEST(defaults)
+{
+	struct xfer_opts o;
+
+	opts_default(&o);
+	ck_assert_uint_eq(o.blksize, 512);
+	ck_assert_uint_eq(o.windowsize, 1);
+	ck_assert_int_eq(o.tsize, 0);
+	ck_assert_uint_eq(o.named, 0);
+	/* An OPT with no pair: every option back to its default. */
+	make(PKT_OPT, NULL, 0);
+	ck_assert_int_eq(opts_from_opt(&p, 65464, 65535, &o, why,
+	    sizeof(why)), 0);
+	ck_assert_uint_eq(o.named, 0);
+	ck_assert_uint_eq(o.blksize, 512);
+}
+END_TEST
+
+START_TEST(accepts_and_lowers)
+{
+	struct pkt_opt pairs[4] = {
+		{ "BlkSize", "65464" }, { "WINDOWSIZE", "65535" },
+		{ "tsize", "0" }, { "color", "blue!" },
+	};
+	struct xfer_opts o;
+
+	make(PKT_OPT, pairs, 4);
+	ck_assert_int_eq(opts_from_opt(&p, 1024, 16, &o, why, sizeof(why)),
+	    0);
+	ck_assert_uint_eq(o.named, OPT_BLKSIZE | OPT_WINDOWSIZE | OPT_TSIZE);
+	ck_assert_uint_eq(o.blksize, 1024);
+	ck_assert_uint_eq(o.windowsize, 16);
+	ck_assert_int_eq(o.tsize, 1);
+	ck_assert_int_eq(from_opt("blksize", "8", &o), 0);
+	ck_assert_uint_eq(o.blksize, 8);
+	ck_assert_int_eq(from_opt("windowsize", "1", &o), 0);
+	ck_assert_int_eq(from_opt("blksize", "00000000000000000512", &o), 0);
+	ck_assert_uint_eq(o.blksize, 512);
+}
+END_TEST
+
+START_TEST(refuses_bad_values)
+{
+	static const char *const bad_blksize[] = {
+		"7", "65465", "0", "", "+512", " 512", "512 ", "5x",
+		"99999999999999999999", "184467440737095516160", "-1",
+	};
+	struct xfer_opts o;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad_blksize) / sizeof(bad_blksize[0]); i++)
+		ck_assert_msg(from_opt("blksize", bad_blksize[i], &o) == -1,
+		    "blksize \"%s\" accepted", bad_blksize[i]);
+	ck_assert_int_eq(from_opt("windowsize", "0", &o), -1);
+	ck_assert_int_eq(from_opt("windowsize", "65536", &o), -1);
+	ck_assert_int_eq(from_opt("tsize", "1", &o), -1);
+	ck_assert_int_eq(from_opt("tsize", "", &o), -1);
+	/* An unknown option is left out whatever its value. */
+	ck_assert_int_eq(from_opt("frobnicate", "", &o), 0);
+	ck_assert_uint_eq(o.named, 0);
+}
+END_TEST
+
+START_TEST(refuses_a_known_name_twice)
+{
+	struct pkt_opt twice[2] = { { "blksize", "512" }, { "BLKSIZE", "1024" } };
+	struct pkt_opt unknown_twice[2] = { { "x", "1" }, { "x", "2" } };
+	struct xfer_opts o;
+
+	make(PKT_OPT, twice, 2);
+	ck_assert_int_eq(opts_from_opt(&p, 65464, 65535, &o, why,
+	    sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "twice"));
+	make(PKT_OPT, unknown_twice, 2);
+	ck_assert_int_eq(opts_from_opt(&p, 65464, 65535, &o, why,
+	    sizeof(why)), 0);
+}
+END_TEST
+
+START_TEST(encode_and_read_oack)
+{
+	struct xfer_opts ask, got, back;
+	size_t used;
+	ssize_t len;
+
+	opts_default(&ask);
+	ask.named = OPT_BLKSIZE | OPT_WINDOWSIZE | OPT_TSIZE;
+	ask.blksize = 65464;
+	ask.windowsize = 64;
+	ask.tsize = 1;
+	len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(pkt_decode(buf, (size_t)len, 512, &p, &used),
+	    PKT_OK);
+	ck_assert_int_eq(opts_from_opt(&p, 1024, 8, &got, why, sizeof(why)),
+	    0);
+	len = opts_encode(buf, sizeof(buf), PKT_OACK, &got);
+	ck_assert_int_eq(pkt_decode(buf, (size_t)len, 512, &p, &used),
+	    PKT_OK);
+	ck_assert_int_eq(p.op, PKT_OACK);
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &back, why, sizeof(why)),
+	    0);
+	ck_assert_uint_eq(back.blksize, 1024);
+	ck_assert_uint_eq(back.windowsize, 8);
+	ck_assert_int_eq(back.tsize, 1);
+}
+END_TEST
+
+START_TEST(client_refuses_bad_oack)
+{
+	struct pkt_opt raised = { "blksize", "2048" };
+	struct pkt_opt unasked = { "windowsize", "4" };
+	struct pkt_opt unknown = { "color", "1" };
+	struct xfer_opts ask, got;
+
+	opts_default(&ask);
+	ask.named = OPT_BLKSIZE;
+	ask.blksize = 1024;
+	make(PKT_OACK, &raised, 1);
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)),
+	    -1);
+	make(PKT_OACK, &unasked, 1);
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)),
+	    -1);
+	make(PKT_OACK, &unknown, 1);
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)),
+	    -1);
+	/* An empty OACK: the server took none; defaults hold. */
+	make(PKT_OACK, NULL, 0);
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)), 0);
+	ck_assert_uint_eq(got.blksize, 512);
+}
+END_TEST
+
+START_TEST(tsize_announcement)
+{
+	struct pkt_opt two[2] = { { "tsize", "5" }, { "blksize", "512" } };
+	struct pkt_opt word = { "tsize", "five" };
+	uint64_t size;
+	size_t used;
+	ssize_t len;
+
+	len = opts_encode_tsize(buf, sizeof(buf), UINT64_C(5368709120));
+	ck_assert_int_eq(pkt_decode(buf, (size_t)len, 512, &p, &used),
+	    PKT_OK);
+	ck_assert_int_eq(opts_tsize_from_oack(&p, &size), 0);
+	ck_assert_uint_eq(size, UINT64_C(5368709120));
+	len = opts_encode_tsize(buf, sizeof(buf), 0);
+	pkt_decode(buf, (size_t)len, 512, &p, &used);
+	ck_assert_int_eq(opts_tsize_from_oack(&p, &size), 0);
+	ck_assert_uint_eq(size, 0);
+	make(PKT_OACK, two, 2);
+	ck_assert_int_eq(opts_tsize_from_oack(&p, &size), -1);
+	make(PKT_OACK, &word, 1);
+	ck_assert_int_eq(opts_tsize_from_oack(&p, &size), -1);
+	make(PKT_OPT, two, 1);
+	ck_assert_int_eq(opts_tsize_from_oack(&p, &size), -1);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("options");
+	TCase *tc = tcase_create("negotiation");
+
+	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, accepts_and_lowers);
+	tcase_add_test(tc, refuses_bad_values);
+	tcase_add_test(tc, refuses_a_known_name_twice);
+	tcase_add_test(tc, encode_and_read_oack);
+	tcase_add_test(tc, client_refuses_bad_oack);
+	tcase_add_test(tc, tsize_announcement);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,312 @@
+/*
+ * The transfer engine (protocol/xfer.c) over a socketpair: one end sends,
+ * a forked process receives, every byte is checked against a pattern.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "xfer.h"
+#include "check_main.h"
+
+/* The byte at offset i of every test file. */
+static uint8_t
+pattern(uint64_t i)
+{
+	return (uint8_t)(i * 131 + (i >> 9) + 7);
+}
+
+struct src {
+	uint64_t off, size;
+	size_t chunk;			/* most bytes a read returns */
+};
+
+static ssize_t
+src_read(void *ctx, void *buf, size_t len)
+{
+	struct src *s = ctx;
+	uint8_t *b = buf;
+	size_t i;
+
+	if (len > s->chunk)
+		len = s->chunk;
+	if (len > s->size - s->off)
+		len = (size_t)(s->size - s->off);
+	for (i = 0; i < len; i++)
+		b[i] = pattern(s->off + i);
+	s->off += len;
+	return (ssize_t)len;
+}
+
+struct sink {
+	uint64_t off;
+	int bad, finished, fail_finish;
+};
+
+static int
+sink_write(void *ctx, const void *buf, size_t len)
+{
+	struct sink *k = ctx;
+	const uint8_t *b = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != pattern(k->off + i))
+			k->bad = 1;
+	k->off += len;
+	return 0;
+}
+
+static int
+sink_finish(void *ctx)
+{
+	struct sink *k = ctx;
+
+	if (k->fail_finish) {
+		errno = EEXIST;
+		return -1;
+	}
+	k->finished = 1;
+	return 0;
+}
+
+/*
+ * Sends size bytes with the given block and window sizes; a child
+ * receives them.  Checks both ends.
+ */
+static void
+round_trip(uint64_t size, size_t blksize, unsigned window, size_t chunk)
+{
+	struct xfer_params xp = { blksize, window, NULL, NULL };
+	struct xfer_result res;
+	struct src s = { 0, size, chunk };
+	struct conn c;
+	int sv[2], status;
+	pid_t pid;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if ((pid = fork()) == 0) {
+		struct sink k = { 0, 0, 0, 0 };
+		struct conn rc;
+
+		close(sv[0]);
+		if (conn_init(&rc, sv[1], NULL, NULL) == -1)
+			_exit(10);
+		if (xfer_recv(&rc, &xp, NULL, sink_write, sink_finish, &k,
+		    &res) != XFER_OK)
+			_exit(11);
+		_exit(k.bad ? 12 : k.off != size ? 13 : !k.finished ? 14 :
+		    res.bytes != size ? 15 : 0);
+	}
+	close(sv[1]);
+	ck_assert_int_eq(conn_init(&c, sv[0], NULL, NULL), 0);
+	ck_assert_int_eq(xfer_send(&c, &xp, src_read, &s, &res), XFER_OK);
+	ck_assert_uint_eq(res.bytes, size);
+	waitpid(pid, &status, 0);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "receiver of %llu bytes, block %zu, window %u: status %d",
+	    (unsigned long long)size, blksize, window, WEXITSTATUS(status));
+	conn_free(&c);
+	close(sv[0]);
+}
+
+START_TEST(sizes_around_a_block)
+{
+	static const uint64_t sizes[] = { 0, 1, 511, 512, 513, 1024, 1025 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		round_trip(sizes[i], 512, 1, 1 << 20);
+		round_trip(sizes[i], 512, 8, 1 << 20);
+	}
+}
+END_TEST
+
+START_TEST(one_mebibyte_every_block_size)
+{
+	round_trip(1 << 20, 512, 1, 1 << 20);
+	round_trip(1 << 20, 512, 8, 1 << 20);
+	round_trip(1 << 20, 65464, 1, 1 << 20);
+	round_trip(1 << 20, 65464, 8, 1 << 20);
+	round_trip((1 << 20) + 1, 8, 8, 1 << 20);
+	/* A source that dribbles: short reads are asked again. */
+	round_trip(100000, 512, 3, 7);
+}
+END_TEST
+
+START_TEST(block_numbers_roll_over)
+{
+	/* 70000 blocks of 8 bytes: past 65535, block 0, then on. */
+	round_trip(70000 * 8 + 3, 8, 1, 1 << 20);
+	round_trip(70000 * 8, 8, 8, 1 << 20);
+}
+END_TEST
+
+/*
+ * A scripted peer on sv[1]: writes raw bytes, stops sending, and reads
+ * until EOF.  It closes our end, or it would never see that EOF.
+ */
+static pid_t
+raw_peer(const int sv[2], const void *bytes, size_t len)
+{
+	char drain[4096];
+	int fd = sv[1];
+	pid_t pid;
+
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		if (write(fd, bytes, len) != (ssize_t)len)
+			_exit(1);
+		shutdown(fd, SHUT_WR);
+		while (read(fd, drain, sizeof(drain)) > 0)
+			;
+		_exit(0);
+	}
+	return pid;
+}
+
+static enum xfer_status
+recv_from_raw(const void *bytes, size_t len, size_t blksize,
+    struct xfer_result *res, struct sink *k)
+{
+	struct xfer_params xp = { blksize, 1, NULL, NULL };
+	enum xfer_status st;
+	struct conn c;
+	int sv[2];
+	pid_t pid;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	pid = raw_peer(sv, bytes, len);
+	close(sv[1]);
+	conn_init(&c, sv[0], NULL, NULL);
+	st = xfer_recv(&c, &xp, NULL, sink_write, sink_finish, k, res);
+	conn_free(&c);
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+	return st;
+}
+
+START_TEST(receiver_refuses_wrong_block)
+{
+	struct xfer_result res;
+	struct sink k = { 0, 0, 0, 0 };
+
+	/* DAT 2 first. */
+	ck_assert_int_eq(recv_from_raw("\0\3\0\2\0\0", 6, 512, &res, &k),
+	    XFER_VIOLATION);
+	ck_assert_uint_eq(res.errcode, ERR_ILLEGAL);
+	ck_assert_int_eq(k.finished, 0);
+	/* DAT 1 twice: a duplicate is a violation over TCP. */
+	{
+		uint8_t two[2 * (6 + 8)];
+
+		pkt_encode_dat(two, sizeof(two), 1, "\x07\x8a\x0d\x90\x13\x96"
+		    "\x19\x9c", 8);
+		memcpy(two + 14, two, 14);
+		k.off = 0;
+		ck_assert_int_eq(recv_from_raw(two, sizeof(two), 8, &res, &k),
+		    XFER_VIOLATION);
+	}
+}
+END_TEST
+
+START_TEST(receiver_refuses_oversize_block)
+{
+	struct xfer_result res;
+	struct sink k = { 0, 0, 0, 0 };
+	uint8_t dat[6 + 513];
+
+	memset(dat, 0, sizeof(dat));
+	pkt_put_dat_header(dat, 1, 513);
+	ck_assert_int_eq(recv_from_raw(dat, sizeof(dat), 512, &res, &k),
+	    XFER_VIOLATION);
+	ck_assert_uint_eq(res.errcode, ERR_ILLEGAL);
+	ck_assert_uint_eq(k.off, 0);
+}
+END_TEST
+
+START_TEST(receiver_reports_peer_err_and_lost_peer)
+{
+	struct xfer_result res;
+	struct sink k = { 0, 0, 0, 0 };
+
+	ck_assert_int_eq(recv_from_raw("\0\5\0\3Disk full\0", 14, 512, &res,
+	    &k), XFER_PEER_ERR);
+	ck_assert_uint_eq(res.errcode, 3);
+	ck_assert_str_eq(res.msg, "Disk full");
+	ck_assert_int_eq(recv_from_raw("\0\3\0\1\2\0abc", 9, 512, &res, &k),
+	    XFER_CONN);
+	ck_assert_int_eq(res.conn_status, CONN_TRUNCATED);
+	ck_assert_int_eq(recv_from_raw("\0\4\0\1", 4, 512, &res, &k),
+	    XFER_VIOLATION);
+}
+END_TEST
+
+START_TEST(failed_finish_sends_no_last_ack)
+{
+	struct xfer_params xp = { 512, 1, NULL, NULL };
+	struct xfer_result res;
+	struct sink k = { 0, 0, 0, 1 };
+	struct conn c;
+	uint8_t buf[16];
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(write(sv[1], "\0\3\0\1\0\1\7", 7), 7);
+	conn_init(&c, sv[0], NULL, NULL);
+	ck_assert_int_eq(xfer_recv(&c, &xp, NULL, sink_write, sink_finish, &k,
+	    &res), XFER_SINK);
+	ck_assert_int_eq(res.sys_errno, EEXIST);
+	conn_free(&c);
+	close(sv[0]);
+	/* Nothing was acknowledged. */
+	ck_assert_int_eq(read(sv[1], buf, sizeof(buf)), 0);
+	close(sv[1]);
+}
+END_TEST
+
+START_TEST(sender_refuses_wrong_ack)
+{
+	struct xfer_params xp = { 512, 1, NULL, NULL };
+	struct xfer_result res;
+	struct src s = { 0, 2000, 1 << 20 };
+	struct conn c;
+	int sv[2];
+	pid_t pid;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* ACK 2 for block 1: never sent, so a violation. */
+	pid = raw_peer(sv, "\0\4\0\2", 4);
+	close(sv[1]);
+	conn_init(&c, sv[0], NULL, NULL);
+	ck_assert_int_eq(xfer_send(&c, &xp, src_read, &s, &res),
+	    XFER_VIOLATION);
+	ck_assert_uint_eq(res.errcode, ERR_ILLEGAL);
+	conn_free(&c);
+	close(sv[0]);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("xfer");
+	TCase *tc = tcase_create("engine");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, sizes_around_a_block);
+	tcase_add_test(tc, one_mebibyte_every_block_size);
+	tcase_add_test(tc, block_numbers_roll_over);
+	tcase_add_test(tc, receiver_refuses_wrong_block);
+	tcase_add_test(tc, receiver_refuses_oversize_block);
+	tcase_add_test(tc, receiver_reports_peer_err_and_lost_peer);
+	tcase_add_test(tc, failed_finish_sends_no_last_ack);
+	tcase_add_test(tc, sender_refuses_wrong_ack);
+	suite_add_tcase(s, tc);
+	return s;
+}
