@@ -34,7 +34,7 @@ HARDEN	:= -fstack-protector-strong -fstack-clash-protection -fPIE
 CFLAGS	?=
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
 	   -DVERSION='"$(VERSION)"' $(OPT) $(WARN) $(HARDEN) \
-	   -Iprotocol -MMD -MP
+	   -Iprotocol -Itests/protocol -Itests/tools -MMD -MP
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack \
 	   $(filter -fsanitize%,$(OPT))
 
@@ -50,7 +50,7 @@ CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/localfile.c
 UNIT_TESTS := packet path options listing conn xfer
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
-TOOL_BINS := $(B)/tests/rawpeer
+INTEGRATION_BINS := $(B)/tests/check_server
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
@@ -78,13 +78,14 @@ $(BIN)/client: $(CLIENT_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
 $(B)/tests/check_%: $(B)/tests/protocol/check_%.o $(LIBPROTOCOL)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
 
-$(B)/tests/rawpeer: $(B)/tests/tools/rawpeer.o $(LIBPROTOCOL)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
+$(B)/tests/check_server: $(B)/tests/server/check_server.o \
+	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
 
 setup:
 	@./scripts/setup
 
-test-build: all $(UNIT_BINS) $(TOOL_BINS)
+test-build: all $(UNIT_BINS) $(INTEGRATION_BINS)
 
 check: setup
 	@$(MAKE) --no-print-directory SAN=1 test-build

@@ -58,6 +58,14 @@ conn_pending(const struct conn *c)
 	return c->rend > c->rstart;
 }
 
+int
+conn_pending_op(const struct conn *c)
+{
+	if (c->rend - c->rstart < PKT_OPCODE_LEN)
+		return -1;
+	return c->rbuf[c->rstart] << 8 | c->rbuf[c->rstart + 1];
+}
+
 enum conn_status
 conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 {

@@ -64,6 +64,13 @@ enum conn_status conn_recv(struct conn *c, size_t max_data, struct pkt *p);
 int	conn_pending(const struct conn *c);
 
 /*
+ * The opcode of the unread bytes after CONN_MALFORMED or CONN_TRUNCATED,
+ * or -1 when fewer than two arrived: a broken ERR is still an ERR, which
+ * is never answered (protocol.md section 7).
+ */
+int	conn_pending_op(const struct conn *c);
+
+/*
  * Writes buf[0..len) whole.  The first try does not block, so a send with
  * room costs one system call and no clock; only a send that would block
  * calls wait_begin.

@@ -50,6 +50,13 @@ static enum xfer_status
 unexpected(struct conn *c, enum conn_status cs, const struct pkt *p,
     const char *wanted, struct xfer_result *res)
 {
+	if ((cs == CONN_MALFORMED || cs == CONN_TRUNCATED) &&
+	    conn_pending_op(c) == PKT_ERR) {
+		/* A broken ERR still ends the transfer unanswered. */
+		res->errcode = ERR_UNDEFINED;
+		snprintf(res->msg, sizeof(res->msg), "malformed ERR");
+		return res->status = XFER_PEER_ERR;
+	}
 	if (cs == CONN_MALFORMED) {
 		res->errcode = pkt_status_errcode(c->bad);
 		snprintf(res->msg, sizeof(res->msg), "%s",

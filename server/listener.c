@@ -312,14 +312,32 @@ handle_accept(int lfd, const struct server_config *cfg,
 	(*nkids)++;
 }
 
+void
+listener_signals(void)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+}
+
 int
 listener_run(struct listener *l, const struct server_config *cfg,
     const struct jail *jail)
 {
 	struct pollfd pfd[LISTENERS_MAX];
-	struct sigaction sa;
 	struct child *kids;
-	sigset_t block, waitmask;
+	sigset_t waitmask;
 	unsigned nkids = 0, i;
 	int n;
 
@@ -327,20 +345,11 @@ listener_run(struct listener *l, const struct server_config *cfg,
 		log_error("out of memory");
 		return 1;
 	}
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	/* Wait with the three signals open; they are blocked elsewhere. */
+	sigprocmask(SIG_BLOCK, NULL, &waitmask);
 	sigdelset(&waitmask, SIGCHLD);
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
 
 	for (n = 0; n < l->nfds; n++) {
 		pfd[n].fd = l->fds[n];

@@ -27,6 +27,13 @@ struct listener {
 int	listener_open(struct listener *l, const struct server_config *cfg,
 	    char *why, size_t whylen);
 
+/*
+ * Blocks SIGINT, SIGTERM and SIGCHLD and installs their handlers.  Called
+ * before the listening line is printed, so a script that signals the
+ * server as soon as it reads that line is always heard.
+ */
+void	listener_signals(void);
+
 /* Serves until SIGINT or SIGTERM; returns the exit status. */
 int	listener_run(struct listener *l, const struct server_config *cfg,
 	    const struct jail *jail);

@@ -28,6 +28,7 @@ main(int argc, char *argv[])
 	/* A vanished client is EPIPE, never a dead server. */
 	signal(SIGPIPE, SIG_IGN);
 
+	listener_signals();
 	if (jail_open(&jail, cfg.dir, why, sizeof(why)) == -1) {
 		log_error("%s", why);
 		return 1;

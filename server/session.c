@@ -137,6 +137,14 @@ session_refuse_errno(struct session *s, int err)
 static enum serve_result
 conn_failed(struct session *s, enum conn_status cs)
 {
+	if ((cs == CONN_MALFORMED || cs == CONN_TRUNCATED) &&
+	    conn_pending_op(&s->conn) == PKT_ERR) {
+		/* Section 7: an ERR, even a broken one, gets no answer. */
+		snprintf(s->req.result, sizeof(s->req.result),
+		    "client sent a malformed ERR");
+		log_debug("Client sent a malformed ERR");
+		return SERVE_CLOSE;
+	}
 	switch (cs) {
 	case CONN_TIMEOUT:
 		return session_abort(s, ERR_TIMEOUT, "Idle timeout (%u s)",

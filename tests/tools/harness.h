@@ -1,0 +1,81 @@
+/*
+ * Test harness for the integration suites: runs the real server binary
+ * ($SERVER_BIN) on port 0 in a fresh temporary directory, reads the port
+ * from its listening line, and stops it by its PID.  Every wait is
+ * bounded.  Also raw sessions that speak packets through the codec.
+ */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "conn.h"
+#include "packet.h"
+
+struct server {
+	pid_t pid;
+	unsigned port;
+	char top[64];		/* the temporary directory */
+	char root[PATH_MAX];	/* top/root: the served directory */
+	char log[PATH_MAX];	/* top/log: the server's standard error */
+};
+
+/* A fresh top directory with root/ in it; the server not yet started. */
+void	harness_dirs(struct server *s);
+
+/*
+ * Starts the server on root with the extra arguments (NULL-terminated
+ * list before DIR and PORT) and waits for its listening line.  The port
+ * is s->port: 0 the first time, so the system picks one.
+ */
+void	harness_start(struct server *s, const char *const *args);
+
+/* SIGTERM, then waits (bounded) for exit; returns its exit status. */
+int	harness_stop(struct server *s);
+
+/* Removes the top directory. */
+void	harness_cleanup(struct server *s);
+
+/* A connected socket to the server on 127.0.0.1 (or ::1 if v6). */
+int	harness_dial(const struct server *s, int v6);
+
+/* A session past the greeting: dial, read DAT 1, send ACK 1. */
+int	harness_session(const struct server *s, struct conn *c);
+
+/* Writes all of buf. */
+void	harness_send(int fd, const void *buf, size_t len);
+
+/* Reads one packet (bounded wait); returns the conn status. */
+enum conn_status harness_recv(struct conn *c, struct pkt *p);
+
+/* Expects an ERR with this code. */
+void	harness_expect_err(struct conn *c, uint16_t code);
+
+/* Expects the server to close the connection (EOF or reset). */
+void	harness_expect_closed(struct conn *c);
+
+/*
+ * Downloads path by RRQ (op) or DRQ into a malloc'ed buffer; returns its
+ * length, or -1 with *code set to the ERR received.
+ */
+ssize_t	harness_fetch(struct conn *c, enum pkt_op op, const char *path,
+	    char **data, uint16_t *code);
+
+/* Uploads len bytes to path; returns 0, or the ERR code received. */
+int	harness_upload(struct conn *c, const char *path, const void *data,
+	    size_t len);
+
+/* Writes a file under root (or top, when in_top) with these bytes. */
+void	harness_write_file(const struct server *s, const char *name,
+	    const void *data, size_t len);
+
+/* How many of the server's children are zombies, and how many in all. */
+void	harness_children(const struct server *s, int *zombies, int *all);
+
+/* 1 when the log holds the string; waits a little for it to appear. */
+int	harness_log_has(const struct server *s, const char *needle);
+
+#endif
