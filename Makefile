@@ -10,6 +10,15 @@ RUN_PORT ?= 10000
 
 VERSION	:= 1.0.0
 
+# One short line per step; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q	:=
+say	:= @true
+else
+Q	:= @
+say	:= @printf '  %-6s %s\n'
+endif
+
 # `make SAN=1` is the test build: its own object tree, so both coexist.
 ifeq ($(SAN),1)
 B	:= build/san
@@ -50,7 +59,7 @@ CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/localfile.c
 UNIT_TESTS := packet path options listing conn xfer
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
-INTEGRATION_BINS := $(B)/tests/check_server
+INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
@@ -62,25 +71,36 @@ all: $(BIN)/server $(BIN)/client
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 $(LIBPROTOCOL): $(PROTOCOL_SRCS:%.c=$(B)/%.o)
-	$(AR) rcs $@ $^
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
 
 $(BIN)/server: $(SERVER_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
 
 $(BIN)/client: $(CLIENT_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_EDIT) $(PKG_LIBS_BSD)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_EDIT) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_%: $(B)/tests/protocol/check_%.o $(LIBPROTOCOL)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_server: $(B)/tests/server/check_server.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+
+$(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
+	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD) -lutil
 
 setup:
 	@./scripts/setup

@@ -60,6 +60,9 @@ static int	list_write(void *, const void *, size_t);
 static int	request(struct remote *, enum pkt_op, const char *,
 		    struct pkt *);
 static void	violation(struct remote *, const struct pkt *, const char *);
+static int	on_progress(void *, uint64_t);
+static void	xfer_params(struct remote *, const struct watch *,
+		    struct xfer_params *);
 
 static const struct conn_hooks clock_hooks = { wait_begin, interrupted };
 
@@ -403,6 +406,31 @@ xfer_failed(struct remote *r, const struct xfer_result *res)
 	return status;
 }
 
+/*
+ * After every window: the watch is told, and Ctrl-C is looked at, as a
+ * signal that lands while data flows interrupts no wait.
+ */
+static int
+on_progress(void *ctx, uint64_t bytes)
+{
+	struct remote *r = ctx;
+
+	if (r->watch != NULL && r->watch->update != NULL)
+		r->watch->update(r->watch->ctx, bytes);
+	return got_int;
+}
+
+static void
+xfer_params(struct remote *r, const struct watch *w, struct xfer_params *xp)
+{
+	memset(xp, 0, sizeof(*xp));
+	xp->blksize = r->opts.blksize;
+	xp->windowsize = r->opts.windowsize;
+	xp->progress = on_progress;
+	xp->progress_ctx = r;
+	r->watch = w;
+}
+
 static int
 checked_write(void *ctx, const void *buf, size_t len)
 {
@@ -512,14 +540,7 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 	}
 	if (w != NULL && w->start != NULL)
 		w->start(w->ctx, sink.expect);
-	memset(&xp, 0, sizeof(xp));
-	xp.blksize = r->opts.blksize;
-	xp.windowsize = r->opts.windowsize;
-	if (w != NULL) {
-		xp.progress = w->update;
-		xp.progress_ctx = w->ctx;
-	}
-	r->watch = w;
+	xfer_params(r, w, &xp);
 	xfer_recv(&r->conn, &xp, first, checked_write, checked_finish, &sink,
 	    &res);
 	r->watch = NULL;
@@ -553,14 +574,7 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	}
 	if (w != NULL && w->start != NULL)
 		w->start(w->ctx, size);
-	memset(&xp, 0, sizeof(xp));
-	xp.blksize = r->opts.blksize;
-	xp.windowsize = r->opts.windowsize;
-	if (w != NULL) {
-		xp.progress = w->update;
-		xp.progress_ctx = w->ctx;
-	}
-	r->watch = w;
+	xfer_params(r, w, &xp);
 	xfer_send(&r->conn, &xp, read, ctx, &res);
 	r->watch = NULL;
 	clock_stop();

@@ -27,7 +27,7 @@ enum {
 /* Someone watching a transfer: the progress bar. */
 struct watch {
 	void	(*start)(void *ctx, uint64_t size);	/* or SIZE_UNKNOWN */
-	xfer_progress_fn update;
+	void	(*update)(void *ctx, uint64_t bytes);
 	void	(*tick)(void *ctx);	/* a second passed with no packet */
 	void *ctx;
 };

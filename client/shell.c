@@ -352,9 +352,13 @@ shell_interactive(struct client *c)
 	el_set(el, EL_HIST, history, hist);
 	el_set(el, EL_PROMPT, prompt);
 	el_set(el, EL_EDITOR, "emacs");
-	el_set(el, EL_SIGNAL, 1);
+	/* No EL_SIGNAL: libedit's handlers would turn an ignored Ctrl-C
+	 * into an interrupted read, as sftp found too. */
+	el_set(el, EL_SIGNAL, 0);
 	el_set(el, EL_CLIENTDATA, c);
-	el_set(el, EL_ADDFN, "fs-complete", "Complete a command or a name",
+	/* The wide call keeps our static strings; the narrow one copies
+	 * them with wcsdup and never frees the copies. */
+	el_wset(el, EL_ADDFN, L"fs-complete", L"Complete a command or a name",
 	    complete);
 	el_set(el, EL_BIND, "^I", "fs-complete", NULL);
 	el_source(el, NULL);		/* ~/.editrc: vi keys and the like */
@@ -365,8 +369,11 @@ shell_interactive(struct client *c)
 	sigemptyset(&ign.sa_mask);
 	for (;;) {
 		sigaction(SIGINT, &ign, &run);
+		errno = 0;
 		line = el_gets(el, &count);
 		sigaction(SIGINT, &run, NULL);
+		if (line == NULL && count == -1 && errno == EINTR)
+			continue;
 		if (line == NULL || count <= 0) {
 			fputc('\n', stdout);
 			break;

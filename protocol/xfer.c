@@ -34,6 +34,23 @@ static enum xfer_status wait_ack(struct conn *, uint16_t,
 		    struct xfer_result *);
 static enum xfer_status unexpected(struct conn *, enum conn_status,
 		    const struct pkt *, const char *, struct xfer_result *);
+static int	stopped(const struct xfer_params *, struct xfer_result *,
+		    int);
+
+/*
+ * Reports progress; 1 when the owner asked to stop.  After the final
+ * block the transfer is complete and a late request to stop is moot.
+ */
+static int
+stopped(const struct xfer_params *xp, struct xfer_result *res, int last)
+{
+	if (xp->progress == NULL ||
+	    xp->progress(xp->progress_ctx, res->bytes) == 0 || last)
+		return 0;
+	res->conn_status = CONN_INTERRUPTED;
+	res->status = XFER_CONN;
+	return 1;
+}
 
 static void
 result_init(struct xfer_result *res)
@@ -197,10 +214,9 @@ xfer_send(struct conn *c, const struct xfer_params *xp, xfer_read_fn read,
 				goto out;
 		}
 		if (flush_batch(s, res) != XFER_OK ||
-		    wait_ack(c, block, res) != XFER_OK)
+		    wait_ack(c, block, res) != XFER_OK ||
+		    stopped(xp, res, last))
 			goto out;
-		if (xp->progress != NULL)
-			xp->progress(xp->progress_ctx, res->bytes);
 	}
 	res->status = XFER_OK;
 out:
@@ -268,8 +284,8 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 				res->status = XFER_CONN;
 				break;
 			}
-			if (xp->progress != NULL)
-				xp->progress(xp->progress_ctx, res->bytes);
+			if (stopped(xp, res, last))
+				break;
 		}
 		if (last) {
 			res->status = XFER_OK;

@@ -30,8 +30,12 @@ typedef int	(*xfer_write_fn)(void *ctx, const void *buf, size_t len);
  * Returns 0, or -1 with errno set: then no ACK is sent.
  */
 typedef int	(*xfer_finish_fn)(void *ctx);
-/* Told the running byte count after every window. */
-typedef void	(*xfer_progress_fn)(void *ctx, uint64_t bytes);
+/*
+ * Told the running byte count after every window.  Returns 0 to go on, or
+ * non-zero to stop the transfer as CONN_INTERRUPTED: a signal that arrives
+ * while data keeps flowing interrupts no wait, so the owner polls here.
+ */
+typedef int	(*xfer_progress_fn)(void *ctx, uint64_t bytes);
 
 struct xfer_params {
 	size_t blksize;			/* BLKSIZE_MIN..BLKSIZE_MAX */

@@ -1,0 +1,292 @@
+#!/bin/sh
+# The client, end to end: the real client against the real server on
+# loopback, port 0, in a temporary directory.  Each check states one row
+# of interface.md's client contract and fails when it breaks.
+# Needs SERVER_BIN and CLIENT_BIN (tests/run sets them).
+set -u
+
+: "${SERVER_BIN:?}" "${CLIENT_BIN:?}"
+top=$(mktemp -d /tmp/fs-client.XXXXXX)
+srv=$top/srv
+loc=$top/local
+mkdir -p "$srv/sub" "$loc"
+server_pid=
+passed=0
+failed=0
+
+cleanup() {
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null &&
+	    wait "$server_pid" 2>/dev/null
+	rm -rf "$top"
+}
+trap cleanup EXIT INT TERM
+
+ok() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
+check() {	# check DESCRIPTION COMMAND...: the command must succeed
+	desc=$1
+	shift
+	if "$@"; then ok; else fail "$desc"; fi
+}
+
+# Starts the server with extra options; sets $port and $server_pid.
+start_server() {
+	: > "$top/server.out"
+	"$SERVER_BIN" "$@" "$srv" 0 > "$top/server.out" 2> "$top/server.log" &
+	server_pid=$!
+	i=0
+	while ! grep -q "listening" "$top/server.out" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 200 ] || ! kill -0 "$server_pid" 2>/dev/null; then
+			echo "server did not start"; exit 1
+		fi
+		sleep 0.05
+	done
+	port=$(sed -n 's/.* port \([0-9]*\)$/\1/p' "$top/server.out")
+}
+
+stop_server() {
+	kill "$server_pid"
+	wait "$server_pid"
+	server_pid=
+}
+
+# client ARGS...: runs the client in $loc; status in $rc, output files.
+client() {
+	(cd "$loc" && "$CLIENT_BIN" "$@" > "$top/out" 2> "$top/err" < /dev/null)
+	rc=$?
+}
+client_stdin() {	# client_stdin INPUT ARGS...
+	input=$1
+	shift
+	(cd "$loc" && printf '%s' "$input" | "$CLIENT_BIN" "$@" > "$top/out" \
+	    2> "$top/err")
+	rc=$?
+}
+lines() { wc -l < "$1" | tr -d ' '; }
+one_error_line() { [ "$(lines "$top/err")" = 1 ]; }
+no_stray_files() {	# no_stray_files NAME...: $loc holds exactly these
+	want=
+	[ $# -gt 0 ] && want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
+	have=$(find "$loc" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort |
+	    tr '\n' ' ')
+	[ "$want" = "$have" ] || { echo "local dir: $have, wanted $want"; false; }
+}
+
+printf 'hello\n' > "$srv/a.txt"
+printf 'inner' > "$srv/sub/inner.txt"
+printf 'spaced' > "$srv/with space"
+head -c 3000000 /dev/urandom > "$srv/big"
+start_server
+
+# One command, the greeting first.
+client 127.0.0.1 "$port" get a.txt
+check "get: exit 0" [ "$rc" = 0 ]
+check "get: content" cmp -s "$loc/a.txt" "$srv/a.txt"
+check "greeting printed" grep -q "^Hello from .*'s fileserver$" "$top/out"
+check "nothing on stderr" [ ! -s "$top/err" ]
+rm -f "$loc/a.txt"
+
+client -q 127.0.0.1 "$port" get big
+check "-q get big: exit 0" [ "$rc" = 0 ]
+check "-q: no greeting" [ ! -s "$top/out" ]
+check "big: byte-exact" cmp -s "$loc/big" "$srv/big"
+rm -f "$loc/big"
+
+client -q --no-options 127.0.0.1 "$port" get big
+check "--no-options get: exit 0" [ "$rc" = 0 ]
+check "--no-options: byte-exact" cmp -s "$loc/big" "$srv/big"
+rm -f "$loc/big"
+
+client -q -B 8 -w 3 127.0.0.1 "$port" get big
+check "-B 8 -w 3 get: exit 0" [ "$rc" = 0 ]
+check "-B 8 -w 3: byte-exact" cmp -s "$loc/big" "$srv/big"
+rm -f "$loc/big"
+
+client -q ::1 "$port" get "with space" copy
+check "IPv6 loopback, LOCAL given: exit 0" [ "$rc" = 0 ]
+check "IPv6: content" cmp -s "$loc/copy" "$srv/with space"
+rm -f "$loc/copy"
+
+mkdir "$loc/into"
+client -q localhost "$port" get sub/inner.txt into
+check "get into a directory" cmp -s "$loc/into/inner.txt" "$srv/sub/inner.txt"
+rm -rf "$loc/into"
+
+# Failures: one line, exit 1, nothing left behind.
+client -q 127.0.0.1 "$port" get missing
+check "get missing: exit 1" [ "$rc" = 1 ]
+check "get missing: one line" one_error_line
+check "get missing: names file and reason" \
+    grep -q "missing.*File not found" "$top/err"
+check "get missing: no file" no_stray_files
+
+printf 'mine\n' > "$loc/a.txt"
+client -q 127.0.0.1 "$port" get a.txt
+check "existing LOCAL: exit 1" [ "$rc" = 1 ]
+check "existing LOCAL: one line" one_error_line
+check "existing LOCAL: kept" grep -q mine "$loc/a.txt"
+client -q -f 127.0.0.1 "$port" get a.txt
+check "-f: exit 0" [ "$rc" = 0 ]
+check "-f: replaced" cmp -s "$loc/a.txt" "$srv/a.txt"
+check "-f: no temporary left" no_stray_files a.txt
+rm -f "$loc/a.txt"
+
+# Uploads.
+head -c 70000 /dev/urandom > "$loc/up.bin"
+client -q 127.0.0.1 "$port" put up.bin
+check "put: exit 0" [ "$rc" = 0 ]
+check "put: content" cmp -s "$loc/up.bin" "$srv/up.bin"
+client -q 127.0.0.1 "$port" put up.bin sub/renamed.bin
+check "put REMOTE: exit 0" [ "$rc" = 0 ]
+check "put REMOTE: content" cmp -s "$loc/up.bin" "$srv/sub/renamed.bin"
+client -q 127.0.0.1 "$port" put up.bin
+check "put existing: exit 1" [ "$rc" = 1 ]
+check "put existing: one line" one_error_line
+check "put existing: reason" grep -q "already exists" "$top/err"
+client -q 127.0.0.1 "$port" put nothing-here
+check "put missing local: exit 1" [ "$rc" = 1 ]
+check "put missing local: one line" one_error_line
+rm -f "$loc/up.bin"
+
+# Listing: type, size, date, name.
+client -q 127.0.0.1 "$port" ls
+check "ls: exit 0" [ "$rc" = 0 ]
+check "ls: file line" grep -Eq '^f +6 [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{5} a.txt$' "$top/out"
+check "ls: dir line" grep -Eq '^d +0 .* sub$' "$top/out"
+check "ls: name with a space" grep -q ' with space$' "$top/out"
+client -q 127.0.0.1 "$port" ls sub
+check "ls PATH" grep -q ' inner.txt$' "$top/out"
+client -q 127.0.0.1 "$port" ls nope
+check "ls missing: exit 1" [ "$rc" = 1 ]
+check "ls missing: one line" one_error_line
+
+# The remote directory is the client's: cd, pwd, .., /.
+printf 'cd sub\npwd\nget inner.txt\ncd ..\ncd ..\npwd\ncd sub\ncd /\npwd\n' \
+    > "$top/batch"
+client -q -b "$top/batch" 127.0.0.1 "$port"
+check "cd batch: exit 0" [ "$rc" = 0 ]
+check "cd then get" cmp -s "$loc/inner.txt" "$srv/sub/inner.txt"
+check "pwd after cd sub" [ "$(sed -n 1p "$top/out")" = "/sub" ]
+check "cd .. at the root stays there" [ "$(sed -n 2p "$top/out")" = "/" ]
+check "cd / is the root" [ "$(sed -n 3p "$top/out")" = "/" ]
+rm -f "$loc/inner.txt"
+client -q 127.0.0.1 "$port" cd a.txt
+check "cd to a file: exit 1" [ "$rc" = 1 ]
+check "cd to a file: one line" one_error_line
+
+# Batch: stop at the first failure unless the line starts with '-'.
+printf 'get missing\nget a.txt\n' > "$top/batch"
+client -q -b "$top/batch" 127.0.0.1 "$port"
+check "batch stops: exit 1" [ "$rc" = 1 ]
+check "batch stops: later line not run" [ ! -e "$loc/a.txt" ]
+printf -- '-get missing\nget a.txt\n' > "$top/batch"
+client -q -b "$top/batch" 127.0.0.1 "$port"
+check "'-' line: exit 0" [ "$rc" = 0 ]
+check "'-' line: went on" cmp -s "$loc/a.txt" "$srv/a.txt"
+check "'-' line: its failure still said" one_error_line
+rm -f "$loc/a.txt"
+client_stdin 'get missing
+get a.txt
+' -q 127.0.0.1 "$port"
+check "stdin: stops at failure, exit 1" [ "$rc" = 1 ]
+check "stdin: later line not run" [ ! -e "$loc/a.txt" ]
+client_stdin '# a comment
+
+get a.txt
+quit
+get missing
+' -q 127.0.0.1 "$port"
+check "stdin: comments, blank lines, quit" [ "$rc" = 0 ]
+check "stdin: ran get" [ -e "$loc/a.txt" ]
+rm -f "$loc/a.txt"
+client_stdin 'bogus
+' -q 127.0.0.1 "$port"
+check "unknown command in batch: exit 1" [ "$rc" = 1 ]
+check "unknown command: one line" one_error_line
+
+# Usage errors: exit 2, before connecting.
+client -b "$top/batch" 127.0.0.1 "$port" get a.txt
+check "-b with a command: exit 2" [ "$rc" = 2 ]
+client 127.0.0.1
+check "missing port: exit 2" [ "$rc" = 2 ]
+check "usage line" grep -q "^usage: client" "$top/err"
+client -Z 127.0.0.1 "$port"
+check "unknown option: exit 2" [ "$rc" = 2 ]
+client -t 0 127.0.0.1 "$port" ls
+check "-t 0: exit 2" [ "$rc" = 2 ]
+client -B 7 127.0.0.1 "$port" ls
+check "-B 7: exit 2" [ "$rc" = 2 ]
+client 127.0.0.1 "$port" frobnicate
+check "unknown command on the command line: exit 2" [ "$rc" = 2 ]
+client 127.0.0.1 "$port" get
+check "get without REMOTE: exit 2" [ "$rc" = 2 ]
+client -b "$top/no-such-batch" 127.0.0.1 "$port"
+check "unreadable batch file: exit 2" [ "$rc" = 2 ]
+
+# The server ends a command with ERR: exit 1, one line with its message.
+stop_server
+start_server -m 1000
+head -c 5000 /dev/urandom > "$loc/toolarge"
+client -q 127.0.0.1 "$port" put toolarge
+check "ERR mid-transfer: exit 1" [ "$rc" = 1 ]
+check "ERR mid-transfer: one line" one_error_line
+check "ERR mid-transfer: server's message" grep -q "limit" "$top/err"
+check "ERR mid-transfer: nothing kept" [ ! -e "$srv/toolarge" ]
+rm -f "$loc/toolarge"
+stop_server
+
+# Server text is escaped: a greeting with control bytes.
+start_server -n "$(printf 'evil\033[2J\007')"
+client 127.0.0.1 "$port" pwd
+check "escaped greeting: exit 0" [ "$rc" = 0 ]
+check "no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$top/out'"
+check "escaped form shown" grep -q 'evil\\033\[2J\\a' "$top/out"
+stop_server
+
+# Could not connect: exit 3.
+start_server
+dead=$port
+stop_server
+client -q 127.0.0.1 "$dead" ls
+check "nothing listening: exit 3" [ "$rc" = 3 ]
+check "nothing listening: one line" one_error_line
+
+# A silent server (stopped, so the kernel accepts but nothing answers).
+start_server
+kill -STOP "$server_pid"
+client -q -t 1 127.0.0.1 "$port" ls
+check "silent server: exit 3" [ "$rc" = 3 ]
+check "silent server: one line" one_error_line
+kill -CONT "$server_pid"
+stop_server
+
+# The connection lost mid-download: exit 3, no partial file.  The child
+# is stopped first, so the download cannot finish before the kill.
+head -c 100000000 /dev/zero > "$srv/huge"
+start_server
+(cd "$loc" && exec "$CLIENT_BIN" -q --no-options 127.0.0.1 "$port" \
+    get huge > "$top/out" 2> "$top/err") &
+client_pid=$!
+child=
+i=0
+while [ -z "$child" ] && [ $i -lt 200 ]; do
+	child=$(sed -n 's/^\[\([0-9]*\)\] Received a connection.*/\1/p' \
+	    "$top/server.log" | tail -n 1)
+	i=$((i + 1))
+	sleep 0.05
+done
+if [ -n "$child" ]; then
+	kill -STOP "$child"
+	kill -KILL "$child"
+fi
+wait "$client_pid"
+rc=$?
+check "lost connection: exit 3" [ "$rc" = 3 ]
+check "lost connection: one line" one_error_line
+check "lost connection: no partial file" no_stray_files
+rm -f "$srv/huge"
+stop_server
+
+echo "client: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
