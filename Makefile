@@ -102,6 +102,12 @@ $(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD) -lutil
 
+BENCH_BINS := $(B)/tests/bench/ceiling $(B)/tests/bench/loadgen
+
+$(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
+
 setup:
 	@./scripts/setup
 
@@ -110,6 +116,10 @@ test-build: all $(UNIT_BINS) $(INTEGRATION_BINS)
 check: setup
 	@$(MAKE) --no-print-directory SAN=1 test-build
 	@./tests/run $(B:build/rel=build/san)
+
+bench: setup
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@./scripts/bench
 
 run: setup
 	@$(MAKE) --no-print-directory all

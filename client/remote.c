@@ -53,7 +53,8 @@ static int	fail(struct remote *, int, const char *, ...)
 static int	server_err(struct remote *, const struct pkt *);
 static int	xfer_failed(struct remote *, const struct xfer_result *);
 static int	connect_any(struct remote *);
-static int	negotiate(struct remote *);
+static void	wanted_opts(const struct remote *, struct xfer_opts *);
+static int	read_oack(struct remote *);
 static int	checked_write(void *, const void *, size_t);
 static int	checked_finish(void *);
 static int	list_write(void *, const void *, size_t);
@@ -257,35 +258,44 @@ server_err(struct remote *r, const struct pkt *p)
 	return fail(r, RC_FAILED, "%s (server error %u)", msg, code);
 }
 
-/* OPT, answered by OACK, or by ERR 4 from a server without options. */
-static int
-negotiate(struct remote *r)
+/* What the client asks for: -B, -w and tsize (interface.md). */
+static void
+wanted_opts(const struct remote *r, struct xfer_opts *ask)
 {
-	uint8_t buf[PKT_OPCODE_LEN + OPT_BODY_MAX];
+	opts_default(ask);
+	ask->named = OPT_BLKSIZE | OPT_WINDOWSIZE | OPT_TSIZE;
+	ask->blksize = r->cfg->blksize;
+	ask->windowsize = r->cfg->windowsize;
+	ask->tsize = 1;
+}
+
+/*
+ * Reads the answer to the OPT sent ahead of a request: the OACK, or ERR 4
+ * from a server without options (section 6), which closed the connection
+ * and ignored the request: RETRY_PLAIN says to reconnect and send it
+ * again, without options.
+ */
+#define RETRY_PLAIN	(-2)
+
+static int
+read_oack(struct remote *r)
+{
 	struct xfer_opts ask, got;
 	enum conn_status cs;
 	struct pkt p;
 	char why[256];
-	ssize_t len;
 
-	opts_default(&ask);
-	ask.named = OPT_BLKSIZE | OPT_WINDOWSIZE | OPT_TSIZE;
-	ask.blksize = r->cfg->blksize;
-	ask.windowsize = r->cfg->windowsize;
-	ask.tsize = 1;
-	len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
-	if ((cs = conn_send(&r->conn, buf, (size_t)len)) != CONN_OK ||
-	    (cs = conn_recv(&r->conn, 0, &p)) != CONN_OK) {
+	wanted_opts(r, &ask);
+	if ((cs = conn_recv(&r->conn, 0, &p)) != CONN_OK) {
 		snprintf(why, sizeof(why), "%s", conn_status_str(&r->conn,
 		    cs));
 		remote_disconnect(r);
 		return fail(r, RC_LOST, "option negotiation: %s", why);
 	}
 	if (p.op == PKT_ERR && p.u.err.code == ERR_ILLEGAL) {
-		/* Section 6: carry on without options, on a new connection. */
 		remote_disconnect(r);
 		r->use_options = 0;
-		return remote_connect(r, 0);
+		return RETRY_PLAIN;
 	}
 	if (p.op == PKT_ERR) {
 		server_err(r, &p);
@@ -302,6 +312,7 @@ negotiate(struct remote *r)
 		return fail(r, RC_LOST, "option negotiation: %s", why);
 	}
 	r->opts = got;
+	r->negotiated = 1;
 	return RC_OK;
 }
 
@@ -351,9 +362,9 @@ remote_connect(struct remote *r, int show_greeting)
 		remote_disconnect(r);
 		return RC_LOST;
 	}
-	rc = r->use_options ? negotiate(r) : RC_OK;
+	r->negotiated = 0;
 	clock_stop();
-	return rc;
+	return RC_OK;
 }
 
 /*
@@ -460,16 +471,35 @@ checked_finish(void *ctx)
 static int
 request(struct remote *r, enum pkt_op op, const char *path, struct pkt *p)
 {
-	uint8_t buf[PKT_OPCODE_LEN + PATH_LEN_MAX + 1];
+	/* Room for an OPT and the request behind it. */
+	uint8_t buf[2 * PKT_OPCODE_LEN + OPT_BODY_MAX + PATH_LEN_MAX + 1];
+	struct xfer_opts ask;
 	enum conn_status cs;
-	ssize_t len;
-	int rc;
+	ssize_t len = 0, n;
+	int rc, opt;
 
 	if ((rc = remote_connect(r, 0)) != RC_OK)
 		return rc;
-	if ((len = pkt_encode_req(buf, sizeof(buf), op, path)) == -1)
+	/*
+	 * The first request of a connection carries the OPT in front of
+	 * it, in one write: the answers come back in order, and a round
+	 * trip is saved on every connection.
+	 */
+	if ((opt = r->use_options && !r->negotiated)) {
+		wanted_opts(r, &ask);
+		len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
+	}
+	if ((n = pkt_encode_req(buf + len, sizeof(buf) - (size_t)len, op,
+	    path)) == -1)
 		return fail(r, RC_FAILED, "path too long");
+	len += n;
 	cs = conn_send(&r->conn, buf, (size_t)len);
+	if (cs == CONN_OK && opt) {
+		if ((rc = read_oack(r)) == RETRY_PLAIN)
+			return request(r, op, path, p);
+		if (rc != RC_OK)
+			return rc;
+	}
 	if (cs == CONN_OK)
 		cs = conn_recv(&r->conn, r->opts.blksize, p);
 	if (cs != CONN_OK) {

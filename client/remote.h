@@ -36,7 +36,8 @@ struct remote {
 	const struct client_config *cfg;
 	int fd;				/* -1 when not connected */
 	struct conn conn;
-	int use_options;		/* negotiate when connecting */
+	int use_options;		/* negotiate on each connection */
+	int negotiated;			/* this connection's OACK came */
 	struct xfer_opts opts;		/* in force */
 	const struct watch *watch;	/* of the transfer under way */
 	char cwd[PATH_LEN_MAX + 1];	/* "" is the served root */
@@ -52,8 +53,9 @@ void	remote_clear_interrupt(void);
 void	remote_init(struct remote *r, const struct client_config *cfg);
 
 /*
- * Connects, reads the greeting (printed escaped unless quiet or !show),
- * acknowledges it and negotiates options.  RC_OK or RC_LOST.
+ * Connects, reads the greeting (printed escaped unless quiet or !show)
+ * and acknowledges it.  Options are negotiated with the first request.
+ * RC_OK or RC_LOST.
  */
 int	remote_connect(struct remote *r, int show_greeting);
 void	remote_disconnect(struct remote *r);

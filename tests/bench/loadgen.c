@@ -1,0 +1,102 @@
+/*
+ * loadgen HOST PORT N PATH: N sessions one after another from this one
+ * process — connect, greeting, then the greeting's ACK, an OPT and the
+ * RRQ in one write, as a scripted client knows its command in advance;
+ * the OACK, the data acknowledged window by window, close — so the rate
+ * is the server's, not process start-up's.  Prints the seconds elapsed.
+ */
+#include <err.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include "conn.h"
+#include "options.h"
+#include "packet.h"
+
+static int
+dial(const struct addrinfo *ai)
+{
+	int fd, on = 1;
+
+	if ((fd = socket(ai->ai_family, ai->ai_socktype, 0)) == -1 ||
+	    connect(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		err(1, "connect");
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	return fd;
+}
+
+static void
+session(const struct addrinfo *ai, const char *path)
+{
+	uint8_t out[PKT_ACK_LEN + 2 * PKT_OPCODE_LEN + OPT_BODY_MAX +
+	    PATH_LEN_MAX + 1];
+	struct xfer_opts ask, got;
+	struct conn c;
+	struct pkt p;
+	size_t len;
+	unsigned inwin = 0;
+	char why[128];
+	int fd = dial(ai);
+
+	if (conn_init(&c, fd, NULL, NULL) == -1)
+		errx(1, "out of memory");
+	if (conn_recv(&c, BLKSIZE_DEFAULT, &p) != CONN_OK || p.op != PKT_DAT)
+		errx(1, "no greeting");
+	opts_default(&ask);
+	ask.named = OPT_BLKSIZE | OPT_WINDOWSIZE;
+	ask.blksize = BLKSIZE_MAX;
+	ask.windowsize = 64;
+	len = (size_t)pkt_encode_ack(out, sizeof(out), 1);
+	len += (size_t)opts_encode(out + len, sizeof(out) - len, PKT_OPT,
+	    &ask);
+	len += (size_t)pkt_encode_req(out + len, sizeof(out) - len, PKT_RRQ,
+	    path);
+	conn_send(&c, out, len);
+	if (conn_recv(&c, 0, &p) != CONN_OK || p.op != PKT_OACK ||
+	    opts_from_oack(&p, &ask, &got, why, sizeof(why)) == -1)
+		errx(1, "no OACK");
+	for (;;) {
+		if (conn_recv(&c, got.blksize, &p) != CONN_OK ||
+		    p.op != PKT_DAT)
+			errx(1, "%s: download failed", path);
+		if (p.u.dat.size < got.blksize || ++inwin == got.windowsize) {
+			conn_send_ack(&c, p.u.dat.block);
+			inwin = 0;
+		}
+		if (p.u.dat.size < got.blksize)
+			break;
+	}
+	conn_free(&c);
+	close(fd);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct addrinfo hints, *ai;
+	struct timespec t0, t1;
+	long i, n;
+
+	if (argc != 5)
+		errx(2, "usage: loadgen host port sessions path");
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(argv[1], argv[2], &hints, &ai) != 0)
+		errx(1, "%s: unknown host", argv[1]);
+	n = atol(argv[3]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 0; i < n; i++)
+		session(ai, argv[4]);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("%.6f\n", (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	freeaddrinfo(ai);
+	return 0;
+}
