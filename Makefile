@@ -53,20 +53,22 @@ PROTOCOL_SRCS := protocol/packet.c protocol/path.c protocol/options.c \
 SERVER_SRCS := server/main.c server/config.c server/listener.c \
 	   server/session.c server/jail.c server/serve_read.c \
 	   server/serve_write.c server/serve_list.c server/log.c \
-	   server/idle.c
+	   server/idle.c server/harden.c
 CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/commands.c client/shell.c client/progress.c \
 	   client/localfile.c
 UNIT_TESTS := packet path options listing conn xfer
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
-INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell
+INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
+	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
 # Keep objects that chained rules would treat as intermediate.
 .SECONDARY:
 
-.PHONY: all clean install uninstall check run setup test-build bench
+.PHONY: all clean install uninstall check run setup test-build bench fuzz \
+	lint valgrind
 all: $(BIN)/server $(BIN)/client
 
 $(B)/%.o: %.c
@@ -97,6 +99,22 @@ $(B)/tests/check_server: $(B)/tests/server/check_server.o \
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
 
+$(B)/tests/check_faults: $(B)/tests/server/check_faults.o \
+	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+
+$(B)/tests/check_load: $(B)/tests/server/check_load.o \
+	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+
+# Test-only: injected into the server with LD_PRELOAD, never installed.
+$(B)/tests/faults.so: tests/tools/faults.c
+	@mkdir -p $(@D)
+	$(say) CC $@
+	$(Q)$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
+
 $(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
 	$(say) LD $@
@@ -108,6 +126,59 @@ $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
 
+# Fuzzing (libFuzzer): clang, its own object tree, the same sources.
+FUZZ_CC	?= clang
+FUZZ_SECONDS ?= 60
+FZ	:= build/fuzz
+FUZZ_TARGETS := packet options path listing session
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FZ)/fuzz_%)
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
+	   -DVERSION='"$(VERSION)"' -g -O1 -fno-omit-frame-pointer \
+	   -fsanitize=fuzzer-no-link,address,undefined \
+	   -fno-sanitize-recover=all $(WARN) -Iprotocol -Iserver -MMD -MP \
+	   $(shell pkg-config --cflags libbsd-overlay)
+FUZZ_PROTOCOL_OBJS := $(PROTOCOL_SRCS:%.c=$(FZ)/%.o)
+FUZZ_SERVER_OBJS := $(filter-out $(FZ)/server/main.o,\
+	   $(SERVER_SRCS:%.c=$(FZ)/%.o))
+
+$(FZ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(say) FUZZCC $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FZ)/fuzz_session: $(FZ)/tests/fuzz/fuzz_session.o $(FUZZ_SERVER_OBJS) \
+	    $(FUZZ_PROTOCOL_OBJS)
+	$(say) LD $@
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
+	    $(PKG_LIBS_BSD)
+
+$(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FUZZ_PROTOCOL_OBJS)
+	$(say) LD $@
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
+	    $(PKG_LIBS_BSD)
+
+# Each target for FUZZ_SECONDS on a scratch copy of its seed corpus.
+fuzz: setup
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@./tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# Static analysis: cppcheck and clang-tidy over every project source.
+LINT_SRCS := $(PROTOCOL_SRCS) $(SERVER_SRCS) $(CLIENT_SRCS)
+lint: setup
+	cppcheck --quiet --error-exitcode=1 --inline-suppr \
+	    --enable=warning,performance,portability --std=c11 \
+	    --suppress=missingIncludeSystem -D__linux__ -D_GNU_SOURCE \
+	    -Iprotocol -Iserver -Iclient $(LINT_SRCS)
+	clang-tidy --quiet $(LINT_SRCS) -- -std=c11 -D_GNU_SOURCE \
+	    -DLIBBSD_OPENBSD_VIS -DVERSION='"$(VERSION)"' -Iprotocol \
+	    -Iserver -Iclient $(PKG_CFLAGS)
+
+# Memory checking of the release build: the unit suites and one
+# end-to-end run, under valgrind memcheck.
+valgrind: setup
+	@$(MAKE) --no-print-directory test-build
+	@./tests/valgrind
+
 setup:
 	@./scripts/setup
 
@@ -115,7 +186,8 @@ test-build: all $(UNIT_BINS) $(INTEGRATION_BINS)
 
 check: setup
 	@$(MAKE) --no-print-directory SAN=1 test-build
-	@./tests/run $(B:build/rel=build/san)
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@./tests/run build/san
 
 bench: setup
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)

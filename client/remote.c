@@ -1,10 +1,11 @@
 /*
  * The client's session with the server (see remote.h).
  *
- * The client owns SIGALRM as a one-second tick while it waits on the
- * server: the tick counts the silence against -t and lets the progress bar
- * say "stalled", so one signal serves both (style.md section 4).  SIGINT
- * only sets a flag; the wait it interrupts ends as CONN_INTERRUPTED.
+ * The client owns SIGALRM as a one-second tick while a command talks to
+ * the server: a wait records its deadline (vDSO clock, no system call per
+ * packet), the tick ends a wait past it, and lets the progress bar say
+ * "stalled", so one signal serves both (style.md section 4).  SIGINT only
+ * sets a flag; the wait it interrupts ends as CONN_INTERRUPTED.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -48,6 +50,8 @@ static void	on_int(int);
 static void	wait_begin(void *);
 static int	interrupted(void *);
 static void	clock_stop(void);
+static void	clock_start(void);
+static time_t	seconds_now(void);
 static int	fail(struct remote *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	server_err(struct remote *, const struct pkt *);
@@ -106,17 +110,34 @@ remote_clear_interrupt(void)
 	got_int = 0;
 }
 
-static unsigned idle_seconds;
+static time_t deadline;		/* CLOCK_MONOTONIC seconds */
+
+static time_t
+seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* The tick, from the start of a command's talk with the server. */
+static void
+clock_start(void)
+{
+	struct itimerval it = { { 1, 0 }, { 1, 0 } };
+
+	got_tick = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+}
 
 static void
 wait_begin(void *ctx)
 {
-	struct itimerval it = { { 1, 0 }, { 1, 0 } };
+	struct remote *r = ctx;
 
-	(void)ctx;
-	idle_seconds = 0;
-	got_tick = 0;
-	setitimer(ITIMER_REAL, &it, NULL);
+	/* Whole seconds, one more: never less than -t. */
+	deadline = seconds_now() + (time_t)r->cfg->timeout + 1;
 }
 
 static void
@@ -138,7 +159,7 @@ interrupted(void *ctx)
 		return CONN_INTERRUPTED;
 	if (got_tick) {
 		got_tick = 0;
-		if (++idle_seconds >= r->cfg->timeout)
+		if (seconds_now() >= deadline)
 			return CONN_TIMEOUT;
 		if (r->watch != NULL && r->watch->tick != NULL)
 			r->watch->tick(r->watch->ctx);
@@ -328,6 +349,7 @@ remote_connect(struct remote *r, int show_greeting)
 		return RC_OK;
 	if ((rc = connect_any(r)) != RC_OK)
 		return rc;
+	clock_start();
 	cs = conn_recv(&r->conn, GREETING_LEN_MAX, &p);
 	if (cs != CONN_OK) {
 		if (cs == CONN_MALFORMED)
@@ -480,6 +502,7 @@ request(struct remote *r, enum pkt_op op, const char *path, struct pkt *p)
 
 	if ((rc = remote_connect(r, 0)) != RC_OK)
 		return rc;
+	clock_start();
 	/*
 	 * The first request of a connection carries the OPT in front of
 	 * it, in one write: the answers come back in order, and a round

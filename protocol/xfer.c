@@ -262,6 +262,20 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 			break;
 		}
 		last = p.u.dat.size < xp->blksize;
+		/*
+		 * A window's ACK goes out before its data is stored, so the
+		 * sender's next window overlaps our disk work; the final ACK
+		 * waits for finish (section 5: durable before the last ACK).
+		 * A store that fails later still ends the transfer with ERR.
+		 */
+		if (!last && ++inwin == xp->windowsize) {
+			inwin = 0;
+			if ((cs = conn_send_ack(c, expect)) != CONN_OK) {
+				res->conn_status = cs;
+				res->status = XFER_CONN;
+				break;
+			}
+		}
 		if (STAGE_LEN - fill < p.u.dat.size || (last && fill > 0)) {
 			if (write(sink_ctx, buf, fill) == -1)
 				goto sink_failed;
@@ -277,16 +291,13 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 			fill += p.u.dat.size;
 		}
 		res->bytes += p.u.dat.size;
-		if (last || ++inwin == xp->windowsize) {
-			inwin = 0;
-			if ((cs = conn_send_ack(c, expect)) != CONN_OK) {
-				res->conn_status = cs;
-				res->status = XFER_CONN;
-				break;
-			}
-			if (stopped(xp, res, last))
-				break;
+		if (last && (cs = conn_send_ack(c, expect)) != CONN_OK) {
+			res->conn_status = cs;
+			res->status = XFER_CONN;
+			break;
 		}
+		if ((inwin == 0 || last) && stopped(xp, res, last))
+			break;
 		if (last) {
 			res->status = XFER_OK;
 			break;

@@ -1,61 +1,87 @@
 /*
- * The idle clock (see idle.h).  The handler only sets a flag and re-arms a
- * one-second alarm: if the signal lands between the check of the flag and
- * the blocking call, the next one interrupts that call (the race vsftpd's
- * sysutil.c describes).  The flag is cleared whenever a new wait begins, so
- * an alarm that fired during disk work between waits is forgotten.
+ * The idle clock (see idle.h).
+ *
+ * A one-second SIGALRM tick runs for the whole session; a wait only
+ * records its deadline, read from the vDSO clock without a system call,
+ * so the per-packet cost of the timeout is nil (issue 5).  The handler
+ * sets the flag once the deadline has passed; the blocked call it
+ * interrupts then ends as CONN_TIMEOUT.  Deadlines are whole seconds, one
+ * more than asked, so a wait times out after more than the timeout and
+ * less than two seconds beyond it.  A tick that lands between the check
+ * of the flag and the blocking call is followed by another a second later
+ * (the race vsftpd's sysutil.c describes).  The flag is cleared whenever a new
+ * wait begins, so time spent on disk work between waits never counts.
  */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
+#include <sys/time.h>
 
 #include "idle.h"
 
 static volatile sig_atomic_t timed_out;
+static volatile sig_atomic_t deadline;	/* CLOCK_MONOTONIC seconds */
 static unsigned timeout;
 
-static void	on_alarm(int);
+static void	on_tick(int);
 static void	wait_begin(void *);
 static int	interrupted(void *);
+static sig_atomic_t seconds_now(void);
 
 const struct conn_hooks idle_hooks = { wait_begin, interrupted };
 
+static sig_atomic_t
+seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* async-signal-safe */
+	return (sig_atomic_t)ts.tv_sec;
+}
+
 static void
-on_alarm(int sig)
+on_tick(int sig)
 {
 	int saved = errno;
 
 	(void)sig;
-	timed_out = 1;
-	alarm(1);
+	if (seconds_now() >= deadline)
+		timed_out = 1;
 	errno = saved;
 }
 
 void
 idle_init(unsigned seconds)
 {
+	struct itimerval tick = { { 1, 0 }, { 1, 0 } };
 	struct sigaction sa;
 
 	timeout = seconds;
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
+	sa.sa_handler = on_tick;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;	/* no SA_RESTART: the wait must end */
 	sigaction(SIGALRM, &sa, NULL);
+	idle_start(seconds);
+	setitimer(ITIMER_REAL, &tick, NULL);
 }
 
 void
 idle_start(unsigned seconds)
 {
 	timed_out = 0;
-	alarm(seconds);
+	/* Whole seconds: one more, so never less than asked. */
+	deadline = seconds_now() + (sig_atomic_t)seconds + 1;
 }
 
 void
 idle_stop(void)
 {
-	alarm(0);
+	struct itimerval off;
+
+	memset(&off, 0, sizeof(off));
+	setitimer(ITIMER_REAL, &off, NULL);
 	timed_out = 0;
 }
 

@@ -11,11 +11,14 @@
 
 extern const struct conn_hooks idle_hooks;
 
-/* Installs the SIGALRM handler, without SA_RESTART. */
+/*
+ * Installs the SIGALRM handler, without SA_RESTART, and starts the tick.
+ * A wait times out after more than seconds, and less than seconds + 2.
+ */
 void	idle_init(unsigned seconds);
-/* Stops the clock. */
+/* Stops the tick. */
 void	idle_stop(void);
-/* Starts a short clock for a last wait, such as a lingering close. */
+/* Restarts the deadline: a last wait of its own, such as a lingering close. */
 void	idle_start(unsigned seconds);
 
 #endif

@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "harden.h"
 #include "listener.h"
 #include "log.h"
 #include "packet.h"
@@ -304,6 +305,11 @@ handle_accept(int lfd, const struct server_config *cfg,
 		signal(SIGINT, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (harden_child(cfg) == -1) {
+			log_error("cannot limit the child: %s",
+			    strerror(errno));
+			_exit(1);
+		}
 		_exit(session_run(fd, addr, port, cfg, jail));
 	}
 	close(fd);

@@ -90,7 +90,6 @@ linger(struct session *s)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while ((n > 0 || (n == -1 && errno == EINTR)) &&
 	    now.tv_sec < deadline.tv_sec);
-	idle_stop();
 }
 
 enum serve_result

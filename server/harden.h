@@ -1,0 +1,18 @@
+/*
+ * What a connection's child may do, narrowed before it reads a byte from
+ * its client, so that a child subverted by a hostile client can do little
+ * beyond its own session.
+ */
+#ifndef HARDEN_H
+#define HARDEN_H
+
+#include "config.h"
+
+/*
+ * In the child, before the session: no new privileges, no core dumps, no
+ * processes, a small descriptor budget, and with -m a file-size limit.
+ * Returns 0, or -1 with errno when a limit could not be set.
+ */
+int	harden_child(const struct server_config *cfg);
+
+#endif

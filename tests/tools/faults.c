@@ -1,0 +1,121 @@
+/*
+ * A test-only fault injector, loaded with LD_PRELOAD into the real server.
+ * Never linked into a release binary.  Each fault is switched on by the
+ * environment:
+ *
+ *   FAULT_WRITE_ERRNO=ENOSPC|EIO  FAULT_WRITE_AFTER=N
+ *       write(2) to a regular file fails with that errno once the process
+ *       would pass N bytes written to regular files
+ *   FAULT_READ_AFTER=N
+ *       read(2) from a regular file fails with EIO past N bytes
+ *   FAULT_FORK_FAILS=N      the first N fork(2) calls fail with EAGAIN
+ *   FAULT_ACCEPT_EMFILE=N   the first N accept4(2) calls fail with EMFILE
+ *
+ * Descriptors 0-2 are never touched, so the log keeps working.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+ssize_t	write(int, const void *, size_t);
+ssize_t	read(int, void *, size_t);
+pid_t	fork(void);
+int	accept4(int, struct sockaddr *, socklen_t *, int);
+
+static unsigned long long written, readn;
+static long forks_failed, accepts_failed;
+
+static long long
+env_num(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL ? atoll(v) : -1;
+}
+
+static int
+regular(int fd)
+{
+	struct stat st;
+
+	return fd > 2 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+ssize_t
+write(int fd, const void *buf, size_t len)
+{
+	static ssize_t (*real)(int, const void *, size_t);
+	long long after = env_num("FAULT_WRITE_AFTER");
+	const char *e = getenv("FAULT_WRITE_ERRNO");
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT,
+		    "write");
+	if (after >= 0 && e != NULL && regular(fd)) {
+		if (written + len > (unsigned long long)after) {
+			errno = strcmp(e, "EIO") == 0 ? EIO : ENOSPC;
+			return -1;
+		}
+		written += len;
+	}
+	return real(fd, buf, len);
+}
+
+ssize_t
+read(int fd, void *buf, size_t len)
+{
+	static ssize_t (*real)(int, void *, size_t);
+	long long after = env_num("FAULT_READ_AFTER");
+	ssize_t n;
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT,
+		    "read");
+	if (after >= 0 && regular(fd)) {
+		if (readn >= (unsigned long long)after) {
+			errno = EIO;
+			return -1;
+		}
+		if ((n = real(fd, buf, len)) > 0)
+			readn += (unsigned long long)n;
+		return n;
+	}
+	return real(fd, buf, len);
+}
+
+pid_t
+fork(void)
+{
+	static pid_t (*real)(void);
+
+	if (real == NULL)
+		real = (pid_t (*)(void))dlsym(RTLD_NEXT, "fork");
+	if (forks_failed < env_num("FAULT_FORK_FAILS")) {
+		forks_failed++;
+		errno = EAGAIN;
+		return -1;
+	}
+	return real();
+}
+
+int
+accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	static int (*real)(int, struct sockaddr *, socklen_t *, int);
+
+	if (real == NULL)
+		real = (int (*)(int, struct sockaddr *, socklen_t *, int))
+		    dlsym(RTLD_NEXT, "accept4");
+	if (accepts_failed < env_num("FAULT_ACCEPT_EMFILE")) {
+		accepts_failed++;
+		errno = EMFILE;
+		return -1;
+	}
+	return real(fd, sa, len, flags);
+}
