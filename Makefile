@@ -110,7 +110,7 @@ $(B)/tests/check_load: $(B)/tests/server/check_load.o \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
 
 # Test-only: injected into the server with LD_PRELOAD, never installed.
-$(B)/tests/faults.so: tests/tools/faults.c
+$(B)/tests/%.so: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
@@ -129,6 +129,7 @@ $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIBPROTOCOL)
 # Fuzzing (libFuzzer): clang, its own object tree, the same sources.
 FUZZ_CC	?= clang
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?= -1
 FZ	:= build/fuzz
 FUZZ_TARGETS := packet options path listing session
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FZ)/fuzz_%)
@@ -157,10 +158,11 @@ $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FUZZ_PROTOCOL_OBJS)
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
 	    $(PKG_LIBS_BSD)
 
-# Each target for FUZZ_SECONDS on a scratch copy of its seed corpus.
+# Each target for FUZZ_SECONDS (or FUZZ_RUNS executions) on a scratch
+# copy of its seed corpus.
 fuzz: setup
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
-	@./tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@FUZZ_RUNS=$(FUZZ_RUNS) ./tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Static analysis: cppcheck and clang-tidy over every project source.
 LINT_SRCS := $(PROTOCOL_SRCS) $(SERVER_SRCS) $(CLIENT_SRCS)
@@ -176,7 +178,7 @@ lint: setup
 # Memory checking of the release build: the unit suites and one
 # end-to-end run, under valgrind memcheck.
 valgrind: setup
-	@$(MAKE) --no-print-directory test-build
+	@$(MAKE) --no-print-directory test-build build/rel/tests/openat2_shim.so
 	@./tests/valgrind
 
 setup:

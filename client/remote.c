@@ -569,7 +569,7 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 	struct xfer_params xp;
 	struct xfer_result res;
 	enum conn_status cs;
-	struct pkt p;
+	struct pkt p = { .op = 0 };
 	int rc;
 
 	if ((rc = request(r, op, path, &p)) != RC_OK)
@@ -616,7 +616,7 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 {
 	struct xfer_params xp;
 	struct xfer_result res;
-	struct pkt p;
+	struct pkt p = { .op = 0 };
 	int rc;
 
 	if ((rc = request(r, PKT_WRQ, path, &p)) != RC_OK)

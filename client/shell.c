@@ -94,7 +94,7 @@ split(const char *line, struct words *w)
 static int
 run_line(struct client *c, const char *line, int *ignore)
 {
-	struct words w;
+	struct words w = { .argc = 0 };
 
 	while (*line == ' ' || *line == '\t')
 		line++;
@@ -250,7 +250,7 @@ complete(EditLine *el, int ch)
 	const struct command *cmd;
 	struct client *c;
 	struct matches m;
-	struct words w;
+	struct words w = { .argc = 0 };
 	const char *word, *kinds, *base, *q;
 	size_t i, common, baselen, n = 0;
 	unsigned char rc = CC_ERROR;

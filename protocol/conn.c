@@ -165,7 +165,12 @@ conn_sendv(struct conn *c, struct iovec *iov, int iovcnt)
 enum conn_status
 conn_send(struct conn *c, const void *buf, size_t len)
 {
-	struct iovec iov = { (void *)(uintptr_t)buf, len };
+	/* sendmsg does not write through iov_base; only the type is const. */
+	union {
+		const void *in;
+		void *out;
+	} u = { .in = buf };
+	struct iovec iov = { u.out, len };
 
 	return conn_sendv(c, &iov, 1);
 }

@@ -13,34 +13,44 @@
  *   every file the child writes, so it is left off when standard error
  *   is a regular file: the log would stop at the limit.
  *
+ * Only the first is a condition of service.  A limit that cannot be set
+ * is logged (with -v) and the session goes on: lowering a limit always
+ * works on Linux, but not under valgrind, which keeps descriptors of its
+ * own, and a defence in depth should not turn every client away.
+ *
  * A seccomp filter is not installed: the child's system calls vary with
  * libc and kernel versions (openat2, statx, clone3...), and a filter that
  * kills a legitimate session on a new machine is worse than none.
  */
+#include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "harden.h"
+#include "log.h"
 
 #define CHILD_FILES_MAX	32
 
-static int	limit(int, rlim_t);
+static void	limit(const char *, int, rlim_t);
 
-static int
-limit(int resource, rlim_t value)
+static void
+limit(const char *what, int resource, rlim_t value)
 {
 	struct rlimit rl;
 
-	if (getrlimit(resource, &rl) == -1)
-		return -1;
-	/* Only ever lower: an unprivileged child cannot raise a hard limit. */
-	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < value)
-		value = rl.rlim_max;
-	rl.rlim_cur = rl.rlim_max = value;
-	return setrlimit(resource, &rl);
+	if (getrlimit(resource, &rl) == 0) {
+		/* Only ever lower: a child cannot raise a hard limit. */
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < value)
+			value = rl.rlim_max;
+		rl.rlim_cur = rl.rlim_max = value;
+		if (setrlimit(resource, &rl) == 0)
+			return;
+	}
+	log_debug("Cannot limit %s: %s", what, strerror(errno));
 }
 
 int
@@ -48,16 +58,15 @@ harden_child(const struct server_config *cfg)
 {
 	struct stat st;
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
-	    limit(RLIMIT_CORE, 0) == -1 ||
-	    limit(RLIMIT_NPROC, 0) == -1 ||
-	    limit(RLIMIT_NOFILE, CHILD_FILES_MAX) == -1)
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;
+	limit("core", RLIMIT_CORE, 0);
+	limit("processes", RLIMIT_NPROC, 0);
+	limit("open files", RLIMIT_NOFILE, CHILD_FILES_MAX);
 	if (cfg->has_max_upload && !(fstat(STDERR_FILENO, &st) == 0 &&
 	    S_ISREG(st.st_mode))) {
 		signal(SIGXFSZ, SIG_IGN);
-		if (limit(RLIMIT_FSIZE, (rlim_t)cfg->max_upload) == -1)
-			return -1;
+		limit("file size", RLIMIT_FSIZE, (rlim_t)cfg->max_upload);
 	}
 	return 0;
 }

@@ -11,7 +11,8 @@
 /*
  * In the child, before the session: no new privileges, no core dumps, no
  * processes, a small descriptor budget, and with -m a file-size limit.
- * Returns 0, or -1 with errno when a limit could not be set.
+ * Returns 0, or -1 with errno when no-new-privileges could not be set; a
+ * limit that cannot be set is only logged.
  */
 int	harden_child(const struct server_config *cfg);
 

@@ -177,6 +177,11 @@ listener_open(struct listener *l, const struct server_config *cfg,
 			}
 		}
 		freeaddrinfo(res);
+		if (l->nfds == 0) {
+			snprintf(why, whylen, "%s: no address to listen on",
+			    cfg->bind_addr);
+			return -1;
+		}
 	}
 	if ((l->port = bound_port(l->fds[0])) == 0) {
 		snprintf(why, whylen, "getsockname: %s", strerror(errno));
@@ -196,6 +201,7 @@ bound_port(int fd)
 	char addr[INET6_ADDRSTRLEN];
 	unsigned port;
 
+	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1)
 		return 0;
 	listener_addr_str(&ss, addr, sizeof(addr), &port);
@@ -258,6 +264,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 	pid_t pid;
 	int fd, i, one = 1;
 
+	memset(&ss, 0, sizeof(ss));
 	if (spare == -1)
 		spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);

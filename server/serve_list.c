@@ -188,7 +188,8 @@ serve_list(struct session *s, const char *path, size_t len)
 		r = session_refuse_errno(s, errno);
 		goto out;
 	}
-	qsort(es.v, es.n, sizeof(*es.v), by_name);
+	if (es.n > 0)		/* qsort's base must not be NULL, even for 0 */
+		qsort(es.v, es.n, sizeof(*es.v), by_name);
 	if ((text = format_entries(&es, &textlen)) == NULL) {
 		r = session_refuse(s, ERR_UNDEFINED, "Listing failed: %s",
 		    strerror(errno));
