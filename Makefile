@@ -60,7 +60,8 @@ CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 UNIT_TESTS := packet path options listing conn xfer
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
 INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
-	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so
+	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so \
+	   $(B)/tests/check_peers
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
@@ -114,6 +115,10 @@ $(B)/tests/%.so: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
+
+$(B)/tests/check_peers: $(B)/tests/client/check_peers.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)

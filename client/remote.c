@@ -318,10 +318,11 @@ read_oack(struct remote *r)
 		r->use_options = 0;
 		return RETRY_PLAIN;
 	}
+	/* The server refused or broke the negotiation: the command fails. */
 	if (p.op == PKT_ERR) {
 		server_err(r, &p);
 		remote_disconnect(r);
-		return RC_LOST;
+		return RC_FAILED;
 	}
 	if (p.op != PKT_OACK ||
 	    opts_from_oack(&p, &ask, &got, why, sizeof(why)) == -1) {
@@ -330,7 +331,7 @@ read_oack(struct remote *r)
 			    pkt_op_name(p.op));
 		conn_send_err_nowait(&r->conn, ERR_OPTIONS, why);
 		remote_disconnect(r);
-		return fail(r, RC_LOST, "option negotiation: %s", why);
+		return fail(r, RC_FAILED, "protocol error: %s", why);
 	}
 	r->opts = got;
 	r->negotiated = 1;

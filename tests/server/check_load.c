@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "harness.h"
 #include "check_main.h"
@@ -143,6 +144,39 @@ START_TEST(a_thousand_sessions_in_a_row)
 }
 END_TEST
 
+START_TEST(fifty_downloads_at_once_byte_correct)
+{
+	static const char *const args[] = { "-c", "64", "-p", "64", NULL };
+	static char want[1 << 20];
+	pid_t pids[50];
+	int i, status, ok = 0;
+
+	memset(want, 'b', sizeof(want));
+	start(args);
+	/* Fifty processes, each a session, all at once. */
+	for (i = 0; i < 50; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct conn c;
+			char *d;
+			uint16_t code;
+			int f = harness_session(&S, &c);
+			ssize_t n = harness_fetch(&c, PKT_RRQ, "big", &d, &code);
+
+			_exit(n == (ssize_t)sizeof(want) &&
+			    memcmp(d, want, sizeof(want)) == 0 ? 0 : 1);
+			(void)f;
+		}
+	}
+	for (i = 0; i < 50; i++) {
+		waitpid(pids[i], &status, 0);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			ok++;
+	}
+	ck_assert_int_eq(ok, 50);
+	settled();
+}
+END_TEST
+
 START_TEST(two_hundred_at_once_against_64)
 {
 	static const char *const args[] = { "-c", "64", "-p", "256", NULL };
@@ -263,6 +297,7 @@ suite(void)
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, a_thousand_sessions_in_a_row);
+	tcase_add_test(tc, fifty_downloads_at_once_byte_correct);
 	tcase_add_test(tc, two_hundred_at_once_against_64);
 	tcase_add_test(tc, trickling_clients_dropped_others_served);
 	tcase_add_test(tc, clients_that_stop_reading);

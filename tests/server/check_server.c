@@ -1043,6 +1043,117 @@ START_TEST(quiet_keeps_only_the_listening_line)
 }
 END_TEST
 
+/* The first child of the server, or 0 (bounded wait). */
+static pid_t
+first_child(void)
+{
+	char path[64], buf[64];
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)S.pid,
+	    (int)S.pid);
+	for (i = 0; i < 200; i++) {
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), f) != NULL && atoi(buf) > 0) {
+				fclose(f);
+				return (pid_t)atoi(buf);
+			}
+			fclose(f);
+		}
+		usleep(10000);
+	}
+	return 0;
+}
+
+START_TEST(user_option_chroots_and_drops_privileges)
+{
+	static const char *const args[] = { "-u", "nobody", NULL };
+	char path[64], line[256], root[PATH_MAX];
+	long uid = -1, gid = -1;
+	ssize_t n;
+	pid_t child;
+	FILE *f;
+
+	if (geteuid() != 0)
+		return;		/* -u needs root; nothing to show otherwise */
+	start(args);
+	/* Served while confined: the directory must be readable by nobody. */
+	chmod(S.top, 0755);
+	fd = harness_session(&S, &C);
+	expect_fetch("a.txt", "hello\n", 6);
+	expect_fetch_err("passwd", ERR_ACCESS);
+	ck_assert_int_gt(child = first_child(), 0);
+	/* The child runs as nobody, groups included, inside the directory. */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)child);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		sscanf(line, "Uid: %ld", &uid);
+		sscanf(line, "Gid: %ld", &gid);
+		if (strncmp(line, "Groups:", 7) == 0)
+			ck_assert_msg(strspn(line + 7, " \t0123456789") ==
+			    strlen(line + 7) - 1, "groups: %s", line);
+	}
+	fclose(f);
+	ck_assert_int_eq(uid, 65534);
+	ck_assert_int_eq(gid, 65534);
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)child);
+	n = readlink(path, root, sizeof(root) - 1);
+	ck_assert_int_gt(n, 0);
+	root[n] = '\0';
+	ck_assert_str_eq(root, S.root);
+	/* Uploads work as nobody too: O_TMPFILE, then linkat via /proc. */
+	chmod(S.root, 0777);
+	ck_assert_int_eq(harness_upload(&C, "by-nobody", "x", 1), 0);
+}
+END_TEST
+
+START_TEST(bind_option_listens_on_one_address)
+{
+	static const char *const args[] = { "-b", "127.0.0.1", NULL };
+	struct sockaddr_in6 a;
+	int f;
+
+	start(args);
+	fd = harness_session(&S, &C);
+	expect_fetch("a.txt", "hello\n", 6);
+	/* Not on ::1. */
+	f = socket(AF_INET6, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin6_family = AF_INET6;
+	a.sin6_addr = in6addr_loopback;
+	a.sin6_port = htons((uint16_t)S.port);
+	ck_assert_int_eq(connect(f, (struct sockaddr *)&a, sizeof(a)), -1);
+	ck_assert_int_eq(errno, ECONNREFUSED);
+	close(f);
+}
+END_TEST
+
+START_TEST(ps_shows_peer_and_operation)
+{
+	char path[64], title[512];
+	pid_t child;
+	ssize_t n;
+	int f, i;
+
+	start(NULL);
+	fd = harness_session(&S, &C);
+	ck_assert_int_gt(child = first_child(), 0);
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)child);
+	for (i = 0; i < 200; i++) {
+		f = open(path, O_RDONLY);
+		n = read(f, title, sizeof(title) - 1);
+		close(f);
+		title[n > 0 ? n : 0] = '\0';
+		if (strstr(title, "idle") != NULL)
+			break;
+		usleep(10000);
+	}
+	ck_assert_msg(strstr(title, "127.0.0.1 port ") != NULL &&
+	    strstr(title, ": idle") != NULL, "title: %s", title);
+}
+END_TEST
+
 START_TEST(greeting_name_option)
 {
 	static const char *const args[] = { "-n", "Test Box", NULL };
@@ -1210,6 +1321,9 @@ suite(void)
 	tcase_add_test(own, sigterm_stops_children_and_port_rebinds);
 	tcase_add_test(own, quiet_keeps_only_the_listening_line);
 	tcase_add_test(own, greeting_name_option);
+	tcase_add_test(own, user_option_chroots_and_drops_privileges);
+	tcase_add_test(own, bind_option_listens_on_one_address);
+	tcase_add_test(own, ps_shows_peer_and_operation);
 	tcase_add_test(own, bad_arguments_are_usage_errors);
 	tcase_add_test(own, port_in_use_is_reported);
 	suite_add_tcase(s, own);

@@ -1,0 +1,426 @@
+/*
+ * The client against scripted servers that this project's server would
+ * never be: one without options, one that breaks the protocol, one whose
+ * text is hostile.  The client must cope, or fail on one line with the
+ * right exit status, and never leave a partial file or print raw control
+ * bytes.  Each scripted server is a forked process on port 0.
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "conn.h"
+#include "listing.h"
+#include "options.h"
+#include "packet.h"
+#include "check_main.h"
+
+static char dir[64];
+static pid_t peer;
+static unsigned port;
+static char out[65536], err[65536];
+
+typedef void (*script_fn)(int conn_no, struct conn *c);
+
+static void
+send_pkt(struct conn *c, const uint8_t *buf, ssize_t len)
+{
+	if (len < 0 || conn_send(c, buf, (size_t)len) != CONN_OK)
+		_exit(20);
+}
+
+static void
+greet(struct conn *c)
+{
+	uint8_t buf[64];
+
+	send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 1, "Hello", 5));
+}
+
+/* Reads packets until one of opcode op; exits on anything broken. */
+static void
+expect(struct conn *c, enum pkt_op op, struct pkt *p)
+{
+	do {
+		if (conn_recv(c, BLKSIZE_MAX, p) != CONN_OK)
+			_exit(21);
+	} while (p->op != op);
+}
+
+/* Starts a scripted server: script runs once per accepted connection. */
+static void
+serve(script_fn script, int conns)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	int l, fd, i, on = 1;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(l, 8), 0);
+	getsockname(l, (struct sockaddr *)&a, &alen);
+	port = ntohs(a.sin_port);
+	if ((peer = fork()) == 0) {
+		alarm(30);
+		for (i = 0; i < conns; i++) {
+			struct conn c;
+
+			if ((fd = accept(l, NULL, NULL)) == -1)
+				_exit(22);
+			conn_init(&c, fd, NULL, NULL);
+			script(i, &c);
+			conn_free(&c);
+			close(fd);
+		}
+		_exit(0);
+	}
+	close(l);
+}
+
+/*
+ * Runs the client in dir: leading words starting with '-' are options,
+ * placed before HOST PORT; the rest is the command.
+ */
+static int
+client(const char *const *args)
+{
+	const char *argv[16];
+	char p[16];
+	int o[2], e[2], n = 0, status;
+	size_t olen = 0, elen = 0;
+	struct pollfd pfd[2];
+	ssize_t r;
+	pid_t pid;
+
+	snprintf(p, sizeof(p), "%u", port);
+	argv[n++] = getenv("CLIENT_BIN");
+	argv[n++] = "-q";
+	argv[n++] = "-t";
+	argv[n++] = "5";
+	while (*args != NULL && (*args)[0] == '-') {
+		argv[n++] = *args++;
+		if (strcmp(argv[n - 1], "-B") == 0)
+			argv[n++] = *args++;
+	}
+	argv[n++] = "127.0.0.1";
+	argv[n++] = p;
+	while (*args != NULL)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+	ck_assert_ptr_nonnull(argv[0]);
+	ck_assert_int_eq(pipe(o), 0);
+	ck_assert_int_eq(pipe(e), 0);
+	if ((pid = fork()) == 0) {
+		if (chdir(dir) == -1)
+			_exit(126);
+		dup2(o[1], 1);
+		dup2(e[1], 2);
+		close(o[0]);
+		close(e[0]);
+		execv(argv[0], (char *const *)(uintptr_t)argv);
+		_exit(127);
+	}
+	close(o[1]);
+	close(e[1]);
+	pfd[0].fd = o[0];
+	pfd[1].fd = e[0];
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (pfd[0].fd != -1 || pfd[1].fd != -1) {
+		ck_assert_int_gt(poll(pfd, 2, 30000), 0);
+		if (pfd[0].revents) {
+			r = read(o[0], out + olen, sizeof(out) - 1 - olen);
+			if (r <= 0)
+				pfd[0].fd = -1;
+			else
+				olen += (size_t)r;
+		}
+		if (pfd[1].revents) {
+			r = read(e[0], err + elen, sizeof(err) - 1 - elen);
+			if (r <= 0)
+				pfd[1].fd = -1;
+			else
+				elen += (size_t)r;
+		}
+	}
+	out[olen] = err[elen] = '\0';
+	close(o[0]);
+	close(e[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int
+one_line(const char *s)
+{
+	const char *nl = strchr(s, '\n');
+
+	return nl != NULL && nl[1] == '\0';
+}
+
+static int
+dir_entries(void)
+{
+	char cmd[128];
+	FILE *f;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
+	f = popen(cmd, "r");
+	ck_assert_int_eq(fscanf(f, "%d", &n), 1);
+	pclose(f);
+	return n;
+}
+
+static void
+setup(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/fs-peers.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	peer = 0;
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	if (peer > 0) {
+		kill(peer, SIGKILL);
+		waitpid(peer, NULL, 0);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		return;
+}
+
+/* A server from before options: OPT is an unknown opcode, ERR 4. */
+static void
+no_options(int n, struct conn *c)
+{
+	uint8_t buf[600];
+	struct pkt p;
+
+	greet(c);
+	expect(c, PKT_ACK, &p);
+	if (n == 0) {
+		expect(c, PKT_OPT, &p);
+		send_pkt(c, buf, pkt_encode_err(buf, sizeof(buf), 4,
+		    "Illegal operation: unknown opcode"));
+		return;
+	}
+	expect(c, PKT_RRQ, &p);
+	if (strcmp(p.u.req.path, "f") != 0)
+		_exit(23);
+	send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 1, "data", 4));
+	expect(c, PKT_ACK, &p);
+	(void)conn_recv(c, 512, &p);	/* the client's close */
+}
+
+START_TEST(server_without_options_is_retried_plainly)
+{
+	int status;
+
+	serve(no_options, 2);
+	ck_assert_int_eq(client((const char *const[]){ "get", "f", NULL }),
+	    0);
+	waitpid(peer, &status, 0);
+	peer = 0;
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	{
+		char path[128], got[8];
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/f", dir);
+		ck_assert_int_ge(fd = open(path, O_RDONLY), 0);
+		ck_assert_int_eq(read(fd, got, sizeof(got)), 4);
+		ck_assert_mem_eq(got, "data", 4);
+		close(fd);
+	}
+}
+END_TEST
+
+/* Answers a plain RRQ with DAT 2: over TCP, a violation. */
+static void
+wrong_block(int n, struct conn *c)
+{
+	uint8_t buf[600];
+	struct pkt p;
+
+	(void)n;
+	greet(c);
+	expect(c, PKT_RRQ, &p);
+	send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 2, "xx", 2));
+	/* The client owes ERR 4. */
+	if (conn_recv(c, 512, &p) != CONN_OK || p.op != PKT_ERR ||
+	    p.u.err.code != 4)
+		_exit(24);
+}
+
+START_TEST(wrong_block_fails_the_command)
+{
+	int status;
+
+	serve(wrong_block, 1);
+	ck_assert_int_eq(client((const char *const[]){ "--no-options",
+	    "get", "f", NULL }), 1);
+	ck_assert_msg(one_line(err), "stderr: %s", err);
+	ck_assert_ptr_nonnull(strstr(err, "protocol error"));
+	ck_assert_int_eq(dir_entries(), 0);
+	waitpid(peer, &status, 0);
+	peer = 0;
+	ck_assert_msg(WEXITSTATUS(status) == 0, "client sent no ERR 4");
+}
+END_TEST
+
+/* A DAT longer than the block size in force. */
+static void
+oversize(int n, struct conn *c)
+{
+	uint8_t buf[6 + 600];
+	struct pkt p;
+
+	(void)n;
+	greet(c);
+	expect(c, PKT_RRQ, &p);
+	memset(buf, 'o', sizeof(buf));
+	pkt_put_dat_header(buf, 1, 600);
+	send_pkt(c, buf, sizeof(buf));
+	(void)conn_recv(c, 512, &p);
+}
+
+START_TEST(oversize_block_fails_the_command)
+{
+	serve(oversize, 1);
+	ck_assert_int_eq(client((const char *const[]){ "--no-options",
+	    "get", "f", NULL }), 1);
+	ck_assert(one_line(err));
+	ck_assert_int_eq(dir_entries(), 0);
+}
+END_TEST
+
+/* An OACK that raises the block size: the client refuses it. */
+static void
+raised_oack(int n, struct conn *c)
+{
+	struct pkt_opt big = { "blksize", "65464" };
+	uint8_t buf[600];
+	struct pkt p;
+
+	(void)n;
+	greet(c);
+	expect(c, PKT_OPT, &p);
+	send_pkt(c, buf, pkt_encode_opt(buf, sizeof(buf), PKT_OACK, &big, 1));
+	/* Past the RRQ the client sent behind its OPT, its ERR. */
+	expect(c, PKT_ERR, &p);
+	if (p.u.err.code != 8)
+		_exit(25);
+}
+
+START_TEST(raised_option_is_refused_with_err_8)
+{
+	int status;
+
+	serve(raised_oack, 1);
+	ck_assert_int_eq(client((const char *const[]){ "-B", "1024", "get",
+	    "f", NULL }), 1);
+	ck_assert(one_line(err));
+	waitpid(peer, &status, 0);
+	peer = 0;
+	ck_assert_msg(WEXITSTATUS(status) == 0, "client sent no ERR 8");
+}
+END_TEST
+
+/* A listing and an ERR with control bytes and bad names. */
+static void
+hostile_text(int n, struct conn *c)
+{
+	static const char listing[] =
+	    "f 5 0 evil\x1b[2Jname\n"
+	    "f 1 0 fine.txt\n"
+	    "garbage \x07 line\n";
+	uint8_t buf[600];
+	struct pkt p;
+
+	greet(c);
+	if (n == 0) {
+		expect(c, PKT_DRQ, &p);
+		send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 1, listing,
+		    sizeof(listing) - 1));
+		expect(c, PKT_ACK, &p);
+		(void)conn_recv(c, 512, &p);
+		return;
+	}
+	expect(c, PKT_RRQ, &p);
+	send_pkt(c, buf, pkt_encode_err(buf, sizeof(buf), 1,
+	    "no \x1b]0;pwned\x07 such file"));
+	(void)conn_recv(c, 512, &p);
+}
+
+START_TEST(hostile_text_is_escaped)
+{
+	serve(hostile_text, 2);
+	ck_assert_int_eq(client((const char *const[]){ "--no-options", "ls",
+	    NULL }), 0);
+	ck_assert_ptr_null(strchr(out, '\x1b'));
+	ck_assert_ptr_null(strchr(out, '\x07'));
+	ck_assert_ptr_nonnull(strstr(out, "evil\\033[2Jname"));
+	ck_assert_ptr_nonnull(strstr(out, " fine.txt\n"));
+	ck_assert_int_eq(client((const char *const[]){ "--no-options", "get",
+	    "f", NULL }), 1);
+	ck_assert(one_line(err));
+	ck_assert_ptr_null(strchr(err, '\x1b'));
+	ck_assert_ptr_null(strchr(err, '\x07'));
+	ck_assert_ptr_nonnull(strstr(err, "(server error 1)"));
+}
+END_TEST
+
+/* ERR 9 in place of the greeting. */
+static void
+busy(int n, struct conn *c)
+{
+	uint8_t buf[64];
+
+	(void)n;
+	send_pkt(c, buf, pkt_encode_err(buf, sizeof(buf), 9, "Server busy"));
+}
+
+START_TEST(busy_server_cannot_be_reached)
+{
+	serve(busy, 1);
+	ck_assert_int_eq(client((const char *const[]){ "ls", NULL }), 3);
+	ck_assert(one_line(err));
+	ck_assert_ptr_nonnull(strstr(err, "Server busy"));
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("peers");
+	TCase *tc = tcase_create("scripted servers");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, server_without_options_is_retried_plainly);
+	tcase_add_test(tc, wrong_block_fails_the_command);
+	tcase_add_test(tc, oversize_block_fails_the_command);
+	tcase_add_test(tc, raised_option_is_refused_with_err_8);
+	tcase_add_test(tc, hostile_text_is_escaped);
+	tcase_add_test(tc, busy_server_cannot_be_reached);
+	suite_add_tcase(s, tc);
+	return s;
+}
