@@ -69,7 +69,7 @@ LIBPROTOCOL := $(B)/libprotocol.a
 .SECONDARY:
 
 .PHONY: all clean install uninstall check run setup test-build bench fuzz \
-	lint valgrind
+	lint valgrind bigfile
 all: $(BIN)/server $(BIN)/client
 
 $(B)/%.o: %.c
@@ -199,6 +199,10 @@ check: setup
 bench: setup
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@./scripts/bench
+
+bigfile: setup
+	@$(MAKE) --no-print-directory all
+	@./scripts/bigfile
 
 run: setup
 	@$(MAKE) --no-print-directory all

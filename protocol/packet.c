@@ -6,11 +6,11 @@
 
 #include "packet.h"
 
-enum scan { SCAN_FOUND, SCAN_MORE, SCAN_OVER };
 
 static uint16_t	get16(const uint8_t *);
 static void	put16(uint8_t *, uint16_t);
-static enum scan scan_eos(const uint8_t *, size_t, size_t, size_t, size_t *);
+static enum pkt_status scan_string(const uint8_t *, size_t, size_t, size_t,
+		    enum pkt_status, size_t *);
 static enum pkt_status decode_opts(const uint8_t *, size_t, struct pkt *,
 		    size_t *);
 
@@ -28,23 +28,25 @@ put16(uint8_t *p, uint16_t v)
 }
 
 /*
- * Looks for the EOS of a string starting at buf[start].  It must stand
- * before index end (exclusive); the scan is bounded by what was received,
- * never by a terminator the peer promised (style.md section 6).
+ * Finds the EOS of the string at buf[start], which must stand before index
+ * end (exclusive): PKT_OK and *eos, PKT_INCOMPLETE while fewer bytes have
+ * arrived, or too_long once end is reached without one.  The scan is
+ * bounded by what was received, never by a terminator the peer promised
+ * (style.md section 6).
  */
-static enum scan
-scan_eos(const uint8_t *buf, size_t len, size_t start, size_t end,
-    size_t *eos)
+static enum pkt_status
+scan_string(const uint8_t *buf, size_t len, size_t start, size_t end,
+    enum pkt_status too_long, size_t *eos)
 {
 	size_t i, stop = len < end ? len : end;
 
 	for (i = start; i < stop; i++) {
 		if (buf[i] == '\0') {
 			*eos = i;
-			return SCAN_FOUND;
+			return PKT_OK;
 		}
 	}
-	return len < end ? SCAN_MORE : SCAN_OVER;
+	return len < end ? PKT_INCOMPLETE : too_long;
 }
 
 int
@@ -67,30 +69,21 @@ decode_opts(const uint8_t *buf, size_t len, struct pkt *p, size_t *used)
 {
 	const size_t end = PKT_OPCODE_LEN + OPT_BODY_MAX;
 	size_t pos = PKT_OPCODE_LEN, name_eos, value_eos;
+	enum pkt_status st;
 	struct pkt_opt *o;
 
 	p->u.opt.count = 0;
 	for (;;) {
-		switch (scan_eos(buf, len, pos, end, &name_eos)) {
-		case SCAN_MORE:
-			return PKT_INCOMPLETE;
-		case SCAN_OVER:
-			return PKT_OPT_TOO_LONG;
-		case SCAN_FOUND:
-			break;
-		}
+		if ((st = scan_string(buf, len, pos, end, PKT_OPT_TOO_LONG,
+		    &name_eos)) != PKT_OK)
+			return st;
 		if (name_eos == pos) {		/* the empty name ends it */
 			*used = pos + 1;
 			return PKT_OK;
 		}
-		switch (scan_eos(buf, len, name_eos + 1, end, &value_eos)) {
-		case SCAN_MORE:
-			return PKT_INCOMPLETE;
-		case SCAN_OVER:
-			return PKT_OPT_TOO_LONG;
-		case SCAN_FOUND:
-			break;
-		}
+		if ((st = scan_string(buf, len, name_eos + 1, end,
+		    PKT_OPT_TOO_LONG, &value_eos)) != PKT_OK)
+			return st;
 		if (!pkt_printable((const char *)buf + pos, name_eos - pos) ||
 		    !pkt_printable((const char *)buf + name_eos + 1,
 		    value_eos - name_eos - 1))
@@ -107,6 +100,7 @@ enum pkt_status
 pkt_decode(const uint8_t *buf, size_t len, size_t max_data, struct pkt *p,
     size_t *used)
 {
+	enum pkt_status st;
 	size_t eos;
 	uint16_t op;
 
@@ -117,15 +111,10 @@ pkt_decode(const uint8_t *buf, size_t len, size_t max_data, struct pkt *p,
 	case PKT_RRQ:
 	case PKT_WRQ:
 	case PKT_DRQ:
-		switch (scan_eos(buf, len, PKT_OPCODE_LEN,
-		    PKT_OPCODE_LEN + PATH_LEN_MAX + 1, &eos)) {
-		case SCAN_MORE:
-			return PKT_INCOMPLETE;
-		case SCAN_OVER:
-			return PKT_PATH_TOO_LONG;
-		case SCAN_FOUND:
-			break;
-		}
+		if ((st = scan_string(buf, len, PKT_OPCODE_LEN,
+		    PKT_OPCODE_LEN + PATH_LEN_MAX + 1, PKT_PATH_TOO_LONG,
+		    &eos)) != PKT_OK)
+			return st;
 		p->u.req.path = (const char *)buf + PKT_OPCODE_LEN;
 		p->u.req.len = eos - PKT_OPCODE_LEN;
 		*used = eos + 1;
@@ -151,27 +140,18 @@ pkt_decode(const uint8_t *buf, size_t len, size_t max_data, struct pkt *p,
 	case PKT_ERR:
 		if (len < PKT_ERR_HDR_LEN)
 			return PKT_INCOMPLETE;
-		switch (scan_eos(buf, len, PKT_ERR_HDR_LEN,
-		    PKT_ERR_HDR_LEN + ERRMSG_LEN_MAX + 1, &eos)) {
-		case SCAN_MORE:
-			return PKT_INCOMPLETE;
-		case SCAN_OVER:
-			return PKT_MSG_TOO_LONG;
-		case SCAN_FOUND:
-			break;
-		}
+		if ((st = scan_string(buf, len, PKT_ERR_HDR_LEN,
+		    PKT_ERR_HDR_LEN + ERRMSG_LEN_MAX + 1, PKT_MSG_TOO_LONG,
+		    &eos)) != PKT_OK)
+			return st;
 		p->u.err.code = get16(buf + 2);
 		p->u.err.msg = (const char *)buf + PKT_ERR_HDR_LEN;
 		*used = eos + 1;
 		break;
 	case PKT_OPT:
 	case PKT_OACK:
-		{
-			enum pkt_status st = decode_opts(buf, len, p, used);
-
-			if (st != PKT_OK)
-				return st;
-		}
+		if ((st = decode_opts(buf, len, p, used)) != PKT_OK)
+			return st;
 		break;
 	default:
 		return PKT_BAD_OPCODE;

@@ -40,7 +40,7 @@ static void	reap(struct child *, unsigned *);
 static void	handle_accept(int, const struct server_config *,
 		    const struct jail *, struct listener *, struct child *,
 		    unsigned *);
-static void	refuse(int, pid_t, const char *, unsigned, const char *);
+static void	refuse(int, const char *, unsigned, const char *);
 static unsigned	count_addr(const struct child *, unsigned, const char *);
 static unsigned	bound_port(int);
 
@@ -237,12 +237,11 @@ reap(struct child *kids, unsigned *n)
 
 /* ERR 9 in place of the greeting, from the parent, never blocking. */
 static void
-refuse(int fd, pid_t pid, const char *addr, unsigned port, const char *why)
+refuse(int fd, const char *addr, unsigned port, const char *why)
 {
 	uint8_t buf[PKT_ERR_HDR_LEN + ERRMSG_LEN_MAX + 1];
 	ssize_t len;
 
-	(void)pid;
 	log_event("Received a connection from %s, port %u", addr, port);
 	len = pkt_encode_err(buf, sizeof(buf), ERR_BUSY, why);
 	if (len > 0)
@@ -284,12 +283,12 @@ handle_accept(int lfd, const struct server_config *cfg,
 	}
 	listener_addr_str(&ss, addr, sizeof(addr), &port);
 	if (*nkids >= cfg->max_clients) {
-		refuse(fd, getpid(), addr, port, "Server busy: too many "
+		refuse(fd, addr, port, "Server busy: too many "
 		    "connections");
 		return;
 	}
 	if (count_addr(kids, *nkids, addr) >= cfg->max_per_ip) {
-		refuse(fd, getpid(), addr, port, "Server busy: too many "
+		refuse(fd, addr, port, "Server busy: too many "
 		    "connections from your address");
 		return;
 	}
@@ -297,7 +296,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	pid = fork();
 	if (pid == -1) {
-		refuse(fd, getpid(), addr, port, "Server busy: cannot fork");
+		refuse(fd, addr, port, "Server busy: cannot fork");
 		return;
 	}
 	if (pid == 0) {

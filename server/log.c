@@ -16,6 +16,8 @@ static enum log_level level = LOG_NORMAL;
 
 static void	vlog(const char *, const char *, va_list)
 		    __attribute__((format(printf, 2, 0)));
+static void	vlog_pid(enum log_level, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
 
 void
 log_set_level(enum log_level l)
@@ -45,31 +47,35 @@ vlog(const char *prefix, const char *fmt, va_list ap)
 	while (w == -1 && errno == EINTR);
 }
 
+/* "[pid] ..." when the level in force reaches want. */
+static void
+vlog_pid(enum log_level want, const char *fmt, va_list ap)
+{
+	char prefix[32];
+
+	if (level < want)
+		return;
+	snprintf(prefix, sizeof(prefix), "[%ld] ", (long)getpid());
+	vlog(prefix, fmt, ap);
+}
+
 void
 log_event(const char *fmt, ...)
 {
-	char prefix[32];
 	va_list ap;
 
-	if (level < LOG_NORMAL)
-		return;
-	snprintf(prefix, sizeof(prefix), "[%ld] ", (long)getpid());
 	va_start(ap, fmt);
-	vlog(prefix, fmt, ap);
+	vlog_pid(LOG_NORMAL, fmt, ap);
 	va_end(ap);
 }
 
 void
 log_debug(const char *fmt, ...)
 {
-	char prefix[32];
 	va_list ap;
 
-	if (level < LOG_VERBOSE)
-		return;
-	snprintf(prefix, sizeof(prefix), "[%ld] ", (long)getpid());
 	va_start(ap, fmt);
-	vlog(prefix, fmt, ap);
+	vlog_pid(LOG_VERBOSE, fmt, ap);
 	va_end(ap);
 }
 
