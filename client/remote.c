@@ -59,6 +59,7 @@ static int	xfer_failed(struct remote *, const struct xfer_result *);
 static int	connect_any(struct remote *);
 static void	wanted_opts(const struct remote *, struct xfer_opts *);
 static int	read_oack(struct remote *);
+static int	server_left(const struct remote *);
 static int	checked_write(void *, const void *, size_t);
 static int	checked_finish(void *);
 static int	list_write(void *, const void *, size_t);
@@ -338,6 +339,19 @@ read_oack(struct remote *r)
 	return RC_OK;
 }
 
+/*
+ * Between requests the server says nothing, unless it ended the session:
+ * ERR 5 after its idle timeout, or a close.  Anything readable now means
+ * the session is over, and the next request needs a new one.
+ */
+static int
+server_left(const struct remote *r)
+{
+	struct pollfd pfd = { r->fd, POLLIN, 0 };
+
+	return conn_pending(&r->conn) || poll(&pfd, 1, 0) != 0;
+}
+
 int
 remote_connect(struct remote *r, int show_greeting)
 {
@@ -346,8 +360,9 @@ remote_connect(struct remote *r, int show_greeting)
 	struct pkt p;
 	int rc;
 
-	if (r->fd != -1)
+	if (r->fd != -1 && !server_left(r))
 		return RC_OK;
+	remote_disconnect(r);
 	if ((rc = connect_any(r)) != RC_OK)
 		return rc;
 	clock_start();

@@ -55,7 +55,8 @@ void	remote_init(struct remote *r, const struct client_config *cfg);
 /*
  * Connects, reads the greeting (printed escaped unless quiet or !show)
  * and acknowledges it.  Options are negotiated with the first request.
- * RC_OK or RC_LOST.
+ * Already connected, it connects again only if the server has ended the
+ * session meanwhile (its idle timeout, say).  RC_OK or RC_LOST.
  */
 int	remote_connect(struct remote *r, int show_greeting);
 void	remote_disconnect(struct remote *r);

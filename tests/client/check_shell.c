@@ -209,6 +209,59 @@ START_TEST(tab_completes_commands_and_remote_names)
 }
 END_TEST
 
+START_TEST(tab_completes_local_names)
+{
+	char path[PATH_MAX * 2];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/localonly.txt", local);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_eq(write(fd, "mine\n", 5), 5);
+	close(fd);
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("put loca\t\r");
+	expect("fs:/> ");
+	snprintf(path, sizeof(path), "%s/localonly.txt", S.root);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	quit();
+}
+END_TEST
+
+START_TEST(a_stalled_transfer_says_so)
+{
+	static const char *const plain[] = { "--no-options", NULL };
+	char path[64], buf[64];
+	pid_t child = 0;
+	FILE *f;
+	int i;
+
+	spawn_client(plain);
+	expect("fs:/> ");
+	type("get huge\r");
+	expect("huge ");
+	/* Freeze the server's child: nothing moves, the bar must say so. */
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)S.pid,
+	    (int)S.pid);
+	for (i = 0; i < 200 && child <= 0; i++) {
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), f) != NULL)
+				child = (pid_t)atoi(buf);
+			fclose(f);
+		}
+		usleep(10000);
+	}
+	ck_assert_int_gt(child, 0);
+	kill(child, SIGSTOP);
+	expect("stalled");
+	kill(child, SIGCONT);
+	type("\x03");
+	expect("fs:/> ");
+	ck_assert_int_eq(local_exists("huge"), 0);
+	quit();
+}
+END_TEST
+
 START_TEST(history_recalls_the_last_line)
 {
 	spawn_client(NULL);
@@ -279,6 +332,8 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, prompt_help_and_pwd);
 	tcase_add_test(tc, tab_completes_commands_and_remote_names);
+	tcase_add_test(tc, tab_completes_local_names);
+	tcase_add_test(tc, a_stalled_transfer_says_so);
 	tcase_add_test(tc, history_recalls_the_last_line);
 	tcase_add_test(tc, progress_bar_during_a_get);
 	tcase_add_test(tc, ctrl_c_aborts_a_transfer);

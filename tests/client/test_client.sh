@@ -224,6 +224,17 @@ check "get without REMOTE: exit 2" [ "$rc" = 2 ]
 client -b "$top/no-such-batch" 127.0.0.1 "$port"
 check "unreadable batch file: exit 2" [ "$rc" = 2 ]
 
+# A client idle past the server's timeout: the server says ERR 5 and
+# closes; the next command connects again, quietly, and succeeds.
+stop_server
+start_server -t 1
+(sleep 4; printf 'ls\n') | (cd "$loc" && "$CLIENT_BIN" -q 127.0.0.1 "$port" \
+    > "$top/out" 2> "$top/err")
+rc=$?
+check "idle past the server's timeout, then ls: exit 0" [ "$rc" = 0 ]
+check "idle past the server's timeout: nothing on stderr" [ ! -s "$top/err" ]
+check "idle past the server's timeout: the listing" grep -q ' a.txt$' "$top/out"
+
 # The server ends a command with ERR: exit 1, one line with its message.
 stop_server
 start_server -m 1000
