@@ -18,6 +18,9 @@
 
 #include "conn.h"
 #include "options.h"
+
+/* As the client asks by default (client/args.h). */
+#define CLIENT_WINDOW	32
 #include "packet.h"
 
 static int
@@ -52,7 +55,7 @@ session(const struct addrinfo *ai, const char *path)
 	opts_default(&ask);
 	ask.named = OPT_BLKSIZE | OPT_WINDOWSIZE;
 	ask.blksize = BLKSIZE_MAX;
-	ask.windowsize = 64;
+	ask.windowsize = CLIENT_WINDOW;
 	len = (size_t)pkt_encode_ack(out, sizeof(out), 1);
 	len += (size_t)opts_encode(out + len, sizeof(out) - len, PKT_OPT,
 	    &ask);
