@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,26 @@ put(const char *name, const char *text)
 	close(fd);
 }
 
+static int
+remove_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+/* libFuzzer leaves through exit(): the served directory goes with it. */
+static void
+remove_root(void)
+{
+	nftw(root, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -54,6 +75,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(root, sizeof(root), "/tmp/fs-fuzz.XXXXXX");
 	if (mkdtemp(root) == NULL)
 		abort();
+	atexit(remove_root);
 	put("a", "hello\n");
 	snprintf(path, sizeof(path), "%s/dir", root);
 	mkdir(path, 0755);
