@@ -1,7 +1,7 @@
 /*
- * The progress bar (see progress.h).  Refreshed from the transfer loop at
- * most four times a second, and once a second by the client's clock while
- * nothing arrives; drawn only while we are the terminal's foreground
+ * The progress bar (see progress.h).  Refreshed at most four times a
+ * second, from the transfer loop and, while nothing arrives, from the
+ * client's clock; drawn only while we are the terminal's foreground
  * process group, so a backgrounded client stays quiet.
  */
 #include <inttypes.h>
@@ -128,10 +128,16 @@ on_update(void *ctx, uint64_t bytes)
 		draw(pg, 0);
 }
 
+/* The client's clock ticks often; the bar is redrawn a few times a second. */
 static void
 on_tick(void *ctx)
 {
-	draw(ctx, 0);
+	struct progress *pg = ctx;
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (elapsed(&pg->last_draw, &now) * 1e9 >= REDRAW_NS)
+		draw(pg, 0);
 }
 
 void

@@ -1,7 +1,7 @@
 /*
  * The client's session with the server (see remote.h).
  *
- * The client owns SIGALRM as a one-second tick while a command talks to
+ * The client owns SIGALRM as a tick every TICK_MS while a command talks to
  * the server: a wait records its deadline (vDSO clock, no system call per
  * packet), the tick ends a wait past it, and lets the progress bar say
  * "stalled", so one signal serves both (style.md section 4).  SIGINT only
@@ -51,7 +51,7 @@ static void	wait_begin(void *);
 static int	interrupted(void *);
 static void	clock_stop(void);
 static void	clock_start(void);
-static time_t	seconds_now(void);
+static int64_t	ms_now(void);
 static int	fail(struct remote *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	server_err(struct remote *, const struct pkt *);
@@ -111,22 +111,25 @@ remote_clear_interrupt(void)
 	got_int = 0;
 }
 
-static time_t deadline;		/* CLOCK_MONOTONIC seconds */
+#define TICK_MS		100
 
-static time_t
-seconds_now(void)
+static int64_t deadline_ms;		/* CLOCK_MONOTONIC, milliseconds */
+
+static int64_t
+ms_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The tick, from the start of a command's talk with the server. */
 static void
 clock_start(void)
 {
-	struct itimerval it = { { 1, 0 }, { 1, 0 } };
+	struct itimerval it = { { 0, TICK_MS * 1000 },
+	    { 0, TICK_MS * 1000 } };
 
 	got_tick = 0;
 	setitimer(ITIMER_REAL, &it, NULL);
@@ -137,8 +140,7 @@ wait_begin(void *ctx)
 {
 	struct remote *r = ctx;
 
-	/* Whole seconds, one more: never less than -t. */
-	deadline = seconds_now() + (time_t)r->cfg->timeout + 1;
+	deadline_ms = ms_now() + (int64_t)r->cfg->timeout * 1000;
 }
 
 static void
@@ -160,7 +162,7 @@ interrupted(void *ctx)
 		return CONN_INTERRUPTED;
 	if (got_tick) {
 		got_tick = 0;
-		if (seconds_now() >= deadline)
+		if (ms_now() >= deadline_ms)
 			return CONN_TIMEOUT;
 		if (r->watch != NULL && r->watch->tick != NULL)
 			r->watch->tick(r->watch->ctx);

@@ -1,16 +1,18 @@
 /*
  * The idle clock (see idle.h).
  *
- * A one-second SIGALRM tick runs for the whole session; a wait only
+ * A SIGALRM tick every TICK_MS runs for the whole session; a wait only
  * records its deadline, read from the vDSO clock without a system call,
- * so the per-packet cost of the timeout is nil (issue 5).  The handler
- * sets the flag once the deadline has passed; the blocked call it
- * interrupts then ends as CONN_TIMEOUT.  Deadlines are whole seconds, one
- * more than asked, so a wait times out after more than the timeout and
- * less than two seconds beyond it.  A tick that lands between the check
- * of the flag and the blocking call is followed by another a second later
- * (the race vsftpd's sysutil.c describes).  The flag is cleared whenever a new
- * wait begins, so time spent on disk work between waits never counts.
+ * so the timeout costs nothing per packet (issue 5).  The handler sets
+ * the flag once the deadline has passed, and the blocked call it
+ * interrupts ends as CONN_TIMEOUT: a silent peer is dropped after more
+ * than the timeout and less than two ticks beyond it.  A tick that lands
+ * between the check of the flag and the blocking call is followed by
+ * another (the race vsftpd's sysutil.c describes).  The flag is cleared
+ * whenever a new wait begins, so disk work between waits never counts.
+ *
+ * Times are milliseconds since the session began, which an int (the
+ * sig_atomic_t the handler may share) holds for 24 days.
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,24 +22,28 @@
 
 #include "idle.h"
 
+#define TICK_MS		100
+
 static volatile sig_atomic_t timed_out;
-static volatile sig_atomic_t deadline;	/* CLOCK_MONOTONIC seconds */
+static volatile sig_atomic_t deadline_ms;
+static struct timespec epoch;
 static unsigned timeout;
 
 static void	on_tick(int);
 static void	wait_begin(void *);
 static int	interrupted(void *);
-static sig_atomic_t seconds_now(void);
+static sig_atomic_t ms_now(void);
 
 const struct conn_hooks idle_hooks = { wait_begin, interrupted };
 
 static sig_atomic_t
-seconds_now(void)
+ms_now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);	/* async-signal-safe */
-	return (sig_atomic_t)ts.tv_sec;
+	return (sig_atomic_t)((ts.tv_sec - epoch.tv_sec) * 1000 +
+	    (ts.tv_nsec - epoch.tv_nsec) / 1000000);
 }
 
 static void
@@ -46,7 +52,7 @@ on_tick(int sig)
 	int saved = errno;
 
 	(void)sig;
-	if (seconds_now() >= deadline)
+	if (ms_now() >= deadline_ms)
 		timed_out = 1;
 	errno = saved;
 }
@@ -54,10 +60,12 @@ on_tick(int sig)
 void
 idle_init(unsigned seconds)
 {
-	struct itimerval tick = { { 1, 0 }, { 1, 0 } };
+	struct itimerval tick = { { 0, TICK_MS * 1000 },
+	    { 0, TICK_MS * 1000 } };
 	struct sigaction sa;
 
 	timeout = seconds;
+	clock_gettime(CLOCK_MONOTONIC, &epoch);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_tick;
 	sigemptyset(&sa.sa_mask);
@@ -71,8 +79,7 @@ void
 idle_start(unsigned seconds)
 {
 	timed_out = 0;
-	/* Whole seconds: one more, so never less than asked. */
-	deadline = seconds_now() + (sig_atomic_t)seconds + 1;
+	deadline_ms = ms_now() + (sig_atomic_t)seconds * 1000;
 }
 
 void

@@ -13,7 +13,7 @@ extern const struct conn_hooks idle_hooks;
 
 /*
  * Installs the SIGALRM handler, without SA_RESTART, and starts the tick.
- * A wait times out after more than seconds, and less than seconds + 2.
+ * A wait times out after more than seconds, and less than 0.2 s beyond.
  */
 void	idle_init(unsigned seconds);
 /* Stops the tick. */
