@@ -124,6 +124,7 @@ serve_write(struct session *s, const char *path, size_t len)
 	struct upload u;
 	struct xfer_params xp;
 	struct xfer_result res;
+	enum conn_status cs;
 	enum path_status ps;
 	enum serve_result r;
 	const char *slash;
@@ -171,8 +172,8 @@ serve_write(struct session *s, const char *path, size_t len)
 		r = session_refuse_errno(s, errno);
 		goto out;
 	}
-	if (conn_send_ack(&s->conn, 0) != CONN_OK) {
-		r = SERVE_CLOSE;
+	if ((cs = conn_send_ack(&s->conn, 0)) != CONN_OK) {
+		r = session_conn_failed(s, cs);
 		goto out;
 	}
 	session_xfer_params(s, &xp);

@@ -36,7 +36,6 @@ static int	greet(struct session *);
 static enum serve_result serve_request(struct session *,
 		    const struct handler *, const struct pkt *);
 static enum serve_result serve_opt(struct session *, const struct pkt *);
-static enum serve_result conn_failed(struct session *, enum conn_status);
 static void	set_result(struct session *, uint16_t, const char *);
 static void	linger(struct session *);
 
@@ -56,6 +55,7 @@ session_refuse(struct session *s, uint16_t code, const char *fmt, ...)
 {
 	uint8_t buf[PKT_ERR_HDR_LEN + ERRMSG_LEN_MAX + 1];
 	char msg[ERRMSG_LEN_MAX + 1];
+	enum conn_status cs;
 	va_list ap;
 	ssize_t len;
 
@@ -64,8 +64,8 @@ session_refuse(struct session *s, uint16_t code, const char *fmt, ...)
 	va_end(ap);
 	set_result(s, code, msg);
 	len = pkt_encode_err(buf, sizeof(buf), code, msg);
-	if (conn_send(&s->conn, buf, (size_t)len) != CONN_OK)
-		return SERVE_CLOSE;
+	if ((cs = conn_send(&s->conn, buf, (size_t)len)) != CONN_OK)
+		return session_conn_failed(s, cs);
 	return SERVE_NEXT;
 }
 
@@ -133,8 +133,8 @@ session_refuse_errno(struct session *s, int err)
 	}
 }
 
-static enum serve_result
-conn_failed(struct session *s, enum conn_status cs)
+enum serve_result
+session_conn_failed(struct session *s, enum conn_status cs)
 {
 	if ((cs == CONN_MALFORMED || cs == CONN_TRUNCATED) &&
 	    conn_pending_op(&s->conn) == PKT_ERR) {
@@ -186,7 +186,7 @@ session_xfer_failed(struct session *s, const struct xfer_result *res)
 		    res->errcode == ERR_OPTIONS ? "Option negotiation failed" :
 		    "Illegal operation", res->msg);
 	case XFER_CONN:
-		return conn_failed(s, res->conn_status);
+		return session_conn_failed(s, res->conn_status);
 	case XFER_SOURCE:
 		return session_abort(s, ERR_UNDEFINED, "Read error: %s",
 		    strerror(err));
@@ -223,9 +223,9 @@ session_announce_size(struct session *s, uint64_t size)
 
 	len = opts_encode_tsize(buf, sizeof(buf), size);
 	if ((cs = conn_send(&s->conn, buf, (size_t)len)) != CONN_OK)
-		return conn_failed(s, cs);
+		return session_conn_failed(s, cs);
 	if ((cs = conn_recv(&s->conn, s->opts.blksize, &p)) != CONN_OK)
-		return conn_failed(s, cs);
+		return session_conn_failed(s, cs);
 	if (p.op == PKT_ERR) {
 		snprintf(s->req.result, sizeof(s->req.result),
 		    "client sent ERR %u", p.u.err.code);
@@ -242,6 +242,7 @@ static enum serve_result
 serve_opt(struct session *s, const struct pkt *p)
 {
 	uint8_t buf[PKT_OPCODE_LEN + OPT_BODY_MAX];
+	enum conn_status cs;
 	char why[128];
 	struct xfer_opts o;
 	ssize_t len;
@@ -255,8 +256,10 @@ serve_opt(struct session *s, const struct pkt *p)
 	    o.blksize, o.windowsize, o.tsize ? "on" : "off");
 	/* The accepted values fit: at most three short pairs. */
 	len = opts_encode(buf, sizeof(buf), PKT_OACK, &o);
-	if (len == -1 || conn_send(&s->conn, buf, (size_t)len) != CONN_OK)
+	if (len == -1)
 		return SERVE_CLOSE;
+	if ((cs = conn_send(&s->conn, buf, (size_t)len)) != CONN_OK)
+		return session_conn_failed(s, cs);
 	return SERVE_NEXT;
 }
 
@@ -318,12 +321,12 @@ greet(struct session *s)
 		n = GREETING_LEN_MAX;
 	len = pkt_encode_dat(buf, sizeof(buf), 1, text, (size_t)n);
 	if ((cs = conn_send(&s->conn, buf, (size_t)len)) != CONN_OK) {
-		conn_failed(s, cs);
+		session_conn_failed(s, cs);
 		return -1;
 	}
 	cs = conn_recv(&s->conn, BLKSIZE_DEFAULT, &p);
 	if (cs != CONN_OK) {
-		conn_failed(s, cs);
+		session_conn_failed(s, cs);
 		return -1;
 	}
 	if (p.op == PKT_ERR) {
@@ -367,7 +370,7 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 	while (r == SERVE_NEXT) {
 		cs = conn_recv(&s.conn, s.opts.blksize, &p);
 		if (cs != CONN_OK) {
-			conn_failed(&s, cs);
+			session_conn_failed(&s, cs);
 			break;
 		}
 		for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)

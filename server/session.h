@@ -64,6 +64,13 @@ enum serve_result session_refuse(struct session *s, uint16_t code,
 enum serve_result session_abort(struct session *s, uint16_t code,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Ends the session after a send or receive failed: ERR 5 for a timeout,
+ * ERR 4 (or 8) for a malformed packet, nothing for a broken ERR or a
+ * vanished peer.  Returns SERVE_CLOSE.
+ */
+enum serve_result session_conn_failed(struct session *s, enum conn_status cs);
+
 /* Refuses the request for a failed open or stat, by errno. */
 enum serve_result session_refuse_errno(struct session *s, int err);
 
