@@ -144,7 +144,6 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 	if (argc > 2)
 		config_usage_error("extra operand: %s", argv[2]);
 	cfg->dir = argv[0];
-	cfg->port_str = argv[1];
 	cfg->port = (uint16_t)number("port", argv[1], 0, 65535);
 
 	if ((fd = open(cfg->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)

@@ -16,7 +16,6 @@
 
 struct server_config {
 	const char *dir;
-	const char *port_str;
 	uint16_t port;
 	unsigned timeout;		/* -t, seconds */
 	unsigned max_clients;		/* -c */

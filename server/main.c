@@ -34,8 +34,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (listener_open(&l, &cfg, why, sizeof(why)) == -1) {
-		fprintf(stderr, "Unable to bind to port %s: %s. Sorry!\n",
-		    cfg.port_str, why);
+		fprintf(stderr, "Unable to bind to port %u: %s. Sorry!\n",
+		    cfg.port, why);
 		return 1;
 	}
 	if (cfg.user != NULL &&

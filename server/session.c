@@ -274,7 +274,6 @@ serve_request(struct session *s, const struct handler *h,
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	memset(&s->req, 0, sizeof(s->req));
-	s->req.op = h->name;
 	/* The codec bounds a path to PATH_LEN_MAX; it may hold a NUL only
 	 * at its end, so the copy is the whole name. */
 	memcpy(s->req.path, p->u.req.path, p->u.req.len + 1);

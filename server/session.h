@@ -17,7 +17,6 @@
 
 /* The request being served, for its log line. */
 struct request {
-	const char *op;			/* "RRQ", "WRQ", "DRQ" */
 	/* A copy: the packet's bytes are overwritten by the transfer. */
 	char path[PATH_LEN_MAX + 1];
 	size_t pathlen;

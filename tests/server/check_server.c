@@ -463,14 +463,12 @@ END_TEST
 
 START_TEST(upload_then_list_and_read_back)
 {
-	char data[3000], path[PATH_MAX * 2], *text;
-	struct stat st;
+	char data[3000], *text;
 	uint16_t code;
 	size_t i;
 
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (char)(i * 7);
-	umask(077);	/* the server's files are 0644 whatever the umask */
 	ck_assert_int_eq(harness_upload(&C, "new.bin", data, sizeof(data)),
 	    0);
 	ck_assert_int_eq(harness_upload(&C, "sub/n0", "", 0), 0);
@@ -478,9 +476,6 @@ START_TEST(upload_then_list_and_read_back)
 	expect_fetch("new.bin", data, sizeof(data));
 	expect_fetch("sub/n0", "", 0);
 	expect_fetch("sub/n512", data, 512);
-	snprintf(path, sizeof(path), "%s/new.bin", S.root);
-	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_eq(st.st_mode & 07777, 0644);
 	ck_assert_int_gt(harness_fetch(&C, PKT_DRQ, "", &text, &code), 0);
 	ck_assert_ptr_nonnull(strstr(text, "f 3000 "));
 	free(text);
@@ -926,6 +921,22 @@ START_TEST(idle_timeout_whole_packet)
 }
 END_TEST
 
+START_TEST(uploads_are_0644_whatever_the_umask)
+{
+	char path[PATH_MAX * 2];
+	struct stat st;
+
+	/* In force when the server starts, so its children inherit it. */
+	umask(077);
+	start(NULL);
+	fd = harness_session(&S, &C);
+	ck_assert_int_eq(harness_upload(&C, "moded", "m", 1), 0);
+	snprintf(path, sizeof(path), "%s/moded", S.root);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+}
+END_TEST
+
 START_TEST(read_only_refuses_every_upload)
 {
 	static const char *const args[] = { "-r", NULL };
@@ -1315,6 +1326,7 @@ suite(void)
 	tcase_add_checked_fixture(own, plain_setup, teardown);
 	tcase_set_timeout(own, 60);
 	tcase_add_test(own, idle_timeout_whole_packet);
+	tcase_add_test(own, uploads_are_0644_whatever_the_umask);
 	tcase_add_test(own, read_only_refuses_every_upload);
 	tcase_add_test(own, max_upload_is_exact);
 	tcase_add_test(own, max_clients_and_per_address);
