@@ -209,8 +209,9 @@ cmd_ls(struct client *c, int argc, char **argv)
 {
 	char path[PATH_LEN_MAX + 1], esc[TEXT_ESCAPED_LEN(LISTING_LINE_MAX)];
 	struct listing_entry e;
-	char *text, *line, *nl;
-	size_t len;
+	const char *line;
+	char *text;
+	size_t len, pos = 0, n;
 	int rc;
 
 	if (remote_path(&c->remote, argc > 1 ? argv[1] : "", path,
@@ -219,16 +220,12 @@ cmd_ls(struct client *c, int argc, char **argv)
 	if ((rc = remote_list(&c->remote, path, &text, &len)) != RC_OK)
 		return report(rc, "ls %s: %s", argc > 1 ? argv[1] : "/",
 		    c->remote.why);
-	for (line = text; line < text + len; line = nl + 1) {
-		if ((nl = memchr(line, '\n', (size_t)(text + len - line))) ==
-		    NULL)
-			nl = text + len;
-		if (listing_parse(line, (size_t)(nl - line), &e) == 0)
+	while ((line = listing_next_line(text, len, &pos, &n)) != NULL) {
+		if (listing_parse(line, n, &e) == 0)
 			print_entry(&e);
 		else {
 			/* Not ours to judge, but never raw to a terminal. */
-			text_escape(esc, sizeof(esc), line,
-			    (size_t)(nl - line));
+			text_escape(esc, sizeof(esc), line, n);
 			printf("%s\n", esc);
 		}
 	}

@@ -214,8 +214,9 @@ remote_matches(struct client *c, const char *word, struct matches *m)
 	char dir[PATH_LEN_MAX + 1], path[PATH_LEN_MAX + 1];
 	const char *base = strrchr(word, '/');
 	struct listing_entry e;
-	char *text, *line, *nl;
-	size_t len;
+	const char *line;
+	char *text;
+	size_t len, pos = 0, n;
 
 	if (base != NULL) {
 		snprintf(dir, sizeof(dir), "%.*s", (int)(base - word + 1),
@@ -228,12 +229,9 @@ remote_matches(struct client *c, const char *word, struct matches *m)
 	if (remote_path(&c->remote, dir, path, sizeof(path)) == -1 ||
 	    remote_list(&c->remote, path, &text, &len) != RC_OK)
 		return;
-	for (line = text; line < text + len; line = nl + 1) {
-		if ((nl = memchr(line, '\n', (size_t)(text + len - line))) ==
-		    NULL)
-			nl = text + len;
+	while ((line = listing_next_line(text, len, &pos, &n)) != NULL) {
 		/* Only valid names reach the command line. */
-		if (listing_parse(line, (size_t)(nl - line), &e) == 0 &&
+		if (listing_parse(line, n, &e) == 0 &&
 		    path_name_valid(e.name) &&
 		    strncmp(e.name, base, strlen(base)) == 0)
 			add_match(m, e.name, e.type == 'd');

@@ -63,3 +63,18 @@ listing_parse(const char *line, size_t len, struct listing_entry *e)
 	e->name[nlen] = '\0';
 	return 0;
 }
+
+const char *
+listing_next_line(const char *text, size_t len, size_t *pos,
+    size_t *linelen)
+{
+	const char *line = text + *pos, *nl;
+
+	if (*pos >= len)
+		return NULL;
+	if ((nl = memchr(line, '\n', len - *pos)) == NULL)
+		nl = text + len;
+	*linelen = (size_t)(nl - line);
+	*pos += *linelen + 1;
+	return line;
+}

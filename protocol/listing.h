@@ -35,4 +35,12 @@ int	listing_format(char *buf, size_t size, const struct listing_entry *e);
  */
 int	listing_parse(const char *line, size_t len, struct listing_entry *e);
 
+/*
+ * Cuts the next line off text[*pos..len): returns its start and sets
+ * *linelen (newline excluded), or returns NULL at the end.  *pos moves
+ * past the line.  A last line without a newline still counts.
+ */
+const char *listing_next_line(const char *text, size_t len, size_t *pos,
+	    size_t *linelen);
+
 #endif

@@ -15,20 +15,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char out[LISTING_LINE_MAX + 1];
 	struct listing_entry e, f;
-	const char *line = (const char *)data, *end = line + size, *nl;
+	const char *line;
+	size_t pos = 0, len;
 	int n;
 
-	while (line < end) {
-		if ((nl = memchr(line, '\n', (size_t)(end - line))) == NULL)
-			nl = end;
-		if (listing_parse(line, (size_t)(nl - line), &e) == 0) {
+	while ((line = listing_next_line((const char *)data, size, &pos,
+	    &len)) != NULL) {
+		if (line < (const char *)data || len > size ||
+		    line + len > (const char *)data + size)
+			abort();
+		if (listing_parse(line, len, &e) == 0) {
 			n = listing_format(out, sizeof(out), &e);
 			if (n < 1 || listing_parse(out, (size_t)n - 1, &f) != 0 ||
 			    f.type != e.type || f.size != e.size ||
 			    f.mtime != e.mtime || strcmp(f.name, e.name) != 0)
 				abort();
 		}
-		line = nl + 1;
 	}
 	return 0;
 }

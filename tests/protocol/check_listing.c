@@ -57,6 +57,27 @@ START_TEST(refuses_what_breaks_the_format)
 }
 END_TEST
 
+START_TEST(lines_are_cut_one_by_one)
+{
+	static const char text[] = "a\n\nbc";
+	const char *line;
+	size_t pos = 0, n;
+
+	line = listing_next_line(text, 5, &pos, &n);
+	ck_assert_ptr_eq(line, text);
+	ck_assert_uint_eq(n, 1);
+	line = listing_next_line(text, 5, &pos, &n);
+	ck_assert_ptr_eq(line, text + 2);
+	ck_assert_uint_eq(n, 0);
+	line = listing_next_line(text, 5, &pos, &n);
+	ck_assert_ptr_eq(line, text + 3);
+	ck_assert_uint_eq(n, 2);	/* the last, without its newline */
+	ck_assert_ptr_null(listing_next_line(text, 5, &pos, &n));
+	pos = 0;
+	ck_assert_ptr_null(listing_next_line(text, 0, &pos, &n));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -65,6 +86,7 @@ suite(void)
 
 	tcase_add_test(tc, format_then_parse);
 	tcase_add_test(tc, refuses_what_breaks_the_format);
+	tcase_add_test(tc, lines_are_cut_one_by_one);
 	suite_add_tcase(s, tc);
 	return s;
 }
