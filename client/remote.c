@@ -646,6 +646,7 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	if (w != NULL && w->start != NULL)
 		w->start(w->ctx, size);
 	xfer_params(r, w, &xp);
+	xp.size_hint = size;
 	xfer_send(&r->conn, &xp, read, ctx, &res);
 	r->watch = NULL;
 	clock_stop();

@@ -177,9 +177,16 @@ xfer_send(struct conn *c, const struct xfer_params *xp, xfer_read_fn read,
 		return res->status = XFER_SOURCE;
 	}
 	s->c = c;
-	/* A whole number of blocks, and at least one. */
+	/*
+	 * A whole number of blocks, and at least one; no more than a known
+	 * source needs, so a small file costs no large allocation (a session
+	 * per small file is the session-rate row of issue 5).
+	 */
 	s->cap = STAGE_LEN < xp->blksize ? xp->blksize :
 	    STAGE_LEN - STAGE_LEN % xp->blksize;
+	if (xp->size_hint > 0 && xp->size_hint < s->cap)
+		s->cap = ((size_t)xp->size_hint + xp->blksize - 1) /
+		    xp->blksize * xp->blksize;
 	if ((s->stage = malloc(s->cap)) == NULL) {
 		res->sys_errno = errno;
 		res->status = XFER_SOURCE;

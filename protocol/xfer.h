@@ -42,6 +42,7 @@ struct xfer_params {
 	unsigned windowsize;		/* WINDOWSIZE_MIN..WINDOWSIZE_MAX */
 	xfer_progress_fn progress;	/* may be NULL */
 	void *progress_ctx;
+	uint64_t size_hint;		/* bytes the source holds; 0: unknown */
 };
 
 enum xfer_status {

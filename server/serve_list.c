@@ -201,6 +201,7 @@ serve_list(struct session *s, const char *path, size_t len)
 	src.p = text;
 	src.left = textlen;
 	session_xfer_params(s, &xp);
+	xp.size_hint = textlen;
 	xfer_send(&s->conn, &xp, mem_read, &src, &res);
 	s->req.bytes = res.bytes;
 	r = session_xfer_failed(s, &res);

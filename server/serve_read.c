@@ -70,6 +70,7 @@ serve_read(struct session *s, const char *path, size_t len)
 	    (r = session_announce_size(s, src.left)) != SERVE_NEXT)
 		goto out;
 	session_xfer_params(s, &xp);
+	xp.size_hint = (uint64_t)st.st_size;
 	xfer_send(&s->conn, &xp, file_read, &src, &res);
 	s->req.bytes = res.bytes;
 	r = session_xfer_failed(s, &res);

@@ -75,13 +75,16 @@ sink_finish(void *ctx)
 }
 
 /*
- * Sends size bytes with the given block and window sizes; a child
- * receives them.  Checks both ends.
+ * Sends size bytes with the given block and window sizes, telling the
+ * engine the source holds hint bytes; a child receives them.  Checks both
+ * ends.
  */
 static void
-round_trip(uint64_t size, size_t blksize, unsigned window, size_t chunk)
+hinted_trip(uint64_t size, size_t blksize, unsigned window, size_t chunk,
+    uint64_t hint)
 {
-	struct xfer_params xp = { blksize, window, NULL, NULL };
+	struct xfer_params xp = { .blksize = blksize, .windowsize = window,
+	    .size_hint = hint };
 	struct xfer_result res;
 	struct src s = { 0, size, chunk };
 	struct conn c;
@@ -114,6 +117,12 @@ round_trip(uint64_t size, size_t blksize, unsigned window, size_t chunk)
 	close(sv[0]);
 }
 
+static void
+round_trip(uint64_t size, size_t blksize, unsigned window, size_t chunk)
+{
+	hinted_trip(size, blksize, window, chunk, 0);
+}
+
 START_TEST(sizes_around_a_block)
 {
 	static const uint64_t sizes[] = { 0, 1, 511, 512, 513, 1024, 1025 };
@@ -135,6 +144,24 @@ START_TEST(one_mebibyte_every_block_size)
 	round_trip((1 << 20) + 1, 8, 8, 1 << 20);
 	/* A source that dribbles: short reads are asked again. */
 	round_trip(100000, 512, 3, 7);
+}
+END_TEST
+
+START_TEST(size_hint_is_only_a_hint)
+{
+	static const uint64_t sizes[] = { 0, 1, 511, 512, 513, 1024, 1025 };
+	size_t i;
+
+	/* Exact, as a server knows it from fstat. */
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		hinted_trip(sizes[i], 512, 1, 1 << 20, sizes[i]);
+		hinted_trip(sizes[i], 65464, 4, 1 << 20, sizes[i]);
+	}
+	/* Wrong both ways, as when a file grows or shrinks meanwhile. */
+	hinted_trip(1 << 20, 512, 8, 1 << 20, 100);
+	hinted_trip(1 << 20, 65464, 1, 1 << 20, 1);
+	hinted_trip(1000, 512, 1, 1 << 20, (uint64_t)1 << 40);
+	hinted_trip(100000, 512, 3, 7, 1000);
 }
 END_TEST
 
@@ -173,7 +200,7 @@ static enum xfer_status
 recv_from_raw(const void *bytes, size_t len, size_t blksize,
     struct xfer_result *res, struct sink *k)
 {
-	struct xfer_params xp = { blksize, 1, NULL, NULL };
+	struct xfer_params xp = { .blksize = blksize, .windowsize = 1 };
 	enum xfer_status st;
 	struct conn c;
 	int sv[2];
@@ -248,7 +275,7 @@ END_TEST
 
 START_TEST(failed_finish_sends_no_last_ack)
 {
-	struct xfer_params xp = { 512, 1, NULL, NULL };
+	struct xfer_params xp = { .blksize = 512, .windowsize = 1 };
 	struct xfer_result res;
 	struct sink k = { 0, 0, 0, 1 };
 	struct conn c;
@@ -271,7 +298,7 @@ END_TEST
 
 START_TEST(sender_refuses_wrong_ack)
 {
-	struct xfer_params xp = { 512, 1, NULL, NULL };
+	struct xfer_params xp = { .blksize = 512, .windowsize = 1 };
 	struct xfer_result res;
 	struct src s = { 0, 2000, 1 << 20 };
 	struct conn c;
@@ -301,6 +328,7 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, sizes_around_a_block);
 	tcase_add_test(tc, one_mebibyte_every_block_size);
+	tcase_add_test(tc, size_hint_is_only_a_hint);
 	tcase_add_test(tc, block_numbers_roll_over);
 	tcase_add_test(tc, receiver_refuses_wrong_block);
 	tcase_add_test(tc, receiver_refuses_oversize_block);
