@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "conn.h"
@@ -14,6 +15,7 @@
 #define RBUF_LEN	(2 * PKT_MAX_LEN)
 
 static int	interrupted(struct conn *);
+static enum conn_status sendv_flags(struct conn *, struct iovec *, int, int);
 static void	wait_begin(struct conn *);
 
 int
@@ -25,6 +27,7 @@ conn_init(struct conn *c, int fd, const struct conn_hooks *hooks,
 	c->hooks = hooks;
 	c->hooks_ctx = hooks_ctx;
 	c->rcap = RBUF_LEN;
+	c->poll.us = CONN_POLL_US;
 	if ((c->rbuf = malloc(c->rcap)) == NULL)
 		return -1;
 	return 0;
@@ -59,11 +62,54 @@ conn_pending(const struct conn *c)
 }
 
 int
+conn_packet_ready(const struct conn *c)
+{
+	struct pkt p;
+	size_t used;
+
+	return c->rend > c->rstart &&
+	    pkt_decode(c->rbuf + c->rstart, c->rend - c->rstart, BLKSIZE_MAX,
+	    &p, &used) != PKT_INCOMPLETE;
+}
+
+int
 conn_pending_op(const struct conn *c)
 {
 	if (c->rend - c->rstart < PKT_OPCODE_LEN)
 		return -1;
 	return c->rbuf[c->rstart] << 8 | c->rbuf[c->rstart + 1];
+}
+
+ssize_t
+conn_poll_recv(int fd, void *buf, size_t len, struct conn_poll *cp)
+{
+	struct timespec now;
+	long long until = 0;
+	ssize_t n;
+
+	if (cp->us == 0 || cp->skip > 0) {
+		if (cp->skip > 0)
+			cp->skip--;
+		return recv(fd, buf, len, 0);
+	}
+	for (;;) {
+		n = recv(fd, buf, len, MSG_DONTWAIT);
+		if (n != -1 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			cp->backoff = 0;
+			return n;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (until == 0)
+			until = now.tv_sec * 1000000000LL + now.tv_nsec +
+			    cp->us * 1000LL;
+		else if (now.tv_sec * 1000000000LL + now.tv_nsec >= until)
+			break;
+	}
+	cp->skip = cp->backoff;
+	cp->backoff = 2 * cp->backoff + 1;
+	if (cp->backoff > CONN_POLL_SKIP)
+		cp->backoff = CONN_POLL_SKIP;
+	return recv(fd, buf, len, 0);
 }
 
 enum conn_status
@@ -100,7 +146,8 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 			wait_begin(c);
 			waited = 1;
 		}
-		n = recv(c->fd, c->rbuf + c->rend, c->rcap - c->rend, 0);
+		n = conn_poll_recv(c->fd, c->rbuf + c->rend,
+		    c->rcap - c->rend, &c->poll);
 		if (n > 0) {
 			c->rend += (size_t)n;
 			continue;
@@ -120,6 +167,12 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 enum conn_status
 conn_sendv(struct conn *c, struct iovec *iov, int iovcnt)
 {
+	return sendv_flags(c, iov, iovcnt, 0);
+}
+
+static enum conn_status
+sendv_flags(struct conn *c, struct iovec *iov, int iovcnt, int flags)
+{
 	struct msghdr msg;
 	ssize_t n;
 	size_t done;
@@ -135,7 +188,7 @@ conn_sendv(struct conn *c, struct iovec *iov, int iovcnt)
 		msg.msg_iovlen = (size_t)iovcnt;
 		/* MSG_NOSIGNAL: a vanished peer is EPIPE, never SIGPIPE. */
 		n = sendmsg(c->fd, &msg,
-		    MSG_NOSIGNAL | (waited ? 0 : MSG_DONTWAIT));
+		    MSG_NOSIGNAL | flags | (waited ? 0 : MSG_DONTWAIT));
 		if (n < 0) {
 			if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
 			    !waited) {
@@ -162,8 +215,8 @@ conn_sendv(struct conn *c, struct iovec *iov, int iovcnt)
 	return CONN_OK;
 }
 
-enum conn_status
-conn_send(struct conn *c, const void *buf, size_t len)
+static enum conn_status
+send_flags(struct conn *c, const void *buf, size_t len, int flags)
 {
 	/* sendmsg does not write through iov_base; only the type is const. */
 	union {
@@ -172,7 +225,19 @@ conn_send(struct conn *c, const void *buf, size_t len)
 	} u = { .in = buf };
 	struct iovec iov = { u.out, len };
 
-	return conn_sendv(c, &iov, 1);
+	return sendv_flags(c, &iov, 1, flags);
+}
+
+enum conn_status
+conn_send(struct conn *c, const void *buf, size_t len)
+{
+	return send_flags(c, buf, len, 0);
+}
+
+enum conn_status
+conn_send_more(struct conn *c, const void *buf, size_t len)
+{
+	return send_flags(c, buf, len, MSG_MORE);
 }
 
 enum conn_status

@@ -258,7 +258,15 @@ serve_opt(struct session *s, const struct pkt *p)
 	len = opts_encode(buf, sizeof(buf), PKT_OACK, &o);
 	if (len == -1)
 		return SERVE_CLOSE;
-	if ((cs = conn_send(&s->conn, buf, (size_t)len)) != CONN_OK)
+	/*
+	 * A client that sent its request with the OPT (as ours does) has its
+	 * answer written at once: the OACK goes out in the same segment.
+	 */
+	if (conn_packet_ready(&s->conn))
+		cs = conn_send_more(&s->conn, buf, (size_t)len);
+	else
+		cs = conn_send(&s->conn, buf, (size_t)len);
+	if (cs != CONN_OK)
 		return session_conn_failed(s, cs);
 	return SERVE_NEXT;
 }

@@ -2,15 +2,20 @@
  * The ceilings the benchmark compares us with, measured on loopback with
  * the same machine and moment:
  *
- *   ceiling pingpong N        N round trips of a 518-byte message and a
+ *   ceiling pingpong N [poll] N round trips of a 518-byte message and a
  *                             4-byte reply: the plain protocol's limit
- *   ceiling tcpcopy FILE OUT  FILE over one TCP connection into OUT: the
- *                             wire's limit for a transfer to a file
- *   ceiling forkloop N        N connections, each accepted by a forked
+ *   ceiling tcpcopy FILE OUT [sync]
+ *                             FILE over one TCP connection into OUT: the
+ *                             wire's limit for a transfer to a file; with
+ *                             "sync", OUT is fsynced before the clock
+ *                             stops, as an upload is (the disk's limit)
+ *   ceiling forkloop N [poll] N connections, each accepted by a forked
  *                             child that writes one byte and exits: the
  *                             session-rate limit of fork-per-connection
  *
- * Each prints one number: seconds elapsed.
+ * With "poll", every read waits as protocol/conn.c does, polling before
+ * it blocks (conn_poll_recv), so that a ceiling is one for our way of
+ * waiting too.  Each prints one number: seconds elapsed.
  */
 #include <err.h>
 #include <fcntl.h>
@@ -26,7 +31,10 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "conn.h"
+
 static double	now(void);
+static struct conn_poll poll_state;
 static int	listen_any(unsigned *);
 static int	dial(unsigned);
 static void	readn(int, void *, size_t);
@@ -83,7 +91,7 @@ readn(int fd, void *buf, size_t len)
 	char *p = buf;
 
 	while (len > 0) {
-		if ((n = read(fd, p, len)) <= 0)
+		if ((n = conn_poll_recv(fd, p, len, &poll_state)) <= 0)
 			errx(1, "short read");
 		p += n;
 		len -= (size_t)n;
@@ -134,7 +142,7 @@ pingpong(long n)
 }
 
 static double
-tcpcopy(const char *in, const char *out)
+tcpcopy(const char *in, const char *out, int sync)
 {
 	static char buf[1 << 18];
 	unsigned port;
@@ -155,6 +163,8 @@ tcpcopy(const char *in, const char *out)
 		err(1, "%s", out);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		writen(dst, buf, (size_t)n);
+	if (sync && fsync(dst) == -1)
+		err(1, "fsync");
 	close(dst);
 	wait(NULL);
 	return now() - t0;
@@ -197,14 +207,19 @@ forkloop(long n)
 int
 main(int argc, char *argv[])
 {
-	if (argc == 3 && strcmp(argv[1], "pingpong") == 0)
+	int polling = argc == 4 && strcmp(argv[3], "poll") == 0;
+
+	poll_state.us = polling ? CONN_POLL_US : 0;
+	if ((argc == 3 || polling) && strcmp(argv[1], "pingpong") == 0)
 		printf("%.6f\n", pingpong(atol(argv[2])));
-	else if (argc == 4 && strcmp(argv[1], "tcpcopy") == 0)
-		printf("%.6f\n", tcpcopy(argv[2], argv[3]));
-	else if (argc == 3 && strcmp(argv[1], "forkloop") == 0)
+	else if ((argc == 4 || (argc == 5 && strcmp(argv[4], "sync") == 0)) &&
+	    strcmp(argv[1], "tcpcopy") == 0)
+		printf("%.6f\n", tcpcopy(argv[2], argv[3], argc == 5));
+	else if ((argc == 3 || polling) && strcmp(argv[1], "forkloop") == 0)
 		printf("%.6f\n", forkloop(atol(argv[2])));
 	else
-		errx(2, "usage: ceiling pingpong N | tcpcopy FILE OUT | "
-		    "forkloop N");
+		errx(2, "usage: ceiling pingpong N [poll] | "
+		    "tcpcopy FILE OUT [sync] | "
+		    "forkloop N [poll]");
 	return 0;
 }

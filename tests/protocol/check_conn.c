@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "conn.h"
@@ -191,6 +192,107 @@ START_TEST(nowait_err_never_blocks)
 }
 END_TEST
 
+START_TEST(packet_ready_only_when_whole)
+{
+	static const uint8_t ack_and_half[] = "\0\4\0\1" "\0\1so";
+	static const uint8_t rest[] = "me";
+	static const uint8_t two_acks[] = "\0\4\0\1\0\4\0\2";
+	static const uint8_t ack_and_bad[] = "\0\4\0\1\0\77";
+	struct pkt p;
+
+	ck_assert_int_eq(conn_packet_ready(&c), 0);
+	ck_assert_int_eq(write(sv[1], ack_and_half, sizeof(ack_and_half) - 1),
+	    (ssize_t)sizeof(ack_and_half) - 1);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_ACK);
+	/* Half an RRQ: bytes pending, but a wait still ahead. */
+	ck_assert_int_eq(conn_pending(&c), 1);
+	ck_assert_int_eq(conn_packet_ready(&c), 0);
+	ck_assert_int_eq(write(sv[1], rest, sizeof(rest)), (ssize_t)sizeof(rest));
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_str_eq(p.u.req.path, "some");
+	ck_assert_int_eq(conn_packet_ready(&c), 0);
+
+	ck_assert_int_eq(write(sv[1], two_acks, sizeof(two_acks) - 1),
+	    (ssize_t)sizeof(two_acks) - 1);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_int_eq(conn_packet_ready(&c), 1);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_uint_eq(p.u.ack.block, 2);
+
+	/* Bytes known to be malformed are ready too: no wait before ERR. */
+	ck_assert_int_eq(write(sv[1], ack_and_bad, sizeof(ack_and_bad) - 1),
+	    (ssize_t)sizeof(ack_and_bad) - 1);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_int_eq(conn_packet_ready(&c), 1);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_MALFORMED);
+}
+END_TEST
+
+START_TEST(send_more_goes_out_with_the_next_write)
+{
+	uint8_t got[8];
+	size_t off = 0;
+	ssize_t n;
+
+	ck_assert_int_eq(conn_send_more(&c, "\0\4\0\1", 4), CONN_OK);
+	ck_assert_int_eq(conn_send_ack(&c, 2), CONN_OK);
+	while (off < sizeof(got) &&
+	    (n = read(sv[1], got + off, sizeof(got) - off)) > 0)
+		off += (size_t)n;
+	ck_assert_mem_eq(got, "\0\4\0\1\0\4\0\2", 8);
+}
+END_TEST
+
+/* A receive that finds nothing: polled or not, then stopped by the alarm. */
+static void
+silent_wait(void)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	struct sigaction sa;
+	struct pkt p;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);		/* no SA_RESTART */
+	alarmed = 0;
+	setitimer(ITIMER_REAL, &it, NULL);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_TIMEOUT);
+}
+
+START_TEST(empty_polls_back_off)
+{
+	static const unsigned skips[] = { 0, 1, 3, 7, 15, CONN_POLL_SKIP,
+	    CONN_POLL_SKIP };
+	struct pkt p;
+	size_t i;
+	unsigned k;
+
+	ck_assert_uint_eq(c.poll.us, CONN_POLL_US);
+	/* Each miss blocks the next 0, 1, 3, 7... waits without a poll. */
+	for (i = 0; i < sizeof(skips) / sizeof(skips[0]); i++) {
+		silent_wait();
+		ck_assert_uint_eq(c.poll.skip, skips[i]);
+		for (k = skips[i]; k > 0; k--) {
+			silent_wait();
+			ck_assert_uint_eq(c.poll.skip, k - 1);
+		}
+	}
+	/* A poll that finds its packet starts the count again. */
+	ck_assert_int_eq(write(sv[1], "\0\4\0\1", 4), 4);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_uint_eq(c.poll.backoff, 0);
+	silent_wait();
+	ck_assert_uint_eq(c.poll.skip, 0);
+	ck_assert_uint_eq(c.poll.backoff, 1);
+	/* Without polling, nothing changes. */
+	c.poll.us = 0;
+	silent_wait();
+	ck_assert_uint_eq(c.poll.skip, 0);
+	ck_assert_uint_eq(c.poll.backoff, 1);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -206,6 +308,9 @@ suite(void)
 	tcase_add_test(tc, interrupted_wait_asks_the_hook);
 	tcase_add_test(tc, large_send_is_whole);
 	tcase_add_test(tc, nowait_err_never_blocks);
+	tcase_add_test(tc, packet_ready_only_when_whole);
+	tcase_add_test(tc, send_more_goes_out_with_the_next_write);
+	tcase_add_test(tc, empty_polls_back_off);
 	suite_add_tcase(s, tc);
 	return s;
 }
