@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <time.h>
 #include <sys/socket.h>
 
@@ -83,28 +84,37 @@ conn_pending_op(const struct conn *c)
 ssize_t
 conn_poll_recv(int fd, void *buf, size_t len, struct conn_poll *cp)
 {
+	struct pollfd pfd = { fd, POLLIN, 0 };
 	struct timespec now;
-	long long until = 0;
+	long long until;
 	ssize_t n;
+	int ready;
 
 	if (cp->us == 0 || cp->skip > 0) {
 		if (cp->skip > 0)
 			cp->skip--;
 		return recv(fd, buf, len, 0);
 	}
-	for (;;) {
-		n = recv(fd, buf, len, MSG_DONTWAIT);
-		if (n != -1 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+	n = recv(fd, buf, len, MSG_DONTWAIT);
+	if (n != -1 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
+		cp->backoff = 0;
+		return n;
+	}
+	/*
+	 * poll(2) looks at the socket without taking its lock, which the
+	 * peer's packets need as they arrive; recv would contend for it.
+	 */
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	until = now.tv_sec * 1000000000LL + now.tv_nsec + cp->us * 1000LL;
+	do {
+		if ((ready = poll(&pfd, 1, 0)) == -1)
+			return -1;	/* EINTR: the owner's hook decides */
+		if (ready > 0) {
 			cp->backoff = 0;
-			return n;
+			return recv(fd, buf, len, 0);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (until == 0)
-			until = now.tv_sec * 1000000000LL + now.tv_nsec +
-			    cp->us * 1000LL;
-		else if (now.tv_sec * 1000000000LL + now.tv_nsec >= until)
-			break;
-	}
+	} while (now.tv_sec * 1000000000LL + now.tv_nsec < until);
 	cp->skip = cp->backoff;
 	cp->backoff = 2 * cp->backoff + 1;
 	if (cp->backoff > CONN_POLL_SKIP)

@@ -34,8 +34,8 @@ struct conn_hooks {
 };
 
 /*
- * Before a receive blocks, conn polls the socket for up to this many
- * microseconds.  On this kind of machine a blocked process takes 30 to 70
+ * Before a receive blocks, conn polls the socket (poll(2), timeout 0) for
+ * up to this many microseconds.  On this kind of machine a blocked process takes 30 to 70
  * microseconds to wake (its idle CPU has halted, and under a hypervisor
  * the halt leaves the guest), while a peer on the same host answers a
  * packet in a few: measured, a 512-byte stop-and-wait exchange runs about
