@@ -229,7 +229,7 @@ START_TEST(packet_ready_only_when_whole)
 }
 END_TEST
 
-START_TEST(send_more_goes_out_with_the_next_write)
+START_TEST(send_more_then_send_arrive_whole_and_in_order)
 {
 	uint8_t got[8];
 	size_t off = 0;
@@ -309,7 +309,7 @@ suite(void)
 	tcase_add_test(tc, large_send_is_whole);
 	tcase_add_test(tc, nowait_err_never_blocks);
 	tcase_add_test(tc, packet_ready_only_when_whole);
-	tcase_add_test(tc, send_more_goes_out_with_the_next_write);
+	tcase_add_test(tc, send_more_then_send_arrive_whole_and_in_order);
 	tcase_add_test(tc, empty_polls_back_off);
 	suite_add_tcase(s, tc);
 	return s;
