@@ -101,8 +101,10 @@ $(BIN)/server: $(SERVER_OBJS)
 	$(say) LD $@
 	$(Q)$(CC) $(filter-out -pie,$(LDFLAGS)) -static-pie -o $@ $^ \
 	    $(PKG_LIBS_BSD_STATIC) 2> $@.ld || { cat $@.ld; rm -f $@.ld; exit 1; }
-	@grep -v -e 'in statically linked applications requires' \
-	    -e ': in function' $@.ld >&2 || true
+	@awk '/: in function/ { held = $$0; next } \
+	    !/in statically linked applications requires/ { \
+		if (held != "") print held; print } { held = "" } \
+	    END { if (held != "") print held }' $@.ld >&2
 	@rm -f $@.ld
 endif
 
