@@ -33,7 +33,9 @@ BIN	:= $(if $(filter 1,$(SAN)),$(B)/bin,bin)
 # Evaluated when used, so that `make check` can install them first.
 PKG_CFLAGS = $(shell pkg-config --cflags libbsd-overlay libedit check)
 PKG_LIBS_BSD = $(shell pkg-config --libs libbsd-overlay)
-PKG_LIBS_BSD_STATIC = $(shell pkg-config --static --libs libbsd-overlay)
+# The digests of protocol.md section 6: XXH3 from libxxhash, SHA-256 from
+# nettle (README, "Dependencies").
+PKG_LIBS_PROTO = $(shell pkg-config --libs libxxhash nettle)
 PKG_LIBS_EDIT = $(shell pkg-config --libs libedit)
 PKG_LIBS_CHECK = $(shell pkg-config --libs check)
 
@@ -82,60 +84,38 @@ $(LIBPROTOCOL): $(PROTOCOL_SRCS:%.c=$(B)/%.o)
 	$(say) AR $@
 	$(Q)$(AR) rcs $@ $^
 
-# The release server is a static PIE: a process per connection forks and
-# exits about a quarter cheaper without shared libraries to map (README,
-# "Performance").  The sanitizer build cannot be static, nor can a server
-# that valgrind or an LD_PRELOAD shim must enter: they link the same
-# objects dynamically, as $(B)/tests/server-dynamic for valgrind.  The
-# linker's notes that getpwnam and getaddrinfo may load NSS modules at run
-# time are true and expected (README, "Choices"); any other output shows.
+# Both builds link dynamically, as Debian's servers do, so that libc's
+# security updates reach the server and name-service look-ups (getpwnam
+# for -u) load their NSS modules safely (issue 14; README, "Choices").
 SERVER_OBJS := $(SERVER_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
-ifeq ($(SAN),1)
 $(BIN)/server: $(SERVER_OBJS)
 	@mkdir -p $(@D)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
-else
-$(BIN)/server: $(SERVER_OBJS)
-	@mkdir -p $(@D)
-	$(say) LD $@
-	$(Q)$(CC) $(filter-out -pie,$(LDFLAGS)) -static-pie -o $@ $^ \
-	    $(PKG_LIBS_BSD_STATIC) 2> $@.ld || { cat $@.ld; rm -f $@.ld; exit 1; }
-	@awk '/: in function/ { held = $$0; next } \
-	    !/in statically linked applications requires/ { \
-		if (held != "") print held; print } { held = "" } \
-	    END { if (held != "") print held }' $@.ld >&2
-	@rm -f $@.ld
-endif
-
-$(B)/tests/server-dynamic: $(SERVER_OBJS)
-	@mkdir -p $(@D)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 $(BIN)/client: $(CLIENT_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
 	@mkdir -p $(@D)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_EDIT) $(PKG_LIBS_BSD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_EDIT) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_%: $(B)/tests/protocol/check_%.o $(LIBPROTOCOL)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_server: $(B)/tests/server/check_server.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_faults: $(B)/tests/server/check_faults.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_load: $(B)/tests/server/check_load.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 # Test-only: injected into the server with LD_PRELOAD, never installed.
 $(B)/tests/%.so: tests/tools/%.c
@@ -145,18 +125,18 @@ $(B)/tests/%.so: tests/tools/%.c
 
 $(B)/tests/check_peers: $(B)/tests/client/check_peers.o $(LIBPROTOCOL)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD) -lutil
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD) -lutil
 
 BENCH_BINS := $(B)/tests/bench/ceiling $(B)/tests/bench/loadgen
 
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIBPROTOCOL)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 # Fuzzing (libFuzzer): clang, its own object tree, the same sources.
 FUZZ_CC	?= clang
@@ -183,12 +163,12 @@ $(FZ)/fuzz_session: $(FZ)/tests/fuzz/fuzz_session.o $(FUZZ_SERVER_OBJS) \
 	    $(FUZZ_PROTOCOL_OBJS)
 	$(say) LD $@
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
-	    $(PKG_LIBS_BSD)
+	    $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FUZZ_PROTOCOL_OBJS)
 	$(say) LD $@
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
-	    $(PKG_LIBS_BSD)
+	    $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 # Each target for FUZZ_SECONDS (or FUZZ_RUNS executions) on a scratch
 # copy of its seed corpus.
@@ -210,8 +190,7 @@ lint: setup
 # Memory checking of the release build: the unit suites and one
 # end-to-end run, under valgrind memcheck.
 valgrind: setup
-	@$(MAKE) --no-print-directory test-build build/rel/tests/openat2_shim.so \
-	    build/rel/tests/server-dynamic
+	@$(MAKE) --no-print-directory test-build build/rel/tests/openat2_shim.so
 	@./tests/valgrind
 
 setup:

@@ -2,6 +2,7 @@
  * server DIR PORT: serves one directory over TCP, a forked child per
  * connection.  Kept thin so the logic links into tests (style.md 1).
  */
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,12 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	listener_signals();
+	/* A user that does not exist is a bad argument: say so before
+	 * anything is bound (issue 14). */
+	if (cfg.user != NULL && getpwnam(cfg.user) == NULL) {
+		log_error("unknown user %s", cfg.user);
+		return 2;
+	}
 	if (jail_open(&jail, cfg.dir, why, sizeof(why)) == -1) {
 		log_error("%s", why);
 		return 1;

@@ -1292,6 +1292,14 @@ START_TEST(bad_arguments_are_usage_errors)
 	ck_assert_ptr_nonnull(strstr(err, "usage: server"));
 	ck_assert_int_eq(run_server((const char *const[]){ "-V", NULL }, err,
 	    sizeof(err)), 0);
+	/* An unknown user: exit 2 and one line, not a crash in NSS. */
+	if (geteuid() == 0) {
+		ck_assert_int_eq(run_server((const char *const[]){ "-u",
+		    "nosuchuser-fs", S.root, "0", NULL }, err, sizeof(err)),
+		    2);
+		ck_assert_ptr_nonnull(strstr(err, "nosuchuser-fs"));
+		ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1);
+	}
 }
 END_TEST
 
