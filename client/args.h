@@ -20,6 +20,7 @@ struct client_config {
 	uint16_t blksize;		/* -B */
 	uint16_t windowsize;		/* -w */
 	int no_options;			/* --no-options */
+	unsigned text_flags;		/* text_escape's, from the locale */
 	char **cmd;			/* COMMAND [ARG ...], or NULL */
 	int ncmd;
 };

@@ -30,7 +30,7 @@ static int	cmd_help(struct client *, int, char **);
 static int	cmd_quit(struct client *, int, char **);
 static int	report(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-static void	print_entry(const struct listing_entry *);
+static void	print_entry(const struct client *, const struct listing_entry *);
 static const char *last_component(const char *);
 static int	by_name(const void *, const void *);
 
@@ -92,10 +92,10 @@ int
 command_check(int argc, char **argv)
 {
 	const struct command *cmd;
-	char name[64];
+	char name[TEXT_ESCAPED_LEN(32)];
 
 	if ((cmd = command_find(argv[0])) == NULL) {
-		text_escape(name, sizeof(name), argv[0], strlen(argv[0]));
+		text_escape(name, sizeof(name), argv[0], strlen(argv[0]), 0);
 		report(RC_FAILED, "unknown command: %s (try help)", name);
 		return -1;
 	}
@@ -190,13 +190,14 @@ cmd_put(struct client *c, int argc, char **argv)
 }
 
 static void
-print_entry(const struct listing_entry *e)
+print_entry(const struct client *c, const struct listing_entry *e)
 {
 	char name[TEXT_ESCAPED_LEN(COMPONENT_LEN_MAX)], date[32];
 	time_t t = (time_t)e->mtime;
 	struct tm tm;
 
-	text_escape(name, sizeof(name), e->name, strlen(e->name));
+	text_escape(name, sizeof(name), e->name, strlen(e->name),
+	    c->cfg->text_flags);
 	if (localtime_r(&t, &tm) == NULL ||
 	    strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm) == 0)
 		strlcpy(date, "?", sizeof(date));
@@ -222,10 +223,11 @@ cmd_ls(struct client *c, int argc, char **argv)
 		    c->remote.why);
 	while ((line = listing_next_line(text, len, &pos, &n)) != NULL) {
 		if (listing_parse(line, n, &e) == 0)
-			print_entry(&e);
+			print_entry(c, &e);
 		else {
 			/* Not ours to judge, but never raw to a terminal. */
-			text_escape(esc, sizeof(esc), line, n);
+			text_escape(esc, sizeof(esc), line, n,
+			    c->cfg->text_flags);
 			printf("%s\n", esc);
 		}
 	}
@@ -336,7 +338,7 @@ cmd_lls(struct client *c, int argc, char **argv)
 	if (n > 0)
 		qsort(v, n, sizeof(*v), by_name);
 	for (i = 0; i < n; i++)
-		print_entry(&v[i]);
+		print_entry(c, &v[i]);
 	free(v);
 	return RC_OK;
 }

@@ -6,12 +6,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <unistd.h>
 
 #include "args.h"
 #include "commands.h"
 #include "remote.h"
 #include "shell.h"
+#include "text.h"
 
 int
 main(int argc, char *argv[])
@@ -21,7 +24,12 @@ main(int argc, char *argv[])
 	FILE *batch = NULL;
 	int status;
 
+	/* Names are shown, typed and completed in the user's character set
+	 * (interface.md, "Names"): as text in a UTF-8 locale only. */
+	setlocale(LC_CTYPE, "");
 	args_parse(&cfg, argc, argv);
+	if (strcmp(nl_langinfo(CODESET), "UTF-8") == 0)
+		cfg.text_flags = TEXT_UTF8;
 	/* A command-line command is checked before connecting: usage. */
 	if (cfg.cmd != NULL && command_check(cfg.ncmd, cfg.cmd) == -1)
 		return 2;

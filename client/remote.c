@@ -273,7 +273,8 @@ server_err(struct remote *r, const struct pkt *p)
 	char msg[TEXT_ESCAPED_LEN(ERRMSG_LEN_MAX)];
 	uint16_t code = p->u.err.code;
 
-	text_escape(msg, sizeof(msg), p->u.err.msg, strlen(p->u.err.msg));
+	text_escape(msg, sizeof(msg), p->u.err.msg, strlen(p->u.err.msg),
+	    r->cfg->text_flags);
 	/* Section 7: these end the request only; the rest, the session. */
 	if (code != ERR_NOT_FOUND && code != ERR_ACCESS &&
 	    code != ERR_DISK_FULL && code != ERR_EXISTS &&
@@ -393,7 +394,7 @@ remote_connect(struct remote *r, int show_greeting)
 	}
 	if (show_greeting && !r->cfg->quiet) {
 		text_escape(text, sizeof(text), (const char *)p.u.dat.data,
-		    p.u.dat.size);
+		    p.u.dat.size, r->cfg->text_flags);
 		printf("%s\n", text);
 		fflush(stdout);
 	}
@@ -421,7 +422,8 @@ xfer_failed(struct remote *r, const struct xfer_result *res)
 	case XFER_OK:
 		return RC_OK;
 	case XFER_PEER_ERR:
-		text_escape(msg, sizeof(msg), res->msg, strlen(res->msg));
+		text_escape(msg, sizeof(msg), res->msg, strlen(res->msg),
+		    r->cfg->text_flags);
 		fail(r, RC_FAILED, "%s (server error %u)", msg, res->errcode);
 		break;
 	case XFER_VIOLATION:
@@ -445,6 +447,10 @@ xfer_failed(struct remote *r, const struct xfer_result *res)
 			status = fail(r, RC_LOST, "connection lost: %s",
 			    conn_status_str(&r->conn, res->conn_status));
 		}
+		break;
+	case XFER_INTEGRITY:
+		conn_send_err_nowait(&r->conn, ERR_INTEGRITY, res->msg);
+		fail(r, RC_FAILED, "integrity check failed: %s", res->msg);
 		break;
 	case XFER_SOURCE:
 	case XFER_SINK:

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "listing.h"
-#include "packet.h"
+#include "path.h"
 
 static int	parse_number(const char *, size_t, size_t *, uint64_t *);
 
@@ -50,7 +50,7 @@ listing_parse(const char *line, size_t len, struct listing_entry *e)
 	size_t pos = 2, nlen;
 
 	if (len < 2 || (line[0] != 'f' && line[0] != 'd') || line[1] != ' ' ||
-	    !pkt_printable(line, len))
+	    !path_text_printable(line, len))
 		return -1;
 	e->type = line[0];
 	if (parse_number(line, len, &pos, &e->size) == -1 ||

@@ -31,7 +31,7 @@ int	listing_format(char *buf, size_t size, const struct listing_entry *e);
  * Parses one line of len bytes, without its newline.  Returns 0, or -1
  * when the line does not follow the format: unknown type, a number that
  * is not plain decimal or overflows, an empty name or one over 255 bytes,
- * or a byte that is not printable.  The name is not otherwise judged.
+ * or text that is not printable UTF-8.  The name is not otherwise judged.
  */
 int	listing_parse(const char *line, size_t len, struct listing_entry *e);
 

@@ -11,6 +11,10 @@
 #include "proto_limits.h"
 #include "options.h"
 
+/*
+ * A numeric option's range; `digest` alone takes a word (section 6), and
+ * has no range.
+ */
 struct opt_def {
 	const char *name;
 	unsigned bit;
@@ -21,20 +25,23 @@ static const struct opt_def opt_defs[] = {
 	{ "blksize", OPT_BLKSIZE, BLKSIZE_MIN, BLKSIZE_MAX },
 	{ "windowsize", OPT_WINDOWSIZE, WINDOWSIZE_MIN, WINDOWSIZE_MAX },
 	{ "tsize", OPT_TSIZE, 0, 0 },
+	{ "digest", OPT_DIGEST, 0, 0 },
+	{ "offset", OPT_OFFSET, 0, UINT64_MAX },
 };
 #define NOPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
 static const struct opt_def *opt_lookup(const char *);
 static int	parse_value(const char *, uint64_t *);
 static void	opt_set(struct xfer_opts *, unsigned, uint64_t);
+static uint64_t	opt_get(const struct xfer_opts *, unsigned);
 
 void
 opts_default(struct xfer_opts *o)
 {
-	o->named = 0;
+	memset(o, 0, sizeof(*o));
 	o->blksize = BLKSIZE_DEFAULT;
 	o->windowsize = WINDOWSIZE_DEFAULT;
-	o->tsize = 0;
+	o->digest = DIGEST_NONE;
 }
 
 static const struct opt_def *
@@ -49,8 +56,8 @@ opt_lookup(const char *name)
 }
 
 /*
- * A value is 1 to 20 decimal digits, no sign, no space.  Twenty digits can
- * pass UINT64_MAX; such a value saturates, which every range refuses.
+ * A value is 1 to 20 decimal digits, no sign, no space, at most
+ * UINT64_MAX (offset's maximum); a larger one is refused here.
  */
 static int
 parse_value(const char *s, uint64_t *v)
@@ -66,13 +73,13 @@ parse_value(const char *s, uint64_t *v)
 			return -1;
 		d = (unsigned)(s[i] - '0');
 		if (*v > (UINT64_MAX - d) / 10)
-			*v = UINT64_MAX;
-		else
-			*v = *v * 10 + d;
+			return -1;
+		*v = *v * 10 + d;
 	}
 	return 0;
 }
 
+/* For OPT_DIGEST, v is an enum digest_alg. */
 static void
 opt_set(struct xfer_opts *o, unsigned bit, uint64_t v)
 {
@@ -87,6 +94,29 @@ opt_set(struct xfer_opts *o, unsigned bit, uint64_t v)
 	case OPT_TSIZE:
 		o->tsize = 1;
 		break;
+	case OPT_DIGEST:
+		o->digest = (enum digest_alg)v;
+		break;
+	case OPT_OFFSET:
+		o->offset = v;
+		break;
+	}
+}
+
+static uint64_t
+opt_get(const struct xfer_opts *o, unsigned bit)
+{
+	switch (bit) {
+	case OPT_BLKSIZE:
+		return o->blksize;
+	case OPT_WINDOWSIZE:
+		return o->windowsize;
+	case OPT_DIGEST:
+		return o->digest;
+	case OPT_OFFSET:
+		return o->offset;
+	default:
+		return 0;
 	}
 }
 
@@ -95,6 +125,8 @@ opts_from_opt(const struct pkt *p, uint16_t blksize_max,
     uint16_t windowsize_max, struct xfer_opts *out, char *why, size_t whylen)
 {
 	const struct opt_def *d;
+	const char *value;
+	unsigned seen = 0;
 	uint64_t v;
 	size_t i;
 
@@ -103,12 +135,19 @@ opts_from_opt(const struct pkt *p, uint16_t blksize_max,
 		d = opt_lookup(p->u.opt.opts[i].name);
 		if (d == NULL)
 			continue;	/* unknown: left out, whatever its value */
-		if (out->named & d->bit) {
+		if (seen & d->bit) {
 			snprintf(why, whylen, "option %s given twice", d->name);
 			return -1;
 		}
-		if (parse_value(p->u.opt.opts[i].value, &v) == -1 ||
-		    v < d->min || v > d->max) {
+		seen |= d->bit;
+		value = p->u.opt.opts[i].value;
+		if (d->bit == OPT_DIGEST) {
+			/* An algorithm we lack is left out, not refused. */
+			if ((v = digest_from_name(value)) != DIGEST_NONE)
+				opt_set(out, d->bit, v);
+			continue;
+		}
+		if (parse_value(value, &v) == -1 || v < d->min || v > d->max) {
 			snprintf(why, whylen, "bad value for option %s",
 			    d->name);
 			return -1;
@@ -127,12 +166,15 @@ opts_from_oack(const struct pkt *p, const struct xfer_opts *asked,
     struct xfer_opts *out, char *why, size_t whylen)
 {
 	const struct opt_def *d;
-	uint64_t v, max;
+	const char *value;
+	uint64_t v, min, max;
 	size_t i;
+	int ok;
 
 	opts_default(out);
 	for (i = 0; i < p->u.opt.count; i++) {
 		d = opt_lookup(p->u.opt.opts[i].name);
+		value = p->u.opt.opts[i].value;
 		if (d == NULL || !(asked->named & d->bit)) {
 			snprintf(why, whylen, "server accepted option %s, "
 			    "which was not asked for", p->u.opt.opts[i].name);
@@ -143,10 +185,20 @@ opts_from_oack(const struct pkt *p, const struct xfer_opts *asked,
 			    d->name);
 			return -1;
 		}
-		max = d->bit == OPT_BLKSIZE ? asked->blksize :
-		    d->bit == OPT_WINDOWSIZE ? asked->windowsize : d->max;
-		if (parse_value(p->u.opt.opts[i].value, &v) == -1 ||
-		    v < d->min || v > max) {
+		/* Lowered, never raised; a digest or offset only echoed. */
+		min = d->min;
+		max = d->max;
+		if (d->bit == OPT_BLKSIZE || d->bit == OPT_WINDOWSIZE)
+			max = opt_get(asked, d->bit);
+		else if (d->bit == OPT_OFFSET)
+			min = max = asked->offset;
+		if (d->bit == OPT_DIGEST) {
+			v = asked->digest;
+			ok = digest_from_name(value) == asked->digest;
+		} else
+			ok = parse_value(value, &v) == 0 && v >= min &&
+			    v <= max;
+		if (!ok) {
 			snprintf(why, whylen, "server gave a bad value for "
 			    "option %s", d->name);
 			return -1;
@@ -163,14 +215,16 @@ opts_encode(uint8_t *buf, size_t size, enum pkt_op op,
 	char values[NOPT_DEFS][OPT_VALUE_DIGITS_MAX + 1];
 	struct pkt_opt pairs[NOPT_DEFS];
 	size_t i, n = 0;
-	unsigned v;
 
 	for (i = 0; i < NOPT_DEFS; i++) {
 		if (!(o->named & opt_defs[i].bit))
 			continue;
-		v = opt_defs[i].bit == OPT_BLKSIZE ? o->blksize :
-		    opt_defs[i].bit == OPT_WINDOWSIZE ? o->windowsize : 0;
-		snprintf(values[n], sizeof(values[n]), "%u", v);
+		if (opt_defs[i].bit == OPT_DIGEST)
+			strlcpy(values[n], digest_name(o->digest),
+			    sizeof(values[n]));
+		else
+			snprintf(values[n], sizeof(values[n]), "%" PRIu64,
+			    opt_get(o, opt_defs[i].bit));
 		pairs[n].name = opt_defs[i].name;
 		pairs[n].value = values[n];
 		n++;

@@ -9,12 +9,15 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "digest.h"
 #include "packet.h"
 
 /* Bits of xfer_opts.named: which options an OPT or OACK carried. */
 #define OPT_BLKSIZE	0x1
 #define OPT_WINDOWSIZE	0x2
 #define OPT_TSIZE	0x4
+#define OPT_DIGEST	0x8
+#define OPT_OFFSET	0x10
 
 /* The options in force for a session's transfers. */
 struct xfer_opts {
@@ -22,16 +25,22 @@ struct xfer_opts {
 	uint16_t blksize;
 	uint16_t windowsize;
 	int tsize;		/* 1: RRQ and DRQ are preceded by a size OACK */
+	enum digest_alg digest;	/* file transfers end with SUM */
+	uint64_t offset;	/* the next RRQ starts here */
 };
 
-/* The defaults: block size 512, window 1, no tsize, nothing named. */
+/*
+ * The defaults: block size 512, window 1, no tsize, no digest, offset 0,
+ * nothing named.
+ */
 void	opts_default(struct xfer_opts *o);
 
 /*
  * Server side.  Reads an OPT into *out, lowering blksize and windowsize to
- * the server's maxima; unknown names are left out.  Returns 0, or -1 with
- * a reason in why[0..whylen) when the list earns ERR 8: a known name twice,
- * a value that is not 1-20 digits or is out of range.
+ * the server's maxima; unknown names are left out, and so is a digest
+ * this server does not know.  Returns 0, or -1 with a reason in
+ * why[0..whylen) when the list earns ERR 8: a known name twice, a value
+ * that is not 1-20 digits or is out of range.
  */
 int	opts_from_opt(const struct pkt *p, uint16_t blksize_max,
 	    uint16_t windowsize_max, struct xfer_opts *out, char *why,
@@ -40,7 +49,8 @@ int	opts_from_opt(const struct pkt *p, uint16_t blksize_max,
 /*
  * Client side.  Reads the OACK that answered a request for *asked into
  * *out.  Returns 0, or -1 with a reason when the server named an option not
- * asked for, named one twice, or raised a value.
+ * asked for, named one twice, raised a value, or answered a digest or an
+ * offset with another than the one asked for.
  */
 int	opts_from_oack(const struct pkt *p, const struct xfer_opts *asked,
 	    struct xfer_opts *out, char *why, size_t whylen);

@@ -13,6 +13,8 @@ static enum pkt_status scan_string(const uint8_t *, size_t, size_t, size_t,
 		    enum pkt_status, size_t *);
 static enum pkt_status decode_opts(const uint8_t *, size_t, struct pkt *,
 		    size_t *);
+static enum pkt_status decode_sum(const uint8_t *, size_t, struct pkt *,
+		    size_t *);
 
 static uint16_t
 get16(const uint8_t *p)
@@ -96,6 +98,30 @@ decode_opts(const uint8_t *buf, size_t len, struct pkt *p, size_t *used)
 	}
 }
 
+/* SUM: algorithm, EOS, digest, EOS, all within SUM_BODY_MAX bytes. */
+static enum pkt_status
+decode_sum(const uint8_t *buf, size_t len, struct pkt *p, size_t *used)
+{
+	const size_t end = PKT_OPCODE_LEN + SUM_BODY_MAX;
+	size_t alg_eos, digest_eos;
+	enum pkt_status st;
+
+	if ((st = scan_string(buf, len, PKT_OPCODE_LEN, end,
+	    PKT_SUM_TOO_LONG, &alg_eos)) != PKT_OK ||
+	    (st = scan_string(buf, len, alg_eos + 1, end, PKT_SUM_TOO_LONG,
+	    &digest_eos)) != PKT_OK)
+		return st;
+	if (!pkt_printable((const char *)buf + PKT_OPCODE_LEN,
+	    alg_eos - PKT_OPCODE_LEN) ||
+	    !pkt_printable((const char *)buf + alg_eos + 1,
+	    digest_eos - alg_eos - 1))
+		return PKT_SUM_NOT_PRINTABLE;
+	p->u.sum.alg = (const char *)buf + PKT_OPCODE_LEN;
+	p->u.sum.digest = (const char *)buf + alg_eos + 1;
+	*used = digest_eos + 1;
+	return PKT_OK;
+}
+
 enum pkt_status
 pkt_decode(const uint8_t *buf, size_t len, size_t max_data, struct pkt *p,
     size_t *used)
@@ -111,6 +137,7 @@ pkt_decode(const uint8_t *buf, size_t len, size_t max_data, struct pkt *p,
 	case PKT_RRQ:
 	case PKT_WRQ:
 	case PKT_DRQ:
+	case PKT_MKD:
 		if ((st = scan_string(buf, len, PKT_OPCODE_LEN,
 		    PKT_OPCODE_LEN + PATH_LEN_MAX + 1, PKT_PATH_TOO_LONG,
 		    &eos)) != PKT_OK)
@@ -153,6 +180,10 @@ pkt_decode(const uint8_t *buf, size_t len, size_t max_data, struct pkt *p,
 		if ((st = decode_opts(buf, len, p, used)) != PKT_OK)
 			return st;
 		break;
+	case PKT_SUM:
+		if ((st = decode_sum(buf, len, p, used)) != PKT_OK)
+			return st;
+		break;
 	default:
 		return PKT_BAD_OPCODE;
 	}
@@ -184,6 +215,8 @@ pkt_status_str(enum pkt_status st)
 		[PKT_DATA_TOO_LONG] = "block over the block size",
 		[PKT_OPT_TOO_LONG] = "option list longer than 512 bytes",
 		[PKT_OPT_NOT_PRINTABLE] = "option with a non-printable byte",
+		[PKT_SUM_TOO_LONG] = "SUM longer than 512 bytes",
+		[PKT_SUM_NOT_PRINTABLE] = "SUM with a non-printable byte",
 	};
 
 	if ((size_t)st >= sizeof(text) / sizeof(text[0]))
@@ -196,6 +229,7 @@ pkt_op_name(unsigned op)
 {
 	static const char *const names[] = {
 		NULL, "RRQ", "WRQ", "DAT", "ACK", "ERR", "DRQ", "OPT", "OACK",
+		"MKD", "SUM",
 	};
 
 	if (op == 0 || op >= sizeof(names) / sizeof(names[0]))
@@ -203,12 +237,19 @@ pkt_op_name(unsigned op)
 	return names[op];
 }
 
+int
+pkt_is_path_request(unsigned op)
+{
+	return op == PKT_RRQ || op == PKT_WRQ || op == PKT_DRQ ||
+	    op == PKT_MKD;
+}
+
 ssize_t
 pkt_encode_req(uint8_t *buf, size_t size, enum pkt_op op, const char *path)
 {
 	size_t len = strlen(path);
 
-	if ((op != PKT_RRQ && op != PKT_WRQ && op != PKT_DRQ) ||
+	if (!pkt_is_path_request(op) ||
 	    len > PATH_LEN_MAX || size < PKT_OPCODE_LEN + len + 1)
 		return -1;
 	put16(buf, op);
@@ -288,4 +329,20 @@ pkt_encode_opt(uint8_t *buf, size_t size, enum pkt_op op,
 		return -1;
 	buf[pos++] = '\0';
 	return (ssize_t)pos;
+}
+
+ssize_t
+pkt_encode_sum(uint8_t *buf, size_t size, const char *alg,
+    const char *digest)
+{
+	size_t alen = strlen(alg), dlen = strlen(digest);
+
+	if (!pkt_printable(alg, alen) || !pkt_printable(digest, dlen) ||
+	    alen + dlen + 2 > SUM_BODY_MAX ||
+	    size < PKT_OPCODE_LEN + alen + dlen + 2)
+		return -1;
+	put16(buf, PKT_SUM);
+	memcpy(buf + PKT_OPCODE_LEN, alg, alen + 1);
+	memcpy(buf + PKT_OPCODE_LEN + alen + 1, digest, dlen + 1);
+	return (ssize_t)(PKT_OPCODE_LEN + alen + dlen + 2);
 }

@@ -23,6 +23,8 @@ enum pkt_op {
 	PKT_DRQ = 6,
 	PKT_OPT = 7,
 	PKT_OACK = 8,
+	PKT_MKD = 9,
+	PKT_SUM = 10,
 };
 
 /* The ERR codes of protocol.md section 7. */
@@ -37,6 +39,7 @@ enum pkt_errcode {
 	ERR_BAD_NAME = 7,
 	ERR_OPTIONS = 8,
 	ERR_BUSY = 9,
+	ERR_INTEGRITY = 10,
 };
 
 /*
@@ -47,12 +50,14 @@ enum pkt_errcode {
 enum pkt_status {
 	PKT_OK = 0,
 	PKT_INCOMPLETE,
-	PKT_BAD_OPCODE,		/* opcode 0 or above 8 */
+	PKT_BAD_OPCODE,		/* opcode 0 or above 10 */
 	PKT_PATH_TOO_LONG,	/* no EOS within PATH_LEN_MAX + 1 bytes */
 	PKT_MSG_TOO_LONG,	/* ERR message without EOS within 512 bytes */
 	PKT_DATA_TOO_LONG,	/* DAT size above the block size in force */
 	PKT_OPT_TOO_LONG,	/* OPT/OACK body not ended within 512 bytes */
 	PKT_OPT_NOT_PRINTABLE,	/* an option name or value outside 0x20-0x7e */
+	PKT_SUM_TOO_LONG,	/* SUM body not ended within 512 bytes */
+	PKT_SUM_NOT_PRINTABLE,	/* SUM text outside 0x20-0x7e */
 };
 
 /* Most name/value pairs a 512-byte body can hold: "a" EOS EOS is 3 bytes. */
@@ -70,7 +75,7 @@ struct pkt_opt {
 struct pkt {
 	enum pkt_op op;
 	union {
-		struct {			/* RRQ, WRQ, DRQ */
+		struct {			/* RRQ, WRQ, DRQ, MKD */
 			const char *path;
 			size_t len;
 		} req;
@@ -90,6 +95,10 @@ struct pkt {
 			size_t count;
 			struct pkt_opt opts[PKT_OPTS_MAX];
 		} opt;
+		struct {			/* SUM */
+			const char *alg;
+			const char *digest;	/* as sent: not judged */
+		} sum;
 	} u;
 };
 
@@ -111,6 +120,9 @@ const char *pkt_status_str(enum pkt_status st);
 /* The name of an opcode ("RRQ"...), or "unknown". */
 const char *pkt_op_name(unsigned op);
 
+/* op is PKT_RRQ, PKT_WRQ, PKT_DRQ or PKT_MKD: the requests with a path. */
+int	pkt_is_path_request(unsigned op);
+
 /*
  * Encoders write one packet into buf[0..size) and return its length, or -1
  * when it does not fit or an argument breaks a wire rule (a string with a
@@ -127,6 +139,9 @@ ssize_t pkt_encode_err(uint8_t *buf, size_t size, uint16_t code,
 /* op is PKT_OPT or PKT_OACK; -1 also when the body would pass 512 bytes. */
 ssize_t pkt_encode_opt(uint8_t *buf, size_t size, enum pkt_op op,
     const struct pkt_opt *opts, size_t count);
+/* -1 also when the body would pass SUM_BODY_MAX bytes. */
+ssize_t pkt_encode_sum(uint8_t *buf, size_t size, const char *alg,
+    const char *digest);
 
 /*
  * Writes the 6-byte DAT header in front of data the caller already placed

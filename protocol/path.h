@@ -14,10 +14,23 @@ enum path_status {
 	PATH_ABSOLUTE,		/* starts with '/' */
 	PATH_EMPTY_COMPONENT,	/* "a//b", trailing '/' */
 	PATH_DOT_COMPONENT,	/* "." or ".." as a component */
-	PATH_NOT_PRINTABLE,	/* a byte outside 0x20-0x7e */
+	PATH_NOT_PRINTABLE,	/* not printable UTF-8 text */
 	PATH_COMPONENT_TOO_LONG,/* a component over 255 bytes */
 	PATH_TOO_LONG,		/* over 1024 bytes: malformed, not a bad name */
 };
+
+/*
+ * The length in bytes of the character at s[0..len) when it is printable
+ * UTF-8 (section 5): a well-formed RFC 3629 sequence, neither overlong nor
+ * a surrogate nor above U+10FFFF, that is not a control character
+ * (U+0000-U+001F, U+007F-U+009F), a line or paragraph separator, or a
+ * bidirectional formatting character.  0 when it is not, or len is 0.
+ * The one reading of the rule: names, listings and escaping all use it.
+ */
+size_t	path_utf8_char(const unsigned char *s, size_t len);
+
+/* 1 when all of s[0..len) is printable UTF-8 text. */
+int	path_text_printable(const char *s, size_t len);
 
 /*
  * Checks path[0..len) against section 5.  An empty path is PATH_EMPTY;
@@ -30,9 +43,15 @@ enum path_status path_check(const char *path, size_t len);
 const char *path_status_str(enum path_status st);
 
 /*
- * 1 when name is usable as one component: non-empty, printable, at most
- * 255 bytes, no '/', not "." or "..".  Dot-files are valid.
+ * 1 when name is usable as one component: non-empty, printable UTF-8, at
+ * most 255 bytes, no '/', not "." or "..".  Dot-files are valid.
  */
-int path_name_valid(const char *name);
+int	path_name_valid(const char *name);
+
+/*
+ * Splits a valid path into its parent ("" for the root) and its last
+ * component, which points into path.  parent has PATH_LEN_MAX + 1 bytes.
+ */
+void	path_split(const char *path, char *parent, const char **name);
 
 #endif

@@ -11,6 +11,7 @@
 #define COMPONENT_LEN_MAX	255
 #define ERRMSG_LEN_MAX		511
 #define OPT_BODY_MAX		512	/* OPT/OACK after the opcode, EOS included */
+#define SUM_BODY_MAX		512	/* SUM after the opcode, EOS included */
 #define GREETING_LEN_MAX	512	/* section 3 */
 
 /* Section 6: negotiable values. */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xfer.h"
 
@@ -23,14 +24,20 @@ struct sender {
 	size_t cap, start, end;		/* unsent data: stage[start..end) */
 	int eof;
 	uint8_t hdr[BATCH_BLOCKS][PKT_DAT_HDR_LEN];
-	struct iovec iov[2 * BATCH_BLOCKS];
+	struct iovec iov[2 * BATCH_BLOCKS + 1];	/* + the SUM */
 	int nblocks;
+	int with_sum;			/* iov[2 * nblocks] is the SUM */
+	struct digest *digest;
+	uint8_t sum[PKT_OPCODE_LEN + SUM_BODY_MAX];
 };
 
 static int	fill_stage(struct sender *, xfer_read_fn, void *, size_t,
 		    struct xfer_result *);
 static enum xfer_status flush_batch(struct sender *, struct xfer_result *);
 static enum xfer_status wait_ack(struct conn *, uint16_t,
+		    struct xfer_result *);
+static int	add_sum(struct sender *, struct xfer_result *);
+static enum xfer_status check_sum(struct conn *, const struct xfer_params *,
 		    struct xfer_result *);
 static enum xfer_status unexpected(struct conn *, enum conn_status,
 		    const struct pkt *, const char *, struct xfer_result *);
@@ -121,6 +128,8 @@ fill_stage(struct sender *s, xfer_read_fn read, void *ctx, size_t want,
 		}
 		if (n == 0)
 			s->eof = 1;
+		if (s->digest != NULL)
+			digest_update(s->digest, s->stage + s->end, (size_t)n);
 		s->end += (size_t)n;
 	}
 	return 0;
@@ -131,10 +140,11 @@ flush_batch(struct sender *s, struct xfer_result *res)
 {
 	enum conn_status cs;
 
-	if (s->nblocks == 0)
+	if (s->nblocks == 0 && !s->with_sum)
 		return XFER_OK;
-	cs = conn_sendv(s->c, s->iov, 2 * s->nblocks);
+	cs = conn_sendv(s->c, s->iov, 2 * s->nblocks + s->with_sum);
 	s->nblocks = 0;
+	s->with_sum = 0;
 	if (cs != CONN_OK) {
 		res->conn_status = cs;
 		return res->status = XFER_CONN;
@@ -161,6 +171,55 @@ wait_ack(struct conn *c, uint16_t block, struct xfer_result *res)
 	return XFER_OK;
 }
 
+/* Puts the SUM behind the batch that holds the final DAT. */
+static int
+add_sum(struct sender *s, struct xfer_result *res)
+{
+	char hex[DIGEST_HEX_MAX + 1];
+	ssize_t len;
+
+	digest_final(s->digest, hex);
+	len = pkt_encode_sum(s->sum, sizeof(s->sum), digest_name(
+	    s->digest->alg), hex);
+	if (len == -1) {
+		res->sys_errno = EINVAL;
+		res->status = XFER_SOURCE;
+		return -1;
+	}
+	s->iov[2 * s->nblocks].iov_base = s->sum;
+	s->iov[2 * s->nblocks].iov_len = (size_t)len;
+	s->with_sum = 1;
+	return 0;
+}
+
+/*
+ * After the final DAT, with a digest in force: the next packet must be a
+ * SUM (anything else is ERR 4), and it must match (ERR 10).  A SUM is
+ * judged as a whole: another algorithm than the one in force, or another
+ * digest, is a mismatch.
+ */
+static enum xfer_status
+check_sum(struct conn *c, const struct xfer_params *xp,
+    struct xfer_result *res)
+{
+	char hex[DIGEST_HEX_MAX + 1];
+	enum conn_status cs;
+	struct pkt p;
+
+	digest_final(xp->digest, hex);
+	cs = conn_recv(c, xp->blksize, &p);
+	if (cs != CONN_OK || p.op != PKT_SUM)
+		return unexpected(c, cs, &p, "SUM", res);
+	if (strcasecmp(p.u.sum.alg, digest_name(xp->digest->alg)) != 0 ||
+	    strcmp(p.u.sum.digest, hex) != 0) {
+		res->errcode = ERR_INTEGRITY;
+		snprintf(res->msg, sizeof(res->msg), "%s digest mismatch",
+		    digest_name(xp->digest->alg));
+		return res->status = XFER_INTEGRITY;
+	}
+	return XFER_OK;
+}
+
 enum xfer_status
 xfer_send(struct conn *c, const struct xfer_params *xp, xfer_read_fn read,
     void *read_ctx, struct xfer_result *res)
@@ -177,6 +236,7 @@ xfer_send(struct conn *c, const struct xfer_params *xp, xfer_read_fn read,
 		return res->status = XFER_SOURCE;
 	}
 	s->c = c;
+	s->digest = xp->digest;
 	/*
 	 * A whole number of blocks, and at least one; no more than a known
 	 * source needs, so a small file costs no large allocation (a session
@@ -216,6 +276,8 @@ xfer_send(struct conn *c, const struct xfer_params *xp, xfer_read_fn read,
 			s->nblocks++;
 			s->start += n;
 			res->bytes += n;
+			if (last && s->digest != NULL && add_sum(s, res) == -1)
+				goto out;
 			if (s->nblocks == BATCH_BLOCKS &&
 			    flush_batch(s, res) != XFER_OK)
 				goto out;
@@ -269,6 +331,8 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 			break;
 		}
 		last = p.u.dat.size < xp->blksize;
+		if (xp->digest != NULL)
+			digest_update(xp->digest, p.u.dat.data, p.u.dat.size);
 		/*
 		 * A window's ACK goes out before its data is stored, so the
 		 * sender's next window overlaps our disk work; the final ACK
@@ -289,26 +353,32 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 			fill = 0;
 		}
 		if (last) {
-			if ((p.u.dat.size > 0 &&
-			    write(sink_ctx, p.u.dat.data, p.u.dat.size) == -1) ||
-			    (finish != NULL && finish(sink_ctx) == -1))
+			if (p.u.dat.size > 0 &&
+			    write(sink_ctx, p.u.dat.data, p.u.dat.size) == -1)
 				goto sink_failed;
+			res->bytes += p.u.dat.size;
+			/* The SUM overwrites p's bytes: the final block is
+			 * stored before it is read. */
+			if (xp->digest != NULL && check_sum(c, xp, res) !=
+			    XFER_OK)
+				break;
+			if (finish != NULL && finish(sink_ctx) == -1)
+				goto sink_failed;
+			if ((cs = conn_send_ack(c, expect)) != CONN_OK) {
+				res->conn_status = cs;
+				res->status = XFER_CONN;
+				break;
+			}
+			stopped(xp, res, last);
+			res->status = XFER_OK;
+			break;
 		} else {
 			memcpy(buf + fill, p.u.dat.data, p.u.dat.size);
 			fill += p.u.dat.size;
 		}
 		res->bytes += p.u.dat.size;
-		if (last && (cs = conn_send_ack(c, expect)) != CONN_OK) {
-			res->conn_status = cs;
-			res->status = XFER_CONN;
+		if (inwin == 0 && stopped(xp, res, last))
 			break;
-		}
-		if ((inwin == 0 || last) && stopped(xp, res, last))
-			break;
-		if (last) {
-			res->status = XFER_OK;
-			break;
-		}
 		expect++;
 	}
 	free(buf);

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "conn.h"
+#include "digest.h"
 #include "proto_limits.h"
 
 /*
@@ -43,6 +44,14 @@ struct xfer_params {
 	xfer_progress_fn progress;	/* may be NULL */
 	void *progress_ctx;
 	uint64_t size_hint;		/* bytes the source holds; 0: unknown */
+	/*
+	 * NULL, or the digest in force (section 6): every byte sent or
+	 * received is added to it, the sender follows the final DAT with
+	 * SUM, and the receiver checks that SUM before finish and the final
+	 * ACK.  The caller starts it (with any bytes before an offset
+	 * already added); the engine finalises it; the caller frees it.
+	 */
+	struct digest *digest;
 };
 
 enum xfer_status {
@@ -52,6 +61,7 @@ enum xfer_status {
 	XFER_VIOLATION,		/* the peer broke the protocol: owe errcode */
 	XFER_SOURCE,		/* the byte source failed: see sys_errno */
 	XFER_SINK,		/* the byte sink failed: see sys_errno */
+	XFER_INTEGRITY,		/* the SUM did not match: owe ERR 10 */
 };
 
 struct xfer_result {
@@ -64,7 +74,8 @@ struct xfer_result {
 };
 
 /*
- * Sends the source's bytes as DAT 1, 2, ... and waits for the ACKs.
+ * Sends the source's bytes as DAT 1, 2, ... and waits for the ACKs; with a
+ * digest, the SUM goes right after the final DAT, without waiting.
  * Returns XFER_OK once the final block is acknowledged.
  */
 enum xfer_status xfer_send(struct conn *c, const struct xfer_params *xp,
@@ -72,8 +83,9 @@ enum xfer_status xfer_send(struct conn *c, const struct xfer_params *xp,
 
 /*
  * Receives DAT 1, 2, ... into the sink and acknowledges them.  The sink is
- * written in large pieces, not block by block; finish is called before the
- * final ACK.  first, when not NULL, is a packet the caller already read
+ * written in large pieces, not block by block; with a digest the SUM is
+ * read and checked after the final DAT; then finish is called, and then
+ * the final ACK goes out.  first, when not NULL, is a packet the caller already read
  * (a download's answer to its request), taken as the first one.  Returns
  * XFER_OK once the final ACK is sent.
  */

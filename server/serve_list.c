@@ -200,7 +200,7 @@ serve_list(struct session *s, const char *path, size_t len)
 		goto out;
 	src.p = text;
 	src.left = textlen;
-	session_xfer_params(s, &xp);
+	session_xfer_params(s, NULL, &xp);
 	xp.size_hint = textlen;
 	xfer_send(&s->conn, &xp, mem_read, &src, &res);
 	s->req.bytes = res.bytes;

@@ -2,9 +2,15 @@
  * RRQ: a download (protocol.md section 4).  Regular files only; the file
  * is opened without blocking, so a FIFO or device can never hang the
  * child, and is sent as it was when opened: exactly the size announced.
+ * With an offset (section 6) it is sent from there; with a digest, the
+ * SUM covers the whole file, so the bytes before the offset are read
+ * here and hashed, not sent.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
@@ -37,16 +43,50 @@ file_read(void *ctx, void *buf, size_t len)
 	return n;
 }
 
+#define PREFIX_CHUNK	(256 * 1024)
+
+/*
+ * Adds the file's first bytes, up to the offset, to the digest, and
+ * leaves the file position there.  0, or -1 with errno.
+ */
+static int
+hash_prefix(int fd, uint64_t bytes, struct digest *d)
+{
+	uint8_t *buf;
+	ssize_t n;
+
+	if ((buf = malloc(PREFIX_CHUNK)) == NULL)
+		return -1;
+	while (bytes > 0) {
+		n = read(fd, buf, bytes < PREFIX_CHUNK ? (size_t)bytes :
+		    PREFIX_CHUNK);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;	/* cut while we read */
+			free(buf);
+			return -1;
+		}
+		digest_update(d, buf, (size_t)n);
+		bytes -= (uint64_t)n;
+	}
+	free(buf);
+	return 0;
+}
+
 enum serve_result
 serve_read(struct session *s, const char *path, size_t len)
 {
 	struct file_source src;
+	struct digest d;
 	struct xfer_params xp;
 	struct xfer_result res;
 	enum path_status ps;
 	enum serve_result r;
 	struct stat st;
 
+	memset(&d, 0, sizeof(d));
 	if (len == 0)		/* section 4: an empty RRQ lists the root */
 		return serve_list(s, path, len);
 	if ((ps = path_check(path, len)) != PATH_OK)
@@ -64,17 +104,34 @@ serve_read(struct session *s, const char *path, size_t len)
 		    "Access violation: not a regular file");
 		goto out;
 	}
-	src.left = (uint64_t)st.st_size;
+	/* Section 6: past the end is ERR 0, and the session goes on. */
+	if (s->req.offset > (uint64_t)st.st_size) {
+		r = session_refuse(s, ERR_UNDEFINED, "Offset %" PRIu64
+		    " is past the end of the file (%jd bytes)", s->req.offset,
+		    (intmax_t)st.st_size);
+		goto out;
+	}
+	src.left = (uint64_t)st.st_size - s->req.offset;
 	(void)posix_fadvise(src.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	if (session_xfer_params(s, &d, &xp) == -1) {
+		r = session_refuse_errno(s, errno);
+		goto out;
+	}
+	if ((xp.digest != NULL && hash_prefix(src.fd, s->req.offset, &d) ==
+	    -1) || (xp.digest == NULL && lseek(src.fd, (off_t)s->req.offset,
+	    SEEK_SET) == -1)) {
+		r = session_refuse_errno(s, errno);
+		goto out;
+	}
 	if (s->opts.tsize &&
 	    (r = session_announce_size(s, src.left)) != SERVE_NEXT)
 		goto out;
-	session_xfer_params(s, &xp);
-	xp.size_hint = (uint64_t)st.st_size;
+	xp.size_hint = src.left;
 	xfer_send(&s->conn, &xp, file_read, &src, &res);
 	s->req.bytes = res.bytes;
 	r = session_xfer_failed(s, &res);
 out:
+	digest_free(&d);
 	close(src.fd);
 	return r;
 }

@@ -122,30 +122,24 @@ serve_write(struct session *s, const char *path, size_t len)
 {
 	char parent[PATH_LEN_MAX + 1];
 	struct upload u;
+	struct digest d;
 	struct xfer_params xp;
 	struct xfer_result res;
 	enum conn_status cs;
 	enum path_status ps;
 	enum serve_result r;
-	const char *slash;
 	struct stat st;
 
 	if ((ps = path_check(path, len)) != PATH_OK)
 		return session_refuse(s, ERR_BAD_NAME, "Bad file name: %s",
 		    path_status_str(ps));
 	memset(&u, 0, sizeof(u));
+	memset(&d, 0, sizeof(d));
 	u.jail = s->jail;
 	u.fd = -1;
 	u.has_limit = s->cfg->has_max_upload;
 	u.limit = s->cfg->max_upload;
-	if ((slash = strrchr(path, '/')) != NULL) {
-		memcpy(parent, path, (size_t)(slash - path));
-		parent[slash - path] = '\0';
-		u.name = slash + 1;
-	} else {
-		parent[0] = '\0';
-		u.name = path;
-	}
+	path_split(path, parent, &u.name);
 	u.dirfd = jail_openat(s->jail, parent, O_RDONLY | O_DIRECTORY);
 	if (u.dirfd == -1)
 		return session_refuse_errno(s, errno);
@@ -172,15 +166,21 @@ serve_write(struct session *s, const char *path, size_t len)
 		r = session_refuse_errno(s, errno);
 		goto out;
 	}
+	if (session_xfer_params(s, &d, &xp) == -1) {
+		r = session_refuse_errno(s, errno);
+		goto out;
+	}
 	if ((cs = conn_send_ack(&s->conn, 0)) != CONN_OK) {
 		r = session_conn_failed(s, cs);
 		goto out;
 	}
-	session_xfer_params(s, &xp);
+	/* With a digest, the engine checks the SUM before upload_finish
+	 * links the file in: a mismatch leaves nothing (section 6). */
 	xfer_recv(&s->conn, &xp, NULL, upload_write, upload_finish, &u, &res);
 	s->req.bytes = res.bytes;
 	r = session_xfer_failed(s, &res);
 out:
+	digest_free(&d);
 	if (u.fd != -1)
 		close(u.fd);	/* unlinked, it vanishes */
 	close(u.dirfd);

@@ -30,6 +30,7 @@ static const struct handler handlers[] = {
 	{ PKT_RRQ, "RRQ", 0, serve_read },
 	{ PKT_WRQ, "WRQ", 1, serve_write },
 	{ PKT_DRQ, "DRQ", 0, serve_list },
+	{ PKT_MKD, "MKD", 1, serve_mkdir },
 };
 
 static int	greet(struct session *);
@@ -44,7 +45,7 @@ set_result(struct session *s, uint16_t code, const char *msg)
 {
 	char esc[ERRMSG_LEN_MAX * 4 + 1];
 
-	text_escape(esc, sizeof(esc), msg, strlen(msg));
+	text_escape(esc, sizeof(esc), msg, strlen(msg), TEXT_UTF8);
 	snprintf(s->req.result, sizeof(s->req.result), "ERR %u %s", code,
 	    esc);
 	log_event("Sent ERR %u: %s", code, esc);
@@ -177,7 +178,8 @@ session_xfer_failed(struct session *s, const struct xfer_result *res)
 		return SERVE_NEXT;
 	case XFER_PEER_ERR:
 		/* Received: close without answering (section 7). */
-		text_escape(esc, sizeof(esc), res->msg, strlen(res->msg));
+		text_escape(esc, sizeof(esc), res->msg, strlen(res->msg),
+		    TEXT_UTF8);
 		snprintf(s->req.result, sizeof(s->req.result),
 		    "client sent ERR %u %s", res->errcode, esc);
 		return SERVE_CLOSE;
@@ -187,6 +189,9 @@ session_xfer_failed(struct session *s, const struct xfer_result *res)
 		    "Illegal operation", res->msg);
 	case XFER_CONN:
 		return session_conn_failed(s, res->conn_status);
+	case XFER_INTEGRITY:
+		return session_abort(s, ERR_INTEGRITY,
+		    "Integrity check failed: %s", res->msg);
 	case XFER_SOURCE:
 		return session_abort(s, ERR_UNDEFINED, "Read error: %s",
 		    strerror(err));
@@ -205,12 +210,20 @@ session_xfer_failed(struct session *s, const struct xfer_result *res)
 	return SERVE_CLOSE;
 }
 
-void
-session_xfer_params(const struct session *s, struct xfer_params *xp)
+int
+session_xfer_params(const struct session *s, struct digest *d,
+    struct xfer_params *xp)
 {
 	memset(xp, 0, sizeof(*xp));
 	xp->blksize = s->opts.blksize;
 	xp->windowsize = s->opts.windowsize;
+	if (d == NULL)
+		return 0;
+	if (digest_init(d, s->opts.digest) == -1)
+		return -1;
+	if (s->opts.digest != DIGEST_NONE)
+		xp->digest = d;
+	return 0;
 }
 
 enum serve_result
@@ -252,9 +265,10 @@ serve_opt(struct session *s, const struct pkt *p)
 		return session_abort(s, ERR_OPTIONS,
 		    "Option negotiation failed: %s", why);
 	s->opts = o;
-	log_debug("Options: blksize %u, windowsize %u, tsize %s",
-	    o.blksize, o.windowsize, o.tsize ? "on" : "off");
-	/* The accepted values fit: at most three short pairs. */
+	log_debug("Options: blksize %u, windowsize %u, tsize %s, digest %s, "
+	    "offset %" PRIu64, o.blksize, o.windowsize, o.tsize ? "on" : "off",
+	    digest_name(o.digest), o.offset);
+	/* The accepted values fit: at most five short pairs. */
 	len = opts_encode(buf, sizeof(buf), PKT_OACK, &o);
 	if (len == -1)
 		return SERVE_CLOSE;
@@ -287,7 +301,14 @@ serve_request(struct session *s, const struct handler *h,
 	memcpy(s->req.path, p->u.req.path, p->u.req.len + 1);
 	s->req.pathlen = p->u.req.len;
 	strlcpy(s->req.result, "ok", sizeof(s->req.result));
-	text_escape(esc, sizeof(esc), s->req.path, s->req.pathlen);
+	/* Section 6: an offset holds for the next request only, whatever
+	 * its kind; a RRQ reads it from the request. */
+	s->req.offset = s->opts.offset;
+	s->opts.offset = 0;
+	s->opts.named &= ~OPT_OFFSET;
+	/* Quoted in the log line: a '"' in the name must not end the field. */
+	text_escape(esc, sizeof(esc), s->req.path, s->req.pathlen,
+	    TEXT_UTF8 | TEXT_QUOTE);
 	setproctitle("%s: %s %s", s->peer, h->name, esc);
 
 	if (h->does_write && s->cfg->read_only)

@@ -21,6 +21,7 @@ struct request {
 	char path[PATH_LEN_MAX + 1];
 	size_t pathlen;
 	uint64_t bytes;
+	uint64_t offset;		/* section 6: for a RRQ only */
 	char result[ERRMSG_LEN_MAX * 4 + 64];	/* "ok", "ERR n message" */
 };
 
@@ -82,8 +83,14 @@ enum serve_result session_refuse_errno(struct session *s, int err);
 enum serve_result session_xfer_failed(struct session *s,
 	    const struct xfer_result *res);
 
-/* The transfer parameters that the session's options say. */
-void	session_xfer_params(const struct session *s, struct xfer_params *xp);
+/*
+ * The transfer parameters that the session's options say.  d is NULL for
+ * a listing, which has no SUM; for a file, with a digest in force, d is
+ * started and hung on xp, and the caller frees it with digest_free (also
+ * safe when none was started).  Returns 0, or -1 when memory is short.
+ */
+int	session_xfer_params(const struct session *s, struct digest *d,
+	    struct xfer_params *xp);
 
 /*
  * tsize (section 6): announces size with an OACK and waits for ACK 0.
@@ -97,6 +104,8 @@ enum serve_result serve_read(struct session *s, const char *path,
 enum serve_result serve_write(struct session *s, const char *path,
 	    size_t len);
 enum serve_result serve_list(struct session *s, const char *path,
+	    size_t len);
+enum serve_result serve_mkdir(struct session *s, const char *path,
 	    size_t len);
 
 #endif

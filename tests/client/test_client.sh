@@ -252,7 +252,7 @@ start_server -n "$(printf 'evil\033[2J\007')"
 client 127.0.0.1 "$port" pwd
 check "escaped greeting: exit 0" [ "$rc" = 0 ]
 check "no raw escape byte" sh -c "! grep -q \"$(printf '\033')\" '$top/out'"
-check "escaped form shown" grep -q 'evil\\033\[2J\\a' "$top/out"
+check "escaped form shown" grep -q 'evil\\033\[2J\\007' "$top/out"
 stop_server
 
 # Could not connect: exit 3.

@@ -42,6 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case PKT_RRQ:
 	case PKT_WRQ:
 	case PKT_DRQ:
+	case PKT_MKD:
 		n = pkt_encode_req(out, sizeof(out), p.op, p.u.req.path);
 		break;
 	case PKT_DAT:
@@ -61,6 +62,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case PKT_OACK:
 		n = pkt_encode_opt(out, sizeof(out), p.op, p.u.opt.opts,
 		    p.u.opt.count);
+		break;
+	case PKT_SUM:
+		n = pkt_encode_sum(out, sizeof(out), p.u.sum.alg,
+		    p.u.sum.digest);
 		break;
 	}
 	/* OPT names may be empty-valued but never empty; all else exact. */

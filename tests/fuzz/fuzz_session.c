@@ -121,7 +121,9 @@ sweep(const char *dirpath)
 		    (strcmp(dirpath, root) != 0 && strcmp(d->d_name, "b") == 0))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dirpath, d->d_name);
-		unlink(path);
+		/* An upload, or a directory MKD made (and what is in it). */
+		if (unlink(path) == -1 && d->d_type == DT_DIR)
+			nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	}
 	closedir(dp);
 }

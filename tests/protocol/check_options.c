@@ -189,6 +189,76 @@ START_TEST(tsize_announcement)
 }
 END_TEST
 
+START_TEST(digest_negotiated_by_word)
+{
+	struct pkt_opt pairs[2];
+	struct xfer_opts o, ask, got;
+	uint8_t out[600];
+	size_t used;
+	ssize_t n;
+
+	ck_assert_int_eq(from_opt("digest", "xxh128", &o), 0);
+	ck_assert_int_eq(o.digest, DIGEST_XXH128);
+	ck_assert_uint_eq(o.named, OPT_DIGEST);
+	ck_assert_int_eq(from_opt("DIGEST", "SHA256", &o), 0);
+	ck_assert_int_eq(o.digest, DIGEST_SHA256);
+	/* One this server lacks is left out of the OACK, not refused. */
+	ck_assert_int_eq(from_opt("digest", "md5", &o), 0);
+	ck_assert_int_eq(o.digest, DIGEST_NONE);
+	ck_assert_uint_eq(o.named, 0);
+	ck_assert_int_eq(from_opt("digest", "", &o), 0);
+	ck_assert_uint_eq(o.named, 0);
+	/* Named twice is ERR 8 even when the first one was unknown. */
+	pairs[0] = (struct pkt_opt){ "digest", "md5" };
+	pairs[1] = (struct pkt_opt){ "digest", "xxh128" };
+	make(PKT_OPT, pairs, 2);
+	ck_assert_int_eq(opts_from_opt(&p, 65464, 65535, &o, why,
+	    sizeof(why)), -1);
+	/* The OACK echoes it; the client takes exactly that echo. */
+	ck_assert_int_eq(from_opt("digest", "sha256", &o), 0);
+	n = opts_encode(out, sizeof(out), PKT_OACK, &o);
+	ck_assert_int_gt(n, 0);
+	ck_assert_mem_eq(out, "\0\10digest\0sha256\0\0", 17);
+	ck_assert_int_eq(pkt_decode(out, (size_t)n, 512, &p, &used), PKT_OK);
+	opts_default(&ask);
+	ask.named = OPT_DIGEST;
+	ask.digest = DIGEST_SHA256;
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)), 0);
+	ck_assert_int_eq(got.digest, DIGEST_SHA256);
+	ask.digest = DIGEST_XXH128;
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)),
+	    -1);
+}
+END_TEST
+
+START_TEST(offset_range_and_echo)
+{
+	struct xfer_opts o, ask, got;
+	struct pkt_opt pair = { "offset", "1000" };
+
+	ck_assert_int_eq(from_opt("offset", "0", &o), 0);
+	ck_assert_uint_eq(o.named, OPT_OFFSET);
+	ck_assert_uint_eq(o.offset, 0);
+	ck_assert_int_eq(from_opt("offset", "18446744073709551615", &o), 0);
+	ck_assert(o.offset == UINT64_MAX);
+	ck_assert_int_eq(from_opt("offset", "18446744073709551616", &o), -1);
+	ck_assert_int_eq(from_opt("offset", "99999999999999999999", &o), -1);
+	ck_assert_int_eq(from_opt("offset", "-1", &o), -1);
+	ck_assert_int_eq(from_opt("offset", " 1", &o), -1);
+	ck_assert_int_eq(from_opt("offset", "", &o), -1);
+	/* The client takes the offset it asked for, and only that. */
+	opts_default(&ask);
+	ask.named = OPT_OFFSET;
+	ask.offset = 1000;
+	make(PKT_OACK, &pair, 1);
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)), 0);
+	ck_assert(got.offset == 1000);
+	ask.offset = 999;
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)),
+	    -1);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -202,6 +272,8 @@ suite(void)
 	tcase_add_test(tc, encode_and_read_oack);
 	tcase_add_test(tc, client_refuses_bad_oack);
 	tcase_add_test(tc, tsize_announcement);
+	tcase_add_test(tc, digest_negotiated_by_word);
+	tcase_add_test(tc, offset_range_and_echo);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -164,7 +164,7 @@ START_TEST(path_length_boundaries)
 END_TEST
 
 /*
- * Every opcode, 0 to 9, at lengths 0 to 4, with no EOS anywhere.  Each
+ * Every opcode, 0 to 11, at lengths 0 to 4, with no EOS anywhere.  Each
  * answer is fixed by section 2: need more, or malformed right away.
  */
 START_TEST(every_opcode_lengths_0_to_4)
@@ -174,7 +174,7 @@ START_TEST(every_opcode_lengths_0_to_4)
 	size_t len;
 	enum pkt_status st, want;
 
-	for (op = 0; op <= 9; op++) {
+	for (op = 0; op <= 11; op++) {
 		bytes[0] = 0;
 		bytes[1] = (uint8_t)op;
 		bytes[2] = 'x';
@@ -183,7 +183,7 @@ START_TEST(every_opcode_lengths_0_to_4)
 			st = decode(bytes, len, 512);
 			if (len < 2)
 				want = PKT_INCOMPLETE;
-			else if (op == 0 || op > 8)
+			else if (op == 0 || op > 10)
 				want = PKT_BAD_OPCODE;
 			else if (op == PKT_ACK && len == 4)
 				want = PKT_OK;
@@ -302,8 +302,66 @@ START_TEST(printable_and_names)
 	ck_assert_int_eq(pkt_printable("\xc3\xa9", 2), 0);
 	ck_assert_str_eq(pkt_op_name(PKT_OACK), "OACK");
 	ck_assert_str_eq(pkt_op_name(0), "unknown");
-	ck_assert_str_eq(pkt_op_name(9), "unknown");
+	ck_assert_str_eq(pkt_op_name(9), "MKD");
+	ck_assert_str_eq(pkt_op_name(10), "SUM");
+	ck_assert_str_eq(pkt_op_name(11), "unknown");
 	ck_assert_str_eq(pkt_status_str(PKT_BAD_OPCODE), "unknown opcode");
+}
+END_TEST
+
+START_TEST(mkd_round_trip)
+{
+	ssize_t n;
+
+	n = pkt_encode_req(buf, sizeof(buf), PKT_MKD, "new/dir");
+	ck_assert_int_eq(n, 2 + 7 + 1);
+	ck_assert_mem_eq(buf, "\0\11new/dir\0", 10);
+	ck_assert_int_eq(pkt_decode(buf, (size_t)n, 512, &p, &used), PKT_OK);
+	ck_assert_int_eq(p.op, PKT_MKD);
+	ck_assert_str_eq(p.u.req.path, "new/dir");
+	ck_assert_uint_eq(used, 10);
+	ck_assert_int_eq(pkt_is_path_request(PKT_MKD), 1);
+	ck_assert_int_eq(pkt_is_path_request(PKT_SUM), 0);
+}
+END_TEST
+
+START_TEST(sum_round_trip_and_limits)
+{
+	char big[600];
+	ssize_t n;
+
+	n = pkt_encode_sum(buf, sizeof(buf), "xxh128", "00ff");
+	ck_assert_int_eq(n, 2 + 7 + 5);
+	ck_assert_mem_eq(buf, "\0\12xxh128\0" "00ff\0", 14);
+	ck_assert_int_eq(pkt_decode(buf, (size_t)n, 512, &p, &used), PKT_OK);
+	ck_assert_int_eq(p.op, PKT_SUM);
+	ck_assert_str_eq(p.u.sum.alg, "xxh128");
+	ck_assert_str_eq(p.u.sum.digest, "00ff");
+	ck_assert_uint_eq(used, 14);
+	/* Every prefix is incomplete, never malformed. */
+	for (size_t len = 2; len < (size_t)n; len++)
+		ck_assert_int_eq(pkt_decode(buf, len, 512, &p, &used),
+		    PKT_INCOMPLETE);
+	/* The body, both EOS included, is at most 512 bytes. */
+	memset(big, 'a', sizeof(big));
+	big[509] = '\0';		/* "x" EOS + 509 + EOS = 512 */
+	ck_assert_int_gt(pkt_encode_sum(buf, sizeof(buf), "x", big), 0);
+	big[509] = 'a';
+	big[510] = '\0';
+	ck_assert_int_eq(pkt_encode_sum(buf, sizeof(buf), "x", big), -1);
+	buf[0] = 0;
+	buf[1] = PKT_SUM;
+	memset(buf + 2, 'a', 600);
+	ck_assert_int_eq(pkt_decode(buf, 2 + 511, 512, &p, &used),
+	    PKT_INCOMPLETE);
+	ck_assert_int_eq(pkt_decode(buf, 2 + 512, 512, &p, &used),
+	    PKT_SUM_TOO_LONG);
+	ck_assert_int_eq(decode("\0\12a\0\1\0", 6, 512),
+	    PKT_SUM_NOT_PRINTABLE);
+	ck_assert_int_eq(pkt_status_errcode(PKT_SUM_TOO_LONG), ERR_ILLEGAL);
+	ck_assert_int_eq(pkt_status_errcode(PKT_SUM_NOT_PRINTABLE),
+	    ERR_ILLEGAL);
+	ck_assert_int_eq(pkt_encode_sum(buf, sizeof(buf), "x\n", "00"), -1);
 }
 END_TEST
 
@@ -325,6 +383,8 @@ suite(void)
 	tcase_add_test(tc, opt_body_limit);
 	tcase_add_test(tc, opt_not_printable);
 	tcase_add_test(tc, printable_and_names);
+	tcase_add_test(tc, mkd_round_trip);
+	tcase_add_test(tc, sum_round_trip_and_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -80,18 +80,23 @@ sink_finish(void *ctx)
  * ends.
  */
 static void
-hinted_trip(uint64_t size, size_t blksize, unsigned window, size_t chunk,
-    uint64_t hint)
+digest_trip(uint64_t size, size_t blksize, unsigned window, size_t chunk,
+    uint64_t hint, enum digest_alg alg)
 {
 	struct xfer_params xp = { .blksize = blksize, .windowsize = window,
 	    .size_hint = hint };
 	struct xfer_result res;
 	struct src s = { 0, size, chunk };
+	struct digest d;
 	struct conn c;
 	int sv[2], status;
 	pid_t pid;
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if (alg != DIGEST_NONE) {
+		ck_assert_int_eq(digest_init(&d, alg), 0);
+		xp.digest = &d;
+	}
 	if ((pid = fork()) == 0) {
 		struct sink k = { 0, 0, 0, 0 };
 		struct conn rc;
@@ -109,12 +114,21 @@ hinted_trip(uint64_t size, size_t blksize, unsigned window, size_t chunk,
 	ck_assert_int_eq(conn_init(&c, sv[0], NULL, NULL), 0);
 	ck_assert_int_eq(xfer_send(&c, &xp, src_read, &s, &res), XFER_OK);
 	ck_assert_uint_eq(res.bytes, size);
+	if (alg != DIGEST_NONE)
+		digest_free(&d);
 	waitpid(pid, &status, 0);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	    "receiver of %llu bytes, block %zu, window %u: status %d",
 	    (unsigned long long)size, blksize, window, WEXITSTATUS(status));
 	conn_free(&c);
 	close(sv[0]);
+}
+
+static void
+hinted_trip(uint64_t size, size_t blksize, unsigned window, size_t chunk,
+    uint64_t hint)
+{
+	digest_trip(size, blksize, window, chunk, hint, DIGEST_NONE);
 }
 
 static void
@@ -197,11 +211,12 @@ raw_peer(const int sv[2], const void *bytes, size_t len)
 }
 
 static enum xfer_status
-recv_from_raw(const void *bytes, size_t len, size_t blksize,
-    struct xfer_result *res, struct sink *k)
+recv_from_raw_digest(const void *bytes, size_t len, size_t blksize,
+    enum digest_alg alg, struct xfer_result *res, struct sink *k)
 {
 	struct xfer_params xp = { .blksize = blksize, .windowsize = 1 };
 	enum xfer_status st;
+	struct digest d;
 	struct conn c;
 	int sv[2];
 	pid_t pid;
@@ -210,12 +225,157 @@ recv_from_raw(const void *bytes, size_t len, size_t blksize,
 	pid = raw_peer(sv, bytes, len);
 	close(sv[1]);
 	conn_init(&c, sv[0], NULL, NULL);
+	if (alg != DIGEST_NONE) {
+		ck_assert_int_eq(digest_init(&d, alg), 0);
+		xp.digest = &d;
+	}
 	st = xfer_recv(&c, &xp, NULL, sink_write, sink_finish, k, res);
+	if (alg != DIGEST_NONE)
+		digest_free(&d);
 	conn_free(&c);
 	close(sv[0]);
 	waitpid(pid, NULL, 0);
 	return st;
 }
+
+static enum xfer_status
+recv_from_raw(const void *bytes, size_t len, size_t blksize,
+    struct xfer_result *res, struct sink *k)
+{
+	return recv_from_raw_digest(bytes, len, blksize, DIGEST_NONE, res, k);
+}
+
+/* The SUM after every size of final block, windows 1 and 8, rollover. */
+START_TEST(sum_follows_every_final_block)
+{
+	static const uint64_t sizes[] = { 0, 1, 7, 8, 9, 511, 512, 513,
+	    8 * 8 - 1, 8 * 8, 8 * 8 + 1 };
+	size_t i;
+
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		digest_trip(sizes[i], 8, 1, 1 << 20, 0, DIGEST_XXH128);
+		digest_trip(sizes[i], 8, 8, 1 << 20, 0, DIGEST_XXH128);
+		digest_trip(sizes[i], 512, 8, 3, 0, DIGEST_SHA256);
+	}
+	digest_trip(70000 * 8 + 3, 8, 8, 1 << 20, 0, DIGEST_XXH128);
+	digest_trip(3 << 20, 65464, 32, 100000, 0, DIGEST_SHA256);
+}
+END_TEST
+
+/* A final DAT of "abc" (block size 8), then what comes after it. */
+static size_t
+dat_abc_then(uint8_t *buf, size_t size, const void *after, size_t alen)
+{
+	ssize_t n = pkt_encode_dat(buf, size, 1, "\x07\x8a\x0d", 3);
+
+	ck_assert_int_gt(n, 0);
+	memcpy(buf + n, after, alen);
+	return (size_t)n + alen;
+}
+
+START_TEST(receiver_checks_the_sum)
+{
+	char hex[DIGEST_HEX_MAX + 1];
+	uint8_t buf[700], sum[600];
+	struct xfer_result res;
+	struct sink k = { 0, 0, 0, 0 };
+	struct digest d;
+	ssize_t n;
+	size_t len;
+
+	/* The right SUM: finished, and the whole file checked. */
+	digest_init(&d, DIGEST_XXH128);
+	digest_update(&d, "\x07\x8a\x0d", 3);
+	digest_final(&d, hex);
+	digest_free(&d);
+	n = pkt_encode_sum(sum, sizeof(sum), "xxh128", hex);
+	len = dat_abc_then(buf, sizeof(buf), sum, (size_t)n);
+	ck_assert_int_eq(recv_from_raw_digest(buf, len, 8, DIGEST_XXH128,
+	    &res, &k), XFER_OK);
+	ck_assert_int_eq(k.finished, 1);
+	/* One hex digit off: ERR 10 owed, nothing finished. */
+	hex[0] = hex[0] == '0' ? '1' : '0';
+	n = pkt_encode_sum(sum, sizeof(sum), "xxh128", hex);
+	len = dat_abc_then(buf, sizeof(buf), sum, (size_t)n);
+	k = (struct sink){ 0, 0, 0, 0 };
+	ck_assert_int_eq(recv_from_raw_digest(buf, len, 8, DIGEST_XXH128,
+	    &res, &k), XFER_INTEGRITY);
+	ck_assert_uint_eq(res.errcode, ERR_INTEGRITY);
+	ck_assert_int_eq(k.finished, 0);
+	/* Another algorithm than the one in force is a mismatch too. */
+	n = pkt_encode_sum(sum, sizeof(sum), "sha256", hex);
+	len = dat_abc_then(buf, sizeof(buf), sum, (size_t)n);
+	k = (struct sink){ 0, 0, 0, 0 };
+	ck_assert_int_eq(recv_from_raw_digest(buf, len, 8, DIGEST_XXH128,
+	    &res, &k), XFER_INTEGRITY);
+	/* Missing: an ACK in its place is ERR 4; a close, a lost peer. */
+	len = dat_abc_then(buf, sizeof(buf), "\0\4\0\1", 4);
+	k = (struct sink){ 0, 0, 0, 0 };
+	ck_assert_int_eq(recv_from_raw_digest(buf, len, 8, DIGEST_XXH128,
+	    &res, &k), XFER_VIOLATION);
+	ck_assert_uint_eq(res.errcode, ERR_ILLEGAL);
+	ck_assert_int_eq(k.finished, 0);
+	len = dat_abc_then(buf, sizeof(buf), "", 0);
+	ck_assert_int_eq(recv_from_raw_digest(buf, len, 8, DIGEST_XXH128,
+	    &res, &k), XFER_CONN);
+	ck_assert_int_eq(k.finished, 0);
+	/* Malformed: no EOS within 512 bytes. */
+	memset(sum, 'a', sizeof(sum));
+	sum[0] = 0;
+	sum[1] = PKT_SUM;
+	len = dat_abc_then(buf, sizeof(buf), sum, sizeof(sum));
+	ck_assert_int_eq(recv_from_raw_digest(buf, len, 8, DIGEST_XXH128,
+	    &res, &k), XFER_VIOLATION);
+	ck_assert_int_eq(k.finished, 0);
+	/* Early: a SUM where a DAT belongs is ERR 4. */
+	n = pkt_encode_sum(sum, sizeof(sum), "xxh128", hex);
+	ck_assert_int_eq(recv_from_raw_digest(sum, (size_t)n, 8,
+	    DIGEST_XXH128, &res, &k), XFER_VIOLATION);
+	ck_assert_uint_eq(res.errcode, ERR_ILLEGAL);
+	/* Without a digest in force a SUM is just unexpected. */
+	len = dat_abc_then(buf, sizeof(buf), "", 0);
+	k = (struct sink){ 0, 0, 0, 0 };
+	ck_assert_int_eq(recv_from_raw(buf, len, 8, &res, &k), XFER_OK);
+}
+END_TEST
+
+/* The sender puts the SUM on the wire before waiting for the last ACK. */
+START_TEST(sender_sends_sum_without_waiting)
+{
+	struct xfer_params xp = { .blksize = 8, .windowsize = 1 };
+	struct xfer_result res;
+	struct src s = { 0, 3, 1 << 20 };
+	struct digest d;
+	struct conn c, peer;
+	struct pkt p;
+	int sv[2], status;
+	pid_t pid;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	if ((pid = fork()) == 0) {
+		close(sv[1]);
+		conn_init(&c, sv[0], NULL, NULL);
+		digest_init(&d, DIGEST_SHA256);
+		xp.digest = &d;
+		_exit(xfer_send(&c, &xp, src_read, &s, &res) == XFER_OK ? 0 :
+		    1);
+	}
+	close(sv[0]);
+	conn_init(&peer, sv[1], NULL, NULL);
+	ck_assert_int_eq(conn_recv(&peer, 8, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_DAT);
+	ck_assert_uint_eq(p.u.dat.size, 3);
+	ck_assert_int_eq(conn_recv(&peer, 8, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_SUM);
+	ck_assert_str_eq(p.u.sum.alg, "sha256");
+	ck_assert_uint_eq(strlen(p.u.sum.digest), 64);
+	ck_assert_int_eq(conn_send_ack(&peer, 1), CONN_OK);
+	waitpid(pid, &status, 0);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	conn_free(&peer);
+	close(sv[1]);
+}
+END_TEST
 
 START_TEST(receiver_refuses_wrong_block)
 {
@@ -335,6 +495,9 @@ suite(void)
 	tcase_add_test(tc, receiver_reports_peer_err_and_lost_peer);
 	tcase_add_test(tc, failed_finish_sends_no_last_ack);
 	tcase_add_test(tc, sender_refuses_wrong_ack);
+	tcase_add_test(tc, sum_follows_every_final_block);
+	tcase_add_test(tc, receiver_checks_the_sum);
+	tcase_add_test(tc, sender_sends_sum_without_waiting);
 	suite_add_tcase(s, tc);
 	return s;
 }

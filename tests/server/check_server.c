@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "listing.h"
+#include "digest.h"
 #include "options.h"
 #include "check_main.h"
 
@@ -368,7 +369,11 @@ START_TEST(bad_names)
 	expect_fetch_err("tab\there", ERR_BAD_NAME);
 	expect_fetch_err("bad\nname", ERR_BAD_NAME);
 	expect_fetch_err("esc\x1b", ERR_BAD_NAME);
-	expect_fetch_err("caf\xc3\xa9", ERR_BAD_NAME);
+	/* Printable UTF-8 is a valid name; broken UTF-8 and controls not. */
+	expect_fetch_err("caf\xc3\xa9", ERR_NOT_FOUND);
+	expect_fetch_err("caf\xc3", ERR_BAD_NAME);
+	expect_fetch_err("c1\xc2\x85", ERR_BAD_NAME);
+	expect_fetch_err("rlm\xe2\x80\x8f", ERR_BAD_NAME);
 	memset(name, 'n', 256);
 	name[256] = '\0';
 	expect_fetch_err(name, ERR_BAD_NAME);
@@ -399,7 +404,7 @@ START_TEST(every_opcode_at_lengths_0_to_4)
 	struct conn c;
 	int f;
 
-	for (op = 0; op <= 9; op++) {
+	for (op = 0; op <= 11; op++) {
 		for (len = 0; len <= 4; len++) {
 			bytes[0] = 0;
 			bytes[1] = (uint8_t)op;
@@ -424,10 +429,10 @@ END_TEST
 START_TEST(unknown_and_unexpected_opcodes)
 {
 	static const char *const packets[] = {
-		"\0\x09", "\0\0", "\xff\xff", "\0\3\0\1\0\0", "\0\4\0\1",
-		"\0\x08\0",
+		"\0\x0b", "\0\0", "\xff\xff", "\0\3\0\1\0\0", "\0\4\0\1",
+		"\0\x08\0", "\0\x0axxh128\0" "00\0",
 	};
-	static const size_t lens[] = { 2, 2, 2, 6, 4, 3 };
+	static const size_t lens[] = { 2, 2, 2, 6, 4, 3, 12 };
 	struct conn c;
 	size_t i;
 	int f;
@@ -702,6 +707,396 @@ START_TEST(uploads_in_flight_are_not_listed)
 	free(text);
 	conn_free(&c);
 	close(f);
+}
+END_TEST
+
+/* Sends MKD and expects ACK 0, or ERR code when code is not 0. */
+static void
+expect_mkd(const char *path, uint16_t code)
+{
+	struct pkt p;
+
+	send_req(&C, PKT_MKD, path);
+	if (code != 0) {
+		harness_expect_err(&C, code);
+		return;
+	}
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_msg(p.op == PKT_ACK && p.u.ack.block == 0,
+	    "MKD %s: %s, not ACK 0", path, pkt_op_name(p.op));
+}
+
+START_TEST(mkd_every_answer)
+{
+	char path[PATH_MAX * 2];
+	struct stat st;
+
+	expect_mkd("newdir", 0);
+	snprintf(path, sizeof(path), "%s/newdir", S.root);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0755);
+	expect_mkd("newdir/deeper", 0);
+	expect_mkd("r\xc3\xa9sum\xc3\xa9s", 0);
+	/* Exists as anything: ERR 6. */
+	expect_mkd("newdir", ERR_EXISTS);
+	expect_mkd("a.txt", ERR_EXISTS);
+	expect_mkd("dangling", ERR_EXISTS);
+	expect_mkd("fifo", ERR_EXISTS);
+	/* The parent: missing ERR 1, not a directory ERR 2. */
+	expect_mkd("missing/x", ERR_NOT_FOUND);
+	expect_mkd("a.txt/x", ERR_ACCESS);
+	/* Bad names: ERR 7; outside: ERR 2; a link inside is followed. */
+	expect_mkd("../x", ERR_BAD_NAME);
+	expect_mkd("", ERR_BAD_NAME);
+	expect_mkd("a//b", ERR_BAD_NAME);
+	expect_mkd("bad\xffname", ERR_BAD_NAME);
+	expect_mkd("rtl\xe2\x80\xaename", ERR_BAD_NAME);
+	expect_mkd("rootlink/tmp-fs-test", ERR_ACCESS);
+	expect_mkd("dirlink/viaLink", 0);
+	ck_assert(exists("sub/viaLink"));
+	/* Each of these ended the request only. */
+	expect_fetch("a.txt", "hello\n", 6);
+	{
+		char *text;
+		uint16_t code = 0;
+		ssize_t n = harness_fetch(&C, PKT_DRQ, "newdir", &text, &code);
+
+		ck_assert_int_gt(n, 0);
+		ck_assert_ptr_nonnull(strstr(text, " deeper\n"));
+		ck_assert_ptr_ne(strstr(text, "d 0 "), NULL);
+		free(text);
+	}
+}
+END_TEST
+
+/* Section 5: printable UTF-8 names are listed and served; the rest not. */
+START_TEST(utf8_names_listed_and_served)
+{
+	static const char *const good[] = {
+		"r\xc3\xa9sum\xc3\xa9.pdf", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e.txt",
+		"cafe\xcc\x81", "caf\xc3\xa9", "\xf0\x9f\x98\x80",
+	};
+	static const char *const bad[] = {
+		"bad\xff", "rlo\xe2\x80\xae", "c1\xc2\x9b", "ls\xe2\x80\xa8",
+		"over\xc0\xaf", "sur\xed\xa0\x80",
+	};
+	char *text, want[256];
+	uint16_t code = 0;
+	size_t i;
+	ssize_t n;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		harness_write_file(&S, good[i], good[i], strlen(good[i]));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		harness_write_file(&S, bad[i], "x", 1);
+	n = harness_fetch(&C, PKT_DRQ, "", &text, &code);
+	ck_assert_int_gt(n, 0);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(want, sizeof(want), " %s\n", good[i]);
+		ck_assert_msg(strstr(text, want) != NULL, "%s not listed",
+		    good[i]);
+		expect_fetch(good[i], good[i], strlen(good[i]));
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(want, sizeof(want), " %s\n", bad[i]);
+		ck_assert_msg(strstr(text, want) == NULL, "bad name listed");
+		expect_fetch_err(bad[i], ERR_BAD_NAME);
+	}
+	free(text);
+	/* Uploads under a UTF-8 name; NFC and NFD are two names. */
+	ck_assert_int_eq(harness_upload(&C, "\xe6\x96\xb0.bin", "new", 3), 0);
+	expect_fetch("\xe6\x96\xb0.bin", "new", 3);
+	ck_assert_int_eq(harness_upload(&C, "caf\xc3\xa9", "x", 1), ERR_EXISTS);
+	ck_assert_int_eq(harness_upload(&C, "rlo\xe2\x80\xaex", "x", 1),
+	    ERR_BAD_NAME);
+	/* The log escapes what is not printable UTF-8, and '"'. */
+	expect_fetch_err("q\"uote", ERR_NOT_FOUND);
+	ck_assert(harness_log_has(&S, "RRQ \"q\\\"uote\""));
+	ck_assert(harness_log_has(&S, "RRQ \"r\xc3\xa9sum\xc3\xa9.pdf\""));
+	ck_assert(harness_log_has(&S, "RRQ \"rlo\\342\\200\\256\""));
+}
+END_TEST
+
+/* Sends OPT with these pairs; returns the OACK's pair count. */
+static size_t
+negotiate(const struct pkt_opt *pairs, size_t n)
+{
+	uint8_t buf[600];
+	struct pkt p;
+	ssize_t len;
+
+	len = pkt_encode_opt(buf, sizeof(buf), PKT_OPT, pairs, n);
+	ck_assert_int_gt(len, 0);
+	harness_send(fd, buf, (size_t)len);
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_OACK);
+	return p.u.opt.count;
+}
+
+static void
+digest_of(enum digest_alg alg, const void *data, size_t len, char *hex)
+{
+	struct digest d;
+
+	ck_assert_int_eq(digest_init(&d, alg), 0);
+	digest_update(&d, data, len);
+	digest_final(&d, hex);
+	digest_free(&d);
+}
+
+/*
+ * RRQ path with 512-byte blocks, window 1: expects data[0..len) from
+ * offset off, then a SUM of the whole when alg is set, then ACKs last.
+ */
+static void
+expect_download(const char *path, const char *data, size_t off, size_t len,
+    enum digest_alg alg)
+{
+	char hex[DIGEST_HEX_MAX + 1];
+	struct pkt p;
+	size_t got = off;
+	uint16_t block = 0;
+
+	send_req(&C, PKT_RRQ, path);
+	for (;;) {
+		ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+		ck_assert_msg(p.op == PKT_DAT, "RRQ %s: %s", path,
+		    pkt_op_name(p.op));
+		ck_assert_uint_eq(p.u.dat.block, ++block);
+		ck_assert_uint_le(got + p.u.dat.size, len);
+		ck_assert_mem_eq(p.u.dat.data, data + got, p.u.dat.size);
+		got += p.u.dat.size;
+		if (p.u.dat.size < 512)
+			break;
+		ck_assert_int_eq(conn_send_ack(&C, block), CONN_OK);
+	}
+	ck_assert_uint_eq(got, len);
+	if (alg != DIGEST_NONE) {
+		/* Sent without waiting for the final ACK. */
+		ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+		ck_assert_int_eq(p.op, PKT_SUM);
+		ck_assert_str_eq(p.u.sum.alg, digest_name(alg));
+		digest_of(alg, data, len, hex);
+		ck_assert_str_eq(p.u.sum.digest, hex);
+	}
+	ck_assert_int_eq(conn_send_ack(&C, block), CONN_OK);
+}
+
+static char pattern3000[3000];
+
+static void
+write_pattern(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pattern3000); i++)
+		pattern3000[i] = (char)(i * 7 + i / 512);
+	harness_write_file(&S, "p3000", pattern3000, sizeof(pattern3000));
+}
+
+START_TEST(digest_on_downloads_not_listings)
+{
+	struct pkt_opt xxh = { "Digest", "XXH128" }, sha = { "digest",
+	    "sha256" }, md5 = { "digest", "md5" };
+	char *text;
+	uint16_t code;
+
+	write_pattern();
+	ck_assert_uint_eq(negotiate(&xxh, 1), 1);
+	expect_download("p3000", pattern3000, 0, 3000, DIGEST_XXH128);
+	expect_download("empty", "", 0, 0, DIGEST_XXH128);
+	/* A listing has no SUM: the next answer is the next request's. */
+	ck_assert_int_gt(harness_fetch(&C, PKT_DRQ, "sub", &text, &code), 0);
+	free(text);
+	expect_download("p3000", pattern3000, 0, 3000, DIGEST_XXH128);
+	ck_assert_uint_eq(negotiate(&sha, 1), 1);
+	expect_download("p3000", pattern3000, 0, 3000, DIGEST_SHA256);
+	/* An algorithm this server lacks: left out, and no SUM. */
+	ck_assert_uint_eq(negotiate(&md5, 1), 0);
+	expect_download("p3000", pattern3000, 0, 3000, DIGEST_NONE);
+}
+END_TEST
+
+/* WRQ name, then DAT 1 of len bytes (< 512): the final block. */
+static void
+upload_final_block(const char *name, const void *data, size_t len)
+{
+	uint8_t buf[600];
+	struct pkt p;
+	ssize_t n;
+
+	send_req(&C, PKT_WRQ, name);
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_ACK);
+	ck_assert_uint_eq(p.u.ack.block, 0);
+	n = pkt_encode_dat(buf, sizeof(buf), 1, data, len);
+	harness_send(fd, buf, (size_t)n);
+}
+
+static void
+send_sum(const char *alg, const char *hex)
+{
+	uint8_t buf[600];
+	ssize_t n = pkt_encode_sum(buf, sizeof(buf), alg, hex);
+
+	ck_assert_int_gt(n, 0);
+	harness_send(fd, buf, (size_t)n);
+}
+
+static void
+reconnect(void)
+{
+	conn_free(&C);
+	close(fd);
+	fd = harness_session(&S, &C);
+}
+
+START_TEST(digest_checks_uploads_before_publishing)
+{
+	struct pkt_opt xxh = { "digest", "xxh128" };
+	char hex[DIGEST_HEX_MAX + 1];
+	struct pkt p;
+	struct pollfd pfd;
+
+	digest_of(DIGEST_XXH128, "data", 4, hex);
+	ck_assert_uint_eq(negotiate(&xxh, 1), 1);
+	/* The final ACK waits for the SUM. */
+	upload_final_block("good", "data", 4);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	ck_assert_int_eq(poll(&pfd, 1, 300), 0);
+	ck_assert(!exists("good"));
+	send_sum("xxh128", hex);
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_msg(p.op == PKT_ACK && p.u.ack.block == 1, "no final ACK");
+	expect_download("good", "data", 0, 4, DIGEST_XXH128);
+	/* Doubled: a SUM after the final ACK is an unexpected packet. */
+	send_sum("xxh128", hex);
+	harness_expect_err(&C, ERR_ILLEGAL);
+	harness_expect_closed(&C);
+
+	/* Wrong: ERR 10, closed, nothing kept. */
+	reconnect();
+	negotiate(&xxh, 1);
+	upload_final_block("wrong", "datA", 4);
+	send_sum("xxh128", hex);
+	harness_expect_err(&C, ERR_INTEGRITY);
+	harness_expect_closed(&C);
+	ck_assert(!exists("wrong"));
+	/* Another algorithm's SUM is a mismatch too. */
+	reconnect();
+	negotiate(&xxh, 1);
+	upload_final_block("alg", "data", 4);
+	send_sum("sha256", hex);
+	harness_expect_err(&C, ERR_INTEGRITY);
+	ck_assert(!exists("alg"));
+	/* Missing: a request in its place is ERR 4, nothing kept. */
+	reconnect();
+	negotiate(&xxh, 1);
+	upload_final_block("missing", "data", 4);
+	send_req(&C, PKT_RRQ, "a.txt");
+	harness_expect_err(&C, ERR_ILLEGAL);
+	harness_expect_closed(&C);
+	ck_assert(!exists("missing"));
+	/* Early: a SUM in place of a DAT is ERR 4. */
+	reconnect();
+	negotiate(&xxh, 1);
+	send_req(&C, PKT_WRQ, "early");
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_ACK);
+	send_sum("xxh128", hex);
+	harness_expect_err(&C, ERR_ILLEGAL);
+	ck_assert(!exists("early"));
+	/* Malformed: no EOS within 512 bytes is ERR 4. */
+	reconnect();
+	negotiate(&xxh, 1);
+	upload_final_block("malformed", "data", 4);
+	{
+		uint8_t junk[600];
+
+		memset(junk, 'a', sizeof(junk));
+		junk[0] = 0;
+		junk[1] = PKT_SUM;
+		harness_send(fd, junk, sizeof(junk));
+	}
+	harness_expect_err(&C, ERR_ILLEGAL);
+	ck_assert(!exists("malformed"));
+	/* Without a digest in force, no SUM is awaited. */
+	reconnect();
+	ck_assert_int_eq(harness_upload(&C, "plain", "data", 4), 0);
+	ck_assert(exists("plain"));
+	ck_assert(harness_log_has(&S, "Sent ERR 10"));
+}
+END_TEST
+
+static void
+set_offset(const char *value, int tsize)
+{
+	struct pkt_opt pairs[3] = { { "offset", value }, { "digest",
+	    "xxh128" }, { "tsize", "0" } };
+
+	ck_assert_uint_eq(negotiate(pairs, tsize ? 3 : 2), tsize ? 3 : 2);
+}
+
+START_TEST(offset_for_the_next_rrq_only)
+{
+	static const size_t offsets[] = { 0, 700, 512, 1024, 2999, 3000 };
+	struct pkt_opt plain = { "offset", "100" };
+	struct pkt p;
+	uint64_t size;
+	char value[32];
+	size_t i;
+
+	write_pattern();
+	for (i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		snprintf(value, sizeof(value), "%zu", offsets[i]);
+		set_offset(value, 0);
+		/* The SUM covers the whole file, bytes before offset too. */
+		expect_download("p3000", pattern3000, offsets[i], 3000,
+		    DIGEST_XXH128);
+		/* Then back to 0, though the other options hold. */
+		expect_download("p3000", pattern3000, 0, 3000, DIGEST_XXH128);
+	}
+	/* Past the end: ERR 0, and the session goes on. */
+	set_offset("3001", 0);
+	expect_fetch_err("p3000", ERR_UNDEFINED);
+	expect_download("p3000", pattern3000, 0, 3000, DIGEST_XXH128);
+	set_offset("18446744073709551615", 0);
+	expect_fetch_err("p3000", ERR_UNDEFINED);
+	/* tsize counts the bytes that follow the offset. */
+	set_offset("1000", 1);
+	send_req(&C, PKT_RRQ, "p3000");
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(opts_tsize_from_oack(&p, &size), 0);
+	ck_assert_uint_eq(size, 2000);
+	conn_send_ack(&C, 0);
+	for (i = 1; i <= 4; i++) {
+		ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+		ck_assert_int_eq(p.op, PKT_DAT);
+		ck_assert_mem_eq(p.u.dat.data, pattern3000 + 1000 + (i - 1) *
+		    512, p.u.dat.size);
+		if (i < 4)
+			conn_send_ack(&C, (uint16_t)i);
+	}
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_SUM);
+	conn_send_ack(&C, 4);
+	/* Any request takes it: an offset before a listing or upload does
+	 * not reach the RRQ after. */
+	ck_assert_uint_eq(negotiate(&plain, 1), 1);
+	{
+		char *text;
+		uint16_t code;
+
+		ck_assert_int_gt(harness_fetch(&C, PKT_DRQ, "", &text,
+		    &code), 0);
+		free(text);
+	}
+	expect_download("p3000", pattern3000, 0, 3000, DIGEST_NONE);
+	ck_assert_uint_eq(negotiate(&plain, 1), 1);
+	ck_assert_int_eq(harness_upload(&C, "after-offset", "ab", 2), 0);
+	expect_download("p3000", pattern3000, 0, 3000, DIGEST_NONE);
 }
 END_TEST
 
@@ -981,6 +1376,12 @@ START_TEST(read_only_refuses_every_upload)
 	ck_assert_int_eq(harness_upload(&C, "new", "x", 1), ERR_ACCESS);
 	ck_assert_int_eq(harness_upload(&C, "../bad", "x", 1), ERR_ACCESS);
 	ck_assert_int_eq(harness_upload(&C, "a.txt", "x", 1), ERR_ACCESS);
+	/* MKD writes too: refused before any other check. */
+	send_req(&C, PKT_MKD, "newdir");
+	harness_expect_err(&C, ERR_ACCESS);
+	send_req(&C, PKT_MKD, "../bad");
+	harness_expect_err(&C, ERR_ACCESS);
+	ck_assert(!exists("newdir"));
 	expect_fetch("a.txt", "hello\n", 6);
 }
 END_TEST
@@ -1365,6 +1766,11 @@ suite(void)
 	tcase_add_test(tc, bad_options_end_the_session);
 	tcase_add_test(tc, ipv6_and_log_lines);
 	tcase_add_test(tc, no_zombies_after_many_sessions);
+	tcase_add_test(tc, mkd_every_answer);
+	tcase_add_test(tc, utf8_names_listed_and_served);
+	tcase_add_test(tc, digest_on_downloads_not_listings);
+	tcase_add_test(tc, digest_checks_uploads_before_publishing);
+	tcase_add_test(tc, offset_for_the_next_rrq_only);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(own, plain_setup, teardown);

@@ -1,0 +1,71 @@
+/*
+ * MKD: make one directory (protocol.md section 4).  Its parent must
+ * exist; nothing that exists is touched; the new entry is made durable
+ * before the ACK, and a directory, unlike an upload, appears at once.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "path.h"
+#include "session.h"
+
+#define MKD_MODE	0755
+
+enum serve_result
+serve_mkdir(struct session *s, const char *path, size_t len)
+{
+	char parent[PATH_LEN_MAX + 1];
+	enum conn_status cs;
+	enum path_status ps;
+	enum serve_result r;
+	const char *name;
+	struct stat st;
+	int dirfd, fd;
+
+	if ((ps = path_check(path, len)) != PATH_OK)
+		return session_refuse(s, ERR_BAD_NAME, "Bad file name: %s",
+		    path_status_str(ps));
+	path_split(path, parent, &name);
+	if ((dirfd = jail_openat(s->jail, parent, O_RDONLY | O_DIRECTORY))
+	    == -1) {
+		int err = errno;
+
+		/* A parent that is there but is no directory: ERR 2. */
+		if (err == ENOTDIR && jail_stat(s->jail, parent, &st) == 0 &&
+		    !S_ISDIR(st.st_mode))
+			return session_refuse(s, ERR_ACCESS, "Access violation: "
+			    "parent is not a directory");
+		return session_refuse_errno(s, err);
+	}
+	if (mkdirat(dirfd, name, MKD_MODE) == -1) {
+		r = session_refuse_errno(s, errno);
+		goto out;
+	}
+	/*
+	 * 0755 whatever the umask.  Through a descriptor opened without
+	 * following links, so a name swapped for a link meanwhile is never
+	 * chmod'ed through it.
+	 */
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1 || fchmod(fd, MKD_MODE) == -1 || fsync(dirfd) == -1) {
+		int err = errno;
+
+		/* Refused means not made: take it back. */
+		(void)unlinkat(dirfd, name, AT_REMOVEDIR);
+		r = session_refuse_errno(s, err);
+		if (fd != -1)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	if ((cs = conn_send_ack(&s->conn, 0)) != CONN_OK)
+		r = session_conn_failed(s, cs);
+	else
+		r = SERVE_NEXT;
+out:
+	close(dirfd);
+	return r;
+}
