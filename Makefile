@@ -59,12 +59,12 @@ SERVER_SRCS := server/main.c server/config.c server/listener.c \
 	   server/idle.c server/harden.c server/serve_mkdir.c
 CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/commands.c client/shell.c client/progress.c \
-	   client/localfile.c
+	   client/localfile.c client/pattern.c
 UNIT_TESTS := packet path text digest options listing conn xfer
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
 INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
 	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so \
-	   $(B)/tests/check_peers
+	   $(B)/tests/check_peers $(B)/tests/relay
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
@@ -126,6 +126,11 @@ $(B)/tests/%.so: tests/tools/%.c
 $(B)/tests/check_peers: $(B)/tests/client/check_peers.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+
+# Test-only: a relay that corrupts, cuts or stalls a session on purpose.
+$(B)/tests/relay: $(B)/tests/tools/relay.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "args.h"
 #include "proto_limits.h"
@@ -14,9 +15,10 @@
 static const char usage_line[] =
     "usage: client [-fq] [-B blksize] [-b batchfile] [-t timeout] "
     "[-w windowsize]\n"
-    "              [--no-options] host port [command [arg ...]]\n";
+    "              [--digest xxh128|sha256|none] [--no-options] host port\n"
+    "              [command [arg ...]]\n";
 
-enum { OPT_NO_OPTIONS = 256 };
+enum { OPT_NO_OPTIONS = 256, OPT_DIGEST_ALG };
 
 static const struct option long_opts[] = {
 	{ "batch", required_argument, NULL, 'b' },
@@ -26,6 +28,7 @@ static const struct option long_opts[] = {
 	{ "blksize", required_argument, NULL, 'B' },
 	{ "windowsize", required_argument, NULL, 'w' },
 	{ "no-options", no_argument, NULL, OPT_NO_OPTIONS },
+	{ "digest", required_argument, NULL, OPT_DIGEST_ALG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -71,6 +74,7 @@ args_parse(struct client_config *cfg, int argc, char *argv[])
 	cfg->timeout = TIMEOUT_DEFAULT;
 	cfg->blksize = CLIENT_BLKSIZE_DEFAULT;
 	cfg->windowsize = CLIENT_WINDOWSIZE_DEFAULT;
+	cfg->digest = DIGEST_XXH128;
 
 	opterr = 0;
 	/* "+": options end at HOST, so a command's own "-x" is its own. */
@@ -100,6 +104,12 @@ args_parse(struct client_config *cfg, int argc, char *argv[])
 			break;
 		case OPT_NO_OPTIONS:
 			cfg->no_options = 1;
+			break;
+		case OPT_DIGEST_ALG:
+			if ((cfg->digest = digest_from_name(optarg)) ==
+			    DIGEST_NONE && strcasecmp(optarg, "none") != 0)
+				usage_error("digest %s: not xxh128, sha256 or "
+				    "none", optarg);
 			break;
 		case 'h':
 			fputs(usage_line, stdout);

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "digest.h"
+
 #define CLIENT_BLKSIZE_DEFAULT		65464
 #define CLIENT_WINDOWSIZE_DEFAULT	32	/* fastest measured here (issue 5) */
 
@@ -20,6 +22,7 @@ struct client_config {
 	uint16_t blksize;		/* -B */
 	uint16_t windowsize;		/* -w */
 	int no_options;			/* --no-options */
+	enum digest_alg digest;		/* --digest; DIGEST_NONE: none */
 	unsigned text_flags;		/* text_escape's, from the locale */
 	char **cmd;			/* COMMAND [ARG ...], or NULL */
 	int ncmd;

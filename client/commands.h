@@ -19,6 +19,9 @@ struct client {
 	struct progress progress;
 };
 
+/* The most arguments a command takes (get and put: many names). */
+#define ARGS_PER_COMMAND	255
+
 /* A handler's result beyond the R_* statuses of remote.h. */
 #define CMD_QUIT	(-1)
 

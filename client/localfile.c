@@ -19,9 +19,36 @@
 
 static int	link_unnamed(struct local_sink *);
 
+/* get -a: NAME.part, created or continued at its end. */
+static int
+open_part(struct local_sink *ls, const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (snprintf(ls->tmpname, sizeof(ls->tmpname), "%s.part", ls->name) >=
+	    (int)sizeof(ls->tmpname) || strlen(ls->tmpname) > NAME_MAX) {
+		snprintf(why, whylen, "%s.part: name too long", path);
+		ls->tmpname[0] = '\0';
+		return -1;
+	}
+	/* Read too: its bytes are hashed for the SUM of the whole. */
+	ls->fd = openat(ls->dirfd, ls->tmpname, O_RDWR | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (ls->fd == -1 || fstat(ls->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    lseek(ls->fd, 0, SEEK_END) == -1) {
+		snprintf(why, whylen, "%s.part: %s", path, ls->fd != -1 &&
+		    !S_ISREG(st.st_mode) ? "not a regular file" :
+		    strerror(errno));
+		ls->tmpname[0] = '\0';	/* not ours to remove */
+		return -1;
+	}
+	ls->offset = (uint64_t)st.st_size;
+	return 0;
+}
+
 int
 local_sink_open(struct local_sink *ls, const char *path, int force,
-    char *why, size_t whylen)
+    int resume, char *why, size_t whylen)
 {
 	char dir[PATH_MAX], base[PATH_MAX];
 	struct stat st;
@@ -46,6 +73,14 @@ local_sink_open(struct local_sink *ls, const char *path, int force,
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (resume) {
+		ls->resume = 1;
+		if (open_part(ls, path, why, whylen) == -1) {
+			local_sink_close(ls, 1);
+			return -1;
+		}
+		return 0;
+	}
 	ls->fd = openat(ls->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
 	    0644);
 	if (ls->fd != -1) {
@@ -54,7 +89,7 @@ local_sink_open(struct local_sink *ls, const char *path, int force,
 	}
 	if (errno != EOPNOTSUPP && errno != EISDIR) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		local_sink_close(ls);
+		local_sink_close(ls, 0);
 		return -1;
 	}
 	snprintf(ls->tmpname, sizeof(ls->tmpname), ".%s.%ld.part", ls->name,
@@ -64,9 +99,44 @@ local_sink_open(struct local_sink *ls, const char *path, int force,
 	if (ls->fd == -1) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 		ls->tmpname[0] = '\0';
-		local_sink_close(ls);
+		local_sink_close(ls, 0);
 		return -1;
 	}
+	return 0;
+}
+
+int
+local_sink_hash_prefix(void *ctx, struct digest *d)
+{
+	struct local_sink *ls = ctx;
+	char buf[64 * 1024];
+	uint64_t off = 0;
+	ssize_t n;
+
+	while (off < ls->offset) {
+		n = pread(ls->fd, buf, ls->offset - off < sizeof(buf) ?
+		    (size_t)(ls->offset - off) : sizeof(buf), (off_t)off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;	/* cut meanwhile */
+			return -1;
+		}
+		digest_update(d, buf, (size_t)n);
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+int
+local_sink_restart(void *ctx)
+{
+	struct local_sink *ls = ctx;
+
+	if (ftruncate(ls->fd, 0) == -1 || lseek(ls->fd, 0, SEEK_SET) == -1)
+		return -1;
+	ls->offset = 0;
 	return 0;
 }
 
@@ -131,9 +201,12 @@ local_sink_finish(void *ctx)
 	} else {
 		if (linkat(ls->dirfd, ls->tmpname, ls->dirfd, ls->name, 0) ==
 		    -1) {
+			/* A resume keeps its whole NAME.part for next time. */
 			saved = errno;
-			(void)unlinkat(ls->dirfd, ls->tmpname, 0);
-			ls->tmpname[0] = '\0';
+			if (!ls->resume) {
+				(void)unlinkat(ls->dirfd, ls->tmpname, 0);
+				ls->tmpname[0] = '\0';
+			}
 			errno = saved;
 			return -1;
 		}
@@ -144,9 +217,10 @@ local_sink_finish(void *ctx)
 }
 
 void
-local_sink_close(struct local_sink *ls)
+local_sink_close(struct local_sink *ls, int keep_part)
 {
-	if (ls->tmpname[0] != '\0' && ls->dirfd != -1)
+	if (ls->tmpname[0] != '\0' && ls->dirfd != -1 &&
+	    !(ls->resume && keep_part))
 		(void)unlinkat(ls->dirfd, ls->tmpname, 0);
 	ls->tmpname[0] = '\0';
 	if (ls->fd != -1)

@@ -10,26 +10,38 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "digest.h"
+
 struct local_sink {
 	int fd;
 	int dirfd;
 	int force;
 	int unnamed;			/* O_TMPFILE: no name until linked */
+	int resume;			/* get -a: the data lives in NAME.part */
+	uint64_t offset;		/* resume: bytes NAME.part held */
 	char name[256];			/* the target, in dirfd */
-	char tmpname[300];		/* the named temporary, if not unnamed */
+	char tmpname[300];		/* the temporary, if not unnamed */
 };
 
 /*
  * Prepares a download into path.  Refuses an existing path unless force.
- * Returns 0, or -1 with a reason in why.
+ * With resume (get -a), the data goes to path.part, which is kept when
+ * the transfer fails and continued by the next resume: its size is the
+ * offset to ask for.  Returns 0, or -1 with a reason in why.
  */
 int	local_sink_open(struct local_sink *ls, const char *path, int force,
-	    char *why, size_t whylen);
+	    int resume, char *why, size_t whylen);
 /* xfer_write_fn and xfer_finish_fn: finish puts the file in place. */
 int	local_sink_write(void *ctx, const void *buf, size_t len);
 int	local_sink_finish(void *ctx);
-/* Closes; after a failed transfer nothing is left behind. */
-void	local_sink_close(struct local_sink *ls);
+/* remote_sink's: the bytes of path.part, and starting it again. */
+int	local_sink_hash_prefix(void *ctx, struct digest *d);
+int	local_sink_restart(void *ctx);
+/*
+ * Closes.  After a failed transfer nothing is left behind, except a
+ * resume's path.part when keep_part says so.
+ */
+void	local_sink_close(struct local_sink *ls, int keep_part);
 
 struct local_source {
 	int fd;

@@ -61,7 +61,8 @@ draw(struct progress *pg, int final)
 	double secs, bps;
 	int cols = 80, width, namew;
 
-	if (!pg->enabled || tcgetpgrp(STDOUT_FILENO) != getpgrp())
+	if (!pg->enabled || pg->user_off ||
+	    tcgetpgrp(STDOUT_FILENO) != getpgrp())
 		return;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		cols = ws.ws_col;
@@ -153,10 +154,17 @@ progress_watch(struct progress *pg, const char *name, struct watch *w)
 	w->ctx = pg;
 }
 
+int
+progress_toggle(struct progress *pg)
+{
+	pg->user_off = !pg->user_off;
+	return !pg->user_off;
+}
+
 void
 progress_stop(struct progress *pg, int ok)
 {
-	if (!pg->enabled || pg->start.tv_sec == 0)
+	if (!pg->enabled || pg->user_off || pg->start.tv_sec == 0)
 		return;
 	if (ok)
 		draw(pg, 1);

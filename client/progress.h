@@ -14,6 +14,7 @@
 
 struct progress {
 	int enabled;
+	int user_off;			/* the progress command */
 	char name[64];
 	uint64_t total;			/* or SIZE_UNKNOWN */
 	uint64_t bytes;
@@ -26,6 +27,9 @@ void	progress_init(struct progress *pg, int quiet);
 /* A watch for remote transfers, drawing on pg under name. */
 void	progress_watch(struct progress *pg, const char *name,
 	    struct watch *w);
+
+/* Bars off, or on again (the progress command); 1 when now on. */
+int	progress_toggle(struct progress *pg);
 
 /* Ends the bar: the summary line on success, a cleared line otherwise. */
 void	progress_stop(struct progress *pg, int ok);

@@ -57,13 +57,14 @@ static int	fail(struct remote *, int, const char *, ...)
 static int	server_err(struct remote *, const struct pkt *);
 static int	xfer_failed(struct remote *, const struct xfer_result *);
 static int	connect_any(struct remote *);
-static void	wanted_opts(const struct remote *, struct xfer_opts *);
-static int	read_oack(struct remote *);
+static void	wanted_opts(const struct remote *, uint64_t,
+		    struct xfer_opts *);
+static int	read_oack(struct remote *, uint64_t);
 static int	server_left(const struct remote *);
 static int	checked_write(void *, const void *, size_t);
 static int	checked_finish(void *);
 static int	list_write(void *, const void *, size_t);
-static int	request(struct remote *, enum pkt_op, const char *,
+static int	request(struct remote *, enum pkt_op, const char *, uint64_t,
 		    struct pkt *);
 static void	violation(struct remote *, const struct pkt *, const char *);
 static int	on_progress(void *, uint64_t);
@@ -273,6 +274,7 @@ server_err(struct remote *r, const struct pkt *p)
 	char msg[TEXT_ESCAPED_LEN(ERRMSG_LEN_MAX)];
 	uint16_t code = p->u.err.code;
 
+	r->errcode = (int)code;
 	text_escape(msg, sizeof(msg), p->u.err.msg, strlen(p->u.err.msg),
 	    r->cfg->text_flags);
 	/* Section 7: these end the request only; the rest, the session. */
@@ -283,15 +285,26 @@ server_err(struct remote *r, const struct pkt *p)
 	return fail(r, RC_FAILED, "%s (server error %u)", msg, code);
 }
 
-/* What the client asks for: -B, -w and tsize (interface.md). */
+/*
+ * What the client asks for: -B, -w, tsize and --digest (interface.md),
+ * and an offset for a resumed download.
+ */
 static void
-wanted_opts(const struct remote *r, struct xfer_opts *ask)
+wanted_opts(const struct remote *r, uint64_t offset, struct xfer_opts *ask)
 {
 	opts_default(ask);
 	ask->named = OPT_BLKSIZE | OPT_WINDOWSIZE | OPT_TSIZE;
 	ask->blksize = r->cfg->blksize;
 	ask->windowsize = r->cfg->windowsize;
 	ask->tsize = 1;
+	if (r->cfg->digest != DIGEST_NONE) {
+		ask->named |= OPT_DIGEST;
+		ask->digest = r->cfg->digest;
+	}
+	if (offset > 0) {
+		ask->named |= OPT_OFFSET;
+		ask->offset = offset;
+	}
 }
 
 /*
@@ -303,14 +316,14 @@ wanted_opts(const struct remote *r, struct xfer_opts *ask)
 #define RETRY_PLAIN	(-2)
 
 static int
-read_oack(struct remote *r)
+read_oack(struct remote *r, uint64_t offset)
 {
 	struct xfer_opts ask, got;
 	enum conn_status cs;
 	struct pkt p;
 	char why[256];
 
-	wanted_opts(r, &ask);
+	wanted_opts(r, offset, &ask);
 	if ((cs = conn_recv(&r->conn, 0, &p)) != CONN_OK) {
 		snprintf(why, sizeof(why), "%s", conn_status_str(&r->conn,
 		    cs));
@@ -424,6 +437,7 @@ xfer_failed(struct remote *r, const struct xfer_result *res)
 	case XFER_PEER_ERR:
 		text_escape(msg, sizeof(msg), res->msg, strlen(res->msg),
 		    r->cfg->text_flags);
+		r->errcode = res->errcode;
 		fail(r, RC_FAILED, "%s (server error %u)", msg, res->errcode);
 		break;
 	case XFER_VIOLATION:
@@ -450,6 +464,7 @@ xfer_failed(struct remote *r, const struct xfer_result *res)
 		break;
 	case XFER_INTEGRITY:
 		conn_send_err_nowait(&r->conn, ERR_INTEGRITY, res->msg);
+		r->integrity_failed = 1;
 		fail(r, RC_FAILED, "integrity check failed: %s", res->msg);
 		break;
 	case XFER_SOURCE:
@@ -513,9 +528,14 @@ checked_finish(void *ctx)
 	return cs->finish != NULL ? cs->finish(cs->ctx) : 0;
 }
 
-/* Sends a request; the first answer is read into *p. */
+/*
+ * Sends a request; the first answer is read into *p.  An offset (for a
+ * RRQ) goes in an OPT of its own right before it; r->opts.offset then
+ * says whether the server took it.
+ */
 static int
-request(struct remote *r, enum pkt_op op, const char *path, struct pkt *p)
+request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
+    struct pkt *p)
 {
 	/* Room for an OPT and the request behind it. */
 	uint8_t buf[2 * PKT_OPCODE_LEN + OPT_BODY_MAX + PATH_LEN_MAX + 1];
@@ -532,18 +552,23 @@ request(struct remote *r, enum pkt_op op, const char *path, struct pkt *p)
 	 * it, in one write: the answers come back in order, and a round
 	 * trip is saved on every connection.
 	 */
-	if ((opt = r->use_options && !r->negotiated)) {
-		wanted_opts(r, &ask);
+	r->errcode = -1;
+	r->integrity_failed = 0;
+	r->verified = DIGEST_NONE;
+	r->watch = NULL;	/* a failed transfer's may be gone */
+	if ((opt = r->use_options && (!r->negotiated || offset > 0))) {
+		wanted_opts(r, offset, &ask);
 		len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
-	}
+	} else
+		r->opts.offset = 0;	/* spent by the request before */
 	if ((n = pkt_encode_req(buf + len, sizeof(buf) - (size_t)len, op,
 	    path)) == -1)
 		return fail(r, RC_FAILED, "path too long");
 	len += n;
 	cs = conn_send(&r->conn, buf, (size_t)len);
 	if (cs == CONN_OK && opt) {
-		if ((rc = read_oack(r)) == RETRY_PLAIN)
-			return request(r, op, path, p);
+		if ((rc = read_oack(r, offset)) == RETRY_PLAIN)
+			return request(r, op, path, offset, p);
 		if (rc != RC_OK)
 			return rc;
 	}
@@ -583,21 +608,43 @@ violation(struct remote *r, const struct pkt *p, const char *wanted)
 	xfer_failed(r, &res);
 }
 
+/* Starts the digest in force for a file transfer, if any. */
+static int
+start_digest(struct remote *r, enum pkt_op op, struct digest *d,
+    struct xfer_params *xp)
+{
+	enum digest_alg alg = op == PKT_DRQ ? DIGEST_NONE : r->opts.digest;
+
+	if (digest_init(d, alg) == -1)
+		return fail(r, RC_FAILED, "out of memory");
+	xp->digest = alg != DIGEST_NONE ? d : NULL;
+	return RC_OK;
+}
+
 int
 remote_download(struct remote *r, enum pkt_op op, const char *path,
-    xfer_write_fn write, xfer_finish_fn finish, void *ctx,
-    const struct watch *w)
+    const struct remote_sink *rs, const struct watch *w)
 {
-	struct checked_sink sink = { write, finish, ctx, SIZE_UNKNOWN, 0 };
+	struct checked_sink sink = { rs->write, rs->finish, rs->ctx,
+	    SIZE_UNKNOWN, 0 };
 	const struct pkt *first = NULL;
 	struct xfer_params xp;
 	struct xfer_result res;
 	enum conn_status cs;
+	struct digest d;
 	struct pkt p = { .op = 0 };
 	int rc;
 
-	if ((rc = request(r, op, path, &p)) != RC_OK)
+	if ((rc = request(r, op, path, rs->offset, &p)) != RC_OK)
 		return rc;
+	/* A server without options or offset sends from byte 0. */
+	if (rs->offset > 0 && r->opts.offset != rs->offset &&
+	    (rs->restart == NULL || rs->restart(rs->ctx) == -1)) {
+		conn_send_err_nowait(&r->conn, ERR_UNDEFINED, "Cannot resume");
+		remote_disconnect(r);
+		return fail(r, RC_FAILED, "cannot start again: %s",
+		    strerror(errno));
+	}
 	if (r->opts.tsize) {
 		if (p.op != PKT_OACK ||
 		    opts_tsize_from_oack(&p, &sink.expect) == -1) {
@@ -615,13 +662,31 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 		violation(r, &p, "DAT");
 		return RC_FAILED;
 	}
+	xfer_params(r, w, &xp);
+	if ((rc = start_digest(r, op, &d, &xp)) != RC_OK) {
+		conn_send_err_nowait(&r->conn, ERR_UNDEFINED, "Out of memory");
+		remote_disconnect(r);
+		return rc;
+	}
+	/* The SUM covers the whole file: the part held comes first. */
+	if (xp.digest != NULL && r->opts.offset > 0 &&
+	    rs->hash_prefix(rs->ctx, &d) == -1) {
+		digest_free(&d);
+		conn_send_err_nowait(&r->conn, ERR_UNDEFINED,
+		    "Client file error");
+		remote_disconnect(r);
+		return fail(r, RC_FAILED, "reading what arrived before: %s",
+		    strerror(errno));
+	}
 	if (w != NULL && w->start != NULL)
 		w->start(w->ctx, sink.expect);
-	xfer_params(r, w, &xp);
 	xfer_recv(&r->conn, &xp, first, checked_write, checked_finish, &sink,
 	    &res);
 	r->watch = NULL;
 	clock_stop();
+	if (res.status == XFER_OK && xp.digest != NULL)
+		r->verified = xp.digest->alg;
+	digest_free(&d);
 	if (res.status == XFER_SINK && res.sys_errno == EPROTO) {
 		conn_send_err_nowait(&r->conn, ERR_ILLEGAL,
 		    "Size differs from tsize");
@@ -640,23 +705,48 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 {
 	struct xfer_params xp;
 	struct xfer_result res;
+	struct digest d;
 	struct pkt p = { .op = 0 };
 	int rc;
 
-	if ((rc = request(r, PKT_WRQ, path, &p)) != RC_OK)
+	if ((rc = request(r, PKT_WRQ, path, 0, &p)) != RC_OK)
 		return rc;
 	if (p.op != PKT_ACK || p.u.ack.block != 0) {
 		violation(r, &p, "ACK 0");
 		return RC_FAILED;
 	}
+	xfer_params(r, w, &xp);
+	if ((rc = start_digest(r, PKT_WRQ, &d, &xp)) != RC_OK) {
+		conn_send_err_nowait(&r->conn, ERR_UNDEFINED, "Out of memory");
+		remote_disconnect(r);
+		return rc;
+	}
 	if (w != NULL && w->start != NULL)
 		w->start(w->ctx, size);
-	xfer_params(r, w, &xp);
 	xp.size_hint = size;
 	xfer_send(&r->conn, &xp, read, ctx, &res);
 	r->watch = NULL;
 	clock_stop();
+	if (res.status == XFER_OK && xp.digest != NULL)
+		r->verified = xp.digest->alg;
+	digest_free(&d);
 	return xfer_failed(r, &res);
+}
+
+int
+remote_mkdir(struct remote *r, const char *path)
+{
+	struct pkt p = { .op = 0 };
+	int rc;
+
+	if ((rc = request(r, PKT_MKD, path, 0, &p)) != RC_OK)
+		return rc;
+	clock_stop();
+	if (p.op != PKT_ACK || p.u.ack.block != 0) {
+		violation(r, &p, "ACK 0");
+		return RC_FAILED;
+	}
+	return RC_OK;
 }
 
 static int
@@ -689,9 +779,10 @@ int
 remote_list(struct remote *r, const char *path, char **text, size_t *len)
 {
 	struct list_sink ls = { NULL, 0, 0 };
+	struct remote_sink sink = { list_write, NULL, &ls, 0, NULL, NULL };
 	int rc;
 
-	rc = remote_download(r, PKT_DRQ, path, list_write, NULL, &ls, NULL);
+	rc = remote_download(r, PKT_DRQ, path, &sink, NULL);
 	if (rc != RC_OK) {
 		free(ls.buf);
 		return rc;

@@ -32,6 +32,21 @@ struct watch {
 	void *ctx;
 };
 
+/*
+ * Where a download goes: the engine's sink callbacks, and for a resumed
+ * one (get -a) the bytes already there.
+ */
+struct remote_sink {
+	xfer_write_fn write;
+	xfer_finish_fn finish;		/* only when every byte arrived */
+	void *ctx;
+	uint64_t offset;		/* bytes held already: asked for */
+	/* Adds those bytes to the digest; 0, or -1 with errno. */
+	int	(*hash_prefix)(void *ctx, struct digest *d);
+	/* The server could not resume: start again from byte 0. */
+	int	(*restart)(void *ctx);
+};
+
 struct remote {
 	const struct client_config *cfg;
 	int fd;				/* -1 when not connected */
@@ -42,6 +57,9 @@ struct remote {
 	const struct watch *watch;	/* of the transfer under way */
 	char cwd[PATH_LEN_MAX + 1];	/* "" is the served root */
 	char why[2048];			/* the last failure, one line */
+	int errcode;			/* the server's ERR for it, or -1 */
+	int integrity_failed;		/* it was a SUM mismatch */
+	enum digest_alg verified;	/* the last transfer's check, if any */
 };
 
 /* Installs the SIGALRM and SIGINT handlers (no SA_RESTART). */
@@ -63,16 +81,22 @@ void	remote_disconnect(struct remote *r);
 
 /*
  * Downloads path (op PKT_RRQ) or its listing (PKT_DRQ) into the sink.
- * finish is called only when every byte arrived.  RC_OK, RC_FAILED or
- * RC_LOST with the reason in r->why.
+ * A file is checked against the server's SUM when a digest is in force
+ * (r->verified says which), from the sink's offset when it has one.
+ * RC_OK, RC_FAILED or RC_LOST with the reason in r->why.
  */
 int	remote_download(struct remote *r, enum pkt_op op, const char *path,
-	    xfer_write_fn write, xfer_finish_fn finish, void *ctx,
-	    const struct watch *w);
+	    const struct remote_sink *sink, const struct watch *w);
 
-/* Uploads size bytes from the source to path.  As remote_download. */
+/*
+ * Uploads size bytes from the source to path, with a SUM when a digest
+ * is in force.  As remote_download.
+ */
 int	remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	    void *ctx, uint64_t size, const struct watch *w);
+
+/* Makes the directory path (MKD).  As remote_download. */
+int	remote_mkdir(struct remote *r, const char *path);
 
 /*
  * Lists path into a malloc'ed buffer *text of *len bytes (NUL-terminated

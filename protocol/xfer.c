@@ -381,6 +381,13 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 			break;
 		expect++;
 	}
+	/*
+	 * What arrived in order before a failure is handed over all the
+	 * same, so a sink that keeps a partial file (the client's get -a)
+	 * holds every byte received.  Its own failure changes nothing.
+	 */
+	if (res->status != XFER_OK && fill > 0)
+		(void)write(sink_ctx, buf, fill);
 	free(buf);
 	return res->status;
 sink_failed:
