@@ -398,6 +398,121 @@ busy(int n, struct conn *c)
 	send_pkt(c, buf, pkt_encode_err(buf, sizeof(buf), 9, "Server busy"));
 }
 
+/*
+ * Section 6 as a peer might get it wrong: an OACK that takes the digest
+ * (or leaves it out), DAT 1 "data" as the whole file, then the SUM in one
+ * of these forms.  What the client sent back is the exit status.
+ */
+enum sum_mode { SUM_RIGHT, SUM_WRONG, SUM_NONE_CLOSE, SUM_NOT_A_SUM,
+	SUM_MALFORMED, SUM_LEFT_OUT };
+static enum sum_mode sum_mode;
+
+static void
+sum_peer(int n, struct conn *c)
+{
+	struct pkt_opt take = { "digest", "xxh128" };
+	uint8_t buf[700];
+	struct pkt p;
+	ssize_t len;
+
+	(void)n;
+	greet(c);
+	expect(c, PKT_ACK, &p);
+	expect(c, PKT_OPT, &p);
+	send_pkt(c, buf, pkt_encode_opt(buf, sizeof(buf), PKT_OACK, &take,
+	    sum_mode == SUM_LEFT_OUT ? 0 : 1));
+	expect(c, PKT_RRQ, &p);
+	send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 1, "data", 4));
+	switch (sum_mode) {
+	case SUM_RIGHT:		/* xxhsum -H2 of "data" */
+	case SUM_WRONG:
+		len = pkt_encode_sum(buf, sizeof(buf), "xxh128",
+		    sum_mode == SUM_RIGHT ? "c044be4073bb71f1340036b3f23aa86d" :
+		    "00000000000000000000000000000000");
+		send_pkt(c, buf, len);
+		break;
+	case SUM_NONE_CLOSE:
+		return;
+	case SUM_NOT_A_SUM:
+		send_pkt(c, buf, pkt_encode_ack(buf, sizeof(buf), 1));
+		break;
+	case SUM_MALFORMED:
+		memset(buf, 'a', sizeof(buf));
+		buf[0] = 0;
+		buf[1] = PKT_SUM;
+		send_pkt(c, buf, sizeof(buf));
+		break;
+	case SUM_LEFT_OUT:
+		break;
+	}
+	if (conn_recv(c, 512, &p) != CONN_OK)
+		_exit(30);
+	if (p.op == PKT_ACK)
+		_exit(p.u.ack.block == 1 ? 0 : 31);
+	_exit(p.op == PKT_ERR ? 40 + p.u.err.code : 32);
+}
+
+/* Runs `get f` against sum_peer; the peer's exit, and the client's. */
+static void
+get_against_sum_peer(enum sum_mode mode, int want_rc, int want_peer)
+{
+	char path[128];
+	int status, rc;
+
+	sum_mode = mode;
+	serve(sum_peer, 1);
+	rc = client((const char *const[]){ "get", "f", NULL });
+	waitpid(peer, &status, 0);
+	peer = 0;
+	ck_assert_msg(rc == want_rc, "mode %d: client exit %d: %s", mode, rc,
+	    err);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == want_peer,
+	    "mode %d: peer saw %d", mode, WEXITSTATUS(status));
+	if (want_rc == 0) {
+		ck_assert_int_eq(dir_entries(), 1);
+		ck_assert_str_eq(err, "");
+		snprintf(path, sizeof(path), "%s/f", dir);
+		ck_assert_int_eq(unlink(path), 0);
+	} else {
+		ck_assert_msg(one_line(err), "stderr: %s", err);
+		ck_assert_int_eq(dir_entries(), 0);
+	}
+}
+
+START_TEST(sum_right_wrong_missing_malformed)
+{
+	get_against_sum_peer(SUM_RIGHT, 0, 0);
+	/* Wrong: ERR 10, exit 1, nothing published. */
+	get_against_sum_peer(SUM_WRONG, 1, 40 + ERR_INTEGRITY);
+	ck_assert_ptr_nonnull(strstr(err, "integrity"));
+	/* Another packet in its place, or a broken SUM: ERR 4. */
+	get_against_sum_peer(SUM_NOT_A_SUM, 1, 40 + ERR_ILLEGAL);
+	get_against_sum_peer(SUM_MALFORMED, 1, 40 + ERR_ILLEGAL);
+}
+END_TEST
+
+START_TEST(sum_missing_is_a_lost_connection)
+{
+	int status;
+
+	sum_mode = SUM_NONE_CLOSE;
+	serve(sum_peer, 1);
+	ck_assert_int_eq(client((const char *const[]){ "get", "f", NULL }),
+	    3);
+	waitpid(peer, &status, 0);
+	peer = 0;
+	ck_assert(one_line(err));
+	ck_assert_int_eq(dir_entries(), 0);
+}
+END_TEST
+
+/* A server that does not know digest leaves it out: no SUM, it works. */
+START_TEST(server_without_digest_works_unverified)
+{
+	get_against_sum_peer(SUM_LEFT_OUT, 0, 0);
+}
+END_TEST
+
 START_TEST(busy_server_cannot_be_reached)
 {
 	serve(busy, 1);
@@ -421,6 +536,9 @@ suite(void)
 	tcase_add_test(tc, raised_option_is_refused_with_err_8);
 	tcase_add_test(tc, hostile_text_is_escaped);
 	tcase_add_test(tc, busy_server_cannot_be_reached);
+	tcase_add_test(tc, sum_right_wrong_missing_malformed);
+	tcase_add_test(tc, sum_missing_is_a_lost_connection);
+	tcase_add_test(tc, server_without_digest_works_unverified);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,73 +5,7 @@
 # Needs SERVER_BIN and CLIENT_BIN (tests/run sets them).
 set -u
 
-: "${SERVER_BIN:?}" "${CLIENT_BIN:?}"
-top=$(mktemp -d /tmp/fs-client.XXXXXX)
-srv=$top/srv
-loc=$top/local
-mkdir -p "$srv/sub" "$loc"
-server_pid=
-passed=0
-failed=0
-
-cleanup() {
-	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null &&
-	    wait "$server_pid" 2>/dev/null
-	rm -rf "$top"
-}
-trap cleanup EXIT INT TERM
-
-ok() { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
-check() {	# check DESCRIPTION COMMAND...: the command must succeed
-	desc=$1
-	shift
-	if "$@"; then ok; else fail "$desc"; fi
-}
-
-# Starts the server with extra options; sets $port and $server_pid.
-start_server() {
-	: > "$top/server.out"
-	"$SERVER_BIN" "$@" "$srv" 0 > "$top/server.out" 2> "$top/server.log" &
-	server_pid=$!
-	i=0
-	while ! grep -q "listening" "$top/server.out" 2>/dev/null; do
-		i=$((i + 1))
-		if [ $i -gt 200 ] || ! kill -0 "$server_pid" 2>/dev/null; then
-			echo "server did not start"; exit 1
-		fi
-		sleep 0.05
-	done
-	port=$(sed -n 's/.* port \([0-9]*\)$/\1/p' "$top/server.out")
-}
-
-stop_server() {
-	kill "$server_pid"
-	wait "$server_pid"
-	server_pid=
-}
-
-# client ARGS...: runs the client in $loc; status in $rc, output files.
-client() {
-	(cd "$loc" && "$CLIENT_BIN" "$@" > "$top/out" 2> "$top/err" < /dev/null)
-	rc=$?
-}
-client_stdin() {	# client_stdin INPUT ARGS...
-	input=$1
-	shift
-	(cd "$loc" && printf '%s' "$input" | "$CLIENT_BIN" "$@" > "$top/out" \
-	    2> "$top/err")
-	rc=$?
-}
-lines() { wc -l < "$1" | tr -d ' '; }
-one_error_line() { [ "$(lines "$top/err")" = 1 ]; }
-no_stray_files() {	# no_stray_files NAME...: $loc holds exactly these
-	want=
-	[ $# -gt 0 ] && want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
-	have=$(find "$loc" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort |
-	    tr '\n' ' ')
-	[ "$want" = "$have" ] || { echo "local dir: $have, wanted $want"; false; }
-}
+. "$(dirname "$0")/lib.sh"
 
 printf 'hello\n' > "$srv/a.txt"
 printf 'inner' > "$srv/sub/inner.txt"

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -117,7 +118,7 @@ serve(int client, unsigned port, const char *corrupt)
 	struct side sd[2];
 	struct pollfd pfd[2];
 	long payload = 0;
-	int server, i, stalled = 0;
+	int server, i, stalled = 0, one = 1;
 	ssize_t n;
 
 	memset(&a, 0, sizeof(a));
@@ -127,6 +128,9 @@ serve(int client, unsigned port, const char *corrupt)
 	if ((server = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    connect(server, (struct sockaddr *)&a, sizeof(a)) == -1)
 		_exit(1);
+	/* Packets go on as they come, as the two ends send them. */
+	setsockopt(server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	memset(sd, 0, sizeof(sd));
 	sd[S2C].from = server;
 	sd[S2C].to = client;
