@@ -210,7 +210,7 @@ check: setup
 	@./tests/run build/san
 
 bench: setup
-	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@$(MAKE) --no-print-directory all $(BENCH_BINS) $(B)/tests/relay
 	@./scripts/bench
 
 bigfile: setup
