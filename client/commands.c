@@ -62,8 +62,11 @@ static int	worst(int, int);
 static int	parse_flags(const char *, const char *, int *, char ***,
 		    struct flags *);
 static int	join(char *, size_t, const char *, const char *);
+static int	entry_line(void *, const char *, size_t);
 static int	remote_entries(struct client *, const char *, struct names *,
 		    const char *);
+static int	ls_line(void *, const char *, size_t);
+static int	no_line(void *, const char *, size_t);
 static int	expand_remote(struct client *, const char *, const char *,
 		    struct names *);
 static int	expand_local(const char *, const char *, struct names *);
@@ -257,6 +260,27 @@ bar_stop(struct client *c, int ok)
 	progress_stop(&c->progress, ok);
 }
 
+/* What remote_entries gathers, line by line. */
+struct entries_ctx {
+	const char *dir, *pattern;
+	struct names *out;
+};
+
+static int
+entry_line(void *ctx, const char *line, size_t len)
+{
+	struct entries_ctx *ec = ctx;
+	char full[PATH_LEN_MAX + 1];
+	struct listing_entry e;
+
+	/* Only a valid name, never a path, is taken from a server. */
+	if (listing_parse(line, len, &e) == -1 || !path_name_valid(e.name) ||
+	    (ec->pattern != NULL && fnmatch(ec->pattern, e.name, FNM_PERIOD)
+	    != 0) || join(full, sizeof(full), ec->dir, e.name) == -1)
+		return 0;
+	return names_add(ec->out, full, e.type);
+}
+
 /*
  * The valid entries of the remote directory dir (a request path) whose
  * names match pattern (NULL: all), as full paths with their types.
@@ -265,32 +289,9 @@ static int
 remote_entries(struct client *c, const char *dir, struct names *out,
     const char *pattern)
 {
-	char full[PATH_LEN_MAX + 1];
-	struct listing_entry e;
-	const char *line;
-	char *text;
-	size_t len, pos = 0, n;
-	int rc;
+	struct entries_ctx ec = { dir, pattern, out };
 
-	if ((rc = remote_list(&c->remote, dir, &text, &len)) != RC_OK)
-		return rc;
-	rc = RC_OK;
-	while ((line = listing_next_line(text, len, &pos, &n)) != NULL) {
-		/* Only a valid name, never a path, is taken from a server. */
-		if (listing_parse(line, n, &e) == -1 ||
-		    !path_name_valid(e.name) || (pattern != NULL &&
-		    fnmatch(pattern, e.name, FNM_PERIOD) != 0) ||
-		    join(full, sizeof(full), dir, e.name) == -1)
-			continue;
-		if (names_add(out, full, e.type) == -1) {
-			rc = RC_FAILED;
-			snprintf(c->remote.why, sizeof(c->remote.why),
-			    "out of memory");
-			break;
-		}
-	}
-	free(text);
-	return rc;
+	return remote_list_lines(&c->remote, dir, entry_line, &ec);
 }
 
 /*
@@ -386,7 +387,8 @@ get_file(struct client *c, const char *remote, const char *local,
 	    f->append, why, sizeof(why)) == -1)
 		return report(RC_FAILED, "get %s: %s", show(c, remote), why);
 	rs = (struct remote_sink){ local_sink_write, local_sink_finish, &sink,
-	    sink.offset, local_sink_hash_prefix, local_sink_restart };
+	    sink.offset, local_sink_hash_prefix, local_sink_restart,
+	    local_sink_expect };
 	progress_watch(&c->progress, last_component(remote), &w);
 	rc = remote_download(&c->remote, PKT_RRQ, remote, &rs, &w);
 	bar_stop(c, rc == RC_OK);
@@ -399,6 +401,9 @@ get_file(struct client *c, const char *remote, const char *local,
 	    c->remote.errcode == ERR_UNDEFINED;
 	local_sink_close(&sink, f->append && !past_end &&
 	    !c->remote.integrity_failed);
+	if (rc != RC_OK && sink.stopped_full)
+		return report(rc, "get %s: stopped: the local file system is "
+		    "nearly full", show(c, remote));
 	if (rc != RC_OK && f->append && (past_end ||
 	    c->remote.integrity_failed))
 		return report(rc, "get %s: %s.part does not match the remote "
@@ -541,17 +546,21 @@ cmd_reget(struct client *c, int argc, char **argv)
 	return do_get(c, &f, argc, argv);
 }
 
+/* A listing's lines, unread: it is the listing's success that counts. */
+static int
+no_line(void *ctx, const char *line, size_t len)
+{
+	(void)ctx;
+	(void)line;
+	(void)len;
+	return 0;
+}
+
 /* RC_OK when path lists as a directory, RC_FAILED when not. */
 static int
 remote_is_dir(struct client *c, const char *path)
 {
-	char *text;
-	size_t len;
-	int rc;
-
-	if ((rc = remote_list(&c->remote, path, &text, &len)) == RC_OK)
-		free(text);
-	return rc;
+	return remote_list_lines(&c->remote, path, no_line, NULL);
 }
 
 /*
@@ -770,40 +779,42 @@ print_entry(const struct client *c, const struct listing_entry *e)
 	    date, name);
 }
 
+/* One line of ls, printed as it arrives. */
+static int
+ls_line(void *ctx, const char *line, size_t len)
+{
+	char esc[TEXT_ESCAPED_LEN(LISTING_LINE_MAX)];
+	const struct client *c = ctx;
+	struct listing_entry e;
+
+	if (listing_parse(line, len, &e) == 0)
+		print_entry(c, &e);
+	else {
+		/* Not ours to judge, but never raw to a terminal. */
+		text_escape(esc, sizeof(esc), line, len, c->cfg->text_flags);
+		printf("%s\n", esc);
+	}
+	return 0;
+}
+
 static int
 cmd_ls(struct client *c, int argc, char **argv)
 {
-	char path[PATH_LEN_MAX + 1], esc[TEXT_ESCAPED_LEN(LISTING_LINE_MAX)];
+	char path[PATH_LEN_MAX + 1];
 	const char *arg = argc > 1 ? argv[1] : "";
-	struct listing_entry e;
-	const char *line;
-	char *text;
-	size_t len, pos = 0, n;
 	int rc;
 
 	if (remote_path(&c->remote, arg, path, sizeof(path)) == -1)
 		return report(RC_FAILED, "ls %s: path too long", show(c, arg));
-	if ((rc = remote_list(&c->remote, path, &text, &len)) != RC_OK)
+	if ((rc = remote_list_lines(&c->remote, path, ls_line, c)) != RC_OK)
 		return report(rc, "ls /%s: %s", show(c, path), c->remote.why);
-	while ((line = listing_next_line(text, len, &pos, &n)) != NULL) {
-		if (listing_parse(line, n, &e) == 0)
-			print_entry(c, &e);
-		else {
-			/* Not ours to judge, but never raw to a terminal. */
-			text_escape(esc, sizeof(esc), line, n,
-			    c->cfg->text_flags);
-			printf("%s\n", esc);
-		}
-	}
-	free(text);
 	return RC_OK;
 }
 
 static int
 cmd_cd(struct client *c, int argc, char **argv)
 {
-	char path[PATH_LEN_MAX + 1], *text;
-	size_t len;
+	char path[PATH_LEN_MAX + 1];
 	int rc;
 
 	if (remote_path(&c->remote, argc > 1 ? argv[1] : "/", path,
@@ -811,9 +822,8 @@ cmd_cd(struct client *c, int argc, char **argv)
 		return report(RC_FAILED, "cd %s: path too long",
 		    show(c, argv[1]));
 	/* The listing proves it is a directory we may enter. */
-	if ((rc = remote_list(&c->remote, path, &text, &len)) != RC_OK)
+	if ((rc = remote_is_dir(c, path)) != RC_OK)
 		return report(rc, "cd /%s: %s", show(c, path), c->remote.why);
-	free(text);
 	strlcpy(c->remote.cwd, path, sizeof(c->remote.cwd));
 	return RC_OK;
 }

@@ -14,8 +14,17 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "localfile.h"
+
+/*
+ * A download stops before the file system fills: it leaves a reserve of
+ * a hundredth of the file system, at most RESERVE_MAX, and looks again at
+ * the free space every CHECK_EVERY bytes or when little is left.
+ */
+#define RESERVE_MAX	(64ULL * 1024 * 1024)
+#define CHECK_EVERY	(64ULL * 1024 * 1024)
 
 static int	link_unnamed(struct local_sink *);
 
@@ -140,6 +149,38 @@ local_sink_restart(void *ctx)
 	return 0;
 }
 
+/* Measures how much may still be written.  0, or -1 with errno. */
+static int
+measure_room(struct local_sink *ls)
+{
+	struct statvfs vfs;
+	uint64_t avail, reserve;
+
+	if (fstatvfs(ls->fd, &vfs) == -1)
+		return -1;
+	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	reserve = (uint64_t)vfs.f_blocks * vfs.f_frsize / 100;
+	if (reserve > RESERVE_MAX)
+		reserve = RESERVE_MAX;
+	ls->room = avail > reserve ? avail - reserve : 0;
+	ls->since_check = 0;
+	return 0;
+}
+
+int
+local_sink_expect(void *ctx, uint64_t bytes)
+{
+	struct local_sink *ls = ctx;
+
+	if (measure_room(ls) == -1)
+		return -1;
+	if (bytes > ls->room) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return 0;
+}
+
 int
 local_sink_write(void *ctx, const void *buf, size_t len)
 {
@@ -147,6 +188,18 @@ local_sink_write(void *ctx, const void *buf, size_t len)
 	const char *p = buf;
 	ssize_t n;
 
+	if ((ls->since_check == 0 && ls->room == 0) ||
+	    ls->since_check >= CHECK_EVERY || ls->room < CHECK_EVERY) {
+		if (measure_room(ls) == -1)
+			return -1;
+	}
+	if (len > ls->room) {
+		ls->stopped_full = 1;
+		errno = ENOSPC;
+		return -1;
+	}
+	ls->room -= len;
+	ls->since_check += len;
 	while (len > 0) {
 		if ((n = write(ls->fd, p, len)) == -1) {
 			if (errno == EINTR)

@@ -19,6 +19,9 @@ struct local_sink {
 	int unnamed;			/* O_TMPFILE: no name until linked */
 	int resume;			/* get -a: the data lives in NAME.part */
 	uint64_t offset;		/* resume: bytes NAME.part held */
+	uint64_t room;			/* may still be written, as last seen */
+	uint64_t since_check;		/* written since room was measured */
+	int stopped_full;		/* a write would have eaten the reserve */
 	char name[256];			/* the target, in dirfd */
 	char tmpname[300];		/* the temporary, if not unnamed */
 };
@@ -37,6 +40,12 @@ int	local_sink_finish(void *ctx);
 /* remote_sink's: the bytes of path.part, and starting it again. */
 int	local_sink_hash_prefix(void *ctx, struct digest *d);
 int	local_sink_restart(void *ctx);
+/*
+ * remote_sink's: whether bytes more fit on the file system with its
+ * reserve to spare.  0, or -1 with ENOSPC.  local_sink_write checks the
+ * same as it goes, so a download of unknown size stops in time too.
+ */
+int	local_sink_expect(void *ctx, uint64_t bytes);
 /*
  * Closes.  After a failed transfer nothing is left behind, except a
  * resume's path.part when keep_part says so.

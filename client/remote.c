@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "listing.h"
 #include "packet.h"
 #include "remote.h"
 #include "text.h"
@@ -45,6 +46,18 @@ struct list_sink {
 /* A listing larger than this is refused rather than exhausting memory. */
 #define LIST_MAX	(64 * 1024 * 1024)
 
+/*
+ * A listing taken line by line as it arrives, so that a directory of a
+ * million entries costs one line of memory, not the whole text.
+ */
+struct line_sink {
+	remote_line_fn fn;
+	void *ctx;
+	char line[LISTING_LINE_MAX + 1];
+	size_t len;
+	int overlong;			/* the line is past the format's limit */
+};
+
 static void	on_tick(int);
 static void	on_int(int);
 static void	wait_begin(void *);
@@ -64,6 +77,8 @@ static int	server_left(const struct remote *);
 static int	checked_write(void *, const void *, size_t);
 static int	checked_finish(void *);
 static int	list_write(void *, const void *, size_t);
+static int	line_write(void *, const void *, size_t);
+static int	line_finish(void *);
 static int	request(struct remote *, enum pkt_op, const char *, uint64_t,
 		    struct pkt *);
 static void	violation(struct remote *, const struct pkt *, const char *);
@@ -651,6 +666,18 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 			violation(r, &p, "OACK with tsize");
 			return RC_FAILED;
 		}
+		/* Refused before a byte is written: it would not fit. */
+		if (rs->expect != NULL && rs->expect(rs->ctx, sink.expect) ==
+		    -1) {
+			int err = errno;
+
+			conn_send_err_nowait(&r->conn, ERR_DISK_FULL,
+			    "Client disk full");
+			remote_disconnect(r);
+			return fail(r, RC_FAILED, "%llu bytes would not fit "
+			    "here: %s", (unsigned long long)sink.expect,
+			    strerror(err));
+		}
 		if ((cs = conn_send_ack(&r->conn, 0)) != CONN_OK) {
 			remote_disconnect(r);
 			return fail(r, RC_LOST, "connection lost: %s",
@@ -775,11 +802,71 @@ list_write(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
+/* Cuts the bytes into lines; one longer than the format allows is cut. */
+static int
+line_write(void *ctx, const void *buf, size_t len)
+{
+	struct line_sink *ls = ctx;
+	const char *p = buf, *end = p + len, *nl;
+	size_t n;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > sizeof(ls->line) - ls->len) {
+			n = sizeof(ls->line) - ls->len;
+			ls->overlong = 1;
+		}
+		memcpy(ls->line + ls->len, p, n);
+		ls->len += n;
+		if (nl == NULL)
+			break;
+		if (ls->fn(ls->ctx, ls->line, ls->len) == -1)
+			return -1;
+		ls->len = 0;
+		ls->overlong = 0;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+/* A last line without its newline still counts. */
+static int
+line_finish(void *ctx)
+{
+	struct line_sink *ls = ctx;
+
+	if (ls->len > 0 && ls->fn(ls->ctx, ls->line, ls->len) == -1)
+		return -1;
+	ls->len = 0;
+	return 0;
+}
+
+int
+remote_list_lines(struct remote *r, const char *path, remote_line_fn fn,
+    void *ctx)
+{
+	struct line_sink *ls;
+	struct remote_sink sink = { line_write, line_finish, NULL, 0, NULL,
+	    NULL, NULL };
+	int rc;
+
+	if ((ls = calloc(1, sizeof(*ls))) == NULL)
+		return fail(r, RC_FAILED, "out of memory");
+	ls->fn = fn;
+	ls->ctx = ctx;
+	sink.ctx = ls;
+	rc = remote_download(r, PKT_DRQ, path, &sink, NULL);
+	free(ls);
+	return rc;
+}
+
 int
 remote_list(struct remote *r, const char *path, char **text, size_t *len)
 {
 	struct list_sink ls = { NULL, 0, 0 };
-	struct remote_sink sink = { list_write, NULL, &ls, 0, NULL, NULL };
+	struct remote_sink sink = { list_write, NULL, &ls, 0, NULL, NULL,
+	    NULL };
 	int rc;
 
 	rc = remote_download(r, PKT_DRQ, path, &sink, NULL);

@@ -270,6 +270,31 @@ client -q 127.0.0.1 "$rport" get big
 check "cut without -a: nothing left" no_stray_files
 stop_relay
 
+# A download that would not fit: refused at once when its size is known,
+# stopped before the file system fills when it is not (issue 13).
+small=$top/small
+mkdir "$small"
+if mount -t tmpfs -o size=1m tmpfs "$small" 2>/dev/null; then
+	(cd "$small" && "$CLIENT_BIN" -q 127.0.0.1 "$port" get big \
+	    > "$top/out" 2> "$top/err" < /dev/null)
+	check "too big, size known: exit 1" [ $? = 1 ]
+	check "too big, size known: one line" one_error_line
+	check "too big, size known: says so" grep -q "would not fit" "$top/err"
+	check "too big, size known: nothing left" [ -z "$(ls -A "$small")" ]
+	(cd "$small" && "$CLIENT_BIN" -q --no-options 127.0.0.1 "$port" \
+	    get big > "$top/out" 2> "$top/err" < /dev/null)
+	check "too big, size unknown: exit 1" [ $? = 1 ]
+	check "too big, size unknown: one line" one_error_line
+	check "too big, size unknown: stopped in time" \
+	    grep -q "nearly full" "$top/err"
+	check "too big, size unknown: nothing left" [ -z "$(ls -A "$small")" ]
+	check "too big, size unknown: the server told" \
+	    grep -q "client sent ERR 3" "$top/server.log"
+	umount "$small"
+else
+	echo "note: not root, the disk-full checks are skipped"
+fi
+
 # Many transfers of random sizes through the corrupting relay, both ways
 # (FILES of each): none is ever published.
 files=${CORRUPT_FILES:-500}
