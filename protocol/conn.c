@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <time.h>
 #include <sys/socket.h>
 
@@ -28,7 +30,7 @@ conn_init(struct conn *c, int fd, const struct conn_hooks *hooks,
 	c->hooks = hooks;
 	c->hooks_ctx = hooks_ctx;
 	c->rcap = RBUF_LEN;
-	c->poll.us = CONN_POLL_US;
+	c->poll.us = conn_poll_us();
 	if ((c->rbuf = malloc(c->rcap)) == NULL)
 		return -1;
 	return 0;
@@ -81,6 +83,42 @@ conn_pending_op(const struct conn *c)
 	return c->rbuf[c->rstart] << 8 | c->rbuf[c->rstart + 1];
 }
 
+/*
+ * A cgroup v2 quota of at most one and a half CPUs counts as one: the
+ * peer and we share it, and a spin spends the peer's time.
+ */
+static int
+one_cpu_quota(void)
+{
+	char line[64];
+	long long quota, period;
+	FILE *f;
+	int one = 0;
+
+	if ((f = fopen("/sys/fs/cgroup/cpu.max", "re")) == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) != NULL &&
+	    sscanf(line, "%lld %lld", &quota, &period) == 2 && period > 0)
+		one = quota * 2 <= period * 3;
+	fclose(f);
+	return one;
+}
+
+unsigned
+conn_poll_us(void)
+{
+	static int known;
+	static unsigned us;
+	if (known)
+		return us;
+	known = 1;
+	us = CONN_POLL_US;
+	/* An affinity of one CPU is no sign: the peer may have another. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) <= 1 || one_cpu_quota())
+		us = 0;
+	return us;
+}
+
 ssize_t
 conn_poll_recv(int fd, void *buf, size_t len, struct conn_poll *cp)
 {
@@ -96,10 +134,8 @@ conn_poll_recv(int fd, void *buf, size_t len, struct conn_poll *cp)
 		return recv(fd, buf, len, 0);
 	}
 	n = recv(fd, buf, len, MSG_DONTWAIT);
-	if (n != -1 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-		cp->backoff = 0;
-		return n;
-	}
+	if (n != -1 || (errno != EAGAIN && errno != EWOULDBLOCK))
+		return n;	/* no wait: the poll was not tried */
 	/*
 	 * poll(2) looks at the socket without taking its lock, which the
 	 * peer's packets need as they arrive; recv would contend for it.

@@ -34,18 +34,32 @@ struct conn_hooks {
 };
 
 /*
- * Before a receive blocks, conn polls the socket (poll(2), timeout 0) for
- * up to this many microseconds.  On this kind of machine a blocked process takes 30 to 70
- * microseconds to wake (its idle CPU has halted, and under a hypervisor
- * the halt leaves the guest), while a peer on the same host answers a
- * packet in a few: measured, a 512-byte stop-and-wait exchange runs about
- * eight times faster with the poll.  Polls that come back empty back off:
- * after misses in a row the next 0, 1, 3, 7, 15, then CONN_POLL_SKIP
- * waits block at once, so a lone miss costs one slow wake while a distant
- * or slow peer costs one poll in CONN_POLL_SKIP + 1 waits.
+ * The wait policy.  Before a receive blocks, conn polls the socket
+ * (poll(2), timeout 0) for up to CONN_POLL_US microseconds.  On this kind
+ * of machine a blocked process takes 30 to 70 microseconds to wake (its
+ * idle CPU has halted, and under a hypervisor the halt leaves the guest),
+ * while a peer on the same host, on another CPU, answers a packet in a
+ * few: measured, a 512-byte stop-and-wait exchange runs about eight times
+ * faster with the poll.  But a poll only pays when the peer can run
+ * meanwhile; on the same CPU it cannot, and the spin only delays it.  So:
+ *
+ * - with one usable CPU (one online, or a cgroup quota of about one)
+ *   nothing polls: conn_poll_us() is 0;
+ * - a poll that finds the packet resets the back-off; bytes already there
+ *   when the wait begins say nothing either way; a poll that finds
+ *   nothing makes the next 0, 1, 3, 7, ... waits block at once, up to
+ *   CONN_POLL_SKIP, so a peer that keeps missing (on our CPU, or far
+ *   away) costs one poll in a thousand waits, while one that answers in
+ *   time keeps the poll.
  */
 #define CONN_POLL_US	50
-#define CONN_POLL_SKIP	16
+#define CONN_POLL_SKIP	1023
+
+/*
+ * CONN_POLL_US, or 0 where polling cannot pay: this process can use one
+ * CPU only.  Worked out once per process.
+ */
+unsigned conn_poll_us(void);
 
 struct conn_poll {
 	unsigned us;			/* CONN_POLL_US; 0: always block */

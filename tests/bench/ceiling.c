@@ -15,10 +15,13 @@
  *
  * With "poll", every read waits as protocol/conn.c does, polling before
  * it blocks (conn_poll_recv), so that a ceiling is one for our way of
- * waiting too.  Each prints one number: seconds elapsed.
+ * waiting too.  CEILING_CPUS=A,B places the ping-pong's sender (the
+ * server's part) on CPU A and its receiver on CPU B, as taskset places
+ * the server and the client.  Each prints one number: seconds elapsed.
  */
 #include <err.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +42,23 @@ static int	listen_any(unsigned *);
 static int	dial(unsigned);
 static void	readn(int, void *, size_t);
 static void	writen(int, const void *, size_t);
+static void	place(int);
+
+/* Pins this process to the CPU CEILING_CPUS names for side (0 or 1). */
+static void
+place(int side)
+{
+	const char *cpus = getenv("CEILING_CPUS");
+	cpu_set_t set;
+	int a, b;
+
+	if (cpus == NULL || sscanf(cpus, "%d,%d", &a, &b) != 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(side == 0 ? a : b, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) == -1)
+		err(1, "sched_setaffinity");
+}
 
 static double
 now(void)
@@ -123,6 +143,7 @@ pingpong(long n)
 
 	memset(msg, 'p', sizeof(msg));
 	if (fork() == 0) {
+		place(0);
 		fd = accept(l, NULL, NULL);
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 		for (i = 0; i < n; i++) {
@@ -131,6 +152,7 @@ pingpong(long n)
 		}
 		_exit(0);
 	}
+	place(1);
 	fd = dial(port);
 	t0 = now();
 	for (i = 0; i < n; i++) {
