@@ -22,6 +22,15 @@
 
 #include "harden.h"
 #include "listener.h"
+
+/*
+ * The kernel caps this at net.core.somaxconn.  A short queue is worse
+ * than slow here: when it overflows the kernel answers with SYN cookies
+ * and may drop the handshake's last ACK, and as the server speaks first
+ * the client, which sent nothing, waits for a greeting that never comes
+ * (seen with a thousand clients at once).
+ */
+#define LISTEN_BACKLOG	4096
 #include "log.h"
 #include "packet.h"
 #include "session.h"
@@ -92,7 +101,7 @@ bind_one(const struct sockaddr *sa, socklen_t salen, int dual, char *why,
 	if (sa->sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, dual ? &off : &on,
 		    sizeof(int));
-	if (bind(fd, sa, salen) == -1 || listen(fd, 128) == -1) {
+	if (bind(fd, sa, salen) == -1 || listen(fd, LISTEN_BACKLOG) == -1) {
 		saved = errno;
 		snprintf(why, whylen, "%s", strerror(saved));
 		close(fd);
