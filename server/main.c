@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "config.h"
 #include "jail.h"
@@ -14,6 +15,22 @@
 #include "log.h"
 
 extern char **environ;
+
+static void	listening_addr(const struct listener *, char *, size_t);
+
+/* With -b, the listening line names the address bound, not the host. */
+static void
+listening_addr(const struct listener *l, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	unsigned port;
+
+	if (getsockname(l->fds[0], (struct sockaddr *)&ss, &sslen) == -1)
+		snprintf(buf, size, "?");
+	else
+		listener_addr_str(&ss, buf, size, &port);
+}
 
 int
 main(int argc, char *argv[])
@@ -41,8 +58,10 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (listener_open(&l, &cfg, why, sizeof(why)) == -1) {
-		fprintf(stderr, "Unable to bind to port %u: %s. Sorry!\n",
-		    cfg.port, why);
+		/* interface.md's text, after the name every error starts
+		 * with (README, "Choices beyond the contract"). */
+		log_error("Unable to bind to port %u: %s. Sorry!", cfg.port,
+		    why);
 		return 1;
 	}
 	if (cfg.user != NULL &&
@@ -50,7 +69,9 @@ main(int argc, char *argv[])
 		log_error("%s", why);
 		return 1;
 	}
-	if (gethostname(host, sizeof(host)) == -1)
+	if (cfg.bind_addr != NULL)
+		listening_addr(&l, host, sizeof(host));
+	else if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
 	printf("File server listening on %s port %u\n", host, l.port);
