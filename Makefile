@@ -30,14 +30,30 @@ OPT	:= -O2 -g -D_FORTIFY_SOURCE=2
 endif
 BIN	:= $(if $(filter 1,$(SAN)),$(B)/bin,bin)
 
-# Evaluated when used, so that `make check` can install them first.
-PKG_CFLAGS = $(shell pkg-config --cflags libbsd-overlay libedit check)
-PKG_LIBS_BSD = $(shell pkg-config --libs libbsd-overlay)
-# The digests of protocol.md section 6: XXH3 from libxxhash, SHA-256 from
-# nettle (README, "Dependencies").
-PKG_LIBS_PROTO = $(shell pkg-config --libs libxxhash nettle)
-PKG_LIBS_EDIT = $(shell pkg-config --libs libedit)
-PKG_LIBS_CHECK = $(shell pkg-config --libs check)
+# Flags from pkg-config, each program asking only for its own libraries,
+# so that `make` needs no test library.  $(call pkg,FLAGS,MODULES,DEBIAN
+# PACKAGES): evaluated when a recipe uses it (so that `make check` can
+# install them first); a module that is missing stops the build with one
+# line naming the package to install.
+PKG_CONFIG ?= pkg-config
+pkg = $(call pkg_or_stop,$(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null || \
+	   echo PKG-MISSING),$(2),$(3))
+pkg_or_stop = $(if $(filter PKG-MISSING,$(1)),$(error $(if $(shell \
+	   command -v $(PKG_CONFIG) 2>/dev/null),pkg-config finds no $(2): apt-get \
+	   install $(3),no $(PKG_CONFIG): apt-get install pkg-config) (or \
+	   run scripts/setup)),$(1))
+# Everyone: libbsd.  protocol/: the digests of protocol.md section 6, XXH3
+# from libxxhash and SHA-256 from nettle (README, "Dependencies").  The
+# client: libedit.  The unit and integration tests: Check.
+PKG_CFLAGS = $(call pkg,--cflags,libbsd-overlay,libbsd-dev) \
+	   $(call pkg,--cflags,libxxhash nettle,libxxhash-dev nettle-dev)
+PKG_LIBS_BSD = $(call pkg,--libs,libbsd-overlay,libbsd-dev)
+PKG_LIBS_PROTO = $(call pkg,--libs,libxxhash nettle,libxxhash-dev nettle-dev)
+PKG_LIBS_EDIT = $(call pkg,--libs,libedit,libedit-dev)
+PKG_LIBS_CHECK = $(call pkg,--libs,check,check)
+# Objects of the client and the tests add their own (pattern-specific).
+CLIENT_PKG_CFLAGS = $(call pkg,--cflags,libedit,libedit-dev)
+TEST_PKG_CFLAGS = $(call pkg,--cflags,check,check)
 
 WARN	:= -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
 	   -Wcast-qual -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -71,14 +87,17 @@ LIBPROTOCOL := $(B)/libprotocol.a
 # Keep objects that chained rules would treat as intermediate.
 .SECONDARY:
 
-.PHONY: all clean install uninstall check run setup test-build bench fuzz \
-	lint valgrind bigfile
+.PHONY: all clean install uninstall check run setup setup-test test-build \
+	bench fuzz lint valgrind bigfile
 all: $(BIN)/server $(BIN)/client
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(say) CC $<
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/client/%.o: PKG_CFLAGS += $(CLIENT_PKG_CFLAGS)
+$(B)/tests/%.o: PKG_CFLAGS += $(TEST_PKG_CFLAGS)
 
 $(LIBPROTOCOL): $(PROTOCOL_SRCS:%.c=$(B)/%.o)
 	$(say) AR $@
@@ -154,7 +173,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
 	   -DVERSION='"$(VERSION)"' -g -O1 -fno-omit-frame-pointer \
 	   -fsanitize=fuzzer-no-link,address,undefined \
 	   -fno-sanitize-recover=all $(WARN) -Iprotocol -Iserver -MMD -MP \
-	   $(shell pkg-config --cflags libbsd-overlay)
+	   $(call pkg,--cflags,libbsd-overlay,libbsd-dev)
 FUZZ_PROTOCOL_OBJS := $(PROTOCOL_SRCS:%.c=$(FZ)/%.o)
 FUZZ_SERVER_OBJS := $(filter-out $(FZ)/server/main.o,\
 	   $(SERVER_SRCS:%.c=$(FZ)/%.o))
@@ -177,33 +196,37 @@ $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FUZZ_PROTOCOL_OBJS)
 
 # Each target for FUZZ_SECONDS (or FUZZ_RUNS executions) on a scratch
 # copy of its seed corpus.
-fuzz: setup
+fuzz: setup-test
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@FUZZ_RUNS=$(FUZZ_RUNS) ./tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Static analysis: cppcheck and clang-tidy over every project source.
 LINT_SRCS := $(PROTOCOL_SRCS) $(SERVER_SRCS) $(CLIENT_SRCS)
-lint: setup
+lint: setup-test
 	cppcheck --quiet --error-exitcode=1 --inline-suppr \
 	    --enable=warning,performance,portability --std=c11 \
 	    --suppress=missingIncludeSystem -D__linux__ -D_GNU_SOURCE \
 	    -Iprotocol -Iserver -Iclient $(LINT_SRCS)
 	clang-tidy --quiet $(LINT_SRCS) -- -std=c11 -D_GNU_SOURCE \
 	    -DLIBBSD_OPENBSD_VIS -DVERSION='"$(VERSION)"' -Iprotocol \
-	    -Iserver -Iclient $(PKG_CFLAGS)
+	    -Iserver -Iclient $(PKG_CFLAGS) $(CLIENT_PKG_CFLAGS)
 
 # Memory checking of the release build: the unit suites and one
 # end-to-end run, under valgrind memcheck.
-valgrind: setup
+valgrind: setup-test
 	@$(MAKE) --no-print-directory test-build build/rel/tests/openat2_shim.so
 	@./tests/valgrind
 
+# What building and running need (`make run`); the test tools besides
+# for the test targets (scripts/setup says which is which).
 setup:
 	@./scripts/setup
+setup-test:
+	@./scripts/setup test
 
 test-build: all $(UNIT_BINS) $(INTEGRATION_BINS)
 
-check: setup
+check: setup-test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SAN=1 test-build
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
