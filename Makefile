@@ -4,11 +4,25 @@
 
 PREFIX	?= /usr/local
 DESTDIR	?=
+# `make install` strips, as GNU's install-strip does; the Debian package
+# installs unstripped and leaves stripping to dh_strip.
+INSTALL	?= install
+INSTALL_PROGRAM ?= $(INSTALL) -s -m 755
+INSTALL_DATA ?= $(INSTALL) -m 644
+# Installed names: `server` and `client` are too common to put in a PATH
+# (README, "Installing"); the build tree keeps bin/server and bin/client.
+SERVER_NAME ?= fileserver
+CLIENT_NAME ?= fileclient
 CC	?= cc
 RUN_DIR	?= files
 RUN_PORT ?= 10000
 
-VERSION	:= 1.0.0
+# From `git describe`, or the VERSION file of a `make dist` tarball
+# (scripts/version; README, "Versions").  The package passes its own on
+# the command line.
+ifneq ($(origin VERSION),command line)
+VERSION	:= $(shell ./scripts/version)
+endif
 
 # One short line per step; `make V=1` shows the commands.
 ifeq ($(V),1)
@@ -84,12 +98,20 @@ INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
+# -V never prints a stale version: the objects that print it depend on a
+# file that changes when the version does.
+VERSION_STAMP := $(B)/version
+$(shell mkdir -p $(B) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = \
+	   '$(VERSION)' ] || echo '$(VERSION)' > $(VERSION_STAMP))
+
 # Keep objects that chained rules would treat as intermediate.
 .SECONDARY:
 
 .PHONY: all clean install uninstall check run setup setup-test test-build \
-	bench fuzz lint valgrind bigfile
+	bench fuzz lint valgrind bigfile dist
 all: $(BIN)/server $(BIN)/client
+
+$(B)/server/config.o $(B)/client/args.o: $(VERSION_STAMP)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
@@ -245,16 +267,45 @@ run: setup
 	@mkdir -p $(RUN_DIR)
 	./bin/server $(RUN_DIR) $(RUN_PORT)
 
+# The man pages are installed under the programs' installed names.
+MAN_RENAME := -e 's/^\.Dt SERVER /.Dt $(shell echo $(SERVER_NAME) | tr a-z A-Z) /' \
+	   -e 's/^\.Dt CLIENT /.Dt $(shell echo $(CLIENT_NAME) | tr a-z A-Z) /' \
+	   -e 's/^\.Nm server$$/.Nm $(SERVER_NAME)/' \
+	   -e 's/^\.Nm client$$/.Nm $(CLIENT_NAME)/' \
+	   -e 's/^\.Xr server 1/.Xr $(SERVER_NAME) 1/' \
+	   -e 's/^\.Xr client 1/.Xr $(CLIENT_NAME) 1/'
+MAN1	:= $(DESTDIR)$(PREFIX)/share/man/man1
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 bin/server bin/client $(DESTDIR)$(PREFIX)/bin
-	install -m 644 server/server.1 client/client.1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man1
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(MAN1)
+	$(INSTALL_PROGRAM) bin/server $(DESTDIR)$(PREFIX)/bin/$(SERVER_NAME)
+	$(INSTALL_PROGRAM) bin/client $(DESTDIR)$(PREFIX)/bin/$(CLIENT_NAME)
+	sed $(MAN_RENAME) server/server.1 > $(MAN1)/$(SERVER_NAME).1
+	sed $(MAN_RENAME) client/client.1 > $(MAN1)/$(CLIENT_NAME).1
+	chmod 644 $(MAN1)/$(SERVER_NAME).1 $(MAN1)/$(CLIENT_NAME).1
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/server $(DESTDIR)$(PREFIX)/bin/client \
-	    $(DESTDIR)$(PREFIX)/share/man/man1/server.1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man1/client.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/$(SERVER_NAME) \
+	    $(DESTDIR)$(PREFIX)/bin/$(CLIENT_NAME) \
+	    $(MAN1)/$(SERVER_NAME).1 $(MAN1)/$(CLIENT_NAME).1
+
+# build/fileserver-VERSION.tar.gz: the files git tracks, as they are in
+# the work tree, and a VERSION file, so that the tarball builds (and its
+# package is versioned) with no git.  debian/changelog's first entry takes
+# that version too.  Reproducible: sorted, owned by root, dated by HEAD.
+DIST	:= fileserver-$(VERSION)
+dist:
+	@git rev-parse --verify -q HEAD > /dev/null || \
+	    { echo "make dist: needs a git clone" >&2; exit 1; }
+	$(say) DIST build/$(DIST).tar.gz
+	$(Q)rm -rf build/dist && mkdir -p build/dist/$(DIST)
+	$(Q)git ls-files -z | xargs -0 cp -P --parents -t build/dist/$(DIST)
+	$(Q)echo $(VERSION) > build/dist/$(DIST)/VERSION
+	$(Q)sed -i '1s/([^)]*)/($(VERSION))/' build/dist/$(DIST)/debian/changelog
+	$(Q)tar -C build/dist --sort=name --owner=0 --group=0 --numeric-owner \
+	    --mtime=@$$(git log -1 --format=%ct) -czf build/$(DIST).tar.gz \
+	    $(DIST)
+	$(Q)rm -rf build/dist
 
 clean:
 	rm -rf build bin
