@@ -108,7 +108,7 @@ $(shell mkdir -p $(B) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = \
 .SECONDARY:
 
 .PHONY: all clean install uninstall check run setup setup-test test-build \
-	bench fuzz lint valgrind bigfile dist
+	bench fuzz lint valgrind bigfile dist deb
 all: $(BIN)/server $(BIN)/client
 
 $(B)/server/config.o $(B)/client/args.o: $(VERSION_STAMP)
@@ -306,6 +306,16 @@ dist:
 	    --mtime=@$$(git log -1 --format=%ct) -czf build/$(DIST).tar.gz \
 	    $(DIST)
 	$(Q)rm -rf build/dist
+
+# The Debian package, built from the dist tarball in build/deb (so the
+# tree stays clean): build/deb/fileserver_VERSION_ARCH.deb.
+deb: dist
+	$(Q)rm -rf build/deb && mkdir -p build/deb
+	$(Q)tar -C build/deb -xzf build/$(DIST).tar.gz
+	$(say) DEB build/deb
+	$(Q)cd build/deb/$(DIST) && dpkg-buildpackage -us -uc -b \
+	    > ../build.log 2>&1 || { tail -30 ../build.log >&2; exit 1; }
+	$(Q)ls build/deb/*.deb
 
 clean:
 	rm -rf build bin
