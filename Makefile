@@ -120,6 +120,8 @@ $(B)/%.o: %.c
 
 $(B)/client/%.o: PKG_CFLAGS += $(CLIENT_PKG_CFLAGS)
 $(B)/tests/%.o: PKG_CFLAGS += $(TEST_PKG_CFLAGS)
+# The benchmark's tools need no Check (`make bench` sets up the run list).
+$(B)/tests/bench/%.o: TEST_PKG_CFLAGS =
 
 $(LIBPROTOCOL): $(PROTOCOL_SRCS:%.c=$(B)/%.o)
 	$(say) AR $@

@@ -74,7 +74,11 @@ make -s --no-print-directory dist > /dev/null ||
 tar -C "$tmp" -xzf "build/fileserver-$version.tar.gz" ||
     bad "no dist tarball"
 src="$tmp/fileserver-$version"
-if make -s -C "$src" -j2 PKG_CONFIG="$tmp/pkg-config" > "$tmp/out" 2>&1
+# (and the benchmark's tools, which `make bench` builds after the run
+# list's set-up).
+if make -s -C "$src" -j2 PKG_CONFIG="$tmp/pkg-config" all \
+    build/rel/tests/bench/ceiling build/rel/tests/bench/loadgen \
+    > "$tmp/out" 2>&1
 then
 	[ "$("$src/bin/server" -V)" = "server $version" ] ||
 	    bad "the tarball's server -V: $("$src/bin/server" -V)"
