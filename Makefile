@@ -8,7 +8,6 @@ DESTDIR	?=
 # installs unstripped and leaves stripping to dh_strip.
 INSTALL	?= install
 INSTALL_PROGRAM ?= $(INSTALL) -s -m 755
-INSTALL_DATA ?= $(INSTALL) -m 644
 # Installed names: `server` and `client` are too common to put in a PATH
 # (README, "Installing"); the build tree keeps bin/server and bin/client.
 SERVER_NAME ?= fileserver
@@ -52,10 +51,10 @@ BIN	:= $(if $(filter 1,$(SAN)),$(B)/bin,bin)
 PKG_CONFIG ?= pkg-config
 pkg = $(call pkg_or_stop,$(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null || \
 	   echo PKG-MISSING),$(2),$(3))
-pkg_or_stop = $(if $(filter PKG-MISSING,$(1)),$(error $(if $(shell \
-	   command -v $(PKG_CONFIG) 2>/dev/null),pkg-config finds no $(2): apt-get \
-	   install $(3),no $(PKG_CONFIG): apt-get install pkg-config) (or \
-	   run scripts/setup)),$(1))
+pkg_or_stop = $(if $(filter PKG-MISSING,$(1)),$(error $(if \
+	   $(shell command -v $(PKG_CONFIG) 2>/dev/null),pkg-config finds \
+	   no $(2): apt-get install $(3),no $(PKG_CONFIG): apt-get install \
+	   pkg-config) (or run scripts/setup)),$(1))
 # Everyone: libbsd.  protocol/: the digests of protocol.md section 6, XXH3
 # from libxxhash and SHA-256 from nettle (README, "Dependencies").  The
 # client: libedit.  The unit and integration tests: Check.
@@ -270,8 +269,9 @@ run: setup
 	./bin/server $(RUN_DIR) $(RUN_PORT)
 
 # The man pages are installed under the programs' installed names.
-MAN_RENAME := -e 's/^\.Dt SERVER /.Dt $(shell echo $(SERVER_NAME) | tr a-z A-Z) /' \
-	   -e 's/^\.Dt CLIENT /.Dt $(shell echo $(CLIENT_NAME) | tr a-z A-Z) /' \
+upper = $(shell echo $(1) | tr a-z A-Z)
+MAN_RENAME := -e 's/^\.Dt SERVER /.Dt $(call upper,$(SERVER_NAME)) /' \
+	   -e 's/^\.Dt CLIENT /.Dt $(call upper,$(CLIENT_NAME)) /' \
 	   -e 's/^\.Nm server$$/.Nm $(SERVER_NAME)/' \
 	   -e 's/^\.Nm client$$/.Nm $(CLIENT_NAME)/' \
 	   -e 's/^\.Xr server 1/.Xr $(SERVER_NAME) 1/' \
@@ -292,21 +292,28 @@ uninstall:
 	    $(MAN1)/$(SERVER_NAME).1 $(MAN1)/$(CLIENT_NAME).1
 
 # build/fileserver-VERSION.tar.gz: the files git tracks, as they are in
-# the work tree, and a VERSION file, so that the tarball builds (and its
-# package is versioned) with no git.  debian/changelog's first entry takes
-# that version too.  Reproducible: sorted, owned by root, dated by HEAD.
+# the work tree (outside a clone, such as an unpacked tarball: every file
+# but build outputs), and a VERSION file, so that the tarball builds (and
+# its package is versioned) with no git.  debian/changelog's first entry
+# takes that version too.  Reproducible: sorted, owned by root, dated by
+# HEAD (or the VERSION file).
 DIST	:= fileserver-$(VERSION)
+DIST_FILES := if [ -e .git ]; then git ls-files -z; else find . \( \
+	   -path ./build -o -path ./bin -o -path ./$(RUN_DIR) -o \
+	   -path ./debian/fileserver -o -path ./debian/.debhelper -o \
+	   -path ./debian/files -o -name '*.substvars' -o \
+	   -name '*.debhelper' -o -name '*.debhelper.log' -o \
+	   -name debhelper-build-stamp \) -prune -o -type f -printf '%P\0'; fi
+DIST_DATE := if [ -e .git ]; then git log -1 --format=%ct; else \
+	   stat -c %Y VERSION; fi
 dist:
-	@git rev-parse --verify -q HEAD > /dev/null || \
-	    { echo "make dist: needs a git clone" >&2; exit 1; }
 	$(say) DIST build/$(DIST).tar.gz
 	$(Q)rm -rf build/dist && mkdir -p build/dist/$(DIST)
-	$(Q)git ls-files -z | xargs -0 cp -P --parents -t build/dist/$(DIST)
+	$(Q)($(DIST_FILES)) | xargs -0 cp -P --parents -t build/dist/$(DIST)
 	$(Q)echo $(VERSION) > build/dist/$(DIST)/VERSION
 	$(Q)sed -i '1s/([^)]*)/($(VERSION))/' build/dist/$(DIST)/debian/changelog
 	$(Q)tar -C build/dist --sort=name --owner=0 --group=0 --numeric-owner \
-	    --mtime=@$$(git log -1 --format=%ct) -czf build/$(DIST).tar.gz \
-	    $(DIST)
+	    --mtime=@$$($(DIST_DATE)) -czf build/$(DIST).tar.gz $(DIST)
 	$(Q)rm -rf build/dist
 
 # The Debian package, built from the dist tarball in build/deb (so the
