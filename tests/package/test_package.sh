@@ -46,7 +46,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit "$fail"
 fi
 # One package test at a time on this machine (other clones run theirs).
-exec 9> /tmp/fs-package-test.lock
+lockdir=/run/lock
+[ -d "$lockdir" ] || lockdir=/tmp
+exec 9> "$lockdir/fileserver-package-test"
 flock -w 300 9 || { echo "FAIL: another package test holds the lock"; exit 1; }
 # Never touch an installation that is not ours.
 if dpkg-query -W -f='${Status}' fileserver 2>/dev/null | grep -q installed ||
