@@ -4,11 +4,24 @@
 
 PREFIX	?= /usr/local
 DESTDIR	?=
+# `make install` strips, as GNU's install-strip does; the Debian package
+# installs unstripped and leaves stripping to dh_strip.
+INSTALL	?= install
+INSTALL_PROGRAM ?= $(INSTALL) -s -m 755
+# Installed names: `server` and `client` are too common to put in a PATH
+# (README, "Installing"); the build tree keeps bin/server and bin/client.
+SERVER_NAME ?= fileserver
+CLIENT_NAME ?= fileclient
 CC	?= cc
 RUN_DIR	?= files
 RUN_PORT ?= 10000
 
-VERSION	:= 1.0.0
+# From `git describe`, or the VERSION file of a `make dist` tarball
+# (scripts/version; README, "Versions").  The package passes its own on
+# the command line.
+ifneq ($(origin VERSION),command line)
+VERSION	:= $(shell ./scripts/version)
+endif
 
 # One short line per step; `make V=1` shows the commands.
 ifeq ($(V),1)
@@ -30,14 +43,30 @@ OPT	:= -O2 -g -D_FORTIFY_SOURCE=2
 endif
 BIN	:= $(if $(filter 1,$(SAN)),$(B)/bin,bin)
 
-# Evaluated when used, so that `make check` can install them first.
-PKG_CFLAGS = $(shell pkg-config --cflags libbsd-overlay libedit check)
-PKG_LIBS_BSD = $(shell pkg-config --libs libbsd-overlay)
-# The digests of protocol.md section 6: XXH3 from libxxhash, SHA-256 from
-# nettle (README, "Dependencies").
-PKG_LIBS_PROTO = $(shell pkg-config --libs libxxhash nettle)
-PKG_LIBS_EDIT = $(shell pkg-config --libs libedit)
-PKG_LIBS_CHECK = $(shell pkg-config --libs check)
+# Flags from pkg-config, each program asking only for its own libraries,
+# so that `make` needs no test library.  $(call pkg,FLAGS,MODULES,DEBIAN
+# PACKAGES): evaluated when a recipe uses it (so that `make check` can
+# install them first); a module that is missing stops the build with one
+# line naming the package to install.
+PKG_CONFIG ?= pkg-config
+pkg = $(call pkg_or_stop,$(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null || \
+	   echo PKG-MISSING),$(2),$(3))
+pkg_or_stop = $(if $(filter PKG-MISSING,$(1)),$(error $(if \
+	   $(shell command -v $(PKG_CONFIG) 2>/dev/null),pkg-config finds \
+	   no $(2): apt-get install $(3),no $(PKG_CONFIG): apt-get install \
+	   pkg-config) (or run scripts/setup)),$(1))
+# Everyone: libbsd.  protocol/: the digests of protocol.md section 6, XXH3
+# from libxxhash and SHA-256 from nettle (README, "Dependencies").  The
+# client: libedit.  The unit and integration tests: Check.
+PKG_CFLAGS = $(call pkg,--cflags,libbsd-overlay,libbsd-dev) \
+	   $(call pkg,--cflags,libxxhash nettle,libxxhash-dev nettle-dev)
+PKG_LIBS_BSD = $(call pkg,--libs,libbsd-overlay,libbsd-dev)
+PKG_LIBS_PROTO = $(call pkg,--libs,libxxhash nettle,libxxhash-dev nettle-dev)
+PKG_LIBS_EDIT = $(call pkg,--libs,libedit,libedit-dev)
+PKG_LIBS_CHECK = $(call pkg,--libs,check,check)
+# Objects of the client and the tests add their own (pattern-specific).
+CLIENT_PKG_CFLAGS = $(call pkg,--cflags,libedit,libedit-dev)
+TEST_PKG_CFLAGS = $(call pkg,--cflags,check,check)
 
 WARN	:= -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith \
 	   -Wcast-qual -Wstrict-prototypes -Wmissing-prototypes -Wvla \
@@ -68,17 +97,30 @@ INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
+# -V never prints a stale version: the objects that print it depend on a
+# file that changes when the version does.
+VERSION_STAMP := $(B)/version
+$(shell mkdir -p $(B) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = \
+	   '$(VERSION)' ] || echo '$(VERSION)' > $(VERSION_STAMP))
+
 # Keep objects that chained rules would treat as intermediate.
 .SECONDARY:
 
-.PHONY: all clean install uninstall check run setup test-build bench fuzz \
-	lint valgrind bigfile
+.PHONY: all clean install uninstall check run setup setup-test test-build \
+	bench fuzz lint valgrind bigfile dist deb
 all: $(BIN)/server $(BIN)/client
+
+$(B)/server/config.o $(B)/client/args.o: $(VERSION_STAMP)
 
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	$(say) CC $<
-	$(Q)$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(B)/client/%.o: PKG_CFLAGS += $(CLIENT_PKG_CFLAGS)
+$(B)/tests/%.o: PKG_CFLAGS += $(TEST_PKG_CFLAGS)
+# The benchmark's tools need no Check (`make bench` sets up the run list).
+$(B)/tests/bench/%.o: TEST_PKG_CFLAGS =
 
 $(LIBPROTOCOL): $(PROTOCOL_SRCS:%.c=$(B)/%.o)
 	$(say) AR $@
@@ -154,7 +196,7 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
 	   -DVERSION='"$(VERSION)"' -g -O1 -fno-omit-frame-pointer \
 	   -fsanitize=fuzzer-no-link,address,undefined \
 	   -fno-sanitize-recover=all $(WARN) -Iprotocol -Iserver -MMD -MP \
-	   $(shell pkg-config --cflags libbsd-overlay)
+	   $(call pkg,--cflags,libbsd-overlay,libbsd-dev)
 FUZZ_PROTOCOL_OBJS := $(PROTOCOL_SRCS:%.c=$(FZ)/%.o)
 FUZZ_SERVER_OBJS := $(filter-out $(FZ)/server/main.o,\
 	   $(SERVER_SRCS:%.c=$(FZ)/%.o))
@@ -177,33 +219,37 @@ $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FUZZ_PROTOCOL_OBJS)
 
 # Each target for FUZZ_SECONDS (or FUZZ_RUNS executions) on a scratch
 # copy of its seed corpus.
-fuzz: setup
+fuzz: setup-test
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
 	@FUZZ_RUNS=$(FUZZ_RUNS) ./tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Static analysis: cppcheck and clang-tidy over every project source.
 LINT_SRCS := $(PROTOCOL_SRCS) $(SERVER_SRCS) $(CLIENT_SRCS)
-lint: setup
+lint: setup-test
 	cppcheck --quiet --error-exitcode=1 --inline-suppr \
 	    --enable=warning,performance,portability --std=c11 \
 	    --suppress=missingIncludeSystem -D__linux__ -D_GNU_SOURCE \
 	    -Iprotocol -Iserver -Iclient $(LINT_SRCS)
 	clang-tidy --quiet $(LINT_SRCS) -- -std=c11 -D_GNU_SOURCE \
 	    -DLIBBSD_OPENBSD_VIS -DVERSION='"$(VERSION)"' -Iprotocol \
-	    -Iserver -Iclient $(PKG_CFLAGS)
+	    -Iserver -Iclient $(PKG_CFLAGS) $(CLIENT_PKG_CFLAGS)
 
 # Memory checking of the release build: the unit suites and one
 # end-to-end run, under valgrind memcheck.
-valgrind: setup
+valgrind: setup-test
 	@$(MAKE) --no-print-directory test-build build/rel/tests/openat2_shim.so
 	@./tests/valgrind
 
+# What building and running need (`make run`); the test tools besides
+# for the test targets (scripts/setup says which is which).
 setup:
 	@./scripts/setup
+setup-test:
+	@./scripts/setup test
 
 test-build: all $(UNIT_BINS) $(INTEGRATION_BINS)
 
-check: setup
+check: setup-test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SAN=1 test-build
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
@@ -222,16 +268,63 @@ run: setup
 	@mkdir -p $(RUN_DIR)
 	./bin/server $(RUN_DIR) $(RUN_PORT)
 
+# The man pages are installed under the programs' installed names.
+upper = $(shell echo $(1) | tr a-z A-Z)
+MAN_RENAME := -e 's/^\.Dt SERVER /.Dt $(call upper,$(SERVER_NAME)) /' \
+	   -e 's/^\.Dt CLIENT /.Dt $(call upper,$(CLIENT_NAME)) /' \
+	   -e 's/^\.Nm server$$/.Nm $(SERVER_NAME)/' \
+	   -e 's/^\.Nm client$$/.Nm $(CLIENT_NAME)/' \
+	   -e 's/^\.Xr server 1/.Xr $(SERVER_NAME) 1/' \
+	   -e 's/^\.Xr client 1/.Xr $(CLIENT_NAME) 1/'
+MAN1	:= $(DESTDIR)$(PREFIX)/share/man/man1
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 bin/server bin/client $(DESTDIR)$(PREFIX)/bin
-	install -m 644 server/server.1 client/client.1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man1
+	mkdir -p $(DESTDIR)$(PREFIX)/bin $(MAN1)
+	$(INSTALL_PROGRAM) bin/server $(DESTDIR)$(PREFIX)/bin/$(SERVER_NAME)
+	$(INSTALL_PROGRAM) bin/client $(DESTDIR)$(PREFIX)/bin/$(CLIENT_NAME)
+	sed $(MAN_RENAME) server/server.1 > $(MAN1)/$(SERVER_NAME).1
+	sed $(MAN_RENAME) client/client.1 > $(MAN1)/$(CLIENT_NAME).1
+	chmod 644 $(MAN1)/$(SERVER_NAME).1 $(MAN1)/$(CLIENT_NAME).1
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/server $(DESTDIR)$(PREFIX)/bin/client \
-	    $(DESTDIR)$(PREFIX)/share/man/man1/server.1 \
-	    $(DESTDIR)$(PREFIX)/share/man/man1/client.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/$(SERVER_NAME) \
+	    $(DESTDIR)$(PREFIX)/bin/$(CLIENT_NAME) \
+	    $(MAN1)/$(SERVER_NAME).1 $(MAN1)/$(CLIENT_NAME).1
+
+# build/fileserver-VERSION.tar.gz: the files git tracks, as they are in
+# the work tree (outside a clone, such as an unpacked tarball: every file
+# but build outputs), and a VERSION file, so that the tarball builds (and
+# its package is versioned) with no git.  debian/changelog's first entry
+# takes that version too.  Reproducible: sorted, owned by root, dated by
+# HEAD (or the VERSION file).
+DIST	:= fileserver-$(VERSION)
+DIST_FILES := if [ -e .git ]; then git ls-files -z; else find . \( \
+	   -path ./build -o -path ./bin -o -path ./$(RUN_DIR) -o \
+	   -path ./debian/fileserver -o -path ./debian/.debhelper -o \
+	   -path ./debian/files -o -name '*.substvars' -o \
+	   -name '*.debhelper' -o -name '*.debhelper.log' -o \
+	   -name debhelper-build-stamp \) -prune -o -type f -printf '%P\0'; fi
+DIST_DATE := if [ -e .git ]; then git log -1 --format=%ct; else \
+	   stat -c %Y VERSION; fi
+dist:
+	$(say) DIST build/$(DIST).tar.gz
+	$(Q)rm -rf build/dist && mkdir -p build/dist/$(DIST)
+	$(Q)($(DIST_FILES)) | xargs -0 cp -P --parents -t build/dist/$(DIST)
+	$(Q)echo $(VERSION) > build/dist/$(DIST)/VERSION
+	$(Q)sed -i '1s/([^)]*)/($(VERSION))/' build/dist/$(DIST)/debian/changelog
+	$(Q)tar -C build/dist --sort=name --owner=0 --group=0 --numeric-owner \
+	    --mtime=@$$($(DIST_DATE)) -czf build/$(DIST).tar.gz $(DIST)
+	$(Q)rm -rf build/dist
+
+# The Debian package, built from the dist tarball in build/deb (so the
+# tree stays clean): build/deb/fileserver_VERSION_ARCH.deb.
+deb: dist
+	$(Q)rm -rf build/deb && mkdir -p build/deb
+	$(Q)tar -C build/deb -xzf build/$(DIST).tar.gz
+	$(say) DEB build/deb
+	$(Q)cd build/deb/$(DIST) && dpkg-buildpackage -us -uc -b \
+	    > ../build.log 2>&1 || { tail -30 ../build.log >&2; exit 1; }
+	$(Q)ls build/deb/*.deb
 
 clean:
 	rm -rf build bin

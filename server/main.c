@@ -41,6 +41,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (listener_open(&l, &cfg, why, sizeof(why)) == -1) {
+		/* interface.md's text exactly: scripts match the line. */
 		fprintf(stderr, "Unable to bind to port %u: %s. Sorry!\n",
 		    cfg.port, why);
 		return 1;
@@ -50,6 +51,7 @@ main(int argc, char *argv[])
 		log_error("%s", why);
 		return 1;
 	}
+	/* interface.md: the host name, with -b too; scripts wait for it. */
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';

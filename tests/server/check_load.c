@@ -48,7 +48,12 @@ parent_rss_kib(void)
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)S.pid);
 	ck_assert_ptr_nonnull(f = fopen(path, "r"));
 	while (fgets(line, sizeof(line), f) != NULL)
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+		/*
+		 * Anonymous memory only: a leak grows it, while the pages
+		 * of shared libraries a path first runs (the dynamic
+		 * server's libc) are file-backed and say nothing.
+		 */
+		if (sscanf(line, "RssAnon: %ld", &kib) == 1)
 			break;
 	fclose(f);
 	return kib;
@@ -93,9 +98,9 @@ start(const char *const *args)
 	rss_before = parent_rss_kib();
 }
 
-/* No children left, no zombie, the parent as it was. */
+/* Waits (bounded) until the server has no child left, reaped too. */
 static void
-settled(void)
+no_children(void)
 {
 	int z = 0, all = 0, i;
 
@@ -106,6 +111,13 @@ settled(void)
 		usleep(20000);
 	}
 	ck_assert_msg(all == 0, "%d children left, %d zombies", all, z);
+}
+
+/* No children left, no zombie, the parent as it was. */
+static void
+settled(void)
+{
+	no_children();
 	ck_assert_int_eq(parent_fds(), fds_before);
 	/* Resident memory may differ by a page or two of stack, no more. */
 	ck_assert_msg(parent_rss_kib() <= rss_before + 16,
@@ -185,6 +197,8 @@ START_TEST(two_hundred_at_once_against_64)
 	int fd[200], i, greeted = 0, busy = 0;
 
 	start(args);
+	/* The baseline session's child must be gone, or it takes a place. */
+	no_children();
 	for (i = 0; i < 200; i++) {
 		fd[i] = harness_dial(&S, 0);
 		conn_init(&c[i], fd[i], NULL, NULL);

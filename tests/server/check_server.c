@@ -1559,9 +1559,15 @@ START_TEST(bind_option_listens_on_one_address)
 {
 	static const char *const args[] = { "-b", "127.0.0.1", NULL };
 	struct sockaddr_in6 a;
+	char want[600], host[256];
 	int f;
 
 	start(args);
+	/* interface.md: the host name, whatever -b says. */
+	gethostname(host, sizeof(host));
+	snprintf(want, sizeof(want), "File server listening on %s port %u\n",
+	    host, S.port);
+	ck_assert_str_eq(S.line, want);
 	fd = harness_session(&S, &C);
 	expect_fetch("a.txt", "hello\n", 6);
 	/* Not on ::1. */
@@ -1720,6 +1726,7 @@ START_TEST(port_in_use_is_reported)
 	harness_dirs(&S);
 	ck_assert_int_eq(run_server((const char *const[]){ S.root, port,
 	    NULL }, err, sizeof(err)), 1);
+	/* interface.md's text, exactly, at the start of the line. */
 	snprintf(want, sizeof(want), "Unable to bind to port %s: ", port);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
 	ck_assert_ptr_nonnull(strstr(err, ". Sorry!\n"));

@@ -80,6 +80,7 @@ harness_start(struct server *s, const char *const *args)
 	close(out[0]);
 	ck_assert_msg(strncmp(line, "File server listening on ", 25) == 0,
 	    "listening line: %s", line);
+	snprintf(s->line, sizeof(s->line), "%s", line);
 	p = strstr(line, " port ");
 	ck_assert_ptr_nonnull(p);
 	s->port = (unsigned)atoi(p + 6);

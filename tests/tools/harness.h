@@ -21,6 +21,7 @@ struct server {
 	char top[64];		/* the temporary directory */
 	char root[PATH_MAX];	/* top/root: the served directory */
 	char log[PATH_MAX];	/* top/log: the server's standard error */
+	char line[256];		/* its listening line, with the newline */
 };
 
 /* A fresh top directory with root/ in it; the server not yet started. */
