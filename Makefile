@@ -36,7 +36,8 @@ endif
 ifeq ($(SAN),1)
 B	:= build/san
 OPT	:= -O1 -g -fno-omit-frame-pointer \
-	   -fsanitize=address,undefined -fno-sanitize-recover=all
+	   -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -DFS_TEST_HOOKS
 else
 B	:= build/rel
 OPT	:= -O2 -g -D_FORTIFY_SOURCE=2
@@ -85,7 +86,8 @@ PROTOCOL_SRCS := protocol/packet.c protocol/path.c protocol/options.c \
 SERVER_SRCS := server/main.c server/config.c server/listener.c \
 	   server/session.c server/jail.c server/serve_read.c \
 	   server/serve_write.c server/serve_list.c server/log.c \
-	   server/idle.c server/harden.c server/serve_mkdir.c
+	   server/idle.c server/harden.c server/serve_mkdir.c \
+	   server/testhook.c
 CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/commands.c client/shell.c client/progress.c \
 	   client/localfile.c client/pattern.c
@@ -93,7 +95,7 @@ UNIT_TESTS := packet path text digest options listing conn xfer
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
 INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
 	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so \
-	   $(B)/tests/check_peers $(B)/tests/relay
+	   $(B)/tests/check_peers $(B)/tests/relay $(B)/tests/check_sandbox
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
@@ -150,6 +152,11 @@ $(B)/tests/check_server: $(B)/tests/server/check_server.o \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_faults: $(B)/tests/server/check_faults.o \
+	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+
+$(B)/tests/check_sandbox: $(B)/tests/server/check_sandbox.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)

@@ -7,6 +7,10 @@
  * - RLIMIT_NPROC 0: the child never forks (root is exempt by the kernel;
  *   run with -u for this one to bite).
  * - RLIMIT_NOFILE 32: a session needs about ten descriptors.
+ * - Every descriptor but the socket, the served directory, the log's and
+ *   standard input, output and error is closed: whatever the server
+ *   inherited from whoever started it (a file, a directory, a socket)
+ *   never reaches a child (issue 13, finding 5).
  * - RLIMIT_FSIZE with -m: the kernel refuses to grow a file past the
  *   limit (EFBIG, ERR 3) even if our own count were wrong; SIGXFSZ is
  *   ignored so the refusal is an error, not a death.  The limit covers
@@ -24,6 +28,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
@@ -34,8 +39,11 @@
 #include "log.h"
 
 #define CHILD_FILES_MAX	32
+#define CHILD_FILES_SCAN	65536	/* without close_range: the first ones */
 
 static void	limit(const char *, int, rlim_t);
+static void	close_others(int *, size_t);
+static int	by_fd(const void *, const void *);
 
 static void
 limit(const char *what, int resource, rlim_t value)
@@ -53,11 +61,51 @@ limit(const char *what, int resource, rlim_t value)
 	log_debug("Cannot limit %s: %s", what, strerror(errno));
 }
 
-int
-harden_child(const struct server_config *cfg)
+static int
+by_fd(const void *a, const void *b)
 {
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Closes every descriptor above 2 that keep[0..n) does not name. */
+static void
+close_others(int *keep, size_t n)
+{
+	unsigned from = 3;
+	size_t i;
+
+	qsort(keep, n, sizeof(*keep), by_fd);
+	for (i = 0; i <= n; i++) {
+		unsigned to = i < n ? (unsigned)keep[i] : ~0U;
+
+		if (i < n && (keep[i] < 3 || (unsigned)keep[i] < from))
+			continue;
+		if (to > from && close_range(from, to - 1, 0) == -1) {
+			/* Before Linux 5.9: one at a time, to the limit. */
+			unsigned fd, top = to;
+
+			if (top > CHILD_FILES_SCAN)
+				top = CHILD_FILES_SCAN;
+			for (fd = from; fd < top; fd++)
+				(void)close((int)fd);
+		}
+		if (i < n)
+			from = (unsigned)keep[i] + 1;
+	}
+}
+
+int
+harden_child(const struct server_config *cfg, const struct jail *j,
+    int sock)
+{
+	int keep[8];
+	size_t n = 0;
 	struct stat st;
 
+	keep[n++] = sock;
+	keep[n++] = j->rootfd;
+	n += log_fds(keep + n, sizeof(keep) / sizeof(keep[0]) - n);
+	close_others(keep, n);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		return -1;
 	limit("core", RLIMIT_CORE, 0);

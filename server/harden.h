@@ -7,13 +7,16 @@
 #define HARDEN_H
 
 #include "config.h"
+#include "jail.h"
 
 /*
- * In the child, before the session: no new privileges, no core dumps, no
+ * In the child, before the session: every descriptor closed but sock, the
+ * served directory and the log's; no new privileges, no core dumps, no
  * processes, a small descriptor budget, and with -m a file-size limit.
  * Returns 0, or -1 with errno when no-new-privileges could not be set; a
  * limit that cannot be set is only logged.
  */
-int	harden_child(const struct server_config *cfg);
+int	harden_child(const struct server_config *cfg, const struct jail *j,
+	    int sock);
 
 #endif

@@ -48,7 +48,6 @@ jail_open(struct jail *j, const char *dir, char *why, size_t whylen)
 {
 	int fd;
 
-	j->procfd = -1;
 	if ((j->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1) {
 		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
@@ -66,8 +65,7 @@ jail_open(struct jail *j, const char *dir, char *why, size_t whylen)
 		return -1;
 	}
 	close(fd);
-	/* Optional: without it, linkat(AT_EMPTY_PATH) must do. */
-	j->procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	j->confined = 0;
 	return 0;
 }
 
@@ -84,8 +82,14 @@ jail_confine(struct jail *j, const char *user, char *why, size_t whylen)
 	}
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
-	/* In this order, each checked (OpenBSD tftpd main()). */
-	if (chroot(j->realroot) == -1 || chdir("/") == -1 ||
+	/*
+	 * In this order, each checked (OpenBSD tftpd main()).  The chroot is
+	 * to the directory already open, not to its path: a component of the
+	 * path swapped since start-up cannot redirect it (issue 13, finding
+	 * 4), and the descriptor then leads nowhere outside the new root.
+	 */
+	if (fchdir(j->rootfd) == -1 || chroot(".") == -1 ||
+	    chdir("/") == -1 ||
 	    setgroups(1, &gid) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(uid, uid, uid) == -1) {
 		snprintf(why, whylen, "cannot confine to %s as %s: %s",
@@ -96,6 +100,7 @@ jail_confine(struct jail *j, const char *user, char *why, size_t whylen)
 		snprintf(why, whylen, "privileges could be regained");
 		return -1;
 	}
+	j->confined = 1;
 	return 0;
 }
 
@@ -239,4 +244,73 @@ jail_stat(const struct jail *j, const char *path, struct stat *st)
 	close(fd);
 	errno = saved;
 	return rc;
+}
+
+/*
+ * Nothing but a regular file is ever opened for reading (issue 13,
+ * finding 6): opening a FIFO releases a writer blocked on it, and opening
+ * a device runs its driver's open routine, so the path is first opened
+ * with O_PATH, which opens nothing, and checked with fstat.
+ *
+ * The file is then reopened through that very descriptor, by its magic
+ * link in /proc/self/fd: the link names the inode checked, not a path, and
+ * an inode's type never changes, so no rename or swap between the check
+ * and the open can put a FIFO or a device in its place.  That is why the
+ * open is not simply repeated by path, which a swap could redirect.
+ *
+ * In the -u chroot there is no /proc (no descriptor leading outside the
+ * served directory may survive into a child, finding 5).  There the path
+ * is resolved a second time and the result checked to be the same inode
+ * (device and inode number) as the one checked, else refused: never
+ * served, but a local user who can write inside DIR and swaps a FIFO in
+ * within those microseconds can make the child open it, without blocking
+ * (O_NONBLOCK), and close it unread.  That one window is documented in
+ * docs/protocol.md.
+ */
+int
+jail_open_regular(const struct jail *j, const char *path, int flags,
+    struct stat *st)
+{
+	char proc_path[64];
+	struct stat again;
+	int pfd, fd, saved;
+
+	if ((pfd = jail_openat(j, path, O_PATH)) == -1)
+		return -1;
+	if (fstat(pfd, st) == -1)
+		goto fail;
+	if (!S_ISREG(st->st_mode)) {
+		errno = EFTYPE_NOT_REGULAR;
+		goto fail;
+	}
+	flags |= O_CLOEXEC | O_NOCTTY;
+	if (!j->confined) {
+		snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", pfd);
+		fd = open(proc_path, flags);
+		if (fd != -1 || errno != ENOENT)
+			goto done;
+		/* No /proc mounted: as in the chroot. */
+	}
+	fd = jail_openat(j, path, flags | O_NONBLOCK);
+	if (fd != -1 && (fstat(fd, &again) == -1 ||
+	    again.st_dev != st->st_dev || again.st_ino != st->st_ino)) {
+		close(fd);
+		fd = -1;
+		errno = EFTYPE_NOT_REGULAR;
+	}
+done:
+	saved = errno;
+	close(pfd);
+	if (fd != -1 && fstat(fd, st) == -1) {
+		saved = errno;
+		close(fd);
+		fd = -1;
+	}
+	errno = saved;
+	return fd;
+fail:
+	saved = errno;
+	close(pfd);
+	errno = saved;
+	return -1;
 }

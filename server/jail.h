@@ -7,12 +7,13 @@
 #ifndef JAIL_H
 #define JAIL_H
 
+#include <errno.h>
 #include <limits.h>
 #include <sys/stat.h>
 
 struct jail {
 	int rootfd;			/* the served directory */
-	int procfd;			/* /proc, for linkat of an O_TMPFILE */
+	int confined;			/* chrooted to it (-u): no /proc */
 	char realroot[PATH_MAX];	/* its absolute path, links resolved */
 };
 
@@ -37,6 +38,24 @@ int	jail_confine(struct jail *j, const char *user, char *why,
  * path leads outside, ENOENT, ENOTDIR, ELOOP, EACCES as open(2).
  */
 int	jail_openat(const struct jail *j, const char *path, int flags);
+
+/*
+ * errno of jail_open_regular for something that is not a regular file.
+ * EFTYPE is BSD's; Linux has none, and no open(2) error of its own means
+ * "not a regular file" (EISDIR is only for directories), so a rare one is
+ * borrowed that an open through the jail never yields otherwise.
+ */
+#define EFTYPE_NOT_REGULAR	EMEDIUMTYPE
+
+/*
+ * Opens path beneath the served directory for reading, and only if it is
+ * a regular file: nothing else is ever opened (no FIFO or device open
+ * routine runs).  flags are added to O_RDONLY-style opens (O_RDONLY,
+ * O_NONBLOCK...).  Fills *st from the file opened.  Returns an fd, or -1
+ * with errno as jail_openat, or EFTYPE_NOT_REGULAR.
+ */
+int	jail_open_regular(const struct jail *j, const char *path, int flags,
+	    struct stat *st);
 
 /* What jail_openat(path, O_PATH) and fstat would say.  0, or -1 errno. */
 int	jail_stat(const struct jail *j, const char *path, struct stat *st);

@@ -313,14 +313,22 @@ handle_accept(int lfd, const struct server_config *cfg,
 
 		for (i = 0; i < l->nfds; i++)
 			close(l->fds[i]);
-		if (spare != -1)
+		/*
+		 * The child reads and writes only its socket and the log: its
+		 * standard input and output, which may be files or terminals
+		 * outside DIR, become /dev/null (issue 13, finding 5).
+		 */
+		if (spare != -1) {
+			(void)dup2(spare, STDIN_FILENO);
+			(void)dup2(spare, STDOUT_FILENO);
 			close(spare);
+		}
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (harden_child(cfg) == -1) {
+		if (harden_child(cfg, jail, fd) == -1) {
 			log_error("cannot limit the child: %s",
 			    strerror(errno));
 			_exit(1);

@@ -17,6 +17,12 @@ enum log_level {
 
 void	log_set_level(enum log_level level);
 
+/*
+ * The descriptors the log writes to beyond standard error, into
+ * fds[0..max): a child keeps them open.  Returns how many.
+ */
+size_t	log_fds(int *fds, size_t max);
+
 /* "[pid] ..." at LOG_NORMAL: connection, request and ERR-sent lines. */
 void	log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "[pid] ..." at LOG_VERBOSE. */

@@ -12,6 +12,7 @@
 #include "jail.h"
 #include "listener.h"
 #include "log.h"
+#include "testhook.h"
 
 extern char **environ;
 
@@ -46,6 +47,7 @@ main(int argc, char *argv[])
 		    cfg.port, why);
 		return 1;
 	}
+	testhook_pause_confine();
 	if (cfg.user != NULL &&
 	    jail_confine(&jail, cfg.user, why, sizeof(why)) == -1) {
 		log_error("%s", why);

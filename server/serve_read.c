@@ -92,17 +92,13 @@ serve_read(struct session *s, const char *path, size_t len)
 	if ((ps = path_check(path, len)) != PATH_OK)
 		return session_refuse(s, ERR_BAD_NAME, "Bad file name: %s",
 		    path_status_str(ps));
-	src.fd = jail_openat(s->jail, path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
-	if (src.fd == -1)
+	/* Nothing but a regular file is ever opened (jail.h). */
+	src.fd = jail_open_regular(s->jail, path, O_RDONLY | O_NONBLOCK, &st);
+	if (src.fd == -1) {
+		if (errno == EFTYPE_NOT_REGULAR)
+			return session_refuse(s, ERR_ACCESS,
+			    "Access violation: not a regular file");
 		return session_refuse_errno(s, errno);
-	if (fstat(src.fd, &st) == -1) {
-		r = session_refuse_errno(s, errno);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = session_refuse(s, ERR_ACCESS,
-		    "Access violation: not a regular file");
-		goto out;
 	}
 	/* Section 6: past the end is ERR 0, and the session goes on. */
 	if (s->req.offset > (uint64_t)st.st_size) {

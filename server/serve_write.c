@@ -81,9 +81,13 @@ upload_write(void *ctx, const void *buf, size_t len)
 }
 
 /*
- * linkat with AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH on older kernels;
- * the /proc/self/fd route works for anyone, chrooted too, as /proc was
- * opened before the chroot.
+ * linkat with AT_EMPTY_PATH links the O_TMPFILE itself: always for root,
+ * and since Linux 6.10 for anyone who opened the file with the same
+ * credentials, as the child did.  An older kernel refuses an unprivileged
+ * caller with ENOENT; outside a chroot the /proc/self/fd route then works,
+ * by path, so that no descriptor to /proc is held.  In the -u chroot there
+ * is no /proc (no descriptor leading outside DIR survives into a child,
+ * issue 13 finding 5), so there uploads need Linux 6.10 or later.
  */
 static int
 link_tmpfile(const struct upload *u)
@@ -92,10 +96,10 @@ link_tmpfile(const struct upload *u)
 
 	if (linkat(u->fd, "", u->dirfd, u->name, AT_EMPTY_PATH) == 0)
 		return 0;
-	if ((errno != ENOENT && errno != EPERM) || u->jail->procfd == -1)
+	if ((errno != ENOENT && errno != EPERM) || u->jail->confined)
 		return -1;
-	snprintf(proc_path, sizeof(proc_path), "self/fd/%d", u->fd);
-	return linkat(u->jail->procfd, proc_path, u->dirfd, u->name,
+	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", u->fd);
+	return linkat(AT_FDCWD, proc_path, u->dirfd, u->name,
 	    AT_SYMLINK_FOLLOW);
 }
 

@@ -256,6 +256,33 @@ harness_fetch(struct conn *c, enum pkt_op op, const char *path, char **data,
 	return (ssize_t)len;
 }
 
+void
+harness_expect_fetch(struct conn *c, const char *path, const char *want,
+    size_t len)
+{
+	char *data;
+	uint16_t code = 0;
+	ssize_t n;
+
+	n = harness_fetch(c, PKT_RRQ, path, &data, &code);
+	ck_assert_msg(n == (ssize_t)len, "RRQ %s: %zd bytes (ERR %u)", path,
+	    n, code);
+	ck_assert_mem_eq(data, want, len);
+	free(data);
+}
+
+void
+harness_expect_fetch_err(struct conn *c, const char *path, uint16_t code)
+{
+	char *data;
+	uint16_t got = 0;
+
+	ck_assert_msg(harness_fetch(c, PKT_RRQ, path, &data, &got) == -1,
+	    "RRQ %s was served", path);
+	ck_assert_msg(got == code, "RRQ %s: ERR %u, wanted %u", path, got,
+	    code);
+}
+
 int
 harness_upload(struct conn *c, const char *path, const void *data,
     size_t len)

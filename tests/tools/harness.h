@@ -65,6 +65,14 @@ void	harness_expect_closed(struct conn *c);
 ssize_t	harness_fetch(struct conn *c, enum pkt_op op, const char *path,
 	    char **data, uint16_t *code);
 
+/* RRQ of path must bring exactly want[0..len). */
+void	harness_expect_fetch(struct conn *c, const char *path,
+	    const char *want, size_t len);
+
+/* RRQ of path must be refused with ERR code. */
+void	harness_expect_fetch_err(struct conn *c, const char *path,
+	    uint16_t code);
+
 /* Uploads len bytes to path; returns 0, or the ERR code received. */
 int	harness_upload(struct conn *c, const char *path, const void *data,
 	    size_t len);

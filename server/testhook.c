@@ -1,0 +1,85 @@
+/*
+ * The test-only hooks (see testhook.h).  This file compiles to nothing in
+ * the release build; the test build defines FS_TEST_HOOKS.
+ */
+#ifdef FS_TEST_HOOKS
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "testhook.h"
+
+void
+testhook_pause_confine(void)
+{
+	const char *go = getenv("FS_TEST_PAUSE_CONFINE");
+	char ready[4096];
+	struct stat st;
+	int fd, i;
+
+	if (go == NULL || (size_t)snprintf(ready, sizeof(ready), "%s.ready",
+	    go) >= sizeof(ready))
+		return;
+	if ((fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) != -1)
+		close(fd);
+	for (i = 0; i < 2000 && stat(go, &st) == -1; i++)
+		usleep(10000);
+}
+
+void
+testhook_escape(void)
+{
+	const char *what = getenv("FS_TEST_ESCAPE");
+	char *const argv[] = { (char *)(uintptr_t)"sh", (char *)(uintptr_t)"-c",
+	    (char *)(uintptr_t)"true", NULL };
+	int fd;
+
+	if (what == NULL)
+		return;
+	if (strcmp(what, "passwd") == 0) {
+		fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+		log_event("test hook: open /etc/passwd: %s", fd == -1 ?
+		    strerror(errno) : "opened");
+		if (fd != -1)
+			close(fd);
+	} else if (strcmp(what, "exec") == 0) {
+		execv("/bin/sh", argv);
+		log_event("test hook: exec /bin/sh: %s", strerror(errno));
+	} else if (strcmp(what, "socket") == 0) {
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		log_event("test hook: socket: %s", fd == -1 ?
+		    strerror(errno) : "created");
+		if (fd != -1)
+			close(fd);
+	} else if (strcmp(what, "ptrace") == 0) {
+		long rc = ptrace(PTRACE_ATTACH, getppid(), NULL, NULL);
+
+		log_event("test hook: ptrace: %s", rc == -1 ?
+		    strerror(errno) : "attached");
+	}
+}
+
+unsigned long long
+testhook_listing_max(void)
+{
+	const char *v = getenv("FS_TEST_LISTING_MAX");
+
+	return v != NULL ? strtoull(v, NULL, 10) : 0;
+}
+
+const char *
+testhook_syslog_path(void)
+{
+	return getenv("FS_TEST_SYSLOG");
+}
+#else
+/* ISO C wants a translation unit to declare something. */
+typedef int testhook_empty;
+#endif

@@ -1,0 +1,34 @@
+/*
+ * Test-only hooks: ways for the integration tests to reach moments that no
+ * client can (a start-up race, a child that misbehaves once sandboxed).
+ * They exist only in builds made with -DFS_TEST_HOOKS (the sanitizer test
+ * build, `make SAN=1`); in the release build every hook is an empty inline
+ * function, so no environment variable can change what bin/server does.
+ */
+#ifndef TESTHOOK_H
+#define TESTHOOK_H
+
+#ifdef FS_TEST_HOOKS
+/*
+ * FS_TEST_PAUSE_CONFINE=FILE: between opening DIR and confining to it,
+ * creates FILE.ready and waits (at most 20 s) until FILE exists, so that a
+ * test can swap DIR's path meanwhile.
+ */
+void	testhook_pause_confine(void);
+/*
+ * FS_TEST_ESCAPE=passwd|exec|socket|ptrace: a child, once sandboxed, tries
+ * that escape and logs what happened (if it is still alive to do so).
+ */
+void	testhook_escape(void);
+/* FS_TEST_LISTING_MAX=BYTES: a smaller listing bound, or 0 for none. */
+unsigned long long testhook_listing_max(void);
+/* FS_TEST_SYSLOG=PATH: --syslog sends to this socket, not /dev/log. */
+const char *testhook_syslog_path(void);
+#else
+static inline void testhook_pause_confine(void) { }
+static inline void testhook_escape(void) { }
+static inline unsigned long long testhook_listing_max(void) { return 0; }
+static inline const char *testhook_syslog_path(void) { return 0; }
+#endif
+
+#endif

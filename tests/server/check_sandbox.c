@@ -1,0 +1,239 @@
+/*
+ * The server's confinement and bounds (issue 13), end to end: the real
+ * binary on port 0 in a temporary directory, as check_server.c drives it.
+ * Tests that need a test-only hook (server/testhook.h) run only against a
+ * binary built with them (the sanitizer build), and say so otherwise.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "listing.h"
+#include "options.h"
+#include "check_main.h"
+
+static struct server S;
+static struct conn C;
+static int fd = -1;
+
+static void
+setup(void)
+{
+	harness_dirs(&S);
+	harness_write_file(&S, "a.txt", "hello\n", 6);
+}
+
+static void
+teardown(void)
+{
+	if (fd != -1) {
+		conn_free(&C);
+		close(fd);
+		fd = -1;
+	}
+	harness_cleanup(&S);
+}
+
+/* 1 when the server under test was built with the test hooks. */
+static int
+has_hooks(void)
+{
+	const char *bin = getenv("SERVER_BIN");
+
+	return bin != NULL && strstr(bin, "/build/san/") != NULL;
+}
+
+/* -u needs root: the tests of a confined child need both. */
+static int
+can_confine(void)
+{
+	return geteuid() == 0;
+}
+
+/* The newest child of the server, or 0 (bounded wait). */
+static pid_t
+a_child(void)
+{
+	char path[64], buf[256], *last;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)S.pid,
+	    (int)S.pid);
+	for (i = 0; i < 200; i++) {
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(buf, sizeof(buf), f) != NULL &&
+			    atoi(buf) > 0) {
+				fclose(f);
+				buf[strcspn(buf, "\n")] = '\0';
+				last = strrchr(buf, ' ');
+				while (last != NULL && last[1] == '\0') {
+					*last = '\0';
+					last = strrchr(buf, ' ');
+				}
+				return (pid_t)atoi(last ? last + 1 : buf);
+			}
+			fclose(f);
+		}
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* Confined children must be able to read the tree: top is 0700. */
+static void
+start_as_nobody(const char *const *more)
+{
+	const char *args[16] = { "-u", "nobody" };
+	size_t n = 2;
+
+	while (more != NULL && *more != NULL && n < 15)
+		args[n++] = *more++;
+	args[n] = NULL;
+	chmod(S.top, 0755);
+	harness_start(&S, args);
+}
+
+/*
+ * Finding 4: the chroot is to the directory opened at start-up, not to a
+ * path that may have been swapped since.  The hook pauses the server
+ * between the two while a helper puts another directory at DIR's path.
+ */
+START_TEST(chroot_is_the_directory_opened)
+{
+	char go[PATH_MAX + 8], ready[PATH_MAX + 16], old[PATH_MAX + 8];
+	char link[64], root[PATH_MAX];
+	struct stat st;
+	pid_t helper, child;
+	ssize_t n;
+	int i;
+
+	if (!has_hooks() || !can_confine())
+		return;
+	snprintf(go, sizeof(go), "%s/go", S.top);
+	snprintf(ready, sizeof(ready), "%s/go.ready", S.top);
+	snprintf(old, sizeof(old), "%s/old", S.top);
+	setenv("FS_TEST_PAUSE_CONFINE", go, 1);
+	if ((helper = fork()) == 0) {
+		for (i = 0; i < 2000 && stat(ready, &st) == -1; i++)
+			usleep(10000);
+		if (rename(S.root, old) == -1 || mkdir(S.root, 0755) == -1)
+			_exit(1);
+		close(open(go, O_WRONLY | O_CREAT, 0644));
+		_exit(0);
+	}
+	start_as_nobody(NULL);
+	waitpid(helper, NULL, 0);
+	fd = harness_session(&S, &C);
+	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+	ck_assert_int_gt(child = a_child(), 0);
+	snprintf(link, sizeof(link), "/proc/%d/root", (int)child);
+	ck_assert_int_gt(n = readlink(link, root, sizeof(root) - 1), 0);
+	root[n] = '\0';
+	ck_assert_str_eq(root, old);
+}
+END_TEST
+
+/*
+ * Finding 5: a confined child holds no descriptor that leads outside DIR:
+ * only its socket, the log (standard error), /dev/null, and what it opens
+ * beneath DIR.  Uploads still work and leave nothing when killed.
+ */
+START_TEST(confined_child_holds_nothing_outside)
+{
+	char dir[64], link[PATH_MAX], target[PATH_MAX];
+	struct dirent *d;
+	pid_t child;
+	ssize_t n;
+	DIR *dp;
+
+	if (!can_confine())
+		return;
+	start_as_nobody(NULL);
+	chmod(S.root, 0777);
+	fd = harness_session(&S, &C);
+	ck_assert_int_eq(harness_upload(&C, "up", "data", 4), 0);
+	harness_expect_fetch(&C, "up", "data", 4);
+	ck_assert_int_gt(child = a_child(), 0);
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)child);
+	ck_assert_ptr_nonnull(dp = opendir(dir));
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", dir, d->d_name);
+		if ((n = readlink(link, target, sizeof(target) - 1)) <= 0)
+			continue;	/* closed meanwhile */
+		target[n] = '\0';
+		if (strncmp(target, "socket:", 7) == 0 ||
+		    strncmp(target, "pipe:", 5) == 0 ||
+		    strncmp(target, "anon_inode:", 11) == 0 ||
+		    strcmp(target, "/dev/null") == 0 ||
+		    strcmp(target, S.log) == 0)
+			continue;
+		ck_assert_msg(strncmp(target, S.root, strlen(S.root)) == 0 &&
+		    (target[strlen(S.root)] == '\0' ||
+		    target[strlen(S.root)] == '/'),
+		    "fd %s leads outside: %s", d->d_name, target);
+	}
+	closedir(dp);
+}
+END_TEST
+
+/*
+ * Finding 6: an RRQ of a FIFO never opens it, so a local writer blocked
+ * in open(2) stays blocked; a device is never opened either.
+ */
+START_TEST(fifo_is_never_opened)
+{
+	char path[PATH_MAX + 8];
+	pid_t writer;
+	int status, i;
+
+	snprintf(path, sizeof(path), "%s/fifo", S.root);
+	ck_assert_int_eq(mkfifo(path, 0666), 0);
+	if ((writer = fork()) == 0) {
+		alarm(30);
+		/* Blocks until a reader opens the FIFO. */
+		_exit(open(path, O_WRONLY) == -1 ? 1 : 0);
+	}
+	harness_start(&S, NULL);
+	fd = harness_session(&S, &C);
+	harness_expect_fetch_err(&C, "fifo", ERR_ACCESS);
+	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+	for (i = 0; i < 20; i++) {
+		ck_assert_msg(waitpid(writer, &status, WNOHANG) == 0,
+		    "the FIFO was opened: its writer was released");
+		usleep(10000);
+	}
+	kill(writer, SIGKILL);
+	waitpid(writer, &status, 0);
+}
+END_TEST
+
+static Suite *
+suite(void)
+{
+	Suite *s = suite_create("sandbox");
+	TCase *tc = tcase_create("sandbox");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, chroot_is_the_directory_opened);
+	tcase_add_test(tc, confined_child_holds_nothing_outside);
+	tcase_add_test(tc, fifo_is_never_opened);
+	suite_add_tcase(s, tc);
+	return s;
+}
