@@ -20,7 +20,11 @@
 static const char usage_line[] =
     "usage: server [-qrv] [-b address] [-c max-clients] [-m max-upload]\n"
     "              [-n name] [-p max-per-ip] [-t timeout] [-u user] "
-    "dir port\n";
+    "[--syslog]\n"
+    "              dir port\n";
+
+/* Long options without a letter. */
+enum { OPT_SYSLOG = 256 };
 
 static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, 't' },
@@ -31,6 +35,7 @@ static const struct option long_opts[] = {
 	{ "bind", required_argument, NULL, 'b' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "user", required_argument, NULL, 'u' },
+	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -115,6 +120,9 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 			break;
 		case 'u':
 			cfg->user = optarg;
+			break;
+		case OPT_SYSLOG:
+			cfg->use_syslog = 1;
 			break;
 		case 'q':
 			cfg->log_level = LOG_QUIET;

@@ -27,6 +27,7 @@ struct server_config {
 	const char *name;		/* -n, or NULL for the host name */
 	const char *user;		/* -u, or NULL */
 	enum log_level log_level;	/* -q, -v */
+	int use_syslog;			/* --syslog */
 };
 
 /*

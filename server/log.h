@@ -1,6 +1,9 @@
 /*
- * The server's log: one line per event on standard error, written with a
- * single write(2) so lines from concurrent children never interleave.
+ * The server's log: one line per event, stamped with the time, on
+ * standard error or to syslog, each written with a single system call so
+ * that lines from concurrent children never interleave, and never waiting
+ * for a slow reader (a line that cannot go at once is dropped and
+ * counted).
  */
 #ifndef LOG_H
 #define LOG_H
@@ -18,6 +21,14 @@ enum log_level {
 void	log_set_level(enum log_level level);
 
 /*
+ * At start-up, before any chroot: reads the time zone, and chooses where
+ * lines go — standard error, written without ever waiting (log.c says
+ * how), or with use_syslog the local syslog socket.  Returns 0, or -1
+ * with a reason in why[0..whylen) when syslog cannot be reached.
+ */
+int	log_open(int use_syslog, char *why, size_t whylen);
+
+/*
  * The descriptors the log writes to beyond standard error, into
  * fds[0..max): a child keeps them open.  Returns how many.
  */
@@ -27,6 +38,8 @@ size_t	log_fds(int *fds, size_t max);
 void	log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "[pid] ..." at LOG_VERBOSE. */
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "server: ..." at LOG_NORMAL: start-up facts (the sandbox in force). */
+void	log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "server: ...", always: start-up problems and fatal errors. */
 void	log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

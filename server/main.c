@@ -27,6 +27,10 @@ main(int argc, char *argv[])
 	setproctitle_init(argc, argv, environ);
 	config_parse(&cfg, argc, argv);
 	log_set_level(cfg.log_level);
+	if (log_open(cfg.use_syslog, why, sizeof(why)) == -1) {
+		log_error("%s", why);
+		return 1;
+	}
 	/* A vanished client is EPIPE, never a dead server. */
 	signal(SIGPIPE, SIG_IGN);
 

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "harness.h"
@@ -223,6 +224,151 @@ START_TEST(fifo_is_never_opened)
 }
 END_TEST
 
+/* Bounded: until the server has no child left. */
+static void
+wait_no_children(int seconds)
+{
+	int z, all, i;
+
+	for (i = 0; i < seconds * 40; i++) {
+		harness_children(&S, &z, &all);
+		if (all == 0)
+			return;
+		usleep(25000);
+	}
+	ck_abort_msg("%d children still there after %d s", all, seconds);
+}
+
+/* 1 when line starts "YYYY-MM-DDTHH:MM:SS+hh:mm " (or -hh:mm). */
+static int
+stamped(const char *line)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd+dd:dd ";
+	size_t i;
+
+	for (i = 0; shape[i] != '\0'; i++) {
+		if (shape[i] == 'd') {
+			if (line[i] < '0' || line[i] > '9')
+				return 0;
+		} else if (shape[i] == '+') {
+			if (line[i] != '+' && line[i] != '-')
+				return 0;
+		} else if (line[i] != shape[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* Finding 7: every log line starts with its time, ISO 8601 with zone. */
+START_TEST(log_lines_carry_a_timestamp)
+{
+	char line[4096], want[128];
+	int lines = 0, found = 0;
+	FILE *f;
+
+	harness_start(&S, (const char *const[]){ "-v", NULL });
+	fd = harness_session(&S, &C);
+	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+	harness_expect_fetch_err(&C, "nope", ERR_NOT_FOUND);
+	ck_assert(harness_log_has(&S, "] Sent ERR 1: File not found"));
+	ck_assert_ptr_nonnull(f = fopen(S.log, "r"));
+	snprintf(want, sizeof(want), "] Received a connection from "
+	    "127.0.0.1, port ");
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lines++;
+		ck_assert_msg(stamped(line), "not stamped: %s", line);
+		if (strstr(line, want) != NULL)
+			found = 1;
+	}
+	fclose(f);
+	ck_assert_int_ge(lines, 3);
+	ck_assert(found);
+}
+END_TEST
+
+/* --syslog: the same lines, as datagrams to the syslog socket. */
+START_TEST(syslog_option_sends_lines_to_syslog)
+{
+	struct timeval tv = { 10, 0 };
+	struct sockaddr_un sun;
+	char path[PATH_MAX], msg[4096];
+	struct stat st;
+	ssize_t n;
+	int sfd, got = 0, i;
+
+	if (!has_hooks())
+		return;		/* the socket's path is a test hook */
+	snprintf(path, sizeof(path), "%s/syslog", S.top);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(path), sizeof(sun.sun_path));
+	strlcpy(sun.sun_path, path, sizeof(sun.sun_path));
+	ck_assert_int_ge(sfd = socket(AF_UNIX, SOCK_DGRAM, 0), 0);
+	ck_assert_int_eq(bind(sfd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	setsockopt(sfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setenv("FS_TEST_SYSLOG", path, 1);
+	harness_start(&S, (const char *const[]){ "--syslog", NULL });
+	fd = harness_session(&S, &C);
+	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+	for (i = 0; i < 20 && !got; i++) {
+		ck_assert_int_gt(n = recv(sfd, msg, sizeof(msg) - 1, 0), 0);
+		msg[n] = '\0';
+		ck_assert_msg(strncmp(msg, "<", 1) == 0 &&
+		    strstr(msg, ">server[") != NULL, "%s", msg);
+		got = strstr(msg, "] Received a connection from 127.0.0.1, "
+		    "port ") != NULL;
+	}
+	ck_assert(got);
+	/* Nothing on standard error. */
+	ck_assert_int_eq(stat(S.log, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	close(sfd);
+}
+END_TEST
+
+/*
+ * Finding 7: a reader of standard error that stalls (a full pipe nobody
+ * reads) holds no session: the greeting and the download go on, and the
+ * child still ends at its idle timeout.
+ */
+START_TEST(stalled_log_reader_never_holds_a_session)
+{
+	char buf[65536];
+	int rfd, wfd;
+	ssize_t n;
+
+	ck_assert_int_eq(mkfifo(S.log, 0644), 0);
+	ck_assert_int_ge(rfd = open(S.log, O_RDONLY | O_NONBLOCK), 0);
+	ck_assert_int_ge(wfd = open(S.log, O_WRONLY | O_NONBLOCK), 0);
+	memset(buf, 'x', sizeof(buf));
+	while (write(wfd, buf, sizeof(buf)) > 0)
+		;
+	while (write(wfd, buf, 1) > 0)
+		;
+	ck_assert_int_eq(errno, EAGAIN);
+	harness_start(&S, (const char *const[]){ "-t", "2", NULL });
+	fd = harness_session(&S, &C);
+	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+	/* Silent now: ERR 5 after 2 s, and the child is gone. */
+	harness_expect_err(&C, ERR_TIMEOUT);
+	wait_no_children(10);
+	/* Once read again, the log flows. */
+	while ((n = read(rfd, buf, sizeof(buf))) > 0)
+		;
+	conn_free(&C);
+	close(fd);
+	fd = harness_session(&S, &C);
+	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+	usleep(200000);
+	n = read(rfd, buf, sizeof(buf) - 1);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	ck_assert_ptr_nonnull(strstr(buf, "] Received a connection from "));
+	close(wfd);
+	close(rfd);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -234,6 +380,9 @@ suite(void)
 	tcase_add_test(tc, chroot_is_the_directory_opened);
 	tcase_add_test(tc, confined_child_holds_nothing_outside);
 	tcase_add_test(tc, fifo_is_never_opened);
+	tcase_add_test(tc, log_lines_carry_a_timestamp);
+	tcase_add_test(tc, syslog_option_sends_lines_to_syslog);
+	tcase_add_test(tc, stalled_log_reader_never_holds_a_session);
 	suite_add_tcase(s, tc);
 	return s;
 }
