@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 
 #include "conn.h"
 
@@ -20,6 +22,8 @@
 static int	interrupted(struct conn *);
 static enum conn_status sendv_flags(struct conn *, struct iovec *, int, int);
 static void	wait_begin(struct conn *);
+static int	peer_reading(struct conn *);
+static int	on_eintr(struct conn *);
 
 int
 conn_init(struct conn *c, int fd, const struct conn_hooks *hooks,
@@ -46,6 +50,7 @@ conn_free(struct conn *c)
 static void
 wait_begin(struct conn *c)
 {
+	c->outq = -1;		/* not looked at yet in this wait */
 	if (c->hooks != NULL && c->hooks->wait_begin != NULL)
 		c->hooks->wait_begin(c->hooks_ctx);
 }
@@ -56,6 +61,41 @@ interrupted(struct conn *c)
 	if (c->hooks != NULL && c->hooks->interrupted != NULL)
 		return c->hooks->interrupted(c->hooks_ctx);
 	return 0;
+}
+
+/*
+ * 1 when our send queue has shrunk since the last look in this wait: the
+ * peer's receive side is taking our bytes, so it is making progress even
+ * though no packet of its own has come (issue 13, finding 3: after a
+ * window, the peer can only ACK once it has read the whole window, which
+ * a slow link needs longer than the idle timeout for).  SIOCOUTQ counts
+ * the bytes sent but not yet acknowledged by the peer's TCP; it falls as
+ * the peer reads and stays put when the peer stops.  Looked at only when
+ * a wait is interrupted (the owner's tick), never per packet.
+ */
+static int
+peer_reading(struct conn *c)
+{
+	int q, was = c->outq;
+
+	if (ioctl(c->fd, SIOCOUTQ, &q) == -1)
+		return 0;
+	c->outq = q;
+	return was >= 0 && q < was;
+}
+
+/*
+ * A wait was interrupted.  A peer reading what we sent restarts the
+ * owner's clock, as a new wait would; then the owner says whether to go
+ * on (0) or stop (a conn_status).
+ */
+static int
+on_eintr(struct conn *c)
+{
+	if (peer_reading(c) && c->hooks != NULL &&
+	    c->hooks->wait_begin != NULL)
+		c->hooks->wait_begin(c->hooks_ctx);
+	return interrupted(c);
 }
 
 int
@@ -201,7 +241,7 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 		if (n == 0)
 			return c->rend > c->rstart ? CONN_TRUNCATED : CONN_EOF;
 		if (errno == EINTR) {
-			if ((stop = interrupted(c)) != 0)
+			if ((stop = on_eintr(c)) != 0)
 				return (enum conn_status)stop;
 			continue;
 		}
@@ -243,7 +283,7 @@ sendv_flags(struct conn *c, struct iovec *iov, int iovcnt, int flags)
 				continue;
 			}
 			if (errno == EINTR) {
-				if ((stop = interrupted(c)) != 0)
+				if ((stop = on_eintr(c)) != 0)
 					return (enum conn_status)stop;
 				continue;
 			}

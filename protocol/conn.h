@@ -5,7 +5,10 @@
  * codec and writes whole packets.  How long a wait may last is not its
  * business: before it blocks it calls the owner's wait_begin hook (the
  * server arms SIGALRM there), and when a call is interrupted it asks the
- * owner's interrupted hook whether to go on.
+ * owner's interrupted hook whether to go on.  One thing it does judge: a
+ * wait during which the peer keeps taking our sent bytes (the socket's
+ * send queue shrinks) is progress, and it calls wait_begin again, so the
+ * owner's clock restarts (conn.c, peer_reading).
  */
 #ifndef CONN_H
 #define CONN_H
@@ -27,7 +30,10 @@ enum conn_status {
 };
 
 struct conn_hooks {
-	/* About to block waiting for a packet or for room to send one. */
+	/*
+	 * About to block waiting for a packet or for room to send one; also
+	 * called again mid-wait when the peer is reading what we sent.
+	 */
 	void	(*wait_begin)(void *ctx);
 	/* A call was interrupted: 0 to retry, or a conn_status to stop. */
 	int	(*interrupted)(void *ctx);
@@ -76,6 +82,7 @@ struct conn {
 	const struct conn_hooks *hooks;
 	void *hooks_ctx;
 	struct conn_poll poll;
+	int outq;			/* send queue at the last look, or -1 */
 };
 
 /*

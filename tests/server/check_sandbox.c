@@ -369,6 +369,113 @@ START_TEST(stalled_log_reader_never_holds_a_session)
 }
 END_TEST
 
+#define SLOW_BLKSIZE	8192
+#define SLOW_WINDOW	48		/* 384 KiB: six seconds at 64 KiB/s */
+#define SLOW_FILE	(SLOW_BLKSIZE * SLOW_WINDOW + 1000)
+
+/*
+ * A session whose socket has a small receive buffer, past the greeting,
+ * with blksize SLOW_BLKSIZE and windowsize SLOW_WINDOW, then an RRQ of
+ * "big" sent: the server starts a window larger than the reader takes in
+ * -t seconds.
+ */
+static int
+slow_session(struct conn *c)
+{
+	struct pkt_opt ask[2] = { { "blksize", "8192" },
+	    { "windowsize", "48" } };
+	struct timeval tv = { 20, 0 };
+	struct sockaddr_in a;
+	uint8_t buf[128];
+	struct pkt p;
+	int s, small = 4096;
+	ssize_t n;
+
+	ck_assert_int_ge(s = socket(AF_INET, SOCK_STREAM, 0), 0);
+	/* Before connect, so the window the server sees is small too. */
+	ck_assert_int_eq(setsockopt(s, SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof(small)), 0);
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons((uint16_t)S.port);
+	ck_assert_int_eq(connect(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(conn_init(c, s, NULL, NULL), 0);
+	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
+	ck_assert_int_eq(conn_send_ack(c, 1), CONN_OK);
+	n = pkt_encode_opt(buf, sizeof(buf), PKT_OPT, ask, 2);
+	harness_send(s, buf, (size_t)n);
+	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_OACK);
+	n = pkt_encode_req(buf, sizeof(buf), PKT_RRQ, "big");
+	harness_send(s, buf, (size_t)n);
+	return s;
+}
+
+static void
+write_big(void)
+{
+	char *data = malloc(SLOW_FILE);
+
+	ck_assert_ptr_nonnull(data);
+	memset(data, 's', SLOW_FILE);
+	harness_write_file(&S, "big", data, SLOW_FILE);
+	free(data);
+}
+
+/*
+ * Finding 3: a peer that keeps reading, if slowly (64 KiB/s through a
+ * small receive buffer), is making progress: a window it needs six
+ * seconds to read is not timed out at -t 2.
+ */
+START_TEST(slow_reader_is_not_timed_out)
+{
+	struct conn c;
+	struct pkt p;
+	size_t got = 0;
+	uint16_t block = 0;
+	int s;
+
+	write_big();
+	harness_start(&S, (const char *const[]){ "-t", "2", NULL });
+	s = slow_session(&c);
+	for (;;) {
+		ck_assert_int_eq(harness_recv(&c, &p), CONN_OK);
+		ck_assert_msg(p.op == PKT_DAT, "got %s (ERR %u)",
+		    pkt_op_name(p.op), p.op == PKT_ERR ? p.u.err.code : 0);
+		ck_assert_uint_eq(p.u.dat.block, ++block);
+		got += p.u.dat.size;
+		/* 8 KiB every 125 ms: 64 KiB/s. */
+		usleep(125000);
+		if (p.u.dat.size < SLOW_BLKSIZE || block % SLOW_WINDOW == 0)
+			ck_assert_int_eq(conn_send_ack(&c, block), CONN_OK);
+		if (p.u.dat.size < SLOW_BLKSIZE)
+			break;
+	}
+	ck_assert_uint_eq(got, SLOW_FILE);
+	conn_free(&c);
+	close(s);
+	ck_assert(!harness_log_has(&S, "Sent ERR 5"));
+}
+END_TEST
+
+/* A peer that stops reading is timed out as before. */
+START_TEST(stopped_reader_is_timed_out)
+{
+	struct conn c;
+	int s;
+
+	write_big();
+	harness_start(&S, (const char *const[]){ "-t", "2", NULL });
+	s = slow_session(&c);
+	ck_assert(harness_log_has(&S, "Sent ERR 5: Idle timeout (2 s)"));
+	wait_no_children(10);
+	conn_free(&c);
+	close(s);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -383,6 +490,8 @@ suite(void)
 	tcase_add_test(tc, log_lines_carry_a_timestamp);
 	tcase_add_test(tc, syslog_option_sends_lines_to_syslog);
 	tcase_add_test(tc, stalled_log_reader_never_holds_a_session);
+	tcase_add_test(tc, slow_reader_is_not_timed_out);
+	tcase_add_test(tc, stopped_reader_is_timed_out);
 	suite_add_tcase(s, tc);
 	return s;
 }
