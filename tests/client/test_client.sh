@@ -216,7 +216,7 @@ client_pid=$!
 child=
 i=0
 while [ -z "$child" ] && [ $i -lt 200 ]; do
-	child=$(sed -n 's/^\[\([0-9]*\)\] Received a connection.*/\1/p' \
+	child=$(sed -n 's/^.* \[\([0-9]*\)\] Received a connection.*/\1/p' \
 	    "$top/server.log" | tail -n 1)
 	i=$((i + 1))
 	sleep 0.05
