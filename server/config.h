@@ -14,6 +14,17 @@
 #define SERVER_WINDOWSIZE_MAX	65535
 #define SERVER_CLIENTS_MAX	4096
 
+/*
+ * Memory per child (issue 13, finding 2).  A listing is held as its text
+ * plus 4 bytes a line, within SERVER_LISTING_MAX: a million entries with
+ * names of up to 40 bytes fit; a directory that needs more is ERR 0.
+ * Everything else a session holds is under a megabyte (buffers of 128 and
+ * 256 KiB), so the child's data segment (RLIMIT_DATA) is bounded at
+ * SERVER_CHILD_DATA_MAX, which a listing at its bound never meets.
+ */
+#define SERVER_LISTING_MAX	((size_t)64 << 20)
+#define SERVER_CHILD_DATA_MAX	((size_t)128 << 20)
+
 struct server_config {
 	const char *dir;
 	uint16_t port;

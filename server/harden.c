@@ -11,6 +11,13 @@
  *   standard input, output and error is closed: whatever the server
  *   inherited from whoever started it (a file, a directory, a socket)
  *   never reaches a child (issue 13, finding 5).
+ * - RLIMIT_DATA SERVER_CHILD_DATA_MAX (config.h): a child's heap and
+ *   private mappings are bounded, whatever a bug or a client makes it
+ *   allocate; the listing, its largest holding, has its own lower bound
+ *   with a clear ERR.  Not in a sanitizer build: AddressSanitizer
+ *   reserves terabytes of shadow memory as private mappings, which
+ *   RLIMIT_DATA counts (and RLIMIT_AS too), so there the listing's own
+ *   bound is the one in force.  harden_data_limit() says which.
  * - RLIMIT_FSIZE with -m: the kernel refuses to grow a file past the
  *   limit (EFBIG, ERR 3) even if our own count were wrong; SIGXFSZ is
  *   ignored so the refusal is an error, not a death.  The limit covers
@@ -59,6 +66,22 @@ limit(const char *what, int resource, rlim_t value)
 			return;
 	}
 	log_debug("Cannot limit %s: %s", what, strerror(errno));
+}
+
+size_t
+harden_data_limit(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+	return 0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+	return 0;
+#else
+	return SERVER_CHILD_DATA_MAX;
+#endif
+#else
+	return SERVER_CHILD_DATA_MAX;
+#endif
 }
 
 static int
@@ -111,6 +134,8 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 	limit("core", RLIMIT_CORE, 0);
 	limit("processes", RLIMIT_NPROC, 0);
 	limit("open files", RLIMIT_NOFILE, CHILD_FILES_MAX);
+	if (harden_data_limit() > 0)
+		limit("data size", RLIMIT_DATA, harden_data_limit());
 	if (cfg->has_max_upload && !(fstat(STDERR_FILENO, &st) == 0 &&
 	    S_ISREG(st.st_mode))) {
 		signal(SIGXFSZ, SIG_IGN);

@@ -6,6 +6,8 @@
 #ifndef HARDEN_H
 #define HARDEN_H
 
+#include <stddef.h>
+
 #include "config.h"
 #include "jail.h"
 
@@ -18,5 +20,11 @@
  */
 int	harden_child(const struct server_config *cfg, const struct jail *j,
 	    int sock);
+
+/*
+ * The data-size limit each child gets (RLIMIT_DATA), in bytes, or 0 in a
+ * sanitizer build, where it is not set (harden.c says why).
+ */
+size_t	harden_data_limit(void);
 
 #endif

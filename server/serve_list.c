@@ -16,44 +16,158 @@
 #include "listing.h"
 #include "path.h"
 #include "session.h"
+#include "testhook.h"
 
-struct entries {
-	struct listing_entry *v;
-	size_t n, cap;
+/*
+ * The listing as it will be sent, held compactly (issue 13, finding 2):
+ * every line formatted once, back to back in one buffer, and an array of
+ * where each starts, sorted by name.  An entry costs its line (its name
+ * and about 26 bytes) and 4 bytes, where a whole struct listing_entry
+ * and a worst-case line were 580.  The text is exactly what is served,
+ * so the tsize announced is its length.  Both buffers together are held
+ * under a bound (SERVER_LISTING_MAX): a directory that needs more is
+ * refused with a clear ERR before anything is sent, never an exhausted
+ * memory.
+ */
+struct lines {
+	char *text;
+	size_t len, cap;
+	uint32_t *start;		/* offsets of the lines in text */
+	size_t n, ncap;
+	size_t max;			/* bytes text and start may take */
 };
 
-struct mem_source {
-	const char *p;
-	size_t left;
+/* The sorted lines, sent one after another. */
+struct lines_source {
+	const struct lines *l;
+	size_t i, off;			/* next line, and bytes of it sent */
 };
 
 static int	list_entry(struct session *, int, const char *, size_t,
 		    const char *, struct listing_entry *);
 static int	read_entries(struct session *, int, const char *, size_t,
-		    struct entries *);
-static char	*format_entries(const struct entries *, size_t *);
-static int	by_name(const void *, const void *);
-static ssize_t	mem_read(void *, void *, size_t);
+		    struct lines *);
+static int	add_line(struct lines *, const char *, size_t);
+static int	grow(void **, size_t *, size_t, size_t, size_t);
+static const char *line_name(const char *);
+static int	by_name(const void *, const void *, void *);
+static ssize_t	lines_read(void *, void *, size_t);
+
+/* The name in a line: after type, size and mtime, which hold no space. */
+static const char *
+line_name(const char *line)
+{
+	int spaces = 0;
+
+	while (spaces < 3)
+		if (*line++ == ' ')
+			spaces++;
+	return line;
+}
 
 static int
-by_name(const void *a, const void *b)
+by_name(const void *a, const void *b, void *ctx)
 {
-	/* strcmp compares as unsigned char: byte order. */
-	return strcmp(((const struct listing_entry *)a)->name,
-	    ((const struct listing_entry *)b)->name);
+	const char *text = ctx;
+	const unsigned char *x = (const unsigned char *)
+	    line_name(text + *(const uint32_t *)a);
+	const unsigned char *y = (const unsigned char *)
+	    line_name(text + *(const uint32_t *)b);
+
+	/*
+	 * Byte order (section 4).  A name ends at its newline, which sorts
+	 * below every byte a valid name holds, so a prefix comes first, as
+	 * strcmp would have it.
+	 */
+	while (*x == *y && *x != '\n') {
+		x++;
+		y++;
+	}
+	return (int)*x - (int)*y;
 }
 
 static ssize_t
-mem_read(void *ctx, void *buf, size_t len)
+lines_read(void *ctx, void *buf, size_t len)
 {
-	struct mem_source *m = ctx;
+	struct lines_source *src = ctx;
+	const struct lines *l = src->l;
+	char *out = buf;
+	size_t done = 0, linelen, n;
+	const char *line;
 
-	if (len > m->left)
-		len = m->left;
-	memcpy(buf, m->p, len);
-	m->p += len;
-	m->left -= len;
-	return (ssize_t)len;
+	while (done < len && src->i < l->n) {
+		line = l->text + l->start[src->i];
+		/*
+		 * Stored in directory order, so the next offset says nothing
+		 * of this line's end; its newline does, always there.
+		 */
+		linelen = (size_t)((const char *)memchr(line, '\n',
+		    l->len - l->start[src->i]) - line) + 1;
+		n = linelen - src->off;
+		if (n > len - done)
+			n = len - done;
+		memcpy(out + done, line + src->off, n);
+		done += n;
+		src->off += n;
+		if (src->off == linelen) {
+			src->off = 0;
+			src->i++;
+		}
+	}
+	return (ssize_t)done;
+}
+
+/*
+ * Makes room for want more items of size in *buf (cap items), doubling,
+ * while used + the other buffer's bytes stay within max.  0, or -1 with
+ * EFBIG past the bound, ENOMEM when memory is short.
+ */
+static int
+grow(void **buf, size_t *cap, size_t size, size_t want, size_t budget)
+{
+	size_t ncap = *cap ? *cap : 1024;
+	void *p;
+
+	while (ncap < want)
+		ncap *= 2;
+	if (ncap > budget / size)
+		ncap = budget / size;
+	if (ncap < want) {
+		errno = EFBIG;
+		return -1;
+	}
+	if ((p = realloc(*buf, ncap * size)) == NULL)
+		return -1;
+	*buf = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int
+add_line(struct lines *l, const char *line, size_t len)
+{
+	size_t used;
+
+	if (l->len + len > UINT32_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (l->len + len > l->cap) {
+		used = l->ncap * sizeof(*l->start);
+		if (used > l->max || grow((void **)&l->text, &l->cap, 1,
+		    l->len + len, l->max - used) == -1)
+			return -1;
+	}
+	if (l->n == l->ncap) {
+		used = l->cap;
+		if (used > l->max || grow((void **)&l->start, &l->ncap,
+		    sizeof(*l->start), l->n + 1, l->max - used) == -1)
+			return -1;
+	}
+	memcpy(l->text + l->len, line, len);
+	l->start[l->n++] = (uint32_t)l->len;
+	l->len += len;
+	return 0;
 }
 
 /*
@@ -100,12 +214,13 @@ list_entry(struct session *s, int dirfd, const char *dir, size_t dirlen,
 
 static int
 read_entries(struct session *s, int fd, const char *dir, size_t dirlen,
-    struct entries *es)
+    struct lines *l)
 {
-	struct listing_entry *v;
+	struct listing_entry e;
+	char line[LISTING_LINE_MAX + 1];
 	struct dirent *d;
 	DIR *dp;
-	int dfd;
+	int dfd, n, saved;
 
 	if ((dfd = dup(fd)) == -1)
 		return -1;
@@ -117,62 +232,32 @@ read_entries(struct session *s, int fd, const char *dir, size_t dirlen,
 		errno = 0;
 		if ((d = readdir(dp)) == NULL)
 			break;
-		if (es->n == es->cap) {
-			es->cap = es->cap ? 2 * es->cap : 64;
-			v = reallocarray(es->v, es->cap, sizeof(*v));
-			if (v == NULL)
-				break;
-			es->v = v;
-		}
-		if (list_entry(s, dirfd(dp), dir, dirlen, d->d_name,
-		    &es->v[es->n]))
-			es->n++;
-	}
-	if (errno != 0) {
-		int saved = errno;
-
-		closedir(dp);
-		errno = saved;
-		return -1;
-	}
-	closedir(dp);
-	return 0;
-}
-
-static char *
-format_entries(const struct entries *es, size_t *len)
-{
-	char *text;
-	size_t i, off = 0;
-	int n;
-
-	if ((text = malloc(es->n * LISTING_LINE_MAX + 1)) == NULL)
-		return NULL;
-	for (i = 0; i < es->n; i++) {
-		n = listing_format(text + off, LISTING_LINE_MAX + 1, &es->v[i]);
-		if (n < 0) {
-			free(text);
+		if (!list_entry(s, dirfd(dp), dir, dirlen, d->d_name, &e))
+			continue;
+		/* The name is at most COMPONENT_LEN_MAX: the line fits. */
+		if ((n = listing_format(line, sizeof(line), &e)) < 0) {
 			errno = ENAMETOOLONG;
-			return NULL;
+			break;
 		}
-		off += (size_t)n;
+		if (add_line(l, line, (size_t)n) == -1)
+			break;
 	}
-	*len = off;
-	return text;
+	saved = errno;
+	closedir(dp);
+	errno = saved;
+	return saved != 0 ? -1 : 0;
 }
 
 enum serve_result
 serve_list(struct session *s, const char *path, size_t len)
 {
-	struct entries es = { NULL, 0, 0 };
-	struct mem_source src;
+	struct lines l;
+	struct lines_source src;
 	struct xfer_params xp;
 	struct xfer_result res;
 	enum path_status ps;
 	enum serve_result r;
 	struct stat st;
-	char *text = NULL;
-	size_t textlen = 0;
 	int fd;
 
 	if (len > 0 && (ps = path_check(path, len)) != PATH_OK)
@@ -184,30 +269,36 @@ serve_list(struct session *s, const char *path, size_t len)
 			    "Access violation: not a directory");
 		return session_refuse_errno(s, errno);
 	}
-	if (read_entries(s, fd, path, len, &es) == -1) {
-		r = session_refuse_errno(s, errno);
+	memset(&l, 0, sizeof(l));
+	l.max = testhook_listing_max() ? (size_t)testhook_listing_max() :
+	    SERVER_LISTING_MAX;
+	if (read_entries(s, fd, path, len, &l) == -1) {
+		if (errno == EFBIG)
+			r = session_refuse(s, ERR_UNDEFINED, "Directory too "
+			    "large to list: its listing needs more than %zu "
+			    "MiB", l.max >> 20 ? l.max >> 20 : 1);
+		else if (errno == ENOMEM)
+			r = session_refuse(s, ERR_UNDEFINED, "Listing failed: "
+			    "out of memory");
+		else
+			r = session_refuse_errno(s, errno);
 		goto out;
 	}
-	if (es.n > 0)		/* qsort's base must not be NULL, even for 0 */
-		qsort(es.v, es.n, sizeof(*es.v), by_name);
-	if ((text = format_entries(&es, &textlen)) == NULL) {
-		r = session_refuse(s, ERR_UNDEFINED, "Listing failed: %s",
-		    strerror(errno));
-		goto out;
-	}
+	if (l.n > 0)		/* qsort's base must not be NULL, even for 0 */
+		qsort_r(l.start, l.n, sizeof(*l.start), by_name, l.text);
 	if (s->opts.tsize &&
-	    (r = session_announce_size(s, textlen)) != SERVE_NEXT)
+	    (r = session_announce_size(s, l.len)) != SERVE_NEXT)
 		goto out;
-	src.p = text;
-	src.left = textlen;
+	src.l = &l;
+	src.i = src.off = 0;
 	session_xfer_params(s, NULL, &xp);
-	xp.size_hint = textlen;
-	xfer_send(&s->conn, &xp, mem_read, &src, &res);
+	xp.size_hint = l.len;
+	xfer_send(&s->conn, &xp, lines_read, &src, &res);
 	s->req.bytes = res.bytes;
 	r = session_xfer_failed(s, &res);
 out:
-	free(text);
-	free(es.v);
+	free(l.text);
+	free(l.start);
 	close(fd);
 	return r;
 }

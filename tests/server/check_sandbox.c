@@ -476,6 +476,142 @@ START_TEST(stopped_reader_is_timed_out)
 }
 END_TEST
 
+/* n empty files named like "<prefix><i, reversed digits><pad>" under root. */
+static void
+many_files(int n, size_t namelen)
+{
+	char name[256], path[PATH_MAX + 300];
+	int i, f;
+
+	ck_assert_uint_lt(namelen, sizeof(name));
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%07d", (i * 7919) % 1000003);
+		memset(name + 7, 'n', namelen - 7);
+		name[namelen] = '\0';
+		snprintf(path, sizeof(path), "%s/%s", S.root, name);
+		ck_assert_int_ge(f = open(path, O_WRONLY | O_CREAT, 0644), 0);
+		close(f);
+	}
+}
+
+/*
+ * Finding 2: a listing streamed from its compact form is still every
+ * entry, sorted by name in byte order, across many blocks.
+ */
+START_TEST(large_listing_is_whole_and_sorted)
+{
+	const char *p, *prev = NULL;
+	char *text;
+	uint16_t code = 0;
+	ssize_t len;
+	size_t linelen, pos = 0;
+	int lines = 0;
+
+	many_files(3000, 60);
+	harness_start(&S, NULL);
+	fd = harness_session(&S, &C);
+	len = harness_fetch(&C, PKT_DRQ, "", &text, &code);
+	ck_assert_int_gt(len, 0);
+	while ((p = listing_next_line(text, (size_t)len, &pos, &linelen))
+	    != NULL) {
+		struct listing_entry e;
+
+		ck_assert_int_eq(listing_parse(p, linelen, &e), 0);
+		if (prev != NULL)
+			ck_assert_msg(strcmp(prev, e.name) < 0, "%s then %s",
+			    prev, e.name);
+		free((void *)(uintptr_t)prev);
+		prev = strdup(e.name);
+		lines++;
+	}
+	free((void *)(uintptr_t)prev);
+	free(text);
+	ck_assert_int_eq(lines, 3001);		/* and a.txt */
+}
+END_TEST
+
+/* Finding 2: a directory too large for the bound is a clear ERR. */
+START_TEST(too_large_directory_is_a_clear_err)
+{
+	uint8_t buf[64];
+	struct pkt p;
+	ssize_t n;
+
+	if (!has_hooks())
+		return;		/* the small bound is a test hook */
+	many_files(200, 40);
+	setenv("FS_TEST_LISTING_MAX", "4096", 1);
+	harness_start(&S, NULL);
+	fd = harness_session(&S, &C);
+	n = pkt_encode_req(buf, sizeof(buf), PKT_DRQ, "");
+	harness_send(fd, buf, (size_t)n);
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_ERR);
+	ck_assert_uint_eq(p.u.err.code, ERR_UNDEFINED);
+	ck_assert_msg(strstr(p.u.err.msg, "too large") != NULL, "%s",
+	    p.u.err.msg);
+	/* The session goes on. */
+	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+}
+END_TEST
+
+/* A value in kB from /proc/PID/status, or -1. */
+static long
+status_kb(pid_t pid, const char *key)
+{
+	char path[64], line[256];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, key, strlen(key)) == 0)
+			v = atol(line + strlen(key));
+	fclose(f);
+	return v;
+}
+
+/*
+ * Finding 2, measured where memory can be (the release build; under
+ * AddressSanitizer every allocation costs more): a listing costs the
+ * child little more than its text, and the child's data is limited.
+ */
+START_TEST(listing_memory_is_compact_and_bounded)
+{
+	char path[64], line[256], *text;
+	long before, after;
+	uint16_t code = 0;
+	ssize_t len;
+	pid_t child;
+	int limited = 0;
+	FILE *f;
+
+	if (has_hooks())
+		return;
+	many_files(20000, 250);
+	harness_start(&S, NULL);
+	fd = harness_session(&S, &C);
+	ck_assert_int_gt(child = a_child(), 0);
+	ck_assert_int_gt(before = status_kb(child, "VmHWM:"), 0);
+	len = harness_fetch(&C, PKT_DRQ, "", &text, &code);
+	ck_assert_int_gt(len, 20000 * 250);
+	free(text);
+	after = status_kb(child, "VmHWM:");
+	/* The text is about 5.5 MB; as 580-byte entries it was 11. */
+	ck_assert_msg((after - before) * 1024 < len + len / 2,
+	    "a %zd-byte listing took %ld kB", len, after - before);
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)child);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strncmp(line, "Max data size", 13) == 0)
+			limited = strstr(line, "134217728") != NULL;
+	fclose(f);
+	ck_assert_msg(limited, "the child's data size is not limited");
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -492,6 +628,9 @@ suite(void)
 	tcase_add_test(tc, stalled_log_reader_never_holds_a_session);
 	tcase_add_test(tc, slow_reader_is_not_timed_out);
 	tcase_add_test(tc, stopped_reader_is_timed_out);
+	tcase_add_test(tc, large_listing_is_whole_and_sorted);
+	tcase_add_test(tc, too_large_directory_is_a_clear_err);
+	tcase_add_test(tc, listing_memory_is_compact_and_bounded);
 	suite_add_tcase(s, tc);
 	return s;
 }
