@@ -52,6 +52,7 @@ static int	grow(void **, size_t *, size_t, size_t, size_t);
 static const char *line_name(const char *);
 static int	by_name(const void *, const void *, void *);
 static ssize_t	lines_read(void *, void *, size_t);
+static int	access_needed(const struct stat *);
 
 /* The name in a line: after type, size and mtime, which hold no space. */
 static const char *
@@ -170,6 +171,17 @@ add_line(struct lines *l, const char *line, size_t len)
 	return 0;
 }
 
+/* What a request for st would need: read, and search for a directory. */
+static int
+access_needed(const struct stat *st)
+{
+	if (S_ISREG(st->st_mode))
+		return R_OK;
+	if (S_ISDIR(st->st_mode))
+		return R_OK | X_OK;
+	return 0;	/* not served at all */
+}
+
 /*
  * Fills *e for the entry name of the directory dirfd (path dir, dirlen
  * bytes, from the root).  Returns 1 to list it, 0 to leave it out.
@@ -181,7 +193,7 @@ list_entry(struct session *s, int dirfd, const char *dir, size_t dirlen,
 	char full[PATH_LEN_MAX + 1];
 	size_t nlen = strlen(name);
 	struct stat st;
-	int need;
+	int need, tfd, ok;
 
 	if (!path_name_valid(name))
 		return 0;
@@ -191,18 +203,25 @@ list_entry(struct session *s, int dirfd, const char *dir, size_t dirlen,
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return 0;
 	if (S_ISLNK(st.st_mode)) {
+		/*
+		 * Through the jail, as a request for it would go, and the
+		 * access checked on what it leads to: the kernel following
+		 * the link itself would read an absolute one against the -u
+		 * chroot's root, and so leave out what is served (issue 13,
+		 * finding 9).
+		 */
 		snprintf(full, sizeof(full), "%.*s%s%s", (int)dirlen, dir,
 		    dirlen ? "/" : "", name);
-		if (jail_stat(s->jail, full, &st) == -1)
+		if ((tfd = jail_openat(s->jail, full, O_PATH)) == -1)
 			return 0;
-	}
-	if (S_ISREG(st.st_mode))
-		need = R_OK;
-	else if (S_ISDIR(st.st_mode))
-		need = R_OK | X_OK;
-	else
-		return 0;
-	if (faccessat(dirfd, name, need, AT_EACCESS) == -1)
+		ok = fstat(tfd, &st) == 0 && (need = access_needed(&st)) != 0 &&
+		    faccessat(tfd, "", need, AT_EACCESS | AT_EMPTY_PATH) == 0;
+		close(tfd);
+		if (!ok)
+			return 0;
+	} else if ((need = access_needed(&st)) == 0 ||
+	    faccessat(dirfd, name, need, AT_EACCESS | AT_SYMLINK_NOFOLLOW) ==
+	    -1)
 		return 0;
 	e->type = S_ISDIR(st.st_mode) ? 'd' : 'f';
 	e->size = S_ISDIR(st.st_mode) ? 0 : (uint64_t)st.st_size;

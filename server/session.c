@@ -331,7 +331,8 @@ static int
 greet(struct session *s)
 {
 	uint8_t buf[PKT_DAT_HDR_LEN + GREETING_LEN_MAX];
-	char host[256], text[GREETING_LEN_MAX + 1];
+	/* -n may be as long as the greeting allows (config.c), past 255. */
+	char host[GREETING_LEN_MAX + 1], text[GREETING_LEN_MAX + 1];
 	enum conn_status cs;
 	struct pkt p;
 	ssize_t len;

@@ -612,6 +612,52 @@ START_TEST(listing_memory_is_compact_and_bounded)
 }
 END_TEST
 
+/*
+ * Finding 9: under -u, an absolute link that names a place inside DIR is
+ * served, and so listed (listed exactly when served).
+ */
+START_TEST(absolute_link_inside_is_listed_when_confined)
+{
+	char target[PATH_MAX + 8], link[PATH_MAX + 8], *text;
+	uint16_t code = 0;
+	ssize_t len;
+
+	if (!can_confine())
+		return;
+	snprintf(target, sizeof(target), "%s/a.txt", S.root);
+	snprintf(link, sizeof(link), "%s/abslink", S.root);
+	ck_assert_int_eq(symlink(target, link), 0);
+	start_as_nobody(NULL);
+	fd = harness_session(&S, &C);
+	harness_expect_fetch(&C, "abslink", "hello\n", 6);
+	len = harness_fetch(&C, PKT_DRQ, "", &text, &code);
+	ck_assert_int_gt(len, 0);
+	ck_assert_msg(strstr(text, " abslink\n") != NULL, "%s", text);
+	free(text);
+}
+END_TEST
+
+/* Finding 9: -n up to what the greeting holds, not cut at 255 bytes. */
+START_TEST(long_name_is_greeted_whole)
+{
+	char name[401], want[512];
+	struct pkt p;
+	int s;
+
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	harness_start(&S, (const char *const[]){ "-n", name, NULL });
+	s = harness_dial(&S, 0);
+	ck_assert_int_eq(conn_init(&C, s, NULL, NULL), 0);
+	fd = s;
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_DAT);
+	snprintf(want, sizeof(want), "Hello from %s's fileserver", name);
+	ck_assert_uint_eq(p.u.dat.size, strlen(want));
+	ck_assert_mem_eq(p.u.dat.data, want, strlen(want));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -631,6 +677,8 @@ suite(void)
 	tcase_add_test(tc, large_listing_is_whole_and_sorted);
 	tcase_add_test(tc, too_large_directory_is_a_clear_err);
 	tcase_add_test(tc, listing_memory_is_compact_and_bounded);
+	tcase_add_test(tc, absolute_link_inside_is_listed_when_confined);
+	tcase_add_test(tc, long_name_is_greeted_whole);
 	suite_add_tcase(s, tc);
 	return s;
 }
