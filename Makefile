@@ -64,6 +64,8 @@ PKG_CFLAGS = $(call pkg,--cflags,libbsd-overlay,libbsd-dev) \
 PKG_LIBS_BSD = $(call pkg,--libs,libbsd-overlay,libbsd-dev)
 PKG_LIBS_PROTO = $(call pkg,--libs,libxxhash nettle,libxxhash-dev nettle-dev)
 PKG_LIBS_EDIT = $(call pkg,--libs,libedit,libedit-dev)
+# The server's children: their system-call filter (server/syscall_filter.c).
+PKG_LIBS_SECCOMP = $(call pkg,--libs,libseccomp,libseccomp-dev)
 PKG_LIBS_CHECK = $(call pkg,--libs,check,check)
 # Objects of the client and the tests add their own (pattern-specific).
 CLIENT_PKG_CFLAGS = $(call pkg,--cflags,libedit,libedit-dev)
@@ -87,7 +89,7 @@ SERVER_SRCS := server/main.c server/config.c server/listener.c \
 	   server/session.c server/jail.c server/serve_read.c \
 	   server/serve_write.c server/serve_list.c server/log.c \
 	   server/idle.c server/harden.c server/serve_mkdir.c \
-	   server/testhook.c
+	   server/testhook.c server/landlock.c server/syscall_filter.c
 CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/commands.c client/shell.c client/progress.c \
 	   client/localfile.c client/pattern.c
@@ -135,7 +137,8 @@ SERVER_OBJS := $(SERVER_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
 $(BIN)/server: $(SERVER_OBJS)
 	@mkdir -p $(@D)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_SECCOMP) \
+	    $(PKG_LIBS_BSD)
 
 $(BIN)/client: $(CLIENT_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
 	@mkdir -p $(@D)
@@ -217,7 +220,7 @@ $(FZ)/fuzz_session: $(FZ)/tests/fuzz/fuzz_session.o $(FUZZ_SERVER_OBJS) \
 	    $(FUZZ_PROTOCOL_OBJS)
 	$(say) LD $@
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
-	    $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+	    $(PKG_LIBS_PROTO) $(PKG_LIBS_SECCOMP) $(PKG_LIBS_BSD)
 
 $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FUZZ_PROTOCOL_OBJS)
 	$(say) LD $@

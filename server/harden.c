@@ -29,12 +29,12 @@
  * works on Linux, but not under valgrind, which keeps descriptors of its
  * own, and a defence in depth should not turn every client away.
  *
- * A seccomp filter is not installed: the child's system calls vary with
- * libc and kernel versions (openat2, statx, clone3...), and a filter that
- * kills a legitimate session on a new machine is worse than none.
+ * Then the sandbox proper: Landlock (landlock.c) and the seccomp
+ * allow-list (syscall_filter.c), each file saying what it guarantees.
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,7 +43,10 @@
 #include <sys/stat.h>
 
 #include "harden.h"
+#include "landlock.h"
 #include "log.h"
+#include "syscall_filter.h"
+#include "testhook.h"
 
 #define CHILD_FILES_MAX	32
 #define CHILD_FILES_SCAN	65536	/* without close_range: the first ones */
@@ -119,7 +122,7 @@ close_others(int *keep, size_t n)
 
 int
 harden_child(const struct server_config *cfg, const struct jail *j,
-    int sock)
+    int sock, char *why, size_t whylen)
 {
 	int keep[8];
 	size_t n = 0;
@@ -129,8 +132,11 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 	keep[n++] = j->rootfd;
 	n += log_fds(keep + n, sizeof(keep) / sizeof(keep[0]) - n);
 	close_others(keep, n);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		snprintf(why, whylen, "no-new-privileges: %s",
+		    strerror(errno));
 		return -1;
+	}
 	limit("core", RLIMIT_CORE, 0);
 	limit("processes", RLIMIT_NPROC, 0);
 	limit("open files", RLIMIT_NOFILE, CHILD_FILES_MAX);
@@ -141,5 +147,18 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 		signal(SIGXFSZ, SIG_IGN);
 		limit("file size", RLIMIT_FSIZE, (rlim_t)cfg->max_upload);
 	}
+	/*
+	 * Last, as they forbid what the steps above do: Landlock (beneath
+	 * DIR only), then the system-call filter, which forbids Landlock's
+	 * own calls.  Either failing where the kernel has it is a refusal:
+	 * a child is never served less confined than the start-up line
+	 * said.
+	 */
+	if (landlock_confine(&j->rootfd, 1, why, whylen) == -1)
+		return -1;
+	if (filter_available() &&
+	    filter_confine(testhook_seccomp_trap(), why, whylen) == -1)
+		return -1;
+	testhook_escape();
 	return 0;
 }

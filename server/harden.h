@@ -14,12 +14,14 @@
 /*
  * In the child, before the session: every descriptor closed but sock, the
  * served directory and the log's; no new privileges, no core dumps, no
- * processes, a small descriptor budget, and with -m a file-size limit.
- * Returns 0, or -1 with errno when no-new-privileges could not be set; a
- * limit that cannot be set is only logged.
+ * processes, a small descriptor budget, a data-size limit, and with -m a
+ * file-size limit; then Landlock and the seccomp filter.  Returns 0, or
+ * -1 with a reason in why[0..whylen) when no-new-privileges, Landlock or
+ * the filter could not be set where the kernel has them; a limit that
+ * cannot be set is only logged.
  */
 int	harden_child(const struct server_config *cfg, const struct jail *j,
-	    int sock);
+	    int sock, char *why, size_t whylen);
 
 /*
  * The data-size limit each child gets (RLIMIT_DATA), in bytes, or 0 in a

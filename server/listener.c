@@ -233,8 +233,13 @@ reap(struct child *kids, unsigned *n)
 {
 	pid_t pid;
 	unsigned i;
+	int status;
 
-	while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		/* The seccomp filter's verdict (syscall_filter.c). */
+		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+			log_error("child %ld killed by SIGSYS: a system call "
+			    "outside its seccomp allow-list", (long)pid);
 		for (i = 0; i < *n; i++) {
 			if (kids[i].pid == pid) {
 				kids[i] = kids[--*n];
@@ -309,6 +314,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 		return;
 	}
 	if (pid == 0) {
+		char why[256];
 		sigset_t none;
 
 		for (i = 0; i < l->nfds; i++)
@@ -328,9 +334,8 @@ handle_accept(int lfd, const struct server_config *cfg,
 		signal(SIGINT, SIG_DFL);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (harden_child(cfg, jail, fd) == -1) {
-			log_error("cannot limit the child: %s",
-			    strerror(errno));
+		if (harden_child(cfg, jail, fd, why, sizeof(why)) == -1) {
+			log_error("cannot confine the child: %s", why);
 			_exit(1);
 		}
 		_exit(session_run(fd, addr, port, cfg, jail));

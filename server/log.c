@@ -177,21 +177,13 @@ emit(const char *line, size_t len)
 	ssize_t w;
 
 	do {
-		switch (sink) {
-		case SINK_SEND:
-		case SINK_SYSLOG:
+		if (sink == SINK_SEND || sink == SINK_SYSLOG)
 			w = send(logfd, line, len, MSG_DONTWAIT |
 			    MSG_NOSIGNAL);
-			break;
-		case SINK_POLL:
-			if (poll(&pfd, 1, 0) != 1)
-				return -1;
-			/* FALLTHROUGH */
-		case SINK_WRITE:
-		default:
+		else if (sink == SINK_POLL && poll(&pfd, 1, 0) != 1)
+			return -1;	/* no room: never wait */
+		else
 			w = write(logfd, line, len);
-			break;
-		}
 	} while (w == -1 && errno == EINTR && sink != SINK_POLL);
 	return w == (ssize_t)len ? 0 : -1;
 }

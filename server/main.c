@@ -6,15 +6,49 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "harden.h"
+#include "landlock.h"
 #include "jail.h"
 #include "listener.h"
 #include "log.h"
+#include "syscall_filter.h"
 #include "testhook.h"
 
 extern char **environ;
+
+static void	log_sandbox(const struct server_config *);
+
+/* What confines each child, said once at start-up (issue 13). */
+static void
+log_sandbox(const struct server_config *cfg)
+{
+	char data[64];
+	int abi = landlock_abi();
+
+	if (harden_data_limit() > 0)
+		snprintf(data, sizeof(data), "data limited to %zu MiB",
+		    harden_data_limit() >> 20);
+	else
+		snprintf(data, sizeof(data), "no data limit (sanitizer "
+		    "build)");
+	if (abi > 0)
+		log_notice("sandbox: Landlock ABI %d (beneath %s only), "
+		    "seccomp %s, %s per child", abi, cfg->dir,
+		    filter_available() ? "allow-list" : "not in this kernel",
+		    data);
+	else
+		log_notice("sandbox: no Landlock in this kernel, seccomp %s, "
+		    "%s per child", filter_available() ? "allow-list" :
+		    "not in this kernel", data);
+	if (cfg->user == NULL && geteuid() == 0)
+		log_notice("warning: running as root without -u: each child "
+		    "keeps root's privileges, held only by Landlock, the "
+		    "seccomp filter and openat2");
+}
 
 int
 main(int argc, char *argv[])
@@ -61,6 +95,7 @@ main(int argc, char *argv[])
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
+	log_sandbox(&cfg);
 	printf("File server listening on %s port %u\n", host, l.port);
 	fflush(stdout);
 	setproctitle("listening on port %u", l.port);

@@ -5,6 +5,8 @@
 #ifdef FS_TEST_HOOKS
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,36 @@ testhook_escape(void)
 		log_event("test hook: ptrace: %s", rc == -1 ?
 		    strerror(errno) : "attached");
 	}
+}
+
+static void
+on_sigsys(int sig, siginfo_t *si, void *uc)
+{
+	char msg[96];
+	int n;
+
+	(void)sig;
+	(void)uc;
+	n = snprintf(msg, sizeof(msg), "[%ld] seccomp: system call %d "
+	    "refused\n", (long)getpid(), si->si_syscall);
+	if (n > 0)
+		(void)write(STDERR_FILENO, msg, (size_t)n);
+	_exit(125);
+}
+
+int
+testhook_seccomp_trap(void)
+{
+	struct sigaction sa;
+
+	if (getenv("FS_TEST_SECCOMP_TRAP") == NULL)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_sigsys;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSYS, &sa, NULL);
+	return 1;
 }
 
 unsigned long long

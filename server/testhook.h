@@ -20,6 +20,12 @@ void	testhook_pause_confine(void);
  * that escape and logs what happened (if it is still alive to do so).
  */
 void	testhook_escape(void);
+/*
+ * FS_TEST_SECCOMP_TRAP=1: the filter traps instead of killing, and the
+ * handler logs the number of the call refused before the child exits, to
+ * find what a new libc or runtime needs.  Returns 1 when so.
+ */
+int	testhook_seccomp_trap(void);
 /* FS_TEST_LISTING_MAX=BYTES: a smaller listing bound, or 0 for none. */
 unsigned long long testhook_listing_max(void);
 /* FS_TEST_SYSLOG=PATH: --syslog sends to this socket, not /dev/log. */
@@ -27,6 +33,7 @@ const char *testhook_syslog_path(void);
 #else
 static inline void testhook_pause_confine(void) { }
 static inline void testhook_escape(void) { }
+static inline int testhook_seccomp_trap(void) { return 0; }
 static inline unsigned long long testhook_listing_max(void) { return 0; }
 static inline const char *testhook_syslog_path(void) { return 0; }
 #endif

@@ -57,6 +57,24 @@ has_hooks(void)
 	return bin != NULL && strstr(bin, "/build/san/") != NULL;
 }
 
+/* 1 when the log holds needle now: for what must not be there. */
+static int
+log_has_now(const char *needle)
+{
+	char buf[65536];
+	ssize_t n;
+	int f;
+
+	if ((f = open(S.log, O_RDONLY)) == -1)
+		return 0;
+	n = read(f, buf, sizeof(buf) - 1);
+	close(f);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
 /* -u needs root: the tests of a confined child need both. */
 static int
 can_confine(void)
@@ -456,7 +474,7 @@ START_TEST(slow_reader_is_not_timed_out)
 	ck_assert_uint_eq(got, SLOW_FILE);
 	conn_free(&c);
 	close(s);
-	ck_assert(!harness_log_has(&S, "Sent ERR 5"));
+	ck_assert(!log_has_now("Sent ERR 5"));
 }
 END_TEST
 
@@ -658,6 +676,86 @@ START_TEST(long_name_is_greeted_whole)
 }
 END_TEST
 
+/*
+ * The sandbox, both layers, for a root child (no -u: no chroot, root's
+ * privileges) and a confined one (-u nobody): the test hook makes the
+ * child try an escape once set up.  Opening /etc/passwd is refused
+ * (Landlock for root; for nobody the chroot has no /etc), and exec,
+ * socket() and ptrace are fatal (seccomp), which the parent logs.
+ */
+static void
+escape(const char *what, int as_nobody)
+{
+	char want[128];
+	struct pkt p;
+	int s;
+
+	setenv("FS_TEST_ESCAPE", what, 1);
+	if (as_nobody)
+		start_as_nobody(NULL);
+	else
+		harness_start(&S, NULL);
+	s = harness_dial(&S, 0);
+	ck_assert_int_eq(conn_init(&C, s, NULL, NULL), 0);
+	fd = s;
+	if (strcmp(what, "passwd") == 0) {
+		ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+		ck_assert_int_eq(p.op, PKT_DAT);
+		snprintf(want, sizeof(want), "test hook: open /etc/passwd: %s",
+		    as_nobody ? "No such file" : "Permission denied");
+		ck_assert_msg(harness_log_has(&S, want), "no \"%s\"", want);
+		ck_assert(!log_has_now("/etc/passwd: opened"));
+		return;
+	}
+	/* Killed before its greeting. */
+	harness_expect_closed(&C);
+	ck_assert(harness_log_has(&S, "killed by SIGSYS: a system call "
+	    "outside its seccomp allow-list"));
+	snprintf(want, sizeof(want), "test hook: %s", what);
+	ck_assert_msg(!log_has_now(want), "the child lived on");
+}
+
+/* Every child runs with no-new-privileges and its seccomp filter. */
+START_TEST(every_child_is_filtered)
+{
+	pid_t child;
+
+	harness_start(&S, NULL);
+	fd = harness_session(&S, &C);
+	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+	ck_assert_int_gt(child = a_child(), 0);
+	ck_assert_int_eq(status_kb(child, "NoNewPrivs:"), 1);
+	ck_assert_int_eq(status_kb(child, "Seccomp:"), 2);	/* filter */
+}
+END_TEST
+
+static const struct {
+	const char *what;
+	int as_nobody;
+} escapes[] = {
+	{ "passwd", 0 }, { "exec", 0 }, { "socket", 0 }, { "ptrace", 0 },
+	{ "passwd", 1 }, { "exec", 1 }, { "socket", 1 }, { "ptrace", 1 },
+};
+
+START_TEST(escapes_are_refused_or_fatal)
+{
+	if (has_hooks() && can_confine())
+		escape(escapes[_i].what, escapes[_i].as_nobody);
+}
+END_TEST
+
+/* The start-up line says what confines the children. */
+START_TEST(startup_says_what_confines_children)
+{
+	harness_start(&S, NULL);
+	ck_assert(harness_log_has(&S, "server: sandbox: "));
+	ck_assert(harness_log_has(&S, " per child"));
+	if (geteuid() == 0)
+		ck_assert(harness_log_has(&S, "warning: running as root "
+		    "without -u"));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -679,6 +777,10 @@ suite(void)
 	tcase_add_test(tc, listing_memory_is_compact_and_bounded);
 	tcase_add_test(tc, absolute_link_inside_is_listed_when_confined);
 	tcase_add_test(tc, long_name_is_greeted_whole);
+	tcase_add_loop_test(tc, escapes_are_refused_or_fatal, 0,
+	    sizeof(escapes) / sizeof(escapes[0]));
+	tcase_add_test(tc, startup_says_what_confines_children);
+	tcase_add_test(tc, every_child_is_filtered);
 	suite_add_tcase(s, tc);
 	return s;
 }

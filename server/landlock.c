@@ -1,0 +1,150 @@
+/*
+ * Landlock for every child (see landlock.h).
+ *
+ * What it guarantees: once a child has called landlock_confine, no file
+ * outside the served directory can be opened, created, linked, removed
+ * or executed by it, whatever path, descriptor trick or bug in our own
+ * code it tries — for root children without -u too, where there is no
+ * chroot and the process keeps root's privileges.  Inside the directory
+ * it may read files and directories, write the files it creates, create
+ * regular files and directories, and remove and link files (the spool of
+ * other engineers' work moves files with linkat and unlinkat); never
+ * make a symbolic link, FIFO, socket or device, remove a directory,
+ * execute, or issue a device ioctl.  From ABI 4 it may not bind or
+ * connect a TCP socket either, and from ABI 6 it may not signal a
+ * process outside its own domain nor connect to an abstract UNIX socket.
+ *
+ * Descriptors already open (its socket, the log) are not affected; that
+ * is what Landlock guarantees and what the child needs.
+ *
+ * The kernel's ABI decides what can be asked: each right is asked for
+ * only where the ABI knows it, and a kernel without Landlock (or with it
+ * disabled) gets no ruleset at all and refuses nothing: the chroot (-u),
+ * openat2's RESOLVE_BENEATH and the seccomp filter still hold.  The ABI
+ * in force is logged at start-up.  The headers of an older system lack
+ * the newer constants, so they are defined here from the kernel's ABI.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/landlock.h>
+#include <sys/syscall.h>
+
+#include "landlock.h"
+
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER	(1ULL << 13)	/* ABI 2 */
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE	(1ULL << 14)	/* ABI 3 */
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)	/* ABI 5 */
+#endif
+#ifndef LANDLOCK_ACCESS_NET_BIND_TCP
+#define LANDLOCK_ACCESS_NET_BIND_TCP	(1ULL << 0)	/* ABI 4 */
+#define LANDLOCK_ACCESS_NET_CONNECT_TCP	(1ULL << 1)
+#endif
+#ifndef LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET
+#define LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET	(1ULL << 0)	/* ABI 6 */
+#define LANDLOCK_SCOPE_SIGNAL		(1ULL << 1)
+#endif
+
+/* The kernel's struct, whole: each ABI reads a longer prefix of it. */
+struct ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;	/* ABI 4 */
+	uint64_t scoped;		/* ABI 6 */
+};
+
+/* Every file-system right of ABI 1. */
+#define FS_ABI1	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+	LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |	\
+	LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |	\
+	LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |	\
+	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |	\
+	LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |	\
+	LANDLOCK_ACCESS_FS_MAKE_SYM)
+
+/* What a session does beneath the served directory. */
+#define FS_ALLOWED (LANDLOCK_ACCESS_FS_READ_FILE |			\
+	LANDLOCK_ACCESS_FS_READ_DIR |	/* listings */			\
+	LANDLOCK_ACCESS_FS_WRITE_FILE |	/* an upload's O_TMPFILE */	\
+	LANDLOCK_ACCESS_FS_MAKE_REG |	/* O_TMPFILE, its linkat */	\
+	LANDLOCK_ACCESS_FS_MAKE_DIR |	/* MKD */			\
+	LANDLOCK_ACCESS_FS_REMOVE_FILE |	/* a link taken back, the spool */ \
+	LANDLOCK_ACCESS_FS_REFER |	/* linkat from the spool */	\
+	LANDLOCK_ACCESS_FS_TRUNCATE)	/* a spool file reused */
+
+static int	create_ruleset(const struct ruleset_attr *, size_t, uint32_t);
+
+static int
+create_ruleset(const struct ruleset_attr *attr, size_t size, uint32_t flags)
+{
+	return (int)syscall(SYS_landlock_create_ruleset, attr, size, flags);
+}
+
+int
+landlock_abi(void)
+{
+	int abi = create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+
+	return abi > 0 ? abi : 0;
+}
+
+int
+landlock_confine(const int *dirfds, size_t n, char *why, size_t whylen)
+{
+	struct landlock_path_beneath_attr beneath;
+	struct ruleset_attr attr;
+	size_t size = sizeof(attr.handled_access_fs), i;
+	int abi = landlock_abi(), rfd, saved;
+
+	if (abi == 0)
+		return 0;	/* no Landlock here: nothing to refuse */
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = FS_ABI1;
+	if (abi >= 2)
+		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 4) {
+		attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP |
+		    LANDLOCK_ACCESS_NET_CONNECT_TCP;
+		size = offsetof(struct ruleset_attr, scoped);
+	}
+	if (abi >= 5)
+		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	if (abi >= 6) {
+		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET |
+		    LANDLOCK_SCOPE_SIGNAL;
+		size = sizeof(attr);
+	}
+	if ((rfd = create_ruleset(&attr, size, 0)) == -1) {
+		snprintf(why, whylen, "landlock_create_ruleset: %s",
+		    strerror(errno));
+		return -1;
+	}
+	memset(&beneath, 0, sizeof(beneath));
+	beneath.allowed_access = FS_ALLOWED & attr.handled_access_fs;
+	for (i = 0; i < n; i++) {
+		beneath.parent_fd = dirfds[i];
+		if (syscall(SYS_landlock_add_rule, rfd,
+		    LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) == -1)
+			goto fail;
+	}
+	/* No network rule: with ABI 4, no TCP bind or connect at all. */
+	if (syscall(SYS_landlock_restrict_self, rfd, 0) == -1)
+		goto fail;
+	close(rfd);
+	return 0;
+fail:
+	saved = errno;
+	snprintf(why, whylen, "landlock: %s", strerror(saved));
+	close(rfd);
+	errno = saved;
+	return -1;
+}

@@ -1,0 +1,23 @@
+/*
+ * Landlock, the kernel's own sandbox, for every connection's child: once
+ * confined, the child reads and writes beneath the served directory and
+ * nowhere else, root or not (landlock.c says exactly what it may do).
+ */
+#ifndef LANDLOCK_H
+#define LANDLOCK_H
+
+#include <stddef.h>
+
+/* The Landlock ABI this kernel offers, or 0 when it has none. */
+int	landlock_abi(void);
+
+/*
+ * In the child, after no-new-privileges: confines it to the directories
+ * dirfds[0..n) (the served directory, and a spool).  Returns 0 — also
+ * where the kernel has no Landlock, which refuses nothing — or -1 with a
+ * reason in why[0..whylen).
+ */
+int	landlock_confine(const int *dirfds, size_t n, char *why,
+	    size_t whylen);
+
+#endif
