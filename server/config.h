@@ -22,6 +22,22 @@
  * 256 KiB), so the child's data segment (RLIMIT_DATA) is bounded at
  * SERVER_CHILD_DATA_MAX, which a listing at its bound never meets.
  */
+/*
+ * 1 in a build with AddressSanitizer (gcc says __SANITIZE_ADDRESS__,
+ * clang __has_feature): its runtime reserves terabytes of address space
+ * and spawns a symbolizer, which the child's limits must allow for.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SERVER_SANITIZED	1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SERVER_SANITIZED	1
+#endif
+#endif
+#ifndef SERVER_SANITIZED
+#define SERVER_SANITIZED	0
+#endif
+
 #define SERVER_LISTING_MAX	((size_t)64 << 20)
 #define SERVER_CHILD_DATA_MAX	((size_t)128 << 20)
 

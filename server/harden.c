@@ -74,14 +74,8 @@ limit(const char *what, int resource, rlim_t value)
 size_t
 harden_data_limit(void)
 {
-#if defined(__SANITIZE_ADDRESS__)
+#if SERVER_SANITIZED
 	return 0;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-	return 0;
-#else
-	return SERVER_CHILD_DATA_MAX;
-#endif
 #else
 	return SERVER_CHILD_DATA_MAX;
 #endif

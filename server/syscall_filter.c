@@ -33,6 +33,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 
+#include "config.h"
 #include "syscall_filter.h"
 
 #ifndef PR_SET_VMA
@@ -75,6 +76,7 @@ static const struct rule rules[] = {
 	{ "mkdirat", ANY, { 0 }, "MKD" },
 	{ "fchmod", ANY, { 0 }, "an upload is 0644 whatever the umask" },
 	{ "fchmodat", ANY, { 0 }, "the same by name (MKD's 0755)" },
+	{ "fchmodat2", ANY, { 0 }, "the same, as glibc 2.39 issues it" },
 	{ "fsync", ANY, { 0 }, "uploads are durable before the last ACK" },
 	{ "fdatasync", ANY, { 0 }, "the same for data only" },
 	{ "sync_file_range", ANY, { 0 }, "upload writeback started early" },
@@ -151,26 +153,19 @@ static const struct rule rules[] = {
 	{ "exit_group", ANY, { 0 }, "the child's end" },
 };
 
+
 /*
  * In a sanitizer build a report spawns a symbolizer: there fork fails
  * with EPERM (the report goes on without names) instead of killing the
  * child in the middle of it.  The release build kills, as for any call
  * not in the table.
  */
+#if SERVER_SANITIZED
 static const char *const spawn[] = { "clone", "clone3", "fork", "vfork" };
+#endif
 
 static int	add_rule(scmp_filter_ctx, const struct rule *);
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZED	1
-#endif
-#endif
-#ifndef SANITIZED
-#define SANITIZED	0
-#endif
 
 static int
 add_rule(scmp_filter_ctx ctx, const struct rule *r)
@@ -233,8 +228,8 @@ filter_confine(int trap, char *why, size_t whylen)
 		if ((rc = add_rule(ctx, &rules[i])) != 0)
 			snprintf(why, whylen, "seccomp rule %s: %s",
 			    rules[i].name, strerror(-rc));
-	for (i = 0; SANITIZED && rc == 0 &&
-	    i < sizeof(spawn) / sizeof(spawn[0]); i++) {
+#if SERVER_SANITIZED
+	for (i = 0; rc == 0 && i < sizeof(spawn) / sizeof(spawn[0]); i++) {
 		int nr = seccomp_syscall_resolve_name(spawn[i]);
 
 		if (nr != __NR_SCMP_ERROR && (rc = seccomp_rule_add(ctx,
@@ -242,6 +237,7 @@ filter_confine(int trap, char *why, size_t whylen)
 			snprintf(why, whylen, "seccomp rule %s: %s", spawn[i],
 			    strerror(-rc));
 	}
+#endif
 	if (rc == 0 && (rc = seccomp_load(ctx)) != 0)
 		snprintf(why, whylen, "seccomp_load: %s", strerror(-rc));
 	seccomp_release(ctx);

@@ -756,6 +756,64 @@ START_TEST(startup_says_what_confines_children)
 }
 END_TEST
 
+/* Entries directly in root. */
+static int
+count_root(void)
+{
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(dp = opendir(S.root));
+	while ((d = readdir(dp)) != NULL)
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+			n++;
+	closedir(dp);
+	return n;
+}
+
+/*
+ * Finding 5's price checked: confined, with no /proc, an upload is still
+ * published only whole, and a child killed in the middle leaves nothing.
+ */
+START_TEST(confined_upload_killed_leaves_nothing)
+{
+	uint8_t buf[6 + 512];
+	char data[512];
+	struct pkt p;
+	pid_t child;
+	ssize_t n;
+	int before;
+
+	if (!can_confine())
+		return;
+	start_as_nobody(NULL);
+	chmod(S.root, 0777);
+	before = count_root();
+	fd = harness_session(&S, &C);
+	n = pkt_encode_req(buf, sizeof(buf), PKT_WRQ, "killed");
+	harness_send(fd, buf, (size_t)n);
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_ACK);
+	memset(data, 'k', sizeof(data));
+	n = pkt_encode_dat(buf, sizeof(buf), 1, data, sizeof(data));
+	harness_send(fd, buf, (size_t)n);
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_ACK);
+	ck_assert_int_gt(child = a_child(), 0);
+	ck_assert_int_eq(kill(child, SIGKILL), 0);
+	harness_expect_closed(&C);
+	wait_no_children(10);
+	ck_assert_int_eq(count_root(), before);
+	/* And a whole one is published. */
+	conn_free(&C);
+	close(fd);
+	fd = harness_session(&S, &C);
+	ck_assert_int_eq(harness_upload(&C, "whole", data, sizeof(data)), 0);
+	ck_assert_int_eq(count_root(), before + 1);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -766,6 +824,7 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, chroot_is_the_directory_opened);
 	tcase_add_test(tc, confined_child_holds_nothing_outside);
+	tcase_add_test(tc, confined_upload_killed_leaves_nothing);
 	tcase_add_test(tc, fifo_is_never_opened);
 	tcase_add_test(tc, log_lines_carry_a_timestamp);
 	tcase_add_test(tc, syslog_option_sends_lines_to_syslog);
