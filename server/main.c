@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "conn.h"
 #include "harden.h"
 #include "landlock.h"
 #include "jail.h"
@@ -69,6 +70,12 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 
 	listener_signals();
+	/*
+	 * The waits' polling is decided from /sys, once: here, before any
+	 * chroot or Landlock, so that every child inherits the answer
+	 * instead of finding /sys closed to it.
+	 */
+	(void)conn_poll_us();
 	/* A user that does not exist is a bad argument: say so before
 	 * anything is bound (issue 14). */
 	if (cfg.user != NULL && getpwnam(cfg.user) == NULL) {

@@ -138,6 +138,7 @@ static const struct rule rules[] = {
 	{ "futex", ANY, { 0 }, "libc's locks (stdio, malloc)" },
 	{ "sched_yield", ANY, { 0 }, "the sanitizer's spin locks" },
 	/* The rest. */
+	{ "sched_getaffinity", ANY, { 0 }, "sysconf(3)'s CPU count without /sys" },
 	{ "sysinfo", ANY, { 0 }, "glibc's qsort sizes its buffer by memory" },
 	{ "getrandom", ANY, { 0 }, "hashing seeds, temporary names" },
 	{ "uname", ANY, { 0 }, "gethostname(3) for the greeting" },
