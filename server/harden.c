@@ -124,6 +124,8 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 
 	keep[n++] = sock;
 	keep[n++] = j->rootfd;
+	if (j->procfd != -1)		/* before Linux 6.10 only (jail.h) */
+		keep[n++] = j->procfd;
 	n += log_fds(keep + n, sizeof(keep) / sizeof(keep[0]) - n);
 	close_others(keep, n);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {

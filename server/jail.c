@@ -20,8 +20,10 @@
 #include <unistd.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 
 #include "jail.h"
+#include "testhook.h"
 
 #define LINKS_MAX	40	/* as the kernel's own limit */
 
@@ -66,7 +68,24 @@ jail_open(struct jail *j, const char *dir, char *why, size_t whylen)
 	}
 	close(fd);
 	j->confined = 0;
+	j->procfd = -1;
 	return 0;
+}
+
+/*
+ * 1 when this kernel lets anyone link an O_TMPFILE they opened
+ * themselves with linkat(AT_EMPTY_PATH): Linux 6.10 and later.  Before,
+ * only a process with CAP_DAC_READ_SEARCH may, which a -u child has not.
+ */
+static int
+kernel_links_own_tmpfiles(void)
+{
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (testhook_old_kernel() || uname(&u) == -1 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return 0;
+	return major > 6 || (major == 6 && minor >= 10);
 }
 
 int
@@ -82,6 +101,14 @@ jail_confine(struct jail *j, const char *user, char *why, size_t whylen)
 	}
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
+	/*
+	 * No descriptor leading outside DIR survives into a child (issue 13,
+	 * finding 5): /proc is not kept across the chroot.  Only a kernel
+	 * before 6.10 needs it, for the uploads of an unprivileged child
+	 * (serve_write.c); there it is kept, and main() says so at start-up.
+	 */
+	if (uid != 0 && !kernel_links_own_tmpfiles())
+		j->procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	/*
 	 * In this order, each checked (OpenBSD tftpd main()).  The chroot is
 	 * to the directory already open, not to its path: a component of the
@@ -284,9 +311,11 @@ jail_open_regular(const struct jail *j, const char *path, int flags,
 		goto fail;
 	}
 	flags |= O_CLOEXEC | O_NOCTTY;
-	if (!j->confined) {
-		snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", pfd);
-		fd = open(proc_path, flags);
+	if (!j->confined || j->procfd != -1) {
+		snprintf(proc_path, sizeof(proc_path), "%sself/fd/%d",
+		    j->procfd != -1 ? "" : "/proc/", pfd);
+		fd = openat(j->procfd != -1 ? j->procfd : AT_FDCWD, proc_path,
+		    flags);
 		if (fd != -1 || errno != ENOENT)
 			goto done;
 		/* No /proc mounted: as in the chroot. */

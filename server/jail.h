@@ -13,7 +13,8 @@
 
 struct jail {
 	int rootfd;			/* the served directory */
-	int confined;			/* chrooted to it (-u): no /proc */
+	int confined;			/* chrooted to it (-u) */
+	int procfd;			/* /proc, kept only before Linux 6.10 */
 	char realroot[PATH_MAX];	/* its absolute path, links resolved */
 };
 
@@ -25,7 +26,9 @@ int	jail_open(struct jail *j, const char *dir, char *why, size_t whylen);
 
 /*
  * As root: chroot to the served directory, then drop to user, groups
- * included.  Returns 0, or -1 with a reason.
+ * included.  On a kernel before 6.10, where an unprivileged process
+ * cannot link its O_TMPFILE itself, /proc is opened first and kept in
+ * procfd for that (else -1).  Returns 0, or -1 with a reason.
  */
 int	jail_confine(struct jail *j, const char *user, char *why,
 	    size_t whylen);

@@ -21,11 +21,12 @@
 
 extern char **environ;
 
-static void	log_sandbox(const struct server_config *);
+static void	log_sandbox(const struct server_config *,
+		    const struct jail *);
 
 /* What confines each child, said once at start-up (issue 13). */
 static void
-log_sandbox(const struct server_config *cfg)
+log_sandbox(const struct server_config *cfg, const struct jail *jail)
 {
 	char data[64];
 	int abi = landlock_abi();
@@ -45,6 +46,10 @@ log_sandbox(const struct server_config *cfg)
 		log_notice("sandbox: no Landlock in this kernel, seccomp %s, "
 		    "%s per child", filter_available() ? "allow-list" :
 		    "not in this kernel", data);
+	if (jail->procfd != -1)
+		log_notice("warning: Linux before 6.10: each child keeps a "
+		    "descriptor to /proc, to link its uploads as %s",
+		    cfg->user);
 	if (cfg->user == NULL && geteuid() == 0)
 		log_notice("warning: running as root without -u: each child "
 		    "keeps root's privileges, held only by Landlock, the "
@@ -102,7 +107,7 @@ main(int argc, char *argv[])
 	if (gethostname(host, sizeof(host)) == -1)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
-	log_sandbox(&cfg);
+	log_sandbox(&cfg, &jail);
 	printf("File server listening on %s port %u\n", host, l.port);
 	fflush(stdout);
 	setproctitle("listening on port %u", l.port);

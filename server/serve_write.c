@@ -16,6 +16,7 @@
 
 #include "path.h"
 #include "session.h"
+#include "testhook.h"
 
 /*
  * Writeback is started every WRITEBACK_CHUNK bytes, and the chunk before
@@ -84,23 +85,29 @@ upload_write(void *ctx, const void *buf, size_t len)
  * linkat with AT_EMPTY_PATH links the O_TMPFILE itself: always for root,
  * and since Linux 6.10 for anyone who opened the file with the same
  * credentials, as the child did.  An older kernel refuses an unprivileged
- * caller with ENOENT; outside a chroot the /proc/self/fd route then works,
- * by path, so that no descriptor to /proc is held.  In the -u chroot there
- * is no /proc (no descriptor leading outside DIR survives into a child,
- * issue 13 finding 5), so there uploads need Linux 6.10 or later.
+ * caller with ENOENT; then the file is linked through its /proc/self/fd
+ * link: by path outside a chroot, and in the -u chroot through the /proc
+ * that jail_confine kept for exactly this case (only before 6.10: from
+ * then on no descriptor leading outside DIR reaches a child, issue 13
+ * finding 5).
  */
 static int
 link_tmpfile(const struct upload *u)
 {
+	const struct jail *j = u->jail;
 	char proc_path[64];
 
-	if (linkat(u->fd, "", u->dirfd, u->name, AT_EMPTY_PATH) == 0)
+	if (testhook_old_kernel())
+		errno = ENOENT;		/* what Linux before 6.10 says */
+	else if (linkat(u->fd, "", u->dirfd, u->name, AT_EMPTY_PATH) == 0)
 		return 0;
-	if ((errno != ENOENT && errno != EPERM) || u->jail->confined)
+	if ((errno != ENOENT && errno != EPERM) ||
+	    (j->confined && j->procfd == -1))
 		return -1;
-	snprintf(proc_path, sizeof(proc_path), "/proc/self/fd/%d", u->fd);
-	return linkat(AT_FDCWD, proc_path, u->dirfd, u->name,
-	    AT_SYMLINK_FOLLOW);
+	snprintf(proc_path, sizeof(proc_path), "%sself/fd/%d",
+	    j->procfd != -1 ? "" : "/proc/", u->fd);
+	return linkat(j->procfd != -1 ? j->procfd : AT_FDCWD, proc_path,
+	    u->dirfd, u->name, AT_SYMLINK_FOLLOW);
 }
 
 static int

@@ -98,6 +98,12 @@ testhook_seccomp_trap(void)
 	return 1;
 }
 
+int
+testhook_old_kernel(void)
+{
+	return getenv("FS_TEST_OLD_KERNEL") != NULL;
+}
+
 unsigned long long
 testhook_listing_max(void)
 {

@@ -26,6 +26,11 @@ void	testhook_escape(void);
  * find what a new libc or runtime needs.  Returns 1 when so.
  */
 int	testhook_seccomp_trap(void);
+/*
+ * FS_TEST_OLD_KERNEL=1: behave as on Linux before 6.10, where linkat
+ * (AT_EMPTY_PATH) is for privileged processes only.  Returns 1 when so.
+ */
+int	testhook_old_kernel(void);
 /* FS_TEST_LISTING_MAX=BYTES: a smaller listing bound, or 0 for none. */
 unsigned long long testhook_listing_max(void);
 /* FS_TEST_SYSLOG=PATH: --syslog sends to this socket, not /dev/log. */
@@ -34,6 +39,7 @@ const char *testhook_syslog_path(void);
 static inline void testhook_pause_confine(void) { }
 static inline void testhook_escape(void) { }
 static inline int testhook_seccomp_trap(void) { return 0; }
+static inline int testhook_old_kernel(void) { return 0; }
 static inline unsigned long long testhook_listing_max(void) { return 0; }
 static inline const char *testhook_syslog_path(void) { return 0; }
 #endif

@@ -212,6 +212,26 @@ START_TEST(confined_child_holds_nothing_outside)
 END_TEST
 
 /*
+ * Before Linux 6.10 an unprivileged child cannot link its O_TMPFILE by
+ * itself: there, and only there, /proc is kept for it, and said so at
+ * start-up; uploads under -u still work.
+ */
+START_TEST(old_kernel_uploads_under_user_still_work)
+{
+	if (!has_hooks() || !can_confine())
+		return;
+	setenv("FS_TEST_OLD_KERNEL", "1", 1);
+	start_as_nobody(NULL);
+	chmod(S.root, 0777);
+	ck_assert(harness_log_has(&S, "warning: Linux before 6.10"));
+	fd = harness_session(&S, &C);
+	ck_assert_int_eq(harness_upload(&C, "old", "kernel", 6), 0);
+	harness_expect_fetch(&C, "old", "kernel", 6);
+	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+}
+END_TEST
+
+/*
  * Finding 6: an RRQ of a FIFO never opens it, so a local writer blocked
  * in open(2) stays blocked; a device is never opened either.
  */
@@ -825,6 +845,7 @@ suite(void)
 	tcase_add_test(tc, chroot_is_the_directory_opened);
 	tcase_add_test(tc, confined_child_holds_nothing_outside);
 	tcase_add_test(tc, confined_upload_killed_leaves_nothing);
+	tcase_add_test(tc, old_kernel_uploads_under_user_still_work);
 	tcase_add_test(tc, fifo_is_never_opened);
 	tcase_add_test(tc, log_lines_carry_a_timestamp);
 	tcase_add_test(tc, syslog_option_sends_lines_to_syslog);
