@@ -56,7 +56,8 @@ PROTOCOL_SRCS := protocol/packet.c protocol/path.c protocol/options.c \
 SERVER_SRCS := server/main.c server/config.c server/listener.c \
 	   server/session.c server/jail.c server/serve_read.c \
 	   server/serve_write.c server/serve_list.c server/log.c \
-	   server/idle.c server/harden.c server/serve_mkdir.c
+	   server/idle.c server/harden.c server/serve_mkdir.c server/proxy.c \
+	   server/child.c server/spool.c
 CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/commands.c client/shell.c client/progress.c \
 	   client/localfile.c client/pattern.c
@@ -64,7 +65,8 @@ UNIT_TESTS := packet path text digest options listing conn xfer
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
 INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
 	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so \
-	   $(B)/tests/check_peers $(B)/tests/relay
+	   $(B)/tests/check_peers $(B)/tests/relay $(B)/tests/check_proxy \
+	   $(B)/tests/check_scale
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
@@ -113,6 +115,18 @@ $(B)/tests/check_faults: $(B)/tests/server/check_faults.o \
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 $(B)/tests/check_load: $(B)/tests/server/check_load.o \
+	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+
+# The PROXY decoder's unit suite: a server module, tested alone.
+$(B)/tests/server/check_proxy.o: CFLAGS += -Iserver
+$(B)/tests/check_proxy: $(B)/tests/server/check_proxy.o \
+	    $(B)/server/proxy.o
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+
+$(B)/tests/check_scale: $(B)/tests/server/check_scale.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
