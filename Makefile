@@ -66,15 +66,15 @@ UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
 INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
 	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so \
 	   $(B)/tests/check_peers $(B)/tests/relay $(B)/tests/check_proxy \
-	   $(B)/tests/check_scale
+	   $(B)/tests/check_scale $(B)/tests/dialer
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
 # Keep objects that chained rules would treat as intermediate.
 .SECONDARY:
 
-.PHONY: all clean install uninstall check run setup test-build bench fuzz \
-	lint valgrind bigfile
+.PHONY: all clean install uninstall check run setup setup-test test-build \
+	bench fuzz lint valgrind bigfile
 all: $(BIN)/server $(BIN)/client
 
 $(B)/%.o: %.c
@@ -130,6 +130,11 @@ $(B)/tests/check_scale: $(B)/tests/server/check_scale.o \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+
+# The cluster test's client: sessions from a chosen source address.
+$(B)/tests/dialer: $(B)/tests/tools/dialer.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
 # Test-only: injected into the server with LD_PRELOAD, never installed.
 $(B)/tests/%.so: tests/tools/%.c
@@ -215,9 +220,13 @@ valgrind: setup
 setup:
 	@./scripts/setup
 
+# The tools only tests use, besides (scripts/setup --test).
+setup-test:
+	@./scripts/setup --test
+
 test-build: all $(UNIT_BINS) $(INTEGRATION_BINS)
 
-check: setup
+check: setup-test
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory SAN=1 test-build
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
