@@ -167,7 +167,7 @@ FUZZ_CC	?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= -1
 FZ	:= build/fuzz
-FUZZ_TARGETS := packet options path listing session
+FUZZ_TARGETS := packet options path listing session proxy
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FZ)/fuzz_%)
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
 	   -DVERSION='"$(VERSION)"' -g -O1 -fno-omit-frame-pointer \
@@ -188,6 +188,10 @@ $(FZ)/fuzz_session: $(FZ)/tests/fuzz/fuzz_session.o $(FUZZ_SERVER_OBJS) \
 	$(say) LD $@
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
 	    $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+
+$(FZ)/fuzz_proxy: $(FZ)/tests/fuzz/fuzz_proxy.o $(FZ)/server/proxy.o
+	$(say) LD $@
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
 
 $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FUZZ_PROTOCOL_OBJS)
 	$(say) LD $@
