@@ -227,7 +227,8 @@ listener_inherit(struct listener *l, int *conn_fd, char *why, size_t whylen)
 	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
 	const char *errstr;
 	int n, i, fd, listening, type, flags;
-	socklen_t len;
+	struct sockaddr_storage ss;
+	socklen_t len, sslen;
 
 	*conn_fd = -1;
 	l->nfds = 0;
@@ -251,6 +252,14 @@ listener_inherit(struct listener *l, int *conn_fd, char *why, size_t whylen)
 		    type != SOCK_STREAM) {
 			snprintf(why, whylen, "descriptor %d from systemd is "
 			    "not a stream socket", fd);
+			return -1;
+		}
+		/* Addresses are logged and counted as IPv4 or IPv6. */
+		sslen = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
+			snprintf(why, whylen, "descriptor %d from systemd is "
+			    "not a TCP socket", fd);
 			return -1;
 		}
 		len = sizeof(listening);

@@ -88,14 +88,15 @@ listen_any(unsigned *port)
  * standard output to outfile and standard error to the log.
  */
 static pid_t
-spawn(const char *const *args, int in, int fd3, const char *outfile)
+spawn_prog(const char *prog, const char *const *args, int in, int fd3,
+    const char *outfile)
 {
 	const char *argv[16];
 	char pid[16];
 	pid_t p;
 	int n = 0, out, log;
 
-	argv[n++] = getenv("SERVER_BIN");
+	argv[n++] = prog;
 	ck_assert_ptr_nonnull(argv[0]);
 	while (*args != NULL && n < 15)
 		argv[n++] = *args++;
@@ -128,6 +129,12 @@ spawn(const char *const *args, int in, int fd3, const char *outfile)
 	close(out);
 	close(log);
 	return p;
+}
+
+static pid_t
+spawn(const char *const *args, int in, int fd3, const char *outfile)
+{
+	return spawn_prog(getenv("SERVER_BIN"), args, in, fd3, outfile);
 }
 
 static off_t
@@ -242,6 +249,70 @@ START_TEST(socket_activation_serves_the_sockets_given)
 	kill(pid, SIGTERM);
 	ck_assert_int_eq(wait_exit(pid), 0);
 	ck_assert_int_eq(file_size(out), 0);
+}
+END_TEST
+
+/* A port that was free a moment ago, for a program that binds it. */
+static unsigned
+free_port(void)
+{
+	unsigned port;
+
+	close(listen_any(&port));
+	return port;
+}
+
+START_TEST(systemd_socket_activate_both_ways)
+{
+	static const char ssa[] = "/usr/bin/systemd-socket-activate";
+	char out[PATH_MAX], where[32], line[64];
+	const char *server = getenv("SERVER_BIN");
+	const char *plain[] = { "-l", where, server, S.root, NULL };
+	const char *inetd[] = { "-a", "--inetd", "-l", where, server, "-i",
+	    S.root, NULL };
+	struct conn c;
+	unsigned port;
+	int f, i;
+	pid_t pid;
+
+	if (access(ssa, X_OK) != 0) {
+		/* scripts/setup --test installs it; say so, do not fail. */
+		fprintf(stderr, "systemd_socket_activate_both_ways: skipped, "
+		    "no %s\n", ssa);
+		return;
+	}
+	snprintf(out, sizeof(out), "%s/stdout", S.top);
+	/* Sockets handed over: the server execs on the first connection
+	 * and keeps serving the listener. */
+	port = free_port();
+	snprintf(where, sizeof(where), "127.0.0.1:%u", port);
+	pid = spawn_prog(ssa, plain, -1, -1, out);
+	snprintf(line, sizeof(line), "Listening on %s", where);
+	ck_assert(harness_log_has(&S, line));
+	for (i = 0; i < 2; i++) {
+		f = dial(port);
+		greeted(f, &c);
+		fetch_hello(&c);
+		conn_free(&c);
+		close(f);
+	}
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(wait_exit(pid), 0);
+	ck_assert_int_eq(file_size(out), 0);
+	/* Accept=yes, as inetd: a server -i per connection. */
+	port = free_port();
+	snprintf(where, sizeof(where), "127.0.0.1:%u", port);
+	pid = spawn_prog(ssa, inetd, -1, -1, out);
+	snprintf(line, sizeof(line), "Listening on %s", where);
+	ck_assert(harness_log_has(&S, line));
+	f = dial(port);
+	greeted(f, &c);
+	fetch_hello(&c);
+	conn_free(&c);
+	close(f);
+	ck_assert(harness_log_has(&S, "died with code 0"));
+	kill(pid, SIGTERM);
+	wait_exit(pid);
 }
 END_TEST
 
@@ -868,6 +939,7 @@ suite(void)
 	tcase_add_test(tc, inetd_refuses_what_is_not_a_socket);
 	tcase_add_test(tc, socket_activation_serves_the_sockets_given);
 	tcase_add_test(tc, activation_for_another_process_is_not_ours);
+	tcase_add_test(tc, systemd_socket_activate_both_ways);
 	suite_add_tcase(s, tc);
 	tcase_add_checked_fixture(td, setup, teardown);
 	tcase_add_test(td, drain_finishes_the_transfer_then_exits);
