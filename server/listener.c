@@ -256,6 +256,7 @@ listener_inherit(struct listener *l, int *conn_fd, char *why, size_t whylen)
 		}
 		/* Addresses are logged and counted as IPv4 or IPv6. */
 		sslen = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
 		if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
 		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
 			snprintf(why, whylen, "descriptor %d from systemd is "
