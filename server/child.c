@@ -76,6 +76,8 @@ wait_readable(int fd, const struct timespec *deadline)
 			return 1;
 		if (n == -1 && errno != EINTR)
 			return -1;
+		if (n == -1 && idle_draining())
+			return 0;	/* SIGQUIT: the caller looks */
 	}
 }
 
@@ -93,7 +95,11 @@ read_header(int fd, unsigned timeout, struct proxy_hdr *h, char *why,
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout;
 	while ((st = proxy_parse(buf, have, h)) == PROXY_MORE) {
-		if ((r = wait_readable(fd, &deadline)) != 1) {
+		r = wait_readable(fd, &deadline);
+		/* A drain does not wait for a header: no session yet. */
+		if (idle_draining())
+			return HEADER_QUIET;
+		if (r != 1) {
 			if (r == 0)
 				snprintf(why, whylen, "no PROXY header within "
 				    "%u s", timeout);

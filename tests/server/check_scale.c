@@ -696,6 +696,36 @@ START_TEST(proxy_silent_header_never_stalls_others)
 }
 END_TEST
 
+START_TEST(drain_does_not_wait_for_a_silent_header)
+{
+	const char *args[] = { "--proxy-protocol", NULL };
+	struct conn s;
+	int silent, i, zombies, all = 0;
+	pid_t pid;
+
+	harness_start(&S, args);
+	pid = S.pid;
+	silent = harness_dial(&S, 0);
+	harness_send(silent, "PROXY TCP4 ", 11);
+	/* Its child is waiting for the rest (within -t, 60 s)... */
+	for (i = 0; i < WAIT_TICKS; i++) {
+		harness_children(&S, &zombies, &all);
+		if (all > 0)
+			break;
+		usleep(10000);
+	}
+	ck_assert_int_gt(all, 0);
+	kill(pid, SIGQUIT);
+	/* ...and ends at once: no session has begun. */
+	ck_assert_int_eq(wait_exit(pid), 0);
+	S.pid = 0;
+	ck_assert_int_eq(conn_init(&s, silent, NULL, NULL), 0);
+	harness_expect_closed(&s);
+	conn_free(&s);
+	close(silent);
+}
+END_TEST
+
 START_TEST(without_the_option_a_header_is_bad_bytes)
 {
 	struct conn c;
@@ -952,6 +982,7 @@ suite(void)
 	tcase_add_test(tp, proxy_health_checks_are_quiet);
 	tcase_add_test(tp, proxy_bad_header_closed_and_logged);
 	tcase_add_test(tp, proxy_silent_header_never_stalls_others);
+	tcase_add_test(tp, drain_does_not_wait_for_a_silent_header);
 	tcase_add_test(tp, without_the_option_a_header_is_bad_bytes);
 	suite_add_tcase(s, tp);
 	tcase_add_checked_fixture(ts, setup, teardown);
