@@ -10,10 +10,14 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "spool.h"
+
 struct jail {
 	int rootfd;			/* the served directory */
 	int procfd;			/* /proc, for linkat of an O_TMPFILE */
 	char realroot[PATH_MAX];	/* its absolute path, links resolved */
+	/* Opened before any chroot, as it lies outside the served tree. */
+	struct spool spool;		/* -s, or fd -1 */
 };
 
 /*
