@@ -88,8 +88,9 @@ PROTOCOL_SRCS := protocol/packet.c protocol/path.c protocol/options.c \
 SERVER_SRCS := server/main.c server/config.c server/listener.c \
 	   server/session.c server/jail.c server/serve_read.c \
 	   server/serve_write.c server/serve_list.c server/log.c \
-	   server/idle.c server/harden.c server/serve_mkdir.c \
-	   server/testhook.c server/landlock.c server/syscall_filter.c
+	   server/idle.c server/harden.c server/serve_mkdir.c server/proxy.c \
+	   server/child.c server/spool.c server/testhook.c server/landlock.c \
+	   server/syscall_filter.c
 CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/commands.c client/shell.c client/progress.c \
 	   client/localfile.c client/pattern.c
@@ -97,7 +98,8 @@ UNIT_TESTS := packet path text digest options listing conn xfer
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
 INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
 	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so \
-	   $(B)/tests/check_peers $(B)/tests/relay $(B)/tests/check_sandbox
+	   $(B)/tests/check_peers $(B)/tests/relay $(B)/tests/check_proxy \
+	   $(B)/tests/check_scale $(B)/tests/dialer $(B)/tests/check_sandbox
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
@@ -169,6 +171,23 @@ $(B)/tests/check_load: $(B)/tests/server/check_load.o \
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
+# The PROXY decoder's unit suite: a server module, tested alone.
+$(B)/tests/server/check_proxy.o: CFLAGS += -Iserver
+$(B)/tests/check_proxy: $(B)/tests/server/check_proxy.o \
+	    $(B)/server/proxy.o
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+
+$(B)/tests/check_scale: $(B)/tests/server/check_scale.o \
+	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+
+# The cluster test's client: sessions from a chosen source address.
+$(B)/tests/dialer: $(B)/tests/tools/dialer.o $(LIBPROTOCOL)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+
 # Test-only: injected into the server with LD_PRELOAD, never installed.
 $(B)/tests/%.so: tests/tools/%.c
 	@mkdir -p $(@D)
@@ -200,7 +219,7 @@ FUZZ_CC	?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_RUNS ?= -1
 FZ	:= build/fuzz
-FUZZ_TARGETS := packet options path listing session
+FUZZ_TARGETS := packet options path listing session proxy
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FZ)/fuzz_%)
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
 	   -DVERSION='"$(VERSION)"' -g -O1 -fno-omit-frame-pointer \
@@ -221,6 +240,10 @@ $(FZ)/fuzz_session: $(FZ)/tests/fuzz/fuzz_session.o $(FUZZ_SERVER_OBJS) \
 	$(say) LD $@
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
 	    $(PKG_LIBS_PROTO) $(PKG_LIBS_SECCOMP) $(PKG_LIBS_BSD)
+
+$(FZ)/fuzz_proxy: $(FZ)/tests/fuzz/fuzz_proxy.o $(FZ)/server/proxy.o
+	$(say) LD $@
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
 
 $(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FUZZ_PROTOCOL_OBJS)
 	$(say) LD $@

@@ -588,10 +588,15 @@ put_file(struct client *c, const char *local, const char *remote,
 	bar_stop(c, rc == RC_OK);
 	local_source_close(&src);
 	if (rc == RC_FAILED && may_be_dir &&
-	    c->remote.errcode == ERR_EXISTS &&
-	    remote_is_dir(c, remote) == RC_OK &&
-	    join(inside, sizeof(inside), remote, last_component(local)) == 0)
-		return put_file(c, local, inside, 0);
+	    c->remote.errcode == ERR_EXISTS) {
+		/* The upload's reason stands if REMOTE is no directory. */
+		strlcpy(why, c->remote.why, sizeof(why));
+		if (remote_is_dir(c, remote) == RC_OK &&
+		    join(inside, sizeof(inside), remote,
+		    last_component(local)) == 0)
+			return put_file(c, local, inside, 0);
+		return report(rc, "put %s: %s", show(c, local), why);
+	}
 	if (rc != RC_OK)
 		return report(rc, "put %s: %s", show(c, local), c->remote.why);
 	return RC_OK;

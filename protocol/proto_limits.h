@@ -36,4 +36,14 @@
 #define TIMEOUT_DEFAULT		60
 #define TIMEOUT_MAX		86400
 
+/*
+ * The PROXY protocol's headers (server/proxy.c, docs/protocol.md): v1 is
+ * at most 107 bytes with its CRLF (HAProxy's proxy-protocol.txt); v2 is a
+ * 16-byte head and a body whose length it states, which we cap: the
+ * addresses take 36 bytes at most, and HAProxy's TLVs a few hundred.
+ */
+#define PROXY_V1_LEN_MAX	107
+#define PROXY_V2_HEAD_LEN	16
+#define PROXY_V2_BODY_MAX	1024
+
 #endif

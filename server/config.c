@@ -18,13 +18,19 @@
 #include "proto_limits.h"
 
 static const char usage_line[] =
-    "usage: server [-qrv] [-b address] [-c max-clients] [-m max-upload]\n"
-    "              [-n name] [-p max-per-ip] [-t timeout] [-u user] "
+    "usage: server [-iqrv] [-b address] [-c max-clients] [-m max-upload]\n"
+    "              [-n name] [-p max-per-ip] [-s spool] [-t timeout] "
+    "[-u user]\n"
+    "              [--drain-timeout seconds] [--proxy-protocol] "
     "[--syslog]\n"
-    "              dir port\n";
+    "              dir [port]\n";
 
-/* Long options without a letter. */
-enum { OPT_SYSLOG = 256 };
+/* Long options without a letter: values past any character. */
+enum {
+	OPT_PROXY = 256,
+	OPT_DRAIN,
+	OPT_SYSLOG,
+};
 
 static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, 't' },
@@ -35,6 +41,10 @@ static const struct option long_opts[] = {
 	{ "bind", required_argument, NULL, 'b' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "user", required_argument, NULL, 'u' },
+	{ "spool", required_argument, NULL, 's' },
+	{ "inetd", no_argument, NULL, 'i' },
+	{ "proxy-protocol", no_argument, NULL, OPT_PROXY },
+	{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -44,6 +54,7 @@ static const struct option long_opts[] = {
 };
 
 static long long number(const char *, const char *, long long, long long);
+static int	activated(void);
 
 void
 config_usage_error(const char *fmt, ...)
@@ -72,6 +83,20 @@ number(const char *what, const char *s, long long min, long long max)
 	return v;
 }
 
+/*
+ * sd_listen_fds(3): sockets are ours when LISTEN_PID names this process;
+ * a LISTEN_FDS meant for another (a parent that forgot to unset it) is
+ * not.  listener_inherit() checks the sockets themselves.
+ */
+static int
+activated(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *errstr;
+
+	return pid != NULL && getenv("LISTEN_FDS") != NULL &&
+	    strtonum(pid, 1, INT_MAX, &errstr) == (long long)getpid();
+}
+
 void
 config_parse(struct server_config *cfg, int argc, char *argv[])
 {
@@ -83,9 +108,10 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 	cfg->max_clients = 64;
 	cfg->max_per_ip = 8;
 	cfg->log_level = LOG_NORMAL;
+	cfg->drain_timeout = DRAIN_TIMEOUT_DEFAULT;
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, ":t:c:p:rm:b:n:u:qvhV",
+	while ((ch = getopt_long(argc, argv, ":t:c:p:rm:b:n:u:s:iqvhV",
 	    long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 't':
@@ -121,6 +147,19 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 		case 'u':
 			cfg->user = optarg;
 			break;
+		case 's':
+			cfg->spool = optarg;
+			break;
+		case 'i':
+			cfg->inetd = 1;
+			break;
+		case OPT_PROXY:
+			cfg->proxy_protocol = 1;
+			break;
+		case OPT_DRAIN:
+			cfg->drain_timeout = (unsigned)number("drain-timeout",
+			    optarg, 1, TIMEOUT_MAX);
+			break;
 		case OPT_SYSLOG:
 			cfg->use_syslog = 1;
 			break;
@@ -146,13 +185,17 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 2)
+	/* Started by inetd or systemd, the sockets come ready: no PORT. */
+	if (argc == 0 || (argc == 1 && !cfg->inetd && !activated()))
 		config_usage_error("missing %s", argc == 0 ? "dir and port" :
 		    "port");
 	if (argc > 2)
 		config_usage_error("extra operand: %s", argv[2]);
 	cfg->dir = argv[0];
-	cfg->port = (uint16_t)number("port", argv[1], 0, 65535);
+	if (argc == 2) {
+		cfg->has_port = 1;
+		cfg->port = (uint16_t)number("port", argv[1], 0, 65535);
+	}
 
 	if ((fd = open(cfg->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		config_usage_error("%s: %s", cfg->dir, strerror(errno));

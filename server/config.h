@@ -13,6 +13,7 @@
 #define SERVER_BLKSIZE_MAX	65464
 #define SERVER_WINDOWSIZE_MAX	65535
 #define SERVER_CLIENTS_MAX	4096
+#define DRAIN_TIMEOUT_DEFAULT	60
 
 /*
  * Memory per child (issue 13, finding 2).  A listing is held as its text
@@ -54,12 +55,20 @@ struct server_config {
 	const char *name;		/* -n, or NULL for the host name */
 	const char *user;		/* -u, or NULL */
 	enum log_level log_level;	/* -q, -v */
+	const char *spool;		/* -s, or NULL: uploads in O_TMPFILE */
+	int proxy_protocol;		/* --proxy-protocol */
+	unsigned drain_timeout;		/* --drain-timeout, seconds */
+	int inetd;			/* -i: the connection is stdin */
+	int has_port;			/* PORT given (optional with -i or
+					 * socket activation) */
 	int use_syslog;			/* --syslog */
 };
 
 /*
  * Fills *cfg from argv.  Exits 0 after -h or -V, and 2 with a reason and
- * the usage line on standard error when the arguments are wrong.
+ * the usage line on standard error when the arguments are wrong.  PORT
+ * may be left out with -i, or when systemd passes sockets (LISTEN_PID is
+ * this process): then cfg->has_port is 0.
  */
 void	config_parse(struct server_config *cfg, int argc, char *argv[]);
 

@@ -116,14 +116,20 @@ close_others(int *keep, size_t n)
 
 int
 harden_child(const struct server_config *cfg, const struct jail *j,
-    int sock, char *why, size_t whylen)
+    int sock, int admit_fd, char *why, size_t whylen)
 {
-	int keep[8];
+	int dirs[2];
+	size_t ndirs = 0;
+	int keep[8];	/* a socket, a pair, 2 directories, /proc, the log's */
 	size_t n = 0;
 	struct stat st;
 
 	keep[n++] = sock;
 	keep[n++] = j->rootfd;
+	if (admit_fd != -1)		/* the parent's answer comes there */
+		keep[n++] = admit_fd;
+	if (j->spool.fd != -1)		/* -s: outside DIR by design */
+		keep[n++] = j->spool.fd;
 	if (j->procfd != -1)		/* before Linux 6.10 only (jail.h) */
 		keep[n++] = j->procfd;
 	n += log_fds(keep + n, sizeof(keep) / sizeof(keep[0]) - n);
@@ -150,7 +156,10 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 	 * a child is never served less confined than the start-up line
 	 * said.
 	 */
-	if (landlock_confine(&j->rootfd, 1, why, whylen) == -1)
+	dirs[ndirs++] = j->rootfd;
+	if (j->spool.fd != -1)
+		dirs[ndirs++] = j->spool.fd;
+	if (landlock_confine(dirs, ndirs, why, whylen) == -1)
 		return -1;
 	if (filter_available() &&
 	    filter_confine(testhook_seccomp_trap(), why, whylen) == -1)

@@ -12,8 +12,9 @@
 #include "jail.h"
 
 /*
- * In the child, before the session: every descriptor closed but sock, the
- * served directory and the log's; no new privileges, no core dumps, no
+ * In the child, before the session: every descriptor closed but sock,
+ * admit_fd (the parent's admission pair, or -1), the served directory,
+ * the spool and the log's; no new privileges, no core dumps, no
  * processes, a small descriptor budget, a data-size limit, and with -m a
  * file-size limit; then Landlock and the seccomp filter.  Returns 0, or
  * -1 with a reason in why[0..whylen) when no-new-privileges, Landlock or
@@ -21,7 +22,7 @@
  * cannot be set is only logged.
  */
 int	harden_child(const struct server_config *cfg, const struct jail *j,
-	    int sock, char *why, size_t whylen);
+	    int sock, int admit_fd, char *why, size_t whylen);
 
 /*
  * The data-size limit each child gets (RLIMIT_DATA), in bytes, or 0 in a

@@ -25,11 +25,14 @@
 #define TICK_MS		100
 
 static volatile sig_atomic_t timed_out;
+static volatile sig_atomic_t draining;
+static int request_wait;
 static volatile sig_atomic_t deadline_ms;
 static struct timespec epoch;
 static unsigned timeout;
 
 static void	on_tick(int);
+static void	on_quit(int);
 static void	wait_begin(void *);
 static int	interrupted(void *);
 static sig_atomic_t ms_now(void);
@@ -103,5 +106,40 @@ static int
 interrupted(void *ctx)
 {
 	(void)ctx;
-	return timed_out ? CONN_TIMEOUT : 0;
+	if (timed_out)
+		return CONN_TIMEOUT;
+	/* A SIGQUIT that lands just before the wait blocks is seen at the
+	 * next tick's interruption. */
+	return draining && request_wait ? CONN_INTERRUPTED : 0;
+}
+
+static void
+on_quit(int sig)
+{
+	(void)sig;
+	draining = 1;
+}
+
+void
+idle_drain_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_quit;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: the wait must end */
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
+void
+idle_request_wait(int on)
+{
+	request_wait = on;
+}
+
+int
+idle_draining(void)
+{
+	return draining;
 }

@@ -21,4 +21,16 @@ void	idle_stop(void);
 /* Restarts the deadline: a last wait of its own, such as a lingering close. */
 void	idle_start(unsigned seconds);
 
+/*
+ * The drain (SIGQUIT, interface.md): a session finishes the transfer in
+ * progress and ends at its next wait for a request.  idle_drain_init
+ * installs the SIGQUIT handler (no SA_RESTART).  While idle_request_wait
+ * has marked the waits as waits for a request, a drain ends them as
+ * CONN_INTERRUPTED, within a tick; other waits go on.  idle_draining
+ * says whether SIGQUIT came.
+ */
+void	idle_drain_init(void);
+void	idle_request_wait(int on);
+int	idle_draining(void);
+
 #endif

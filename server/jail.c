@@ -50,6 +50,8 @@ jail_open(struct jail *j, const char *dir, char *why, size_t whylen)
 {
 	int fd;
 
+	j->procfd = -1;
+	spool_none(&j->spool);
 	if ((j->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1) {
 		snprintf(why, whylen, "%s: %s", dir, strerror(errno));
@@ -68,7 +70,6 @@ jail_open(struct jail *j, const char *dir, char *why, size_t whylen)
 	}
 	close(fd);
 	j->confined = 0;
-	j->procfd = -1;
 	return 0;
 }
 
@@ -83,7 +84,8 @@ kernel_links_own_tmpfiles(void)
 	struct utsname u;
 	unsigned major = 0, minor = 0;
 
-	if (testhook_old_kernel() || uname(&u) == -1 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+	if (testhook_old_kernel() || uname(&u) == -1 ||
+	    sscanf(u.release, "%u.%u", &major, &minor) != 2)
 		return 0;
 	return major > 6 || (major == 6 && minor >= 10);
 }

@@ -11,11 +11,15 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "spool.h"
+
 struct jail {
 	int rootfd;			/* the served directory */
 	int confined;			/* chrooted to it (-u) */
 	int procfd;			/* /proc, kept only before Linux 6.10 */
 	char realroot[PATH_MAX];	/* its absolute path, links resolved */
+	/* Opened before any chroot, as it lies outside the served tree. */
+	struct spool spool;		/* -s, or fd -1 */
 };
 
 /*

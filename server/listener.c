@@ -4,15 +4,27 @@
  * Signals are blocked except inside ppoll, which unblocks them atomically
  * while it waits, so a SIGTERM or SIGCHLD can never slip in between the
  * check of a flag and the wait.  Handlers only set flags.
+ *
+ * SIGQUIT drains: the listening sockets close at once (a balancer's
+ * check fails over), each child is sent SIGQUIT and ends at its next wait
+ * for a request (server/idle.c), and the parent exits when the last is
+ * reaped, or ends the rest as SIGTERM does after --drain-timeout.
+ *
+ * With --proxy-protocol the address that -p counts is known only to the
+ * child, once it has read the header; a child stays "pending" (no
+ * address, counted by -c only) until it sends the address over its
+ * socketpair, and the parent answers whether that address has room.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -20,7 +32,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
-#include "harden.h"
+#include "child.h"
 #include "listener.h"
 
 /*
@@ -35,29 +47,37 @@
 #include "packet.h"
 #include "session.h"
 
+#define SD_LISTEN_FDS_START	3	/* sd_listen_fds(3) */
+
 struct child {
 	pid_t pid;
-	char addr[INET6_ADDRSTRLEN];
+	int admit_fd;			/* pending a PROXY address, or -1 */
+	char addr[INET6_ADDRSTRLEN];	/* "" while pending, or refused */
 };
 
-static volatile sig_atomic_t got_term, got_chld;
+static volatile sig_atomic_t got_term, got_chld, got_quit;
 
 static void	on_signal(int);
 static int	bind_one(const struct sockaddr *, socklen_t, int, char *,
 		    size_t);
-static void	reap(struct child *, unsigned *);
+static void	reap(struct child *, unsigned *, const struct jail *);
 static void	handle_accept(int, const struct server_config *,
 		    const struct jail *, struct listener *, struct child *,
 		    unsigned *);
-static void	refuse(int, const char *, unsigned, const char *);
 static unsigned	count_addr(const struct child *, unsigned, const char *);
 static unsigned	bound_port(int);
+static void	admit(const struct server_config *, struct child *,
+		    unsigned, unsigned);
+static void	start_drain(struct listener *, struct child *, unsigned);
+static long long ms_until(const struct timespec *);
 
 static void
 on_signal(int sig)
 {
 	if (sig == SIGCHLD)
 		got_chld = 1;
+	else if (sig == SIGQUIT)
+		got_quit = 1;
 	else
 		got_term = 1;
 }
@@ -201,6 +221,79 @@ listener_open(struct listener *l, const struct server_config *cfg,
 	return 0;
 }
 
+int
+listener_inherit(struct listener *l, int *conn_fd, char *why, size_t whylen)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	const char *errstr;
+	int n, i, fd, listening, type, flags;
+	struct sockaddr_storage ss;
+	socklen_t len, sslen;
+
+	*conn_fd = -1;
+	l->nfds = 0;
+	if (pid == NULL || fds == NULL ||
+	    strtonum(pid, 1, INT_MAX, &errstr) != (long long)getpid())
+		return 0;
+	n = (int)strtonum(fds, 1, LISTENERS_MAX, &errstr);
+	/* sd_listen_fds(3) unsets them: no child or helper takes them. */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (errstr != NULL) {
+		snprintf(why, whylen, "LISTEN_FDS=%s: %s (1 to %d)", fds,
+		    errstr, LISTENERS_MAX);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		fd = SD_LISTEN_FDS_START + i;
+		len = sizeof(type);
+		if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+		    type != SOCK_STREAM) {
+			snprintf(why, whylen, "descriptor %d from systemd is "
+			    "not a stream socket", fd);
+			return -1;
+		}
+		/* Addresses are logged and counted as IPv4 or IPv6. */
+		sslen = sizeof(ss);
+		memset(&ss, 0, sizeof(ss));
+		if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == -1 ||
+		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)) {
+			snprintf(why, whylen, "descriptor %d from systemd is "
+			    "not a TCP socket", fd);
+			return -1;
+		}
+		len = sizeof(listening);
+		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+		    &len) == -1) {
+			snprintf(why, whylen, "descriptor %d: %s", fd,
+			    strerror(errno));
+			return -1;
+		}
+		/* Accept=yes: one connection, served as inetd's. */
+		if (!listening) {
+			if (n != 1) {
+				snprintf(why, whylen, "descriptor %d from "
+				    "systemd is not listening", fd);
+				return -1;
+			}
+			*conn_fd = fd;
+			return 1;
+		}
+		/* Ours are non-blocking and close on exec; so these. */
+		if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+		    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+			snprintf(why, whylen, "descriptor %d: %s", fd,
+			    strerror(errno));
+			return -1;
+		}
+		l->fds[l->nfds++] = fd;
+	}
+	l->port = bound_port(l->fds[0]);
+	return 1;
+}
+
 /* The port a socket is bound to, or 0 with errno. */
 static unsigned
 bound_port(int fd)
@@ -228,8 +321,12 @@ count_addr(const struct child *kids, unsigned n, const char *addr)
 	return count;
 }
 
+/*
+ * A child that died of a signal (SIGKILL mid-upload) may have left a
+ * staged upload in the spool: its files go.
+ */
 static void
-reap(struct child *kids, unsigned *n)
+reap(struct child *kids, unsigned *n, const struct jail *jail)
 {
 	pid_t pid;
 	unsigned i;
@@ -240,8 +337,12 @@ reap(struct child *kids, unsigned *n)
 		if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
 			log_error("child %ld killed by SIGSYS: a system call "
 			    "outside its seccomp allow-list", (long)pid);
+		if (WIFSIGNALED(status))
+			spool_sweep(&jail->spool, pid);
 		for (i = 0; i < *n; i++) {
 			if (kids[i].pid == pid) {
+				if (kids[i].admit_fd != -1)
+					close(kids[i].admit_fd);
 				kids[i] = kids[--*n];
 				break;
 			}
@@ -249,9 +350,8 @@ reap(struct child *kids, unsigned *n)
 	}
 }
 
-/* ERR 9 in place of the greeting, from the parent, never blocking. */
-static void
-refuse(int fd, const char *addr, unsigned port, const char *why)
+void
+listener_refuse(int fd, const char *addr, unsigned port, const char *why)
 {
 	uint8_t buf[PKT_ERR_HDR_LEN + ERRMSG_LEN_MAX + 1];
 	ssize_t len;
@@ -275,7 +375,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 	char addr[INET6_ADDRSTRLEN];
 	unsigned port;
 	pid_t pid;
-	int fd, i, one = 1;
+	int fd, i, one = 1, pair[2] = { -1, -1 };
 
 	memset(&ss, 0, sizeof(ss));
 	if (spare == -1)
@@ -297,28 +397,41 @@ handle_accept(int lfd, const struct server_config *cfg,
 	}
 	listener_addr_str(&ss, addr, sizeof(addr), &port);
 	if (*nkids >= cfg->max_clients) {
-		refuse(fd, addr, port, "Server busy: too many "
+		listener_refuse(fd, addr, port, "Server busy: too many "
 		    "connections");
 		return;
 	}
-	if (count_addr(kids, *nkids, addr) >= cfg->max_per_ip) {
-		refuse(fd, addr, port, "Server busy: too many "
+	/* Behind a balancer the socket's address is the balancer's: the
+	 * child reports the client's, and admit() counts it. */
+	if (!cfg->proxy_protocol &&
+	    count_addr(kids, *nkids, addr) >= cfg->max_per_ip) {
+		listener_refuse(fd, addr, port, "Server busy: too many "
 		    "connections from your address");
 		return;
 	}
 	/* Stop-and-wait: a lone small packet must not wait for Nagle. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (cfg->proxy_protocol && socketpair(AF_UNIX, SOCK_SEQPACKET |
+	    SOCK_CLOEXEC, 0, pair) == -1) {
+		listener_refuse(fd, addr, port, "Server busy: no socketpair");
+		return;
+	}
 	pid = fork();
 	if (pid == -1) {
-		refuse(fd, addr, port, "Server busy: cannot fork");
+		if (pair[0] != -1) {
+			close(pair[0]);
+			close(pair[1]);
+		}
+		listener_refuse(fd, addr, port, "Server busy: cannot fork");
 		return;
 	}
 	if (pid == 0) {
-		char why[256];
-		sigset_t none;
-
 		for (i = 0; i < l->nfds; i++)
 			close(l->fds[i]);
+		/* Other children's pairs are theirs alone. */
+		for (i = 0; (unsigned)i < *nkids; i++)
+			if (kids[i].admit_fd != -1)
+				close(kids[i].admit_fd);
 		/*
 		 * The child reads and writes only its socket and the log: its
 		 * standard input and output, which may be files or terminals
@@ -329,20 +442,19 @@ handle_accept(int lfd, const struct server_config *cfg,
 			(void)dup2(spare, STDOUT_FILENO);
 			close(spare);
 		}
-		signal(SIGCHLD, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (harden_child(cfg, jail, fd, why, sizeof(why)) == -1) {
-			log_error("cannot confine the child: %s", why);
-			_exit(1);
-		}
-		_exit(session_run(fd, addr, port, cfg, jail));
+		if (pair[0] != -1)
+			close(pair[0]);
+		child_signals();
+		_exit(child_serve(fd, &ss, cfg, jail, pair[1]));
 	}
 	close(fd);
 	kids[*nkids].pid = pid;
-	strlcpy(kids[*nkids].addr, addr, sizeof(kids[*nkids].addr));
+	kids[*nkids].admit_fd = pair[0];
+	if (pair[1] != -1)
+		close(pair[1]);
+	/* Pending children count for -c only, until admitted. */
+	strlcpy(kids[*nkids].addr, cfg->proxy_protocol ? "" : addr,
+	    sizeof(kids[*nkids].addr));
 	(*nkids)++;
 }
 
@@ -356,6 +468,7 @@ listener_signals(void)
 	sigaddset(&block, SIGCHLD);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGQUIT);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -363,41 +476,135 @@ listener_signals(void)
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
+}
+
+/*
+ * A pending child has sent the client's address: admit it if -p has room
+ * for that address among the admitted, or refuse (the child sends ERR 9).
+ * A child that closed its end first has died or given up; reap() ends
+ * its entry.
+ */
+static void
+admit(const struct server_config *cfg, struct child *kids, unsigned nkids,
+    unsigned k)
+{
+	char addr[INET6_ADDRSTRLEN], answer;
+	ssize_t n;
+
+	n = recv(kids[k].admit_fd, addr, sizeof(addr), MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0 && addr[n - 1] == '\0' && (size_t)n - 1 ==
+	    strlen(addr)) {
+		answer = count_addr(kids, nkids, addr) < cfg->max_per_ip ?
+		    CHILD_ADMIT : CHILD_REFUSE;
+		if (answer == CHILD_ADMIT)
+			strlcpy(kids[k].addr, addr, sizeof(kids[k].addr));
+		/* The child waits for this byte; a full buffer cannot
+		 * happen with one byte on a fresh pair. */
+		(void)send(kids[k].admit_fd, &answer, 1,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	close(kids[k].admit_fd);
+	kids[k].admit_fd = -1;
+}
+
+/* Milliseconds left until *t, at least 0. */
+static long long
+ms_until(const struct timespec *t)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(t->tv_sec - now.tv_sec) * 1000 +
+	    (t->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
+}
+
+/* SIGQUIT: no more connections; every session ends between requests. */
+static void
+start_drain(struct listener *l, struct child *kids, unsigned nkids)
+{
+	unsigned i;
+	int n;
+
+	for (n = 0; n < l->nfds; n++)
+		close(l->fds[n]);
+	l->nfds = 0;
+	for (i = 0; i < nkids; i++)
+		kill(kids[i].pid, SIGQUIT);
+	log_event("Draining: %u session%s left", nkids, nkids == 1 ? "" :
+	    "s");
 }
 
 int
 listener_run(struct listener *l, const struct server_config *cfg,
     const struct jail *jail)
 {
-	struct pollfd pfd[LISTENERS_MAX];
+	struct pollfd *pfd;
 	struct child *kids;
+	struct timespec drain_end, tick;
 	sigset_t waitmask;
-	unsigned nkids = 0, i;
-	int n;
+	unsigned nkids = 0, i, npfd, nl;
+	int n, draining = 0;
 
-	if ((kids = calloc(cfg->max_clients, sizeof(*kids))) == NULL) {
+	kids = calloc(cfg->max_clients, sizeof(*kids));
+	pfd = calloc(LISTENERS_MAX + cfg->max_clients, sizeof(*pfd));
+	if (kids == NULL || pfd == NULL) {
+		free(kids);
+		free(pfd);
 		log_error("out of memory");
 		return 1;
 	}
-	/* Wait with the three signals open; they are blocked elsewhere. */
+	/* Wait with the four signals open; they are blocked elsewhere. */
 	sigprocmask(SIG_BLOCK, NULL, &waitmask);
 	sigdelset(&waitmask, SIGCHLD);
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGQUIT);
 
-	for (n = 0; n < l->nfds; n++) {
-		pfd[n].fd = l->fds[n];
-		pfd[n].events = POLLIN;
-	}
 	while (!got_term) {
-		n = ppoll(pfd, (nfds_t)l->nfds, NULL, &waitmask);
+		if (got_quit && !draining) {
+			draining = 1;
+			start_drain(l, kids, nkids);
+			clock_gettime(CLOCK_MONOTONIC, &drain_end);
+			drain_end.tv_sec += cfg->drain_timeout;
+		}
+		if (draining && (nkids == 0 || ms_until(&drain_end) == 0))
+			break;
+		/* The listeners, then the children waiting for admission. */
+		nl = (unsigned)l->nfds;
+		for (npfd = 0; npfd < nl; npfd++) {
+			pfd[npfd].fd = l->fds[npfd];
+			pfd[npfd].events = POLLIN;
+		}
+		for (i = 0; i < nkids; i++) {
+			pfd[npfd].fd = kids[i].admit_fd;   /* -1: ignored */
+			pfd[npfd++].events = POLLIN;
+		}
+		if (draining) {
+			long long ms = ms_until(&drain_end);
+
+			tick.tv_sec = (time_t)(ms / 1000);
+			tick.tv_nsec = (long)(ms % 1000) * 1000000;
+		}
+		n = ppoll(pfd, npfd, draining ? &tick : NULL, &waitmask);
+		if (n > 0) {
+			/* Before reaping: the entries still match pfd. */
+			for (i = 0; i < nkids; i++)
+				if (pfd[nl + i].revents != 0 &&
+				    kids[i].admit_fd != -1)
+					admit(cfg, kids, nkids, i);
+		}
 		if (got_chld) {
 			got_chld = 0;
-			reap(kids, &nkids);
+			reap(kids, &nkids, jail);
 		}
 		if (n <= 0)
 			continue;
-		for (n = 0; n < l->nfds && !got_term; n++)
+		for (n = 0; n < (int)nl && !got_term && !got_quit; n++)
 			if (pfd[n].revents & POLLIN)
 				handle_accept(pfd[n].fd, cfg, jail, l, kids,
 				    &nkids);
@@ -410,6 +617,11 @@ listener_run(struct listener *l, const struct server_config *cfg,
 		kill(kids[i].pid, SIGTERM);
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
+	spool_sweep(&jail->spool, 0);	/* what SIGTERM cut short */
+	for (i = 0; i < nkids; i++)
+		if (kids[i].admit_fd != -1)
+			close(kids[i].admit_fd);
+	free(pfd);
 	free(kids);
 	return 0;
 }

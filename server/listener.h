@@ -28,13 +28,26 @@ int	listener_open(struct listener *l, const struct server_config *cfg,
 	    char *why, size_t whylen);
 
 /*
- * Blocks SIGINT, SIGTERM and SIGCHLD and installs their handlers.  Called
+ * Socket activation (sd_listen_fds(3)): when LISTEN_PID names this
+ * process, takes the LISTEN_FDS sockets from fd 3 on, and unsets the
+ * variables.  Returns 1 with listening sockets in l; 1 with *conn_fd set
+ * when the one socket given is a connection (Accept=yes), to be served as
+ * with -i; 0 when not activated; -1 with a reason.
+ */
+int	listener_inherit(struct listener *l, int *conn_fd, char *why,
+	    size_t whylen);
+
+/*
+ * Blocks SIGINT, SIGTERM, SIGQUIT and SIGCHLD and installs their handlers.  Called
  * before the listening line is printed, so a script that signals the
  * server as soon as it reads that line is always heard.
  */
 void	listener_signals(void);
 
-/* Serves until SIGINT or SIGTERM; returns the exit status. */
+/*
+ * Serves until SIGINT or SIGTERM, or until a SIGQUIT's drain is over;
+ * returns the exit status.
+ */
 int	listener_run(struct listener *l, const struct server_config *cfg,
 	    const struct jail *jail);
 
@@ -44,5 +57,12 @@ int	listener_run(struct listener *l, const struct server_config *cfg,
  */
 void	listener_addr_str(const struct sockaddr_storage *ss, char *buf,
 	    size_t size, unsigned *port);
+
+/*
+ * ERR 9 in place of the greeting, logged, without blocking; closes fd.
+ * The parent's refusals, and the child's for a PROXY address over -p.
+ */
+void	listener_refuse(int fd, const char *addr, unsigned port,
+	    const char *why);
 
 #endif

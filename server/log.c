@@ -283,9 +283,7 @@ log_notice(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (level < LOG_NORMAL)
-		return;
 	va_start(ap, fmt);
-	vlog(5, "server: ", fmt, ap);		/* notice */
+	vlog_pid(LOG_NORMAL, 5, fmt, ap);	/* notice */
 	va_end(ap);
 }

@@ -38,7 +38,7 @@ size_t	log_fds(int *fds, size_t max);
 void	log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "[pid] ..." at LOG_VERBOSE. */
 void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "server: ..." at LOG_NORMAL: start-up facts (the sandbox in force). */
+/* "[pid] ..." at LOG_NORMAL: start-up facts (the sandbox in force). */
 void	log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "server: ...", always: start-up problems and fatal errors. */
 void	log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

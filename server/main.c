@@ -1,14 +1,23 @@
 /*
  * server DIR PORT: serves one directory over TCP, a forked child per
- * connection.  Kept thin so the logic links into tests (style.md 1).
+ * connection; or, started by inetd (-i) or systemd (socket activation),
+ * the connection or sockets it is given.  Kept thin so the logic links
+ * into tests (style.md 1).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
+#include "child.h"
 #include "config.h"
 #include "conn.h"
 #include "harden.h"
@@ -22,6 +31,8 @@
 extern char **environ;
 
 static void	log_sandbox(const struct server_config *,
+		    const struct jail *);
+static int	serve_one(int, const struct server_config *,
 		    const struct jail *);
 
 /* What confines each child, said once at start-up (issue 13). */
@@ -56,6 +67,37 @@ log_sandbox(const struct server_config *cfg, const struct jail *jail)
 		    "seccomp filter and openat2");
 }
 
+/*
+ * One connection, as from inetd: the process is its own child.  Standard
+ * error may be the socket itself (inetd without a log), where a log line
+ * would break the protocol: then the lines go nowhere.
+ */
+static int
+serve_one(int fd, const struct server_config *cfg, const struct jail *jail)
+{
+	struct sockaddr_storage ss;
+	socklen_t sslen = sizeof(ss);
+	struct stat sock, err;
+	int one = 1, null;
+
+	memset(&ss, 0, sizeof(ss));
+	if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == -1) {
+		log_error("-i: standard input is not a connected socket: %s",
+		    strerror(errno));
+		return 1;
+	}
+	if (fstat(fd, &sock) == 0 && fstat(STDERR_FILENO, &err) == 0 &&
+	    sock.st_dev == err.st_dev && sock.st_ino == err.st_ino &&
+	    (null = open("/dev/null", O_WRONLY)) != -1) {
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setproctitle("serving one connection");
+	child_signals();
+	return child_serve(fd, &ss, cfg, jail, -1);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -63,6 +105,7 @@ main(int argc, char *argv[])
 	struct listener l;
 	struct jail jail;
 	char why[512], host[256];
+	int activated = 0, conn_fd = -1;
 
 	setproctitle_init(argc, argv, environ);
 	config_parse(&cfg, argc, argv);
@@ -91,7 +134,25 @@ main(int argc, char *argv[])
 		log_error("%s", why);
 		return 1;
 	}
-	if (listener_open(&l, &cfg, why, sizeof(why)) == -1) {
+	if (cfg.spool != NULL && spool_open(&jail.spool, cfg.spool,
+	    jail.rootfd, jail.realroot, why, sizeof(why)) == -1) {
+		log_error("%s", why);
+		return 1;
+	}
+	/* Issue 12: a FUSE or network file system has no O_TMPFILE. */
+	if (cfg.spool == NULL && !cfg.read_only &&
+	    !spool_probe_tmpfile(jail.rootfd))
+		log_error("%s: no O_TMPFILE on this file system: uploads are "
+		    "refused unless --spool names a staging directory",
+		    cfg.dir);
+	if (cfg.inetd)
+		conn_fd = STDIN_FILENO;
+	else if ((activated = listener_inherit(&l, &conn_fd, why,
+	    sizeof(why))) == -1) {
+		log_error("socket activation: %s", why);
+		return 1;
+	} else if (!activated && listener_open(&l, &cfg, why, sizeof(why)) ==
+	    -1) {
 		/* interface.md's text exactly: scripts match the line. */
 		fprintf(stderr, "Unable to bind to port %u: %s. Sorry!\n",
 		    cfg.port, why);
@@ -103,13 +164,25 @@ main(int argc, char *argv[])
 		log_error("%s", why);
 		return 1;
 	}
-	/* interface.md: the host name, with -b too; scripts wait for it. */
-	if (gethostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "localhost");
-	host[sizeof(host) - 1] = '\0';
+	/*
+	 * Ended as a forked child ends, with _exit: once sandboxed, the
+	 * process may not do what exit handlers might (the sanitizer's leak
+	 * check traces the process, which the filter forbids).
+	 */
+	if (conn_fd != -1)
+		_exit(serve_one(conn_fd, &cfg, &jail));
 	log_sandbox(&cfg, &jail);
-	printf("File server listening on %s port %u\n", host, l.port);
-	fflush(stdout);
+	/*
+	 * interface.md: the host name, with -b too, as scripts wait for
+	 * it; started by systemd, no listening line.
+	 */
+	if (!activated) {
+		if (gethostname(host, sizeof(host)) == -1)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		printf("File server listening on %s port %u\n", host, l.port);
+		fflush(stdout);
+	}
 	setproctitle("listening on port %u", l.port);
 	return listener_run(&l, &cfg, &jail);
 }

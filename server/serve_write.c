@@ -4,7 +4,9 @@
  * directory entry and a killed child leaves nothing.  At the end it is
  * synced, then linked under its name with linkat, which fails rather than
  * replace a file that appeared meanwhile, and the directory is synced:
- * all before the last ACK.
+ * all before the last ACK.  Where the file system has no O_TMPFILE, the
+ * upload is staged in the spool instead (-s, server/spool.c) and linked
+ * from there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,7 @@ struct upload {
 	const struct jail *jail;
 	int dirfd, fd;
 	const char *name;		/* the last component */
+	char spool_name[SPOOL_NAME_MAX];	/* staged there, or "" */
 	uint64_t written, limit;
 	uint64_t flushed;		/* writeback started up to here */
 	int has_limit;
@@ -37,6 +40,7 @@ struct upload {
 static int	upload_write(void *, const void *, size_t);
 static int	upload_finish(void *);
 static int	link_tmpfile(const struct upload *);
+static int	publish(struct upload *);
 static void	start_writeback(struct upload *);
 
 /* Only a hint: the fsync at the end is what makes the data durable. */
@@ -110,12 +114,28 @@ link_tmpfile(const struct upload *u)
 	    u->dirfd, u->name, AT_SYMLINK_FOLLOW);
 }
 
+/* Links the upload under its name; a staged one leaves the spool. */
+static int
+publish(struct upload *u)
+{
+	int rc, saved;
+
+	if (u->spool_name[0] == '\0')
+		return link_tmpfile(u);
+	rc = spool_publish(&u->jail->spool, u->spool_name, u->fd, u->dirfd,
+	    u->name);
+	saved = errno;
+	spool_discard(&u->jail->spool, u->spool_name);
+	errno = saved;
+	return rc;
+}
+
 static int
 upload_finish(void *ctx)
 {
 	struct upload *u = ctx;
 
-	if (fsync(u->fd) == -1 || link_tmpfile(u) == -1)
+	if (fsync(u->fd) == -1 || publish(u) == -1)
 		return -1;
 	/* The name is there; make it durable too, or take it back. */
 	if (fsync(u->dirfd) == -1) {
@@ -164,6 +184,10 @@ serve_write(struct session *s, const char *path, size_t len)
 		goto out;
 	}
 	u.fd = openat(u.dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (u.fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR) &&
+	    s->jail->spool.fd != -1)
+		u.fd = spool_create(&s->jail->spool, u.spool_name,
+		    sizeof(u.spool_name));
 	if (u.fd == -1) {
 		if (errno == EOPNOTSUPP || errno == EISDIR)
 			r = session_refuse(s, ERR_ACCESS, "Access violation: "
@@ -194,6 +218,7 @@ out:
 	digest_free(&d);
 	if (u.fd != -1)
 		close(u.fd);	/* unlinked, it vanishes */
+	spool_discard(&s->jail->spool, u.spool_name);	/* staged: remove */
 	close(u.dirfd);
 	return r;
 }

@@ -39,6 +39,7 @@ static enum serve_result serve_request(struct session *,
 static enum serve_result serve_opt(struct session *, const struct pkt *);
 static void	set_result(struct session *, uint16_t, const char *);
 static void	linger(struct session *);
+static int	drained(enum conn_status);
 
 static void
 set_result(struct session *s, uint16_t code, const char *msg)
@@ -326,6 +327,20 @@ serve_request(struct session *s, const struct handler *h,
 	return r;
 }
 
+/*
+ * 1 when the server drains (SIGQUIT) and the session is between requests:
+ * it ends quietly, as when the client leaves (interface.md).  A wait that
+ * ended for another reason, bytes that came first, keeps its meaning.
+ */
+static int
+drained(enum conn_status cs)
+{
+	if (!idle_draining() || (cs != CONN_OK && cs != CONN_INTERRUPTED))
+		return 0;
+	log_debug("Session ended: the server is draining");
+	return 1;
+}
+
 /* Section 3: DAT 1 with the greeting, answered by ACK 1. */
 static int
 greet(struct session *s)
@@ -353,9 +368,12 @@ greet(struct session *s)
 		session_conn_failed(s, cs);
 		return -1;
 	}
+	idle_request_wait(1);	/* no transfer yet: a drain ends it */
 	cs = conn_recv(&s->conn, BLKSIZE_DEFAULT, &p);
+	idle_request_wait(0);
 	if (cs != CONN_OK) {
-		session_conn_failed(s, cs);
+		if (!drained(cs))
+			session_conn_failed(s, cs);
 		return -1;
 	}
 	if (p.op == PKT_ERR) {
@@ -396,10 +414,13 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 	if (greet(&s) == -1)
 		goto out;
 	setproctitle("%s: idle", s.peer);
-	while (r == SERVE_NEXT) {
+	while (r == SERVE_NEXT && !drained(CONN_OK)) {
+		idle_request_wait(1);
 		cs = conn_recv(&s.conn, s.opts.blksize, &p);
+		idle_request_wait(0);
 		if (cs != CONN_OK) {
-			session_conn_failed(&s, cs);
+			if (!drained(cs))
+				session_conn_failed(&s, cs);
 			break;
 		}
 		for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)

@@ -92,6 +92,8 @@ check "local pattern put: exit 0" [ "$rc" = 0 ]
 check "local pattern put: both" cmp -s "$srv/updir/x2.dat" "$loc/x2.dat"
 client -q 127.0.0.1 "$port" put x1.dat updir
 check "put into a named dir: exit 1 (it exists)" [ "$rc" = 1 ]
+client -q 127.0.0.1 "$port" put x1.dat updir/x2.dat
+check "put onto a file: the server's reason" grep -q "exists" "$top/err"
 printf 'd3' > "$loc/x3.dat"
 client -q 127.0.0.1 "$port" put x3.dat updir/
 check "put f dir/: inside it" cmp -s "$srv/updir/x3.dat" "$loc/x3.dat"

@@ -768,7 +768,7 @@ END_TEST
 START_TEST(startup_says_what_confines_children)
 {
 	harness_start(&S, NULL);
-	ck_assert(harness_log_has(&S, "server: sandbox: "));
+	ck_assert(harness_log_has(&S, "] sandbox: "));
 	ck_assert(harness_log_has(&S, " per child"));
 	if (geteuid() == 0)
 		ck_assert(harness_log_has(&S, "warning: running as root "

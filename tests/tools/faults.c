@@ -10,12 +10,16 @@
  *       read(2) from a regular file fails with EIO past N bytes
  *   FAULT_FORK_FAILS=N      the first N fork(2) calls fail with EAGAIN
  *   FAULT_ACCEPT_EMFILE=N   the first N accept4(2) calls fail with EMFILE
+ *   FAULT_NO_TMPFILE=1      openat(2) with O_TMPFILE fails with EOPNOTSUPP,
+ *       as on FUSE and network file systems (issue 12)
  *
  * Descriptors 0-2 are never touched, so the log keeps working.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -27,6 +31,7 @@ ssize_t	write(int, const void *, size_t);
 ssize_t	read(int, void *, size_t);
 pid_t	fork(void);
 int	accept4(int, struct sockaddr *, socklen_t *, int);
+int	openat(int, const char *, int, ...);
 
 static unsigned long long written, readn;
 static long forks_failed, accepts_failed;
@@ -118,4 +123,27 @@ accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 		return -1;
 	}
 	return real(fd, sa, len, flags);
+}
+
+/* The server calls openat (not openat64: it has no _FILE_OFFSET_BITS). */
+int
+openat(int dirfd, const char *path, int flags, ...)
+{
+	static int (*real)(int, const char *, int, ...);
+	mode_t mode = 0;
+	va_list ap;
+
+	if (real == NULL)
+		real = (int (*)(int, const char *, int, ...))dlsym(RTLD_NEXT,
+		    "openat");
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if ((flags & O_TMPFILE) == O_TMPFILE && getenv("FAULT_NO_TMPFILE")) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return real(dirfd, path, flags, mode);
 }

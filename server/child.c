@@ -1,0 +1,232 @@
+/*
+ * One accepted connection before its session (see child.h).
+ *
+ * The PROXY header is read here, in the child, so a balancer's slow or
+ * silent connection never holds up the parent's accept loop.  It is read
+ * exactly: v2 by the lengths it states, v1 up to its LF (peeking, then
+ * taking no more than that), so the first byte of the session is never
+ * swallowed.  The wait is bounded by the idle timeout as a whole, not
+ * per byte (protocol.md section 8's rule for packets).
+ *
+ * The per-address limit (-p) needs the client's address, which only the
+ * child learns; the parent keeps the count.  So the child sends the
+ * address over a socketpair and waits for the parent's answer before the
+ * greeting (docs/protocol.md, "PROXY protocol").
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "child.h"
+#include "harden.h"
+#include "idle.h"
+#include "listener.h"
+#include "log.h"
+#include "proxy.h"
+#include "session.h"
+
+enum header_result {
+	HEADER_OK,
+	HEADER_QUIET,		/* closed before a byte, or a health check */
+	HEADER_FAILED,		/* the reason is in why */
+};
+
+static int	wait_readable(int, const struct timespec *);
+static enum header_result read_header(int, unsigned, struct proxy_hdr *,
+		    char *, size_t);
+static int	ask_parent(int, const char *, unsigned);
+
+void
+child_signals(void)
+{
+	sigset_t none;
+
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	idle_drain_init();
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+/* 1 when fd is readable before the deadline, 0 past it, -1 on error. */
+static int
+wait_readable(int fd, const struct timespec *deadline)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	struct timespec now;
+	long long ms;
+	int n;
+
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+		    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+		if (ms <= 0)
+			return 0;
+		n = poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms);
+		if (n > 0)
+			return 1;
+		if (n == -1 && errno != EINTR)
+			return -1;
+		if (n == -1 && idle_draining())
+			return 0;	/* SIGQUIT: the caller looks */
+	}
+}
+
+static enum header_result
+read_header(int fd, unsigned timeout, struct proxy_hdr *h, char *why,
+    size_t whylen)
+{
+	uint8_t buf[PROXY_LEN_MAX];
+	struct timespec deadline;
+	enum proxy_status st;
+	size_t have = 0, want, k;
+	ssize_t n = -1;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout;
+	while ((st = proxy_parse(buf, have, h)) == PROXY_MORE) {
+		r = wait_readable(fd, &deadline);
+		/* A drain does not wait for a header: no session yet. */
+		if (idle_draining())
+			return HEADER_QUIET;
+		if (r != 1) {
+			if (r == 0)
+				snprintf(why, whylen, "no PROXY header within "
+				    "%u s", timeout);
+			else
+				snprintf(why, whylen, "poll: %s",
+				    strerror(errno));
+			return HEADER_FAILED;
+		}
+		if ((want = proxy_want(buf, have)) == 0) {
+			/* v1, or not known yet: up to a LF, never past. */
+			n = recv(fd, buf + have, sizeof(buf) - have,
+			    MSG_PEEK | MSG_DONTWAIT);
+			if (n > 0) {
+				for (k = 0; k < (size_t)n &&
+				    buf[have + k] != '\n'; k++)
+					;
+				want = k < (size_t)n ? k + 1 : (size_t)n;
+			}
+		}
+		if (want > 0)
+			n = recv(fd, buf + have, want, MSG_DONTWAIT);
+		if (n == 0 || (n == -1 && errno == ECONNRESET)) {
+			if (have == 0)
+				return HEADER_QUIET;	/* a port probe */
+			snprintf(why, whylen, "closed inside the PROXY "
+			    "header");
+			return HEADER_FAILED;
+		}
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			snprintf(why, whylen, "recv: %s", strerror(errno));
+			return HEADER_FAILED;
+		}
+		have += (size_t)n;
+	}
+	if (st == PROXY_BAD) {
+		snprintf(why, whylen, "bad PROXY header: %s", h->why);
+		return HEADER_FAILED;
+	}
+	return h->local ? HEADER_QUIET : HEADER_OK;
+}
+
+/*
+ * Sends addr to the parent and waits, within the idle timeout, for its
+ * answer.  1 admitted, 0 refused, -1 the parent is gone or silent.
+ */
+static int
+ask_parent(int admit_fd, const char *addr, unsigned timeout)
+{
+	struct timespec deadline;
+	char answer;
+	ssize_t n;
+
+	do
+		n = send(admit_fd, addr, strlen(addr) + 1, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout;
+	if (wait_readable(admit_fd, &deadline) != 1)
+		return -1;
+	do
+		n = recv(admit_fd, &answer, 1, 0);
+	while (n == -1 && errno == EINTR);
+	if (n != 1)
+		return -1;
+	return answer == CHILD_ADMIT;
+}
+
+int
+child_serve(int fd, const struct sockaddr_storage *peer,
+    const struct server_config *cfg, const struct jail *jail, int admit_fd)
+{
+	char addr[INET6_ADDRSTRLEN], why[256];
+	struct proxy_hdr h;
+	unsigned port;
+	int rc = 0, ok;
+
+	listener_addr_str(peer, addr, sizeof(addr), &port);
+	if (harden_child(cfg, jail, fd, admit_fd, why, sizeof(why)) == -1) {
+		log_error("cannot confine the child: %s", why);
+		rc = 1;
+		goto out;
+	}
+	if (cfg->proxy_protocol) {
+		switch (read_header(fd, cfg->timeout, &h, why, sizeof(why))) {
+		case HEADER_QUIET:
+			/* A health check: no session, no error line. */
+			log_debug("Health check from %s, port %u: closed",
+			    addr, port);
+			goto out;
+		case HEADER_FAILED:
+			log_event("Received a connection from %s, port %u",
+			    addr, port);
+			log_event("Closed: %s", why);
+			goto out;
+		case HEADER_OK:
+			if (h.has_addr)
+				listener_addr_str(&h.src, addr, sizeof(addr),
+				    &port);
+			break;
+		}
+	}
+	if (admit_fd != -1) {
+		if ((ok = ask_parent(admit_fd, addr, cfg->timeout)) == 0) {
+			listener_refuse(fd, addr, port, "Server busy: too many "
+			    "connections from your address");
+			fd = -1;	/* listener_refuse closed it */
+			goto out;
+		}
+		if (ok == -1) {
+			log_debug("No answer from the parent");
+			goto out;
+		}
+		close(admit_fd);
+		admit_fd = -1;
+	}
+	/* A drain that came while the header was read: no session. */
+	if (idle_draining())
+		goto out;
+	return session_run(fd, addr, port, cfg, jail);
+out:
+	if (fd != -1)
+		close(fd);
+	if (admit_fd != -1)
+		close(admit_fd);
+	return rc;
+}

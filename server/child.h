@@ -1,0 +1,39 @@
+/*
+ * One accepted connection before its session: the child's limits, the
+ * PROXY header when --proxy-protocol says every connection starts with
+ * one, and the parent's word on the per-address limit for the address
+ * the header names.  Shared by the listening parent's children and by
+ * -i, where the process itself is the child.
+ */
+#ifndef CHILD_H
+#define CHILD_H
+
+#include <sys/socket.h>
+
+#include "config.h"
+#include "jail.h"
+
+/* The admission exchange over the socketpair (docs/protocol.md). */
+#define CHILD_ADMIT	'Y'
+#define CHILD_REFUSE	'N'
+
+/*
+ * Installs the child's signal dispositions (SIGTERM, SIGINT, SIGCHLD as
+ * by default, SIGQUIT to drain) and then unblocks every signal.  Called
+ * first thing in a new child, and by -i.
+ */
+void	child_signals(void);
+
+/*
+ * Serves the connected socket fd, whose peer is *peer, to its end, and
+ * returns the exit status.  admit_fd is the child's end of a
+ * SOCK_SEQPACKET pair with the parent: when not -1, the child sends the
+ * client's address (as text) over it once the PROXY header has named it,
+ * and is served only if the parent answers CHILD_ADMIT.  The fd and
+ * admit_fd are closed.
+ */
+int	child_serve(int fd, const struct sockaddr_storage *peer,
+	    const struct server_config *cfg, const struct jail *jail,
+	    int admit_fd);
+
+#endif
