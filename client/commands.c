@@ -257,7 +257,7 @@ join(char *out, size_t size, const char *dir, const char *name)
 static void
 bar_stop(struct client *c, int ok)
 {
-	progress_stop(&c->progress, ok);
+	progress_stop(&c->progress, ok, NULL);
 }
 
 /* What remote_entries gathers, line by line. */

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -565,6 +566,119 @@ START_TEST(bang_runs_a_local_command)
 }
 END_TEST
 
+START_TEST(progress_turns_bars_off_and_on)
+{
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("progress\r");
+	expect("progress bars off");
+	expect("fs:/> ");
+	type("get a.txt\r");
+	expect("fs:/> ");
+	ck_assert_int_eq(local_exists("a.txt"), 1);
+	ck_assert_ptr_null(strstr(screen, "100%"));
+	type("progress\r");
+	expect("progress bars on");
+	type("get unique_remote_name.txt\r");
+	expect("100%");
+	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
+/*
+ * Checks the bar's frames in screen[from..have), the stretches between
+ * carriage returns and newlines with erase sequences taken out: each that
+ * holds word must be at most width - 1 columns (the names here are
+ * ASCII) and start with the name's first five characters.  Returns how
+ * many there were.
+ */
+static int
+frames_fit(size_t from, int width, const char *word, const char *name)
+{
+	char frame[1024], *p, *end, *k;
+	int n = 0;
+
+	screen[have] = '\0';
+	for (p = screen + from; *p != '\0'; p = *end != '\0' ? end + 1 : end) {
+		end = p + strcspn(p, "\r\n");
+		snprintf(frame, sizeof(frame), "%.*s", (int)(end - p), p);
+		while ((k = strstr(frame, "\033[K")) != NULL)
+			memmove(k, k + 3, strlen(k + 3) + 1);
+		if (strstr(frame, word) == NULL)
+			continue;
+		ck_assert_msg((int)strlen(frame) <= width - 1 &&
+		    strncmp(frame, name, 5) == 0, "frame \"%s\" in %d columns",
+		    frame, width);
+		n++;
+	}
+	return n;
+}
+
+/* Starts "get name" of 64 MiB and freezes it once the bar is up;
+ * returns where the bar's frames start on the screen. */
+static size_t
+stalled_bar(const char *name)
+{
+	static const char *const plain[] = { "--no-options", NULL };
+	char huge[PATH_MAX * 2], path[PATH_MAX * 2], cmd[128];
+	size_t from;
+	pid_t child;
+
+	snprintf(huge, sizeof(huge), "%s/huge", S.root);
+	snprintf(path, sizeof(path), "%s/%s", S.root, name);
+	ck_assert_int_eq(link(huge, path), 0);
+	spawn_client(plain);
+	expect("fs:/> ");
+	snprintf(cmd, sizeof(cmd), "get %s\r", name);
+	type(cmd);
+	expect("\r\n");
+	from = seen;
+	expect("\rprogr");		/* the first frame */
+	child = server_child();
+	kill(child, SIGSTOP);
+	return from;
+}
+
+START_TEST(bar_keeps_the_name_at_40_columns)
+{
+	const char *name = "progress_bar_name.bin";
+	size_t from;
+
+	cols = 40;
+	from = stalled_bar(name);
+	expect("stalled");
+	/* Plain mode: no size, so no percent; every frame has these. */
+	ck_assert_int_gt(frames_fit(from, 40, "ETA", name) +
+	    frames_fit(from, 40, "stalled", name), 1);
+	kill(server_child(), SIGCONT);
+	type("\x03");
+	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
+START_TEST(bar_never_wraps_when_the_terminal_shrinks)
+{
+	const char *name = "progress_bar_name.bin";
+	struct winsize ws = { 24, 40, 0, 0 };
+
+	(void)stalled_bar(name);
+	expect("_name.bin        ");	/* a wide frame */
+	/* The kernel signals the resize; the brief says to send it too. */
+	ck_assert_int_eq(ioctl(tty, TIOCSWINSZ, &ws), 0);
+	kill(client_pid, SIGWINCH);
+	/* Frames drawn five seconds after the freeze, long after it. */
+	expect("stalled");
+	expect("\r");
+	ck_assert_int_gt(frames_fit(0, 40, "stalled", name), 0);
+	kill(server_child(), SIGCONT);
+	type("\x03");
+	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
 /* The tokenizer alone (words.h): what a line gives the commands. */
 static void
 split_is(const char *line, int argc, const char *arg1)
@@ -682,6 +796,9 @@ suite(void)
 	tcase_add_test(tc, utf8_local_names_typed_and_completed);
 	tcase_add_test(tc, history_is_kept_across_sessions);
 	tcase_add_test(tc, bang_runs_a_local_command);
+	tcase_add_test(tc, progress_turns_bars_off_and_on);
+	tcase_add_test(tc, bar_keeps_the_name_at_40_columns);
+	tcase_add_test(tc, bar_never_wraps_when_the_terminal_shrinks);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tokenizer");
 	tcase_add_test(tc, words_follow_the_pattern_rule);
