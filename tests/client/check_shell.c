@@ -15,7 +15,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -31,6 +34,8 @@ static char local[PATH_MAX];
 static const char *state_home;	/* XDG_STATE_HOME for the next client */
 static unsigned short cols = 100;	/* its terminal's width */
 static unsigned port;		/* 0: the server's */
+static pid_t fake_pid;		/* fake_server's process */
+static int fake_ready[2];	/* it writes a byte per listing asked */
 static int tty = -1;
 static pid_t client_pid;
 static char screen[1 << 20];
@@ -205,6 +210,11 @@ teardown(void)
 		kill(client_pid, SIGKILL);
 		waitpid(client_pid, &status, 0);
 		client_pid = 0;
+	}
+	if (fake_pid > 0) {
+		kill(fake_pid, SIGKILL);
+		waitpid(fake_pid, &status, 0);
+		fake_pid = 0;
 	}
 	harness_cleanup(&S);
 }
@@ -679,6 +689,115 @@ START_TEST(bar_never_wraps_when_the_terminal_shrinks)
 }
 END_TEST
 
+/*
+ * A server of the test's own, for what the real one never does: after
+ * the greeting it answers a listing with silence, or (trickle) with one
+ * full block a second for ever.  It speaks the plain protocol only, so
+ * clients of it run with --no-options.  Sets port.
+ */
+static void
+fake_server(int trickle)
+{
+	struct sockaddr_in a;
+	socklen_t alen = sizeof(a);
+	uint8_t buf[600], data[512];
+	struct conn c;
+	struct pkt p;
+	uint16_t block;
+	int l, fd;
+
+	ck_assert_int_ge(l = socket(AF_INET, SOCK_STREAM, 0), 0);
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(l, 4), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&a, &alen), 0);
+	port = ntohs(a.sin_port);
+	ck_assert_int_eq(pipe(fake_ready), 0);
+	/* Lines "f 1 1 zzzzzzzzz": valid, and matching no word typed. */
+	for (block = 0; block < sizeof(data); block++)
+		data[block] = block % 16 == 15 ? '\n' : block % 16 < 6 ?
+		    "f 1 1 "[block % 16] : 'z';
+	ck_assert_int_ge(fake_pid = fork(), 0);
+	if (fake_pid > 0) {
+		close(l);
+		return;
+	}
+	alarm(120);
+	while ((fd = accept(l, NULL, NULL)) != -1) {
+		if (conn_init(&c, fd, NULL, NULL) == -1 ||
+		    conn_send(&c, buf, (size_t)pkt_encode_dat(buf, sizeof(buf),
+		    1, "Hello", 5)) != CONN_OK)
+			_exit(20);
+		while (conn_recv(&c, BLKSIZE_MAX, &p) == CONN_OK) {
+			if (p.op != PKT_DRQ)
+				continue;
+			if (write(fake_ready[1], "r", 1) != 1)
+				_exit(21);
+			for (block = 1; trickle; block++) {
+				if (conn_send(&c, buf, (size_t)pkt_encode_dat(buf,
+				    sizeof(buf), block, data, sizeof(data))) !=
+				    CONN_OK || conn_recv(&c, BLKSIZE_MAX, &p) !=
+				    CONN_OK)
+					break;
+				sleep(1);
+			}
+		}
+		conn_free(&c);
+		close(fd);
+	}
+	_exit(0);
+}
+
+/* Waits (bounded) until the fake server has been asked for a listing. */
+static void
+fake_asked(void)
+{
+	struct pollfd pfd = { 0, POLLIN, 0 };
+	char b;
+
+	pfd.fd = fake_ready[0];
+	ck_assert_int_eq(poll(&pfd, 1, EXPECT_SECONDS * 1000), 1);
+	ck_assert_int_eq(read(fake_ready[0], &b, 1), 1);
+}
+
+START_TEST(ctrl_c_ends_a_completion_that_waits)
+{
+	static const char *const plain[] = { "--no-options", NULL };
+
+	fake_server(0);
+	spawn_client(plain);
+	expect("fs:/> ");
+	type("get a\t");
+	fake_asked();
+	/* The -t timeout is 60 s: only Ctrl-C brings the prompt back. */
+	type("\x03");
+	expect("^C");
+	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
+START_TEST(a_trickling_completion_is_bounded)
+{
+	static const char *const plain[] = { "--no-options", "-t", "5",
+	    NULL };
+
+	fake_server(1);
+	spawn_client(plain);
+	expect("fs:/> ");
+	type("get a\t");
+	fake_asked();
+	/* Every block within -t; the listing never ends by itself. */
+	expect("the listing took over 10 s");
+	expect("fs:/> get a");		/* the line kept, prompt again */
+	type("\x03");
+	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
 /* The tokenizer alone (words.h): what a line gives the commands. */
 static void
 split_is(const char *line, int argc, const char *arg1)
@@ -799,6 +918,8 @@ suite(void)
 	tcase_add_test(tc, progress_turns_bars_off_and_on);
 	tcase_add_test(tc, bar_keeps_the_name_at_40_columns);
 	tcase_add_test(tc, bar_never_wraps_when_the_terminal_shrinks);
+	tcase_add_test(tc, ctrl_c_ends_a_completion_that_waits);
+	tcase_add_test(tc, a_trickling_completion_is_bounded);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tokenizer");
 	tcase_add_test(tc, words_follow_the_pattern_rule);
