@@ -51,6 +51,7 @@ run_line(struct client *c, const char *line, int *ignore)
 	struct words w;
 	size_t len = strlen(line);
 
+	*ignore = 0;
 	/* Inside an unclosed quote the newline would join the word. */
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
