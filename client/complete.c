@@ -33,6 +33,7 @@
 struct matches {
 	char *v[MATCHES_MAX];
 	size_t n;
+	int more;		/* some were left out: MATCHES_MAX */
 	const char *base;	/* what every name must start with */
 };
 
@@ -84,9 +85,12 @@ add_match(struct matches *m, const char *name, int dir)
 	size_t len = strlen(name);
 
 	if (strncmp(name, m->base, strlen(m->base)) != 0 ||
-	    (name[0] == '.' && m->base[0] != '.') || !printable(name) ||
-	    m->n == MATCHES_MAX || (m->v[m->n] = malloc(len + 2)) == NULL)
+	    (name[0] == '.' && m->base[0] != '.') || !printable(name))
 		return;
+	if (m->n == MATCHES_MAX || (m->v[m->n] = malloc(len + 2)) == NULL) {
+		m->more = 1;
+		return;
+	}
 	memcpy(m->v[m->n], name, len);
 	m->v[m->n][len] = dir ? '/' : '\0';
 	m->v[m->n][len + 1] = '\0';
@@ -391,6 +395,7 @@ complete_key(EditLine *el, int ch)
 		return CC_ERROR;
 	quote = w.open_last ? w.quote : 0;
 	m.n = 0;
+	m.more = 0;
 	m.base = word;
 	if (kind == 'C')
 		command_matches(&m);
@@ -412,7 +417,8 @@ complete_key(EditLine *el, int ch)
 	qsort(m.v, m.n, sizeof(m.v[0]), by_bytes);
 	common = common_prefix(&m);
 	baselen = strlen(m.base);
-	if (common > baselen || m.n == 1) {
+	/* With names left out, what the rest agree on proves nothing. */
+	if (!m.more && (common > baselen || m.n == 1)) {
 		len = common - baselen;
 		memcpy(rest, m.v[0] + baselen, len);
 		rest[len] = '\0';
@@ -430,6 +436,10 @@ complete_key(EditLine *el, int ch)
 	} else {
 		complete_leave_line(el, "");
 		print_columns(&m);
+		if (m.more) {
+			printf("(%d names shown; more match)\n", MATCHES_MAX);
+			fflush(stdout);
+		}
 		rc = CC_REDISPLAY;
 	}
 	free_matches(&m);
