@@ -506,6 +506,25 @@ START_TEST(utf8_local_names_typed_and_completed)
 }
 END_TEST
 
+/* UTF-8 names both ways, with the UTF-8 name rule (protocol.md s. 5). */
+START_TEST(utf8_remote_names_completed)
+{
+	harness_write_file(&S, "日本語.txt", "j\n", 2);
+	local_file("résumé.pdf");
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("get 日\t\r");
+	expect("fs:/> ");
+	ck_assert_int_eq(local_exists("日本語.txt"), 1);
+	type("put rés\t\r");
+	expect("fs:/> ");
+	ck_assert_int_eq(remote_exists("résumé.pdf"), 1);
+	type("ls\r");
+	expect("résumé.pdf\r\n");
+	quit();
+}
+END_TEST
+
 START_TEST(history_is_kept_across_sessions)
 {
 	char dir[PATH_MAX], path[PATH_MAX * 2];
@@ -913,6 +932,7 @@ suite(void)
 	tcase_add_test(tc, completed_names_run_as_shown);
 	tcase_add_test(tc, completion_lists_in_columns);
 	tcase_add_test(tc, utf8_local_names_typed_and_completed);
+	tcase_add_test(tc, utf8_remote_names_completed);
 	tcase_add_test(tc, history_is_kept_across_sessions);
 	tcase_add_test(tc, bang_runs_a_local_command);
 	tcase_add_test(tc, progress_turns_bars_off_and_on);
