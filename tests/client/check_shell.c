@@ -440,8 +440,15 @@ START_TEST(completed_names_run_as_shown)
 	type("get pla\t");
 	/* Escaped as typed: the blank, and the star made plain. */
 	expect("in\\ name\\*.txt ");	/* after a cursor move */
-	type("\x03");
+	type("\r");
 	expect("fs:/> ");
+	ck_assert_int_eq(local_exists("plain name*.txt"), 1);
+	/* Quoted, a star is a star, not a pattern for "plain name.txt". */
+	harness_write_file(&S, "plain name.txt", "n\n", 2);
+	type("get 'plain name*.txt' '\\*?['\r");
+	expect("fs:/> ");
+	ck_assert_int_eq(local_exists("\\*?["), 1);
+	ck_assert_int_eq(local_exists("plain name.txt"), 0);
 	quit();
 }
 END_TEST
