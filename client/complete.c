@@ -332,7 +332,7 @@ line_to_cursor(const LineInfoW *li, char *out, size_t size)
 static int
 insert(EditLine *el, const char *text)
 {
-	wchar_t w[4 * (COMPONENT_LEN_MAX + 2)];
+	wchar_t w[4 * (COMPONENT_LEN_MAX + 4)];
 	size_t n = mbstowcs(w, text, sizeof(w) / sizeof(w[0]));
 
 	if (n == (size_t)-1 || n == sizeof(w) / sizeof(w[0]))
@@ -369,12 +369,12 @@ unsigned char
 complete_key(EditLine *el, int ch)
 {
 	char line[WORDS_LINE_MAX + 1], word[WORDS_LINE_MAX + 1];
-	char rest[COMPONENT_LEN_MAX + 2], ins[4 * (COMPONENT_LEN_MAX + 2)];
+	char rest[COMPONENT_LEN_MAX + 4], ins[4 * (COMPONENT_LEN_MAX + 4)];
 	struct client *c;
 	struct matches m;
 	struct words w;
 	const char *q;
-	size_t common, baselen, len;
+	size_t common, baselen, len, n;
 	unsigned char rc = CC_ERROR;
 	int argn, list = LIST_OK, kind;
 	char quote;
@@ -419,9 +419,13 @@ complete_key(EditLine *el, int ch)
 	baselen = strlen(m.base);
 	/* With names left out, what the rest agree on proves nothing. */
 	if (!m.more && (common > baselen || m.n == 1)) {
+		/* A name that starts the word with '-' would be read as a
+		 * flag: "./-name" is the same name and is not. */
+		n = kind != 'C' && word[0] == '\0' && m.v[0][0] == '-' ? 2 : 0;
+		memcpy(rest, "./", n);
 		len = common - baselen;
-		memcpy(rest, m.v[0] + baselen, len);
-		rest[len] = '\0';
+		memcpy(rest + n, m.v[0] + baselen, len);
+		rest[n + len] = '\0';
 		if (words_quote(ins, sizeof(ins) - 3, rest, quote) != -1) {
 			/* One name, not a directory: the word is done. */
 			if (m.n == 1 && m.v[0][common - 1] != '/') {

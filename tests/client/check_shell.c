@@ -453,6 +453,21 @@ START_TEST(completed_names_run_as_shown)
 }
 END_TEST
 
+/* A name that starts with '-' is completed so that it is no flag. */
+START_TEST(a_dash_name_completes_as_a_name)
+{
+	harness_write_file(&S, "sub/-dash.txt", "d\n", 2);
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("cd sub\r");
+	expect("fs:/sub> ");
+	type("get \t\r");
+	expect("fs:/sub> ");
+	ck_assert_int_eq(local_exists("-dash.txt"), 1);
+	quit();
+}
+END_TEST
+
 START_TEST(completion_lists_in_columns)
 {
 	char name[32];
@@ -938,6 +953,7 @@ suite(void)
 	tcase_add_test(tc, ctrl_c_at_the_prompt_discards_the_line);
 	tcase_add_test(tc, completed_names_run_as_shown);
 	tcase_add_test(tc, completion_lists_in_columns);
+	tcase_add_test(tc, a_dash_name_completes_as_a_name);
 	tcase_add_test(tc, utf8_local_names_typed_and_completed);
 	tcase_add_test(tc, utf8_remote_names_completed);
 	tcase_add_test(tc, history_is_kept_across_sessions);
