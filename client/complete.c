@@ -55,7 +55,7 @@ static int	text_width(const char *);
 static void	print_columns(const struct matches *);
 static int	line_to_cursor(const LineInfoW *, char *, size_t);
 static int	insert(EditLine *, const char *);
-static int	kind_of(const struct words *, int *);
+static int	kind_of(const struct words *);
 
 /* Whether s is valid, printable text in the locale's character set. */
 static int
@@ -346,20 +346,19 @@ insert(EditLine *el, const char *text)
  * the first operand ("-r") are not counted.
  */
 static int
-kind_of(const struct words *w, int *argn)
+kind_of(const struct words *w)
 {
 	const struct command *cmd;
-	int i, operands = 0;
+	int i, operands = 0, argn = w->open_last ? w->argc - 1 : w->argc;
 
-	*argn = w->open_last ? w->argc - 1 : w->argc;
-	if (*argn <= 0)
+	if (argn <= 0)
 		return 'C';
 	if ((cmd = command_find(w->argv[0])) == NULL)
 		return 0;
-	for (i = 1; i < *argn; i++)
+	for (i = 1; i < argn; i++)
 		if (operands > 0 || w->argv[i][0] != '-')
 			operands++;
-	if (w->open_last && operands == 0 && w->argv[*argn][0] == '-')
+	if (w->open_last && operands == 0 && w->argv[argn][0] == '-')
 		return 0;
 	return (size_t)operands < strlen(cmd->complete) ?
 	    cmd->complete[operands] : 0;
@@ -376,7 +375,7 @@ complete_key(EditLine *el, int ch)
 	const char *q;
 	size_t common, baselen, len, n;
 	unsigned char rc = CC_ERROR;
-	int argn, list = LIST_OK, kind;
+	int list = LIST_OK, kind;
 	char quote;
 
 	(void)ch;
@@ -388,7 +387,7 @@ complete_key(EditLine *el, int ch)
 		return CC_ERROR;	/* a local command: not ours */
 	if (*q == '-')
 		q++;
-	if (words_split(q, &w) == -1 || (kind = kind_of(&w, &argn)) == 0)
+	if (words_split(q, &w) == -1 || (kind = kind_of(&w)) == 0)
 		return CC_ERROR;
 	if (pattern_unescape(w.open_last ? w.argv[w.argc - 1] : "", word,
 	    sizeof(word)) == -1)
