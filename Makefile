@@ -92,7 +92,8 @@ SERVER_SRCS := server/main.c server/config.c server/listener.c \
 	   server/child.c server/spool.c server/testhook.c server/landlock.c \
 	   server/syscall_filter.c
 CLIENT_SRCS := client/main.c client/args.c client/remote.c \
-	   client/commands.c client/shell.c client/progress.c \
+	   client/commands.c client/shell.c client/complete.c \
+	   client/words.c client/progress.c \
 	   client/localfile.c client/pattern.c
 UNIT_TESTS := packet path text digest options listing conn xfer
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
@@ -203,8 +204,10 @@ $(B)/tests/relay: $(B)/tests/tools/relay.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
+$(B)/tests/client/check_shell.o: CFLAGS += -Iclient
 $(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
-	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
+	    $(B)/tests/tools/harness.o $(B)/client/words.o \
+	    $(B)/client/pattern.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD) -lutil
 

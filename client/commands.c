@@ -257,7 +257,13 @@ join(char *out, size_t size, const char *dir, const char *name)
 static void
 bar_stop(struct client *c, int ok)
 {
-	progress_stop(&c->progress, ok);
+	char note[32];
+
+	/* The summary says whether the file was checked, and with what. */
+	snprintf(note, sizeof(note), "%s%s", c->remote.verified != DIGEST_NONE
+	    ? "verified " : "not verified", c->remote.verified != DIGEST_NONE ?
+	    digest_name(c->remote.verified) : "");
+	progress_stop(&c->progress, ok, note);
 }
 
 /* What remote_entries gathers, line by line. */

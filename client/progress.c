@@ -5,28 +5,83 @@
  * process group, so a backgrounded client stays quiet.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 #include <sys/ioctl.h>
 
 #include "progress.h"
 
 #define REDRAW_NS	250000000L	/* a quarter of a second */
 #define STALL_SECONDS	5
+#define NAME_MIN	5		/* columns of the name kept at 40 */
+#define COLS_MAX	400
+/* Longer estimates say nothing, and would overflow an int. */
+#define TIME_MAX	(100.0 * 3600)
 
-static void	draw(struct progress *, int);
+/* The fields after the name, and the order they are given up in. */
+enum { F_PCT, F_BYTES, F_RATE, F_LEFT, F_NOTE, NFIELDS };
+static const int field_width[NFIELDS] = { 4, 9, 11, 12, 0 };
+static const int drop_order[] = { F_RATE, F_BYTES, F_LEFT, F_NOTE };
+#define NDROP	(sizeof(drop_order) / sizeof(drop_order[0]))
+
+static volatile sig_atomic_t resized = 1;
+
+static void	on_winch(int);
+static int	term_cols(void);
+static void	draw(struct progress *, int, const char *);
+static int	fields_width(char [NFIELDS][64], const int *);
+static size_t	fit_name(char *, size_t, const char *, int);
+static void	format_time(char *, size_t, double);
 static void	on_start(void *, uint64_t);
 static void	on_update(void *, uint64_t);
 static void	on_tick(void *);
 static double	elapsed(const struct timespec *, const struct timespec *);
 static void	format_bytes(char *, size_t, double);
 
+static void
+on_winch(int sig)
+{
+	(void)sig;
+	resized = 1;
+}
+
 void
 progress_init(struct progress *pg, int quiet)
 {
+	struct sigaction sa;
+
 	memset(pg, 0, sizeof(*pg));
-	pg->enabled = !quiet && isatty(STDOUT_FILENO);
+	pg->allowed = !quiet && isatty(STDOUT_FILENO);
+	pg->on = 1;
+	if (!pg->allowed)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_winch;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGWINCH, &sa, NULL) == -1)
+		resized = 1;		/* then every draw asks */
+}
+
+int
+progress_toggle(struct progress *pg)
+{
+	pg->on = !pg->on;
+	return pg->on;
+}
+
+static int
+term_cols(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		/* Wider than this, the name has all the room it can use. */
+		return ws.ws_col < COLS_MAX ? ws.ws_col : COLS_MAX;
+	return 80;
 }
 
 static double
@@ -52,54 +107,146 @@ format_bytes(char *buf, size_t size, double v)
 		snprintf(buf, size, "%.1f%ciB", v, units[u]);
 }
 
+/* MM:SS, or H:MM:SS past an hour; "--:--" for what no int can hold. */
 static void
-draw(struct progress *pg, int final)
+format_time(char *buf, size_t size, double secs)
 {
-	char line[512], bytes[32], rate[32], left[32], pct[8];
-	struct timespec now;
-	struct winsize ws;
-	double secs, bps;
-	int cols = 80, width, namew;
+	long s;
 
-	if (!pg->enabled || pg->user_off ||
-	    tcgetpgrp(STDOUT_FILENO) != getpgrp())
+	if (!(secs >= 0 && secs < TIME_MAX)) {	/* NaN fails both */
+		snprintf(buf, size, "--:--");
 		return;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-		cols = ws.ws_col;
-	if (cols > (int)sizeof(line) - 1)
-		cols = (int)sizeof(line) - 1;
+	}
+	s = (long)secs;
+	if (s < 3600)
+		snprintf(buf, size, "%02ld:%02ld", s / 60, s % 60);
+	else
+		snprintf(buf, size, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60,
+		    s % 60);
+}
+
+/*
+ * Writes the start of name that fits in cols columns, cut between
+ * characters and measured by wcwidth, padded with spaces to cols, into
+ * out[0..size).  What is not printable text shows as '?'.  Returns its
+ * length in bytes.
+ */
+static size_t
+fit_name(char *out, size_t size, const char *name, int cols)
+{
+	size_t len = 0, left = strlen(name), n;
+	mbstate_t ps;
+	wchar_t wc;
+	int used = 0, w;
+
+	memset(&ps, 0, sizeof(ps));
+	while (left > 0) {
+		n = mbrtowc(&wc, name, left, &ps);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0 ||
+		    (w = wcwidth(wc)) < 0) {
+			memset(&ps, 0, sizeof(ps));
+			wc = L'?';
+			w = 1;
+			n = n == (size_t)-2 ? left : 1;
+		}
+		if (used + w > cols || len + n >= size)
+			break;
+		if (wc == L'?')
+			out[len] = '?';
+		else
+			memcpy(out + len, name, n);
+		len += wc == L'?' ? 1 : n;
+		used += w;
+		name += n;
+		left -= n;
+	}
+	while (used++ < cols && len + 1 < size)
+		out[len++] = ' ';
+	out[len] = '\0';
+	return len;
+}
+
+/* Columns the shown fields take, each with its leading space. */
+static int
+fields_width(char text[NFIELDS][64], const int *shown)
+{
+	int f, w, width = 0;
+
+	for (f = 0; f < NFIELDS; f++)
+		if (shown[f]) {
+			w = (int)strlen(text[f]);
+			width += 1 + (w > field_width[f] ? w : field_width[f]);
+		}
+	return width;
+}
+
+/*
+ * One frame, never wider than the terminal less a column (a full line
+ * would wrap on some terminals): the fields are given up, rate first,
+ * until the name has NAME_MIN columns; what still does not fit is cut.
+ */
+static void
+draw(struct progress *pg, int final, const char *note)
+{
+	char line[1024], text[NFIELDS][64];
+	struct timespec now;
+	double secs, bps, pct;
+	int f, shown[NFIELDS], namew;
+	size_t len, d;
+
+	if (!pg->allowed || !pg->on || tcgetpgrp(STDOUT_FILENO) != getpgrp())
+		return;
+	if (resized || pg->cols == 0) {
+		resized = 0;
+		pg->cols = term_cols();
+	}
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pg->last_draw = now;
 	secs = elapsed(&pg->start, &now);
 	bps = secs > 0 ? (double)pg->bytes / secs : 0;
-	format_bytes(bytes, sizeof(bytes), (double)pg->bytes);
-	format_bytes(rate, sizeof(rate), bps);
-	strlcat(rate, "/s", sizeof(rate));
-	if (pg->total != SIZE_UNKNOWN && pg->total > 0)
-		snprintf(pct, sizeof(pct), "%3d%%",
-		    (int)(100 * pg->bytes / pg->total));
-	else
-		snprintf(pct, sizeof(pct), "%s", pg->total == 0 ? "100%" :
-		    "    ");
+	format_bytes(text[F_BYTES], sizeof(text[F_BYTES]), (double)pg->bytes);
+	format_bytes(text[F_RATE], sizeof(text[F_RATE]), bps);
+	strlcat(text[F_RATE], "/s", sizeof(text[F_RATE]));
+	if (pg->total == SIZE_UNKNOWN)
+		text[F_PCT][0] = '\0';
+	else {
+		pct = pg->total == 0 ? 100 : 100.0 * (double)pg->bytes /
+		    (double)pg->total;
+		snprintf(text[F_PCT], sizeof(text[F_PCT]), "%d%%",
+		    (int)(pct > 100 ? 100 : pct));
+	}
 	if (final)
-		snprintf(left, sizeof(left), "%02d:%02d", (int)secs / 60,
-		    (int)secs % 60);
+		format_time(text[F_LEFT], sizeof(text[F_LEFT]), secs);
 	else if (elapsed(&pg->last_move, &now) >= STALL_SECONDS)
-		snprintf(left, sizeof(left), "- stalled -");
-	else if (pg->total != SIZE_UNKNOWN && bps > 0) {
-		double eta = (double)(pg->total - pg->bytes) / bps;
-
-		snprintf(left, sizeof(left), "%02d:%02d ETA", (int)eta / 60,
-		    (int)eta % 60);
-	} else
-		snprintf(left, sizeof(left), "--:-- ETA");
-	width = snprintf(NULL, 0, " %s %9s %11s %11s", pct, bytes, rate, left);
-	namew = cols - 1 - width;
-	if (namew < 1)
-		namew = 1;
-	snprintf(line, sizeof(line), "%-*.*s %s %9s %11s %11s", namew, namew,
-	    pg->name, pct, bytes, rate, left);
-	printf("\r%s%s", line, final ? "\n" : "");
+		strlcpy(text[F_LEFT], "- stalled -", sizeof(text[F_LEFT]));
+	else {
+		format_time(text[F_LEFT], sizeof(text[F_LEFT]) - 4,
+		    pg->total != SIZE_UNKNOWN && pg->total >= pg->bytes &&
+		    bps > 0 ?
+		    (double)(pg->total - pg->bytes) / bps : -1);
+		strlcat(text[F_LEFT], " ETA", sizeof(text[F_LEFT]));
+	}
+	snprintf(text[F_NOTE], sizeof(text[F_NOTE]), "%s",
+	    note != NULL ? note : "");
+	for (f = 0; f < NFIELDS; f++)
+		shown[f] = f != F_NOTE || text[F_NOTE][0] != '\0';
+	for (d = 0;; d++) {
+		namew = pg->cols - 1 - fields_width(text, shown);
+		if (namew >= NAME_MIN || d == NDROP)
+			break;
+		shown[drop_order[d]] = 0;
+	}
+	len = fit_name(line, sizeof(line), pg->name, namew > 0 ? namew : 0);
+	for (f = 0; f < NFIELDS; f++)
+		if (shown[f]) {
+			snprintf(line + len, sizeof(line) - len, " %*s",
+			    field_width[f], text[f]);
+			len += strlen(line + len);
+		}
+	/* Only the fields can be left over here, and they are ASCII. */
+	if (pg->cols > 0 && len > (size_t)pg->cols - 1 && namew <= 0)
+		line[pg->cols - 1] = '\0';
+	printf("\r%s\033[K%s", line, final ? "\n" : "");
 	fflush(stdout);
 }
 
@@ -112,7 +259,8 @@ on_start(void *ctx, uint64_t size)
 	pg->bytes = 0;
 	clock_gettime(CLOCK_MONOTONIC, &pg->start);
 	pg->last_move = pg->start;
-	draw(pg, 0);
+	pg->started = 1;
+	draw(pg, 0, NULL);
 }
 
 static void
@@ -126,7 +274,7 @@ on_update(void *ctx, uint64_t bytes)
 		pg->last_move = now;
 	pg->bytes = bytes;
 	if (elapsed(&pg->last_draw, &now) * 1e9 >= REDRAW_NS)
-		draw(pg, 0);
+		draw(pg, 0, NULL);
 }
 
 /* The client's clock ticks often; the bar is redrawn a few times a second. */
@@ -138,7 +286,7 @@ on_tick(void *ctx)
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (elapsed(&pg->last_draw, &now) * 1e9 >= REDRAW_NS)
-		draw(pg, 0);
+		draw(pg, 0, NULL);
 }
 
 void
@@ -147,30 +295,23 @@ progress_watch(struct progress *pg, const char *name, struct watch *w)
 	strlcpy(pg->name, name, sizeof(pg->name));
 	pg->total = SIZE_UNKNOWN;
 	pg->bytes = 0;
-	memset(&pg->start, 0, sizeof(pg->start));
+	pg->started = 0;
 	w->start = on_start;
 	w->update = on_update;
 	w->tick = on_tick;
 	w->ctx = pg;
 }
 
-int
-progress_toggle(struct progress *pg)
-{
-	pg->user_off = !pg->user_off;
-	return !pg->user_off;
-}
-
 void
-progress_stop(struct progress *pg, int ok)
+progress_stop(struct progress *pg, int ok, const char *note)
 {
-	if (!pg->enabled || pg->user_off || pg->start.tv_sec == 0)
+	if (!pg->allowed || !pg->on || !pg->started)
 		return;
 	if (ok)
-		draw(pg, 1);
+		draw(pg, 1, note);
 	else if (tcgetpgrp(STDOUT_FILENO) == getpgrp()) {
 		printf("\r\033[K");
 		fflush(stdout);
 	}
-	pg->start.tv_sec = 0;
+	pg->started = 0;
 }

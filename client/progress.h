@@ -10,28 +10,41 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "proto_limits.h"
 #include "remote.h"
 
 struct progress {
-	int enabled;
-	int user_off;			/* the progress command */
-	char name[64];
+	int allowed;			/* stdout is a terminal, not -q */
+	int on;				/* the progress command's switch */
+	int started;			/* a bar is on the screen */
+	int cols;			/* the terminal's width, 0: unknown */
+	char name[COMPONENT_LEN_MAX + 1];
 	uint64_t total;			/* or SIZE_UNKNOWN */
 	uint64_t bytes;
 	struct timespec start, last_draw, last_move;
 };
 
-/* Whether bars are drawn: stdout is a terminal and not quiet. */
+/*
+ * Bars are drawn when stdout is a terminal and not quiet, and then the
+ * width is followed: a SIGWINCH handler (SA_RESTART) says to read it
+ * again before the next draw.
+ */
 void	progress_init(struct progress *pg, int quiet);
+
+/*
+ * The progress command: turns bars off, or on again.  Returns 1 when
+ * they are now on; they are still drawn only where progress_init allows.
+ */
+int	progress_toggle(struct progress *pg);
 
 /* A watch for remote transfers, drawing on pg under name. */
 void	progress_watch(struct progress *pg, const char *name,
 	    struct watch *w);
 
-/* Bars off, or on again (the progress command); 1 when now on. */
-int	progress_toggle(struct progress *pg);
-
-/* Ends the bar: the summary line on success, a cleared line otherwise. */
-void	progress_stop(struct progress *pg, int ok);
+/*
+ * Ends the bar: the summary line on success, with note (NULL, or a short
+ * text such as "verified xxh128") at its end; a cleared line otherwise.
+ */
+void	progress_stop(struct progress *pg, int ok, const char *note);
 
 #endif

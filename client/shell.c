@@ -1,113 +1,147 @@
 /*
- * Command input (see shell.h).  One tokenizer serves both running a line
- * and completing one (OpenSSH sftp's makeargv): words split at blanks,
- * with '' and "" quoting and backslash escapes.
+ * Command input (see shell.h): batches read line by line, and the
+ * interactive shell on libedit's wide-character interface, so that text
+ * of any locale is typed, recalled and completed whole.  Lines are split
+ * by words.c and completed by complete.c; this file owns the loop, the
+ * history file, Ctrl-C at the prompt and "!" commands.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <histedit.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
-#include "listing.h"
-#include "path.h"
+#include "complete.h"
 #include "shell.h"
+#include "words.h"
 
-#define LINE_MAX_LEN	4096
-#define ARGS_MAX	16
-#define MATCHES_MAX	1024
+#define HISTORY_MAX	1000
+/* Ctrl-C reaches the editor as this key, bound to discard_key. */
+#define KEY_INTR	L'\003'
 
-struct words {
-	int argc;
-	char *argv[ARGS_MAX + 1];
-	char store[LINE_MAX_LEN + ARGS_MAX];
-	int open_last;		/* the line ends inside the last word */
-};
+extern char **environ;
 
-struct matches {
-	char *v[MATCHES_MAX];
-	size_t n;
-};
-
-static int	split(const char *, struct words *);
 static int	run_line(struct client *, const char *, int *);
-static unsigned char complete(EditLine *, int);
+static int	run_local(char *);
+static int	history_path(char *, size_t, int);
+static void	history_load(HistoryW *);
+static void	history_save(HistoryW *);
+static int	wait_key(void);
+static int	read_key(EditLine *, wchar_t *);
+static unsigned char discard_key(EditLine *, int);
 static char	*prompt(EditLine *);
-static void	add_match(struct matches *, const char *, int);
-static void	local_matches(const char *, struct matches *);
-static void	remote_matches(struct client *, const char *,
-		    struct matches *);
-static void	free_matches(struct matches *);
 
 /*
- * Splits line into words.  Returns 0, or -1 when there are too many words
- * or the line is too long.  An unclosed quote ends at the end of the line.
- */
-static int
-split(const char *line, struct words *w)
-{
-	char *out = w->store, *end = w->store + sizeof(w->store) - 1;
-	const char *p = line;
-	char quote;
-
-	w->argc = 0;
-	w->open_last = 0;
-	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
-		if (*p == '\0')
-			break;
-		if (w->argc == ARGS_MAX)
-			return -1;
-		w->argv[w->argc++] = out;
-		quote = 0;
-		while (*p != '\0' && (quote || (*p != ' ' && *p != '\t' &&
-		    *p != '\n' && *p != '\r'))) {
-			if (out == end)
-				return -1;
-			if (quote && *p == quote) {
-				quote = 0;
-				p++;
-			} else if (!quote && (*p == '\'' || *p == '"'))
-				quote = *p++;
-			else if (*p == '\\' && quote != '\'' && p[1] != '\0') {
-				*out++ = p[1];
-				p += 2;
-			} else
-				*out++ = *p++;
-		}
-		*out++ = '\0';
-		w->open_last = *p == '\0';
-	}
-	w->argv[w->argc] = NULL;
-	return 0;
-}
-
-/*
- * Runs one line.  *ignore is set when it starts with '-': its failure
- * does not count.  Returns the command's status (CMD_QUIT included).
+ * Runs one line, its newline (if any) not part of it.  *ignore is set
+ * when it starts with '-': its failure does not count.  Returns the
+ * command's status (CMD_QUIT included).
  */
 static int
 run_line(struct client *c, const char *line, int *ignore)
 {
-	struct words w = { .argc = 0 };
+	char buf[WORDS_LINE_MAX + 1], *p;
+	struct words w;
+	size_t len = strlen(line);
 
-	while (*line == ' ' || *line == '\t')
-		line++;
-	*ignore = *line == '-';
+	*ignore = 0;
+	/* Inside an unclosed quote the newline would join the word. */
+	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		len--;
+	if (len > WORDS_LINE_MAX) {
+		fprintf(stderr, "line too long\n");
+		return RC_FAILED;
+	}
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	p = buf + strspn(buf, " \t");
+	*ignore = *p == '-';
 	if (*ignore)
-		line++;
-	if (split(line, &w) == -1) {
+		p++;
+	if (*p == '!')
+		return run_local(p + 1);
+	if (words_split(p, &w) == -1) {
 		fprintf(stderr, "line too long or too many words\n");
 		return RC_FAILED;
 	}
 	if (w.argc == 0 || w.argv[0][0] == '#')
 		return RC_OK;
 	return command_run(c, w.argc, w.argv);
+}
+
+/*
+ * "!COMMAND" through /bin/sh -c, the rest of the line verbatim; "!"
+ * alone runs $SHELL.  As system(3) does, the client ignores Ctrl-C while
+ * it waits, and the command gets the default signals the client changed.
+ */
+static int
+run_local(char *cmd)
+{
+	static char sh[] = "/bin/sh", sh_name[] = "sh", dash_c[] = "-c";
+	char *argv[4], *shell;
+	posix_spawnattr_t attr;
+	struct sigaction ign, old_int, old_quit;
+	sigset_t none, dfl;
+	pid_t pid;
+	int status = 0, err;
+
+	if (cmd[strspn(cmd, " \t")] == '\0') {
+		shell = getenv("SHELL");
+		argv[0] = shell != NULL && shell[0] != '\0' ? shell : sh;
+		argv[1] = NULL;
+	} else {
+		argv[0] = sh_name;
+		argv[1] = dash_c;
+		argv[2] = cmd;
+		argv[3] = NULL;
+	}
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGINT);
+	sigaddset(&dfl, SIGQUIT);
+	sigaddset(&dfl, SIGPIPE);	/* ignored by the client */
+	if ((err = posix_spawnattr_init(&attr)) != 0)
+		goto out;
+	if ((err = posix_spawnattr_setsigmask(&attr, &none)) != 0 ||
+	    (err = posix_spawnattr_setsigdefault(&attr, &dfl)) != 0 ||
+	    (err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF)) != 0) {
+		posix_spawnattr_destroy(&attr);
+		goto out;
+	}
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	fflush(stdout);
+	err = posix_spawn(&pid, argv[1] != NULL ? sh : argv[0], NULL, &attr,
+	    argv, environ);
+	posix_spawnattr_destroy(&attr);
+	while (err == 0 && waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			err = errno;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+out:
+	if (err != 0)
+		fprintf(stderr, "!%s: %s\n", cmd, strerror(err));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return RC_OK;
+	else if (WIFEXITED(status))
+		fprintf(stderr, "!%s: exit status %d\n", cmd,
+		    WEXITSTATUS(status));
+	else
+		fprintf(stderr, "!%s: killed by signal %d\n", cmd,
+		    WTERMSIG(status));
+	return RC_FAILED;
 }
 
 int
@@ -119,11 +153,6 @@ shell_batch(struct client *c, FILE *f)
 	int rc, ignore, status = RC_OK;
 
 	while ((len = getline(&line, &cap, f)) != -1) {
-		if ((size_t)len > LINE_MAX_LEN) {
-			fprintf(stderr, "line too long\n");
-			status = RC_FAILED;
-			break;
-		}
 		rc = run_line(c, line, &ignore);
 		if (rc == CMD_QUIT)
 			break;
@@ -145,6 +174,190 @@ shell_batch(struct client *c, FILE *f)
 	return status;
 }
 
+/*
+ * $XDG_STATE_HOME/fileserver/history, else ~/.local/state/fileserver/
+ * history (interface.md), into path.  With make, missing directories on
+ * the way are made, 0700.  -1 when there is no such place.
+ */
+static int
+history_path(char *path, size_t size, int make)
+{
+	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	char *s;
+	int n;
+
+	/* The XDG base directory rules ignore a relative path. */
+	if (xdg != NULL && xdg[0] == '/')
+		n = snprintf(path, size, "%s/fileserver/history", xdg);
+	else if (home != NULL && home[0] == '/')
+		n = snprintf(path, size, "%s/.local/state/fileserver/history",
+		    home);
+	else
+		return -1;
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	for (s = strchr(path + 1, '/'); make && s != NULL;
+	    s = strchr(s + 1, '/')) {
+		*s = '\0';
+		/* An existing directory is EEXIST; other failures show
+		 * when the file cannot be written. */
+		(void)mkdir(path, 0700);
+		*s = '/';
+	}
+	return 0;
+}
+
+/* A missing or unreadable history is an empty one: no message. */
+static void
+history_load(HistoryW *hist)
+{
+	char path[PATH_MAX];
+	HistEventW ev;
+
+	if (history_path(path, sizeof(path), 0) == 0)
+		(void)history_w(hist, &ev, H_LOAD, path);
+}
+
+/*
+ * After every line, so that a session killed with its terminal loses
+ * nothing: into a new file (mkstemp: 0600) renamed over the old, so that
+ * two sessions saving at once leave one whole history, never a mix.  A
+ * failure is told once per session.
+ */
+static void
+history_save(HistoryW *hist)
+{
+	static int warned;
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	HistEventW ev;
+	FILE *f = NULL;
+	int fd, e;
+
+	if (history_path(path, sizeof(path), 1) == -1 ||
+	    snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+		return;
+	if ((fd = mkstemp(tmp)) == -1)
+		goto fail;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		e = errno;
+		close(fd);
+		goto unlink;
+	}
+	if (history_w(hist, &ev, H_SAVE_FP, f) == -1) {
+		e = EIO;
+		fclose(f);
+		goto unlink;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+		e = errno;
+		goto unlink;
+	}
+	return;
+unlink:
+	unlink(tmp);
+	errno = e;
+fail:
+	if (!warned) {
+		warned = 1;
+		fprintf(stderr, "client: history not saved: %s: %s\n", path,
+		    strerror(errno));
+	}
+}
+
+/*
+ * Waits until the terminal has input: 1, or 0 when Ctrl-C was pressed
+ * (the flag is cleared), or -1 on error.  SIGINT is blocked from the
+ * look at the flag until ppoll unblocks it, so a Ctrl-C in between still
+ * ends the wait; and the flag is looked at again once the mask is back,
+ * as ppoll prefers input typed after Ctrl-C to the signal pending.
+ */
+static int
+wait_key(void)
+{
+	struct pollfd pfd = { STDIN_FILENO, POLLIN, 0 };
+	sigset_t intr, old, during;
+	int rc = 0, e = 0;
+
+	sigemptyset(&intr);
+	sigaddset(&intr, SIGINT);
+	for (;;) {
+		if (sigprocmask(SIG_BLOCK, &intr, &old) == -1)
+			return -1;
+		if (!remote_interrupted()) {
+			during = old;
+			sigdelset(&during, SIGINT);
+			rc = ppoll(&pfd, 1, NULL, &during);
+			e = errno;
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (remote_interrupted()) {
+			remote_clear_interrupt();
+			return 0;
+		}
+		if (rc > 0)
+			return 1;
+		if (rc == -1 && e != EINTR) {
+			errno = e;
+			return -1;
+		}
+	}
+}
+
+/*
+ * The editor's input (EL_GETCFN): one character of the locale, or
+ * KEY_INTR for Ctrl-C.  libedit's own reader retries a read that a
+ * signal interrupts, so a Ctrl-C at the prompt would go unseen; here the
+ * handler's flag becomes a key.  1, 0 at end of input, -1 on error.
+ */
+static int
+read_key(EditLine *el, wchar_t *wc)
+{
+	char buf[MB_LEN_MAX];
+	size_t len = 0, n;
+	mbstate_t ps;
+	ssize_t got;
+	int rc;
+
+	(void)el;
+	for (;;) {
+		if ((rc = wait_key()) == -1)
+			return -1;
+		if (rc == 0) {
+			*wc = KEY_INTR;
+			return 1;
+		}
+		if ((got = read(STDIN_FILENO, buf + len, 1)) == -1 &&
+		    errno == EINTR)
+			continue;
+		if (got <= 0)
+			return (int)got;
+		len++;
+		memset(&ps, 0, sizeof(ps));
+		n = mbrtowc(wc, buf, len, &ps);
+		if (n == (size_t)-2 && len < sizeof(buf))
+			continue;
+		if (n == (size_t)-1 || n == (size_t)-2) {
+			len = 0;	/* not text: dropped, as libedit does */
+			continue;
+		}
+		return 1;
+	}
+}
+
+/* Ctrl-C: the line stays in view with "^C" after it; a new one starts. */
+static unsigned char
+discard_key(EditLine *el, int ch)
+{
+	const LineInfoW *li = el_wline(el);
+	int len = (int)(li->lastchar - li->buffer);
+
+	(void)ch;
+	complete_leave_line(el, "^C");
+	el_cursor(el, len);
+	el_wdeletestr(el, len);
+	return CC_REDISPLAY;
+}
+
 static char *
 prompt(EditLine *el)
 {
@@ -156,234 +369,69 @@ prompt(EditLine *el)
 	return buf;
 }
 
-static void
-add_match(struct matches *m, const char *name, int dir)
-{
-	size_t len = strlen(name);
-
-	if (m->n == MATCHES_MAX || (m->v[m->n] = malloc(len + 2)) == NULL)
-		return;
-	memcpy(m->v[m->n], name, len);
-	m->v[m->n][len] = dir ? '/' : '\0';
-	m->v[m->n][len + 1] = '\0';
-	m->n++;
-}
-
-static void
-free_matches(struct matches *m)
-{
-	while (m->n > 0)
-		free(m->v[--m->n]);
-}
-
-/* Names in the local directory of word that start as its last part. */
-static void
-local_matches(const char *word, struct matches *m)
-{
-	char dir[4096];
-	const char *base = strrchr(word, '/');
-	struct dirent *d;
-	struct stat st;
-	DIR *dp;
-
-	if (base != NULL) {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(base - word + 1),
-		    word);
-		base++;
-	} else {
-		strlcpy(dir, ".", sizeof(dir));
-		base = word;
-	}
-	if ((dp = opendir(dir)) == NULL)
-		return;
-	while ((d = readdir(dp)) != NULL) {
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0
-		    || strncmp(d->d_name, base, strlen(base)) != 0 ||
-		    (base[0] != '.' && d->d_name[0] == '.'))
-			continue;
-		add_match(m, d->d_name, fstatat(dirfd(dp), d->d_name, &st,
-		    0) == 0 && S_ISDIR(st.st_mode));
-	}
-	closedir(dp);
-}
-
-/* The same on the server, from a listing of the word's directory. */
-static void
-remote_matches(struct client *c, const char *word, struct matches *m)
-{
-	char dir[PATH_LEN_MAX + 1], path[PATH_LEN_MAX + 1];
-	const char *base = strrchr(word, '/');
-	struct listing_entry e;
-	const char *line;
-	char *text;
-	size_t len, pos = 0, n;
-
-	if (base != NULL) {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(base - word + 1),
-		    word);
-		base++;
-	} else {
-		dir[0] = '\0';
-		base = word;
-	}
-	if (remote_path(&c->remote, dir, path, sizeof(path)) == -1 ||
-	    remote_list(&c->remote, path, &text, &len) != RC_OK)
-		return;
-	while ((line = listing_next_line(text, len, &pos, &n)) != NULL) {
-		/* Only valid names reach the command line. */
-		if (listing_parse(line, n, &e) == 0 &&
-		    path_name_valid(e.name) &&
-		    strncmp(e.name, base, strlen(base)) == 0)
-			add_match(m, e.name, e.type == 'd');
-	}
-	free(text);
-}
-
-/* Tab: complete the word under the cursor from the command table. */
-static unsigned char
-complete(EditLine *el, int ch)
-{
-	const LineInfo *li = el_line(el);
-	char line[LINE_MAX_LEN + 1], ins[2 * LINE_MAX_LEN];
-	const struct command *cmd;
-	struct client *c;
-	struct matches m;
-	struct words w = { .argc = 0 };
-	const char *word, *kinds, *base, *q;
-	size_t i, common, baselen, n = 0;
-	unsigned char rc = CC_ERROR;
-	int argn;
-
-	(void)ch;
-	el_get(el, EL_CLIENTDATA, &c);
-	if ((size_t)(li->cursor - li->buffer) > LINE_MAX_LEN)
-		return CC_ERROR;
-	memcpy(line, li->buffer, (size_t)(li->cursor - li->buffer));
-	line[li->cursor - li->buffer] = '\0';
-	q = line;
-	while (*q == ' ' || *q == '\t')
-		q++;
-	if (*q == '-')
-		q++;
-	if (split(q, &w) == -1)
-		return CC_ERROR;
-	argn = w.open_last ? w.argc - 1 : w.argc;
-	word = w.open_last ? w.argv[w.argc - 1] : "";
-	m.n = 0;
-	if (argn <= 0)
-		for (i = 0; (cmd = command_at(i)) != NULL; i++) {
-			if (strncmp(cmd->name, word, strlen(word)) == 0)
-				add_match(&m, cmd->name, 0);
-		}
-	else if ((cmd = command_find(w.argv[0])) != NULL) {
-		kinds = cmd->complete;
-		if ((size_t)argn <= strlen(kinds)) {
-			if (kinds[argn - 1] == 'L')
-				local_matches(word, &m);
-			else if (kinds[argn - 1] == 'R')
-				remote_matches(c, word, &m);
-			else if (kinds[argn - 1] == 'C')
-				for (i = 0; (cmd = command_at(i)) != NULL; i++)
-					if (strncmp(cmd->name, word,
-					    strlen(word)) == 0)
-						add_match(&m, cmd->name, 0);
-		}
-	}
-	if (m.n == 0)
-		goto out;
-	base = strrchr(word, '/') ? strrchr(word, '/') + 1 : word;
-	baselen = strlen(base);
-	common = strlen(m.v[0]);
-	for (i = 1; i < m.n; i++) {
-		size_t k = 0;
-
-		while (k < common && m.v[i][k] == m.v[0][k])
-			k++;
-		common = k;
-	}
-	if (common > baselen) {
-		/* Insert the rest, escaped for the tokenizer. */
-		for (i = baselen; i < common && n + 2 < sizeof(ins); i++) {
-			if (strchr(" \t'\"\\", m.v[0][i]) != NULL)
-				ins[n++] = '\\';
-			ins[n++] = m.v[0][i];
-		}
-		if (m.n == 1 && m.v[0][common - 1] != '/' && n + 1 <
-		    sizeof(ins))
-			ins[n++] = ' ';
-		ins[n] = '\0';
-		rc = el_insertstr(el, ins) == -1 ? CC_ERROR : CC_REFRESH;
-	} else if (m.n == 1) {
-		rc = el_insertstr(el, m.v[0][common - 1] == '/' ? "" : " ") ==
-		    -1 ? CC_ERROR : CC_REFRESH;
-	} else {
-		fputc('\n', stdout);
-		for (i = 0; i < m.n; i++)
-			printf("%s%s", m.v[i], i + 1 < m.n ? "  " : "\n");
-		fflush(stdout);
-		rc = CC_REDISPLAY;
-	}
-out:
-	free_matches(&m);
-	return rc;
-}
-
 int
 shell_interactive(struct client *c)
 {
-	struct sigaction ign, run;
-	HistEvent ev;
-	History *hist;
+	char line[WORDS_LINE_MAX + 1];
+	const wchar_t *wline, *src;
+	mbstate_t ps;
+	HistEventW ev;
+	HistoryW *hist;
 	EditLine *el;
-	const char *line;
+	size_t len;
 	int count, rc, ignore;
 
 	if ((el = el_init("client", stdin, stdout, stderr)) == NULL ||
-	    (hist = history_init()) == NULL) {
+	    (hist = history_winit()) == NULL) {
 		fprintf(stderr, "client: cannot start line editing\n");
 		if (el != NULL)
 			el_end(el);
 		return RC_FAILED;
 	}
-	history(hist, &ev, H_SETSIZE, 1000);
-	history(hist, &ev, H_SETUNIQUE, 1);
-	el_set(el, EL_HIST, history, hist);
+	history_w(hist, &ev, H_SETSIZE, HISTORY_MAX);
+	history_w(hist, &ev, H_SETUNIQUE, 1);
+	history_load(hist);
+	el_wset(el, EL_HIST, history_w, hist);
 	el_set(el, EL_PROMPT, prompt);
 	el_set(el, EL_EDITOR, "emacs");
-	/* No EL_SIGNAL: libedit's handlers would turn an ignored Ctrl-C
-	 * into an interrupted read, as sftp found too. */
+	/* No EL_SIGNAL: read_key waits for keys and Ctrl-C itself. */
 	el_set(el, EL_SIGNAL, 0);
 	el_set(el, EL_CLIENTDATA, c);
+	el_wset(el, EL_GETCFN, read_key);
 	/* The wide call keeps our static strings; the narrow one copies
 	 * them with wcsdup and never frees the copies. */
 	el_wset(el, EL_ADDFN, L"fs-complete", L"Complete a command or a name",
-	    complete);
-	el_set(el, EL_BIND, "^I", "fs-complete", NULL);
+	    complete_key);
+	el_wset(el, EL_ADDFN, L"fs-discard", L"Discard the line",
+	    discard_key);
 	el_source(el, NULL);		/* ~/.editrc: vi keys and the like */
+	/* After it, as "bind -v" there starts the key maps afresh. */
+	el_set(el, EL_BIND, "^I", "fs-complete", NULL);
+	el_set(el, EL_BIND, "^C", "fs-discard", NULL);
 
-	/* Ctrl-C at the prompt does nothing; during a command it aborts it. */
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
 	for (;;) {
-		sigaction(SIGINT, &ign, &run);
-		errno = 0;
-		line = el_gets(el, &count);
-		sigaction(SIGINT, &run, NULL);
-		if (line == NULL && count == -1 && errno == EINTR)
-			continue;
-		if (line == NULL || count <= 0) {
+		/* A Ctrl-C during the last command was for that command. */
+		remote_clear_interrupt();
+		if ((wline = el_wgets(el, &count)) == NULL || count <= 0) {
 			fputc('\n', stdout);
 			break;
 		}
-		if (strspn(line, " \t\n") != strlen(line))
-			history(hist, &ev, H_ENTER, line);
-		remote_clear_interrupt();
+		memset(&ps, 0, sizeof(ps));
+		src = wline;
+		len = wcsrtombs(line, &src, sizeof(line), &ps);
+		if (len == (size_t)-1 || src != NULL) {
+			fprintf(stderr, "line too long\n");
+			continue;
+		}
+		if (strspn(line, " \t\n") != len) {
+			history_w(hist, &ev, H_ENTER, wline);
+			history_save(hist);
+		}
 		rc = run_line(c, line, &ignore);
 		if (rc == CMD_QUIT)
 			break;
 	}
-	history_end(hist);
+	history_wend(hist);
 	el_end(el);
 	return RC_OK;
 }
