@@ -400,10 +400,11 @@ get_file(struct client *c, const char *remote, const char *local,
 	bar_stop(c, rc == RC_OK);
 	/*
 	 * A .part longer than the remote file (the server's ERR 0 for an
-	 * offset past the end) or whose bytes differ (the SUM) does not
+	 * offset past the end, in answer to the request: an ERR 0 mid-transfer
+	 * keeps the .part) or whose bytes differ (the SUM) does not
 	 * match: removed, never published.
 	 */
-	past_end = rc == RC_FAILED && sink.offset > 0 &&
+	past_end = rc == RC_FAILED && sink.offset > 0 && c->remote.refused &&
 	    c->remote.errcode == ERR_UNDEFINED;
 	local_sink_close(&sink, f->append && !past_end &&
 	    !c->remote.integrity_failed);

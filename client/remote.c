@@ -569,6 +569,7 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 	 */
 	r->errcode = -1;
 	r->integrity_failed = 0;
+	r->refused = 0;
 	r->verified = DIGEST_NONE;
 	r->watch = NULL;	/* a failed transfer's may be gone */
 	if ((opt = r->use_options && (!r->negotiated || offset > 0))) {
@@ -605,6 +606,7 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 	}
 	if (p->op == PKT_ERR) {
 		clock_stop();
+		r->refused = 1;
 		return server_err(r, p);
 	}
 	return RC_OK;

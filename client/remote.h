@@ -61,6 +61,7 @@ struct remote {
 	char why[2048];			/* the last failure, one line */
 	int errcode;			/* the server's ERR for it, or -1 */
 	int integrity_failed;		/* it was a SUM mismatch */
+	int refused;			/* the ERR answered the request itself */
 	enum digest_alg verified;	/* the last transfer's check, if any */
 };
 
