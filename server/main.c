@@ -130,6 +130,12 @@ main(int argc, char *argv[])
 		log_error("unknown user %s", cfg.user);
 		return 2;
 	}
+	/* Once for every child to come (syscall_filter.h). */
+	if (filter_available() && filter_prepare(testhook_seccomp_trap(), why,
+	    sizeof(why)) == -1) {
+		log_error("%s", why);
+		return 1;
+	}
 	if (jail_open(&jail, cfg.dir, why, sizeof(why)) == -1) {
 		log_error("%s", why);
 		return 1;

@@ -15,11 +15,19 @@ int	filter_available(void);
 size_t	filter_rules(void);
 
 /*
- * Loads the filter into the calling process: from then on a call outside
- * the table kills it (with trap, a test build's diagnosis: SIGSYS is
- * delivered instead, so a handler can name the call).  Returns 0, or -1
- * with a reason in why[0..whylen).
+ * Builds the filter once, in the parent before any child: libseccomp's
+ * work (resolving names, generating the program) would otherwise be done
+ * again by every connection's child.  With trap, a test build's
+ * diagnosis: SIGSYS is delivered instead of a kill, so a handler can
+ * name the call.  Returns 0, or -1 with a reason in why[0..whylen).
  */
-int	filter_confine(int trap, char *why, size_t whylen);
+int	filter_prepare(int trap, char *why, size_t whylen);
+
+/*
+ * Loads the prepared filter into the calling child: from then on a call
+ * outside the table kills it.  Needs no-new-privileges set.  Returns 0,
+ * or -1 with a reason in why[0..whylen).
+ */
+int	filter_confine(char *why, size_t whylen);
 
 #endif
