@@ -211,7 +211,8 @@ $(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD) -lutil
 
-BENCH_BINS := $(B)/tests/bench/ceiling $(B)/tests/bench/loadgen
+BENCH_BINS := $(B)/tests/bench/ceiling $(B)/tests/bench/loadgen \
+	      $(B)/tests/bench/maxrss
 
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIBPROTOCOL)
 	$(say) LD $@
