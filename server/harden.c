@@ -162,7 +162,7 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 	if (landlock_confine(dirs, ndirs, why, whylen) == -1)
 		return -1;
 	(void)testhook_seccomp_trap();	/* its SIGSYS handler, if asked */
-	if (filter_available() && filter_confine(why, whylen) == -1)
+	if (filter_confine(why, whylen) == -1)
 		return -1;
 	testhook_escape();
 	return 0;

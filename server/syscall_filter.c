@@ -324,6 +324,8 @@ filter_confine(char *why, size_t whylen)
 	struct sock_fprog fprog = { program_len, program };
 	size_t i;
 
+	if (program_len == 0)
+		return 0;	/* not prepared: the kernel has no seccomp */
 	/* The caller set no-new-privileges, which the kernel requires. */
 	for (i = 0; i < self_sites; i++)
 		program[self_at[i]].k = (uint32_t)getpid();

@@ -25,8 +25,10 @@ int	filter_prepare(int trap, char *why, size_t whylen);
 
 /*
  * Loads the prepared filter into the calling child: from then on a call
- * outside the table kills it.  Needs no-new-privileges set.  Returns 0,
- * or -1 with a reason in why[0..whylen).
+ * outside the table kills it.  Needs no-new-privileges set.  Without a
+ * prepared filter (main prepares one whenever filter_available() says
+ * the kernel can filter) it does nothing.  Returns 0, or -1 with a
+ * reason in why[0..whylen).
  */
 int	filter_confine(char *why, size_t whylen);
 
