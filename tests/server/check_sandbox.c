@@ -701,7 +701,9 @@ END_TEST
  * privileges) and a confined one (-u nobody): the test hook makes the
  * child try an escape once set up.  Opening /etc/passwd is refused
  * (Landlock for root; for nobody the chroot has no /etc), and exec,
- * socket() and ptrace are fatal (seccomp), which the parent logs.
+ * socket(), ptrace and a signal to the parent are fatal (seccomp), which
+ * the parent logs; a signal to itself is allowed (the pid the child
+ * writes into the filter the parent built).
  */
 static void
 escape(const char *what, int as_nobody)
@@ -718,6 +720,13 @@ escape(const char *what, int as_nobody)
 	s = harness_dial(&S, 0);
 	ck_assert_int_eq(conn_init(&C, s, NULL, NULL), 0);
 	fd = s;
+	if (strcmp(what, "tgkill-self") == 0) {
+		ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+		ck_assert_int_eq(p.op, PKT_DAT);	/* the greeting */
+		ck_assert(harness_log_has(&S,
+		    "test hook: tgkill-self: allowed"));
+		return;
+	}
 	if (strcmp(what, "passwd") == 0) {
 		ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
 		ck_assert_int_eq(p.op, PKT_DAT);
@@ -754,7 +763,9 @@ static const struct {
 	int as_nobody;
 } escapes[] = {
 	{ "passwd", 0 }, { "exec", 0 }, { "socket", 0 }, { "ptrace", 0 },
+	{ "tgkill-parent", 0 }, { "tgkill-self", 0 },
 	{ "passwd", 1 }, { "exec", 1 }, { "socket", 1 }, { "ptrace", 1 },
+	{ "tgkill-parent", 1 }, { "tgkill-self", 1 },
 };
 
 START_TEST(escapes_are_refused_or_fatal)
