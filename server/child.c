@@ -25,12 +25,14 @@
 #include <sys/socket.h>
 
 #include "child.h"
+#include "handoff.h"
 #include "harden.h"
 #include "idle.h"
 #include "listener.h"
 #include "log.h"
 #include "proxy.h"
 #include "session.h"
+#include "testhook.h"
 
 enum header_result {
 	HEADER_OK,
@@ -171,21 +173,21 @@ ask_parent(int admit_fd, const char *addr, unsigned timeout)
 	return answer == CHILD_ADMIT;
 }
 
-int
-child_serve(int fd, const struct sockaddr_storage *peer,
+/*
+ * The connection, once the child is confined: the PROXY header, the
+ * parent's word on -p, the session.
+ */
+static int
+serve_confined(int fd, const struct sockaddr_storage *peer,
     const struct server_config *cfg, const struct jail *jail, int admit_fd)
 {
 	char addr[INET6_ADDRSTRLEN], why[256];
 	struct proxy_hdr h;
 	unsigned port;
-	int rc = 0, ok;
+	int ok;
 
 	listener_addr_str(peer, addr, sizeof(addr), &port);
-	if (harden_child(cfg, jail, fd, admit_fd, why, sizeof(why)) == -1) {
-		log_error("cannot confine the child: %s", why);
-		rc = 1;
-		goto out;
-	}
+	testhook_escape();
 	if (cfg->proxy_protocol) {
 		switch (read_header(fd, cfg->timeout, &h, why, sizeof(why))) {
 		case HEADER_QUIET:
@@ -228,5 +230,46 @@ out:
 		close(fd);
 	if (admit_fd != -1)
 		close(admit_fd);
-	return rc;
+	return 0;
+}
+
+int
+child_serve(int fd, const struct sockaddr_storage *peer,
+    const struct server_config *cfg, const struct jail *jail, int admit_fd)
+{
+	char why[256];
+
+	if (harden_child(cfg, jail, fd, admit_fd, why, sizeof(why)) == -1) {
+		log_error("cannot confine the child: %s", why);
+		close(fd);
+		if (admit_fd != -1)
+			close(admit_fd);
+		return 1;
+	}
+	return serve_confined(fd, peer, cfg, jail, admit_fd);
+}
+
+int
+child_spare(int pair, const struct server_config *cfg,
+    const struct jail *jail)
+{
+	struct sockaddr_storage peer;
+	char why[256];
+	int fd;
+
+	setproctitle("spare, waiting for a connection");
+	if (harden_child(cfg, jail, -1, pair, why, sizeof(why)) == -1) {
+		log_error("cannot confine the child: %s", why);
+		close(pair);
+		return 1;
+	}
+	memset(&peer, 0, sizeof(peer));
+	fd = handoff_recv(pair, &peer);
+	if (fd == -1 || !cfg->proxy_protocol) {
+		close(pair);
+		pair = -1;
+	}
+	if (fd == -1)
+		return 0;
+	return serve_confined(fd, &peer, cfg, jail, pair);
 }

@@ -36,4 +36,14 @@ int	child_serve(int fd, const struct sockaddr_storage *peer,
 	    const struct server_config *cfg, const struct jail *jail,
 	    int admit_fd);
 
+/*
+ * A spare child (handoff.h), forked before its connection: confines
+ * itself, waits on pair for the parent's connection, and serves it as
+ * child_serve does, with pair as its admit_fd under --proxy-protocol.
+ * The parent closing pair first ends it quietly.  Returns the exit
+ * status: 1 when it could not be confined.
+ */
+int	child_spare(int pair, const struct server_config *cfg,
+	    const struct jail *jail);
+
 #endif

@@ -22,7 +22,8 @@ static const char usage_line[] =
     "              [-n name] [-p max-per-ip] [-s spool] [-t timeout] "
     "[-u user]\n"
     "              [--drain-timeout seconds] [--proxy-protocol] "
-    "[--syslog]\n"
+    "[--spares n]\n"
+    "              [--syslog]\n"
     "              dir [port]\n";
 
 /* Long options without a letter: values past any character. */
@@ -30,6 +31,7 @@ enum {
 	OPT_PROXY = 256,
 	OPT_DRAIN,
 	OPT_SYSLOG,
+	OPT_SPARES,
 };
 
 static const struct option long_opts[] = {
@@ -46,6 +48,7 @@ static const struct option long_opts[] = {
 	{ "proxy-protocol", no_argument, NULL, OPT_PROXY },
 	{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
+	{ "spares", required_argument, NULL, OPT_SPARES },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -159,6 +162,10 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 		case OPT_DRAIN:
 			cfg->drain_timeout = (unsigned)number("drain-timeout",
 			    optarg, 1, TIMEOUT_MAX);
+			break;
+		case OPT_SPARES:
+			cfg->spares = (unsigned)number("spares", optarg, 0,
+			    SERVER_SPARES_MAX);
 			break;
 		case OPT_SYSLOG:
 			cfg->use_syslog = 1;

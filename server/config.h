@@ -41,6 +41,7 @@
 
 #define SERVER_LISTING_MAX	((size_t)64 << 20)
 #define SERVER_CHILD_DATA_MAX	((size_t)128 << 20)
+#define SERVER_SPARES_MAX	64
 
 struct server_config {
 	const char *dir;
@@ -58,6 +59,7 @@ struct server_config {
 	const char *spool;		/* -s, or NULL: uploads in O_TMPFILE */
 	int proxy_protocol;		/* --proxy-protocol */
 	unsigned drain_timeout;		/* --drain-timeout, seconds */
+	unsigned spares;		/* --spares: children forked ahead */
 	int inetd;			/* -i: the connection is stdin */
 	int has_port;			/* PORT given (optional with -i or
 					 * socket activation) */

@@ -124,7 +124,8 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 	size_t n = 0;
 	struct stat st;
 
-	keep[n++] = sock;
+	if (sock != -1)			/* -1: a spare, before its connection */
+		keep[n++] = sock;
 	keep[n++] = j->rootfd;
 	if (admit_fd != -1)		/* the parent's answer comes there */
 		keep[n++] = admit_fd;
@@ -162,8 +163,5 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 	if (landlock_confine(dirs, ndirs, why, whylen) == -1)
 		return -1;
 	(void)testhook_seccomp_trap();	/* its SIGSYS handler, if asked */
-	if (filter_confine(why, whylen) == -1)
-		return -1;
-	testhook_escape();
-	return 0;
+	return filter_confine(why, whylen);
 }

@@ -12,8 +12,9 @@
 #include "jail.h"
 
 /*
- * In the child, before the session: every descriptor closed but sock,
- * admit_fd (the parent's admission pair, or -1), the served directory,
+ * In the child, before the session: every descriptor closed but sock
+ * (or -1: a spare child has no connection yet), admit_fd (the parent's
+ * admission or hand-over pair, or -1), the served directory,
  * the spool and the log's; no new privileges, no core dumps, no
  * processes, a small descriptor budget, a data-size limit, and with -m a
  * file-size limit; then Landlock and the seccomp filter.  Returns 0, or

@@ -14,6 +14,16 @@
  * child, once it has read the header; a child stays "pending" (no
  * address, counted by -c only) until it sends the address over its
  * socketpair, and the parent answers whether that address has room.
+ *
+ * Spare children (handoff.h), with --spares N: N children are forked and
+ * confined ahead of their connections, each waiting on its pair.  An
+ * accepted connection goes to a spare when one is there, and otherwise
+ * to a child forked for it as before.  Each connection that leaves the
+ * pool short owes it one spare, forked once the accepts at hand are done,
+ * so the fork is off the client's path.  A spare that dies unused (one
+ * that could not confine itself, say) is replaced only so, by the next
+ * connection: a broken sandbox costs one more fork per connection, never
+ * a fork loop.  Spares count for neither -c nor -p.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +43,7 @@
 #include <sys/wait.h>
 
 #include "child.h"
+#include "handoff.h"
 #include "listener.h"
 
 /*
@@ -51,24 +62,45 @@
 
 struct child {
 	pid_t pid;
-	int admit_fd;			/* pending a PROXY address, or -1 */
+	int admit_fd;			/* pending a PROXY address, a spare's
+					 * hand-over pair, or -1 */
+	int spare;			/* waiting for a connection */
 	char addr[INET6_ADDRSTRLEN];	/* "" while pending, or refused */
 };
 
+struct children {
+	struct child *v;
+	unsigned n;			/* entries in v, spares included */
+	unsigned room;			/* of v */
+	unsigned spares;
+	unsigned owed;			/* spares to fork before the next wait */
+};
+
 static volatile sig_atomic_t got_term, got_chld, got_quit;
+/* /dev/null: kept to free a descriptor when accept runs out of them, and
+ * the children's standard input and output. */
+static int reserve_fd = -1;
 
 static void	on_signal(int);
 static int	bind_one(const struct sockaddr *, socklen_t, int, char *,
 		    size_t);
-static void	reap(struct child *, unsigned *, const struct jail *);
+static void	reap(struct children *, const struct jail *);
 static void	handle_accept(int, const struct server_config *,
-		    const struct jail *, struct listener *, struct child *,
-		    unsigned *);
-static unsigned	count_addr(const struct child *, unsigned, const char *);
+		    const struct jail *, struct listener *, struct children *);
+static int	hand_to_spare(struct children *, int,
+		    const struct sockaddr_storage *, const char *,
+		    const struct server_config *);
+static int	fork_child(int, const struct sockaddr_storage *, const char *,
+		    unsigned, const struct server_config *, const struct jail *,
+		    struct listener *, struct children *);
+static void	fork_spares(const struct server_config *, const struct jail *,
+		    struct listener *, struct children *);
+static void	become_child(struct listener *, const struct children *);
+static unsigned	count_addr(const struct children *, const char *);
 static unsigned	bound_port(int);
-static void	admit(const struct server_config *, struct child *,
-		    unsigned, unsigned);
-static void	start_drain(struct listener *, struct child *, unsigned);
+static void	admit(const struct server_config *, struct children *,
+		    unsigned);
+static void	start_drain(struct listener *, struct children *);
 static long long ms_until(const struct timespec *);
 
 static void
@@ -311,12 +343,12 @@ bound_port(int fd)
 }
 
 static unsigned
-count_addr(const struct child *kids, unsigned n, const char *addr)
+count_addr(const struct children *kids, const char *addr)
 {
 	unsigned i, count = 0;
 
-	for (i = 0; i < n; i++)
-		if (strcmp(kids[i].addr, addr) == 0)
+	for (i = 0; i < kids->n; i++)
+		if (strcmp(kids->v[i].addr, addr) == 0)
 			count++;
 	return count;
 }
@@ -326,7 +358,7 @@ count_addr(const struct child *kids, unsigned n, const char *addr)
  * staged upload in the spool: its files go.
  */
 static void
-reap(struct child *kids, unsigned *n, const struct jail *jail)
+reap(struct children *kids, const struct jail *jail)
 {
 	pid_t pid;
 	unsigned i;
@@ -339,11 +371,13 @@ reap(struct child *kids, unsigned *n, const struct jail *jail)
 			    "outside its seccomp allow-list", (long)pid);
 		if (WIFSIGNALED(status))
 			spool_sweep(&jail->spool, pid);
-		for (i = 0; i < *n; i++) {
-			if (kids[i].pid == pid) {
-				if (kids[i].admit_fd != -1)
-					close(kids[i].admit_fd);
-				kids[i] = kids[--*n];
+		for (i = 0; i < kids->n; i++) {
+			if (kids->v[i].pid == pid) {
+				if (kids->v[i].admit_fd != -1)
+					close(kids->v[i].admit_fd);
+				if (kids->v[i].spare)
+					kids->spares--;
+				kids->v[i] = kids->v[--kids->n];
 				break;
 			}
 		}
@@ -364,31 +398,129 @@ listener_refuse(int fd, const char *addr, unsigned port, const char *why)
 	close(fd);
 }
 
+/*
+ * In a new child, before anything else: what is the parent's alone goes
+ * (the listening sockets, other children's pairs), standard input and
+ * output become /dev/null, the signals are the child's.
+ */
+static void
+become_child(struct listener *l, const struct children *kids)
+{
+	unsigned i;
+	int n;
+
+	for (n = 0; n < l->nfds; n++)
+		close(l->fds[n]);
+	for (i = 0; i < kids->n; i++)
+		if (kids->v[i].admit_fd != -1)
+			close(kids->v[i].admit_fd);
+	/*
+	 * The child reads and writes only its socket and the log: its
+	 * standard input and output, which may be files or terminals
+	 * outside DIR, become /dev/null (issue 13, finding 5).
+	 */
+	if (reserve_fd != -1) {
+		(void)dup2(reserve_fd, STDIN_FILENO);
+		(void)dup2(reserve_fd, STDOUT_FILENO);
+		close(reserve_fd);
+	}
+	child_signals();
+}
+
+/*
+ * Gives fd to a waiting spare.  Returns 1 when one took it, 0 when none
+ * could (the caller forks a child for it).
+ */
+static int
+hand_to_spare(struct children *kids, int fd,
+    const struct sockaddr_storage *ss, const char *addr,
+    const struct server_config *cfg)
+{
+	struct child *k;
+	unsigned i;
+
+	for (i = 0; i < kids->n && kids->spares > 0; i++) {
+		k = &kids->v[i];
+		if (!k->spare)
+			continue;
+		k->spare = 0;
+		kids->spares--;
+		if (handoff_send(k->admit_fd, fd, ss) == -1) {
+			/* Dead already: reap() ends the entry, which counts
+			 * for -c until then. */
+			close(k->admit_fd);
+			k->admit_fd = -1;
+			continue;
+		}
+		close(fd);
+		/* Under --proxy-protocol the pair goes on as the admission
+		 * pair, and the child is pending until it is used. */
+		if (!cfg->proxy_protocol) {
+			close(k->admit_fd);
+			k->admit_fd = -1;
+		}
+		strlcpy(k->addr, cfg->proxy_protocol ? "" : addr,
+		    sizeof(k->addr));
+		return 1;
+	}
+	return 0;
+}
+
+/* The spares owed, forked and waiting; a fork that fails is retried later. */
+static void
+fork_spares(const struct server_config *cfg, const struct jail *jail,
+    struct listener *l, struct children *kids)
+{
+	int pair[2];
+	pid_t pid;
+
+	while (kids->owed > 0 && kids->n < kids->room) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+		    pair) == -1)
+			return;
+		if ((pid = fork()) == -1) {
+			close(pair[0]);
+			close(pair[1]);
+			return;
+		}
+		if (pid == 0) {
+			close(pair[0]);
+			become_child(l, kids);
+			_exit(child_spare(pair[1], cfg, jail));
+		}
+		close(pair[1]);
+		kids->v[kids->n].pid = pid;
+		kids->v[kids->n].admit_fd = pair[0];
+		kids->v[kids->n].spare = 1;
+		kids->v[kids->n].addr[0] = '\0';
+		kids->n++;
+		kids->spares++;
+		kids->owed--;
+	}
+}
+
 static void
 handle_accept(int lfd, const struct server_config *cfg,
-    const struct jail *jail, struct listener *l, struct child *kids,
-    unsigned *nkids)
+    const struct jail *jail, struct listener *l, struct children *kids)
 {
-	static int spare = -1;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	char addr[INET6_ADDRSTRLEN];
 	unsigned port;
-	pid_t pid;
-	int fd, i, one = 1, pair[2] = { -1, -1 };
+	int fd, one = 1;
 
 	memset(&ss, 0, sizeof(ss));
-	if (spare == -1)
-		spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (reserve_fd == -1)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
 	if (fd == -1) {
-		if ((errno == EMFILE || errno == ENFILE) && spare != -1) {
+		if ((errno == EMFILE || errno == ENFILE) && reserve_fd != -1) {
 			/* Free a slot to take the connection and close it,
 			 * or it stays queued and ppoll spins. */
-			close(spare);
+			close(reserve_fd);
 			if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) != -1)
 				close(fd);
-			spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 			log_error("accept: too many open files");
 		} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR && errno != ECONNABORTED)
@@ -396,7 +528,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 		return;
 	}
 	listener_addr_str(&ss, addr, sizeof(addr), &port);
-	if (*nkids >= cfg->max_clients) {
+	if (kids->n - kids->spares >= cfg->max_clients) {
 		listener_refuse(fd, addr, port, "Server busy: too many "
 		    "connections");
 		return;
@@ -404,17 +536,43 @@ handle_accept(int lfd, const struct server_config *cfg,
 	/* Behind a balancer the socket's address is the balancer's: the
 	 * child reports the client's, and admit() counts it. */
 	if (!cfg->proxy_protocol &&
-	    count_addr(kids, *nkids, addr) >= cfg->max_per_ip) {
+	    count_addr(kids, addr) >= cfg->max_per_ip) {
 		listener_refuse(fd, addr, port, "Server busy: too many "
 		    "connections from your address");
 		return;
 	}
 	/* Stop-and-wait: a lone small packet must not wait for Nagle. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (!hand_to_spare(kids, fd, &ss, addr, cfg) &&
+	    fork_child(fd, &ss, addr, port, cfg, jail, l, kids) == -1)
+		return;
+	/* A pool left short by this connection owes it one spare. */
+	if (kids->spares + kids->owed < cfg->spares)
+		kids->owed++;
+}
+
+/*
+ * A child forked for the connection fd, as without spares.  Returns 0, or
+ * -1 when it could not be (the client got ERR 9).
+ */
+static int
+fork_child(int fd, const struct sockaddr_storage *ss, const char *addr,
+    unsigned port, const struct server_config *cfg, const struct jail *jail,
+    struct listener *l, struct children *kids)
+{
+	int pair[2] = { -1, -1 };
+	pid_t pid;
+
+	/* Full only while spares that died unused are not yet reaped. */
+	if (kids->n == kids->room) {
+		listener_refuse(fd, addr, port, "Server busy: too many "
+		    "connections");
+		return -1;
+	}
 	if (cfg->proxy_protocol && socketpair(AF_UNIX, SOCK_SEQPACKET |
 	    SOCK_CLOEXEC, 0, pair) == -1) {
 		listener_refuse(fd, addr, port, "Server busy: no socketpair");
-		return;
+		return -1;
 	}
 	pid = fork();
 	if (pid == -1) {
@@ -423,39 +581,25 @@ handle_accept(int lfd, const struct server_config *cfg,
 			close(pair[1]);
 		}
 		listener_refuse(fd, addr, port, "Server busy: cannot fork");
-		return;
+		return -1;
 	}
 	if (pid == 0) {
-		for (i = 0; i < l->nfds; i++)
-			close(l->fds[i]);
-		/* Other children's pairs are theirs alone. */
-		for (i = 0; (unsigned)i < *nkids; i++)
-			if (kids[i].admit_fd != -1)
-				close(kids[i].admit_fd);
-		/*
-		 * The child reads and writes only its socket and the log: its
-		 * standard input and output, which may be files or terminals
-		 * outside DIR, become /dev/null (issue 13, finding 5).
-		 */
-		if (spare != -1) {
-			(void)dup2(spare, STDIN_FILENO);
-			(void)dup2(spare, STDOUT_FILENO);
-			close(spare);
-		}
 		if (pair[0] != -1)
 			close(pair[0]);
-		child_signals();
-		_exit(child_serve(fd, &ss, cfg, jail, pair[1]));
+		become_child(l, kids);
+		_exit(child_serve(fd, ss, cfg, jail, pair[1]));
 	}
 	close(fd);
-	kids[*nkids].pid = pid;
-	kids[*nkids].admit_fd = pair[0];
+	kids->v[kids->n].pid = pid;
+	kids->v[kids->n].admit_fd = pair[0];
+	kids->v[kids->n].spare = 0;
 	if (pair[1] != -1)
 		close(pair[1]);
 	/* Pending children count for -c only, until admitted. */
-	strlcpy(kids[*nkids].addr, cfg->proxy_protocol ? "" : addr,
-	    sizeof(kids[*nkids].addr));
-	(*nkids)++;
+	strlcpy(kids->v[kids->n].addr, cfg->proxy_protocol ? "" : addr,
+	    sizeof(kids->v[kids->n].addr));
+	kids->n++;
+	return 0;
 }
 
 void
@@ -486,28 +630,28 @@ listener_signals(void)
  * its entry.
  */
 static void
-admit(const struct server_config *cfg, struct child *kids, unsigned nkids,
-    unsigned k)
+admit(const struct server_config *cfg, struct children *kids, unsigned k)
 {
+	struct child *kid = &kids->v[k];
 	char addr[INET6_ADDRSTRLEN], answer;
 	ssize_t n;
 
-	n = recv(kids[k].admit_fd, addr, sizeof(addr), MSG_DONTWAIT);
+	n = recv(kid->admit_fd, addr, sizeof(addr), MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0 && addr[n - 1] == '\0' && (size_t)n - 1 ==
 	    strlen(addr)) {
-		answer = count_addr(kids, nkids, addr) < cfg->max_per_ip ?
+		answer = count_addr(kids, addr) < cfg->max_per_ip ?
 		    CHILD_ADMIT : CHILD_REFUSE;
 		if (answer == CHILD_ADMIT)
-			strlcpy(kids[k].addr, addr, sizeof(kids[k].addr));
+			strlcpy(kid->addr, addr, sizeof(kid->addr));
 		/* The child waits for this byte; a full buffer cannot
 		 * happen with one byte on a fresh pair. */
-		(void)send(kids[k].admit_fd, &answer, 1,
+		(void)send(kid->admit_fd, &answer, 1,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
-	close(kids[k].admit_fd);
-	kids[k].admit_fd = -1;
+	close(kid->admit_fd);
+	kid->admit_fd = -1;
 }
 
 /* Milliseconds left until *t, at least 0. */
@@ -523,9 +667,12 @@ ms_until(const struct timespec *t)
 	return ms > 0 ? ms : 0;
 }
 
-/* SIGQUIT: no more connections; every session ends between requests. */
+/*
+ * SIGQUIT: no more connections; every session ends between requests, and
+ * every spare at once (its pair closed).
+ */
 static void
-start_drain(struct listener *l, struct child *kids, unsigned nkids)
+start_drain(struct listener *l, struct children *kids)
 {
 	unsigned i;
 	int n;
@@ -533,10 +680,16 @@ start_drain(struct listener *l, struct child *kids, unsigned nkids)
 	for (n = 0; n < l->nfds; n++)
 		close(l->fds[n]);
 	l->nfds = 0;
-	for (i = 0; i < nkids; i++)
-		kill(kids[i].pid, SIGQUIT);
-	log_event("Draining: %u session%s left", nkids, nkids == 1 ? "" :
-	    "s");
+	for (i = 0; i < kids->n; i++) {
+		if (kids->v[i].spare) {
+			close(kids->v[i].admit_fd);
+			kids->v[i].admit_fd = -1;
+		}
+		kill(kids->v[i].pid, SIGQUIT);
+	}
+	kids->owed = 0;
+	n = (int)(kids->n - kids->spares);
+	log_event("Draining: %d session%s left", n, n == 1 ? "" : "s");
 }
 
 int
@@ -544,20 +697,25 @@ listener_run(struct listener *l, const struct server_config *cfg,
     const struct jail *jail)
 {
 	struct pollfd *pfd;
-	struct child *kids;
+	struct children kids;
 	struct timespec drain_end, tick;
 	sigset_t waitmask;
-	unsigned nkids = 0, i, npfd, nl;
+	unsigned i, npfd, nl;
 	int n, draining = 0;
 
-	kids = calloc(cfg->max_clients, sizeof(*kids));
-	pfd = calloc(LISTENERS_MAX + cfg->max_clients, sizeof(*pfd));
-	if (kids == NULL || pfd == NULL) {
-		free(kids);
+	memset(&kids, 0, sizeof(kids));
+	/* Room for -c sessions and the spares. */
+	kids.room = cfg->max_clients + cfg->spares;
+	kids.v = calloc(kids.room, sizeof(*kids.v));
+	pfd = calloc(LISTENERS_MAX + kids.room, sizeof(*pfd));
+	if (kids.v == NULL || pfd == NULL) {
+		free(kids.v);
 		free(pfd);
 		log_error("out of memory");
 		return 1;
 	}
+	kids.owed = cfg->spares;
+	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	/* Wait with the four signals open; they are blocked elsewhere. */
 	sigprocmask(SIG_BLOCK, NULL, &waitmask);
 	sigdelset(&waitmask, SIGCHLD);
@@ -568,20 +726,24 @@ listener_run(struct listener *l, const struct server_config *cfg,
 	while (!got_term) {
 		if (got_quit && !draining) {
 			draining = 1;
-			start_drain(l, kids, nkids);
+			start_drain(l, &kids);
 			clock_gettime(CLOCK_MONOTONIC, &drain_end);
 			drain_end.tv_sec += cfg->drain_timeout;
 		}
-		if (draining && (nkids == 0 || ms_until(&drain_end) == 0))
+		if (draining && (kids.n == 0 || ms_until(&drain_end) == 0))
 			break;
+		if (!draining)
+			fork_spares(cfg, jail, l, &kids);
 		/* The listeners, then the children waiting for admission. */
 		nl = (unsigned)l->nfds;
 		for (npfd = 0; npfd < nl; npfd++) {
 			pfd[npfd].fd = l->fds[npfd];
 			pfd[npfd].events = POLLIN;
 		}
-		for (i = 0; i < nkids; i++) {
-			pfd[npfd].fd = kids[i].admit_fd;   /* -1: ignored */
+		for (i = 0; i < kids.n; i++) {
+			/* -1 is ignored: not pending, or a spare */
+			pfd[npfd].fd = kids.v[i].spare ? -1 :
+			    kids.v[i].admit_fd;
 			pfd[npfd++].events = POLLIN;
 		}
 		if (draining) {
@@ -593,35 +755,34 @@ listener_run(struct listener *l, const struct server_config *cfg,
 		n = ppoll(pfd, npfd, draining ? &tick : NULL, &waitmask);
 		if (n > 0) {
 			/* Before reaping: the entries still match pfd. */
-			for (i = 0; i < nkids; i++)
+			for (i = 0; i < kids.n; i++)
 				if (pfd[nl + i].revents != 0 &&
-				    kids[i].admit_fd != -1)
-					admit(cfg, kids, nkids, i);
+				    kids.v[i].admit_fd != -1)
+					admit(cfg, &kids, i);
 		}
 		if (got_chld) {
 			got_chld = 0;
-			reap(kids, &nkids, jail);
+			reap(&kids, jail);
 		}
 		if (n <= 0)
 			continue;
 		for (n = 0; n < (int)nl && !got_term && !got_quit; n++)
 			if (pfd[n].revents & POLLIN)
-				handle_accept(pfd[n].fd, cfg, jail, l, kids,
-				    &nkids);
+				handle_accept(pfd[n].fd, cfg, jail, l, &kids);
 	}
 
 	/* Stop accepting, end the children, reap them all. */
 	for (n = 0; n < l->nfds; n++)
 		close(l->fds[n]);
-	for (i = 0; i < nkids; i++)
-		kill(kids[i].pid, SIGTERM);
+	for (i = 0; i < kids.n; i++)
+		kill(kids.v[i].pid, SIGTERM);
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
 	spool_sweep(&jail->spool, 0);	/* what SIGTERM cut short */
-	for (i = 0; i < nkids; i++)
-		if (kids[i].admit_fd != -1)
-			close(kids[i].admit_fd);
+	for (i = 0; i < kids.n; i++)
+		if (kids.v[i].admit_fd != -1)
+			close(kids.v[i].admit_fd);
 	free(pfd);
-	free(kids);
+	free(kids.v);
 	return 0;
 }

@@ -703,20 +703,23 @@ END_TEST
  * (Landlock for root; for nobody the chroot has no /etc), and exec,
  * socket(), ptrace and a signal to the parent are fatal (seccomp), which
  * the parent logs; a signal to itself is allowed (the pid the child
- * writes into the filter the parent built).
+ * writes into the filter the parent built).  With --spares the child was
+ * confined before its connection came, and the same holds.
  */
 static void
-escape(const char *what, int as_nobody)
+escape(const char *what, int as_nobody, int spares)
 {
+	static const char *const spare_args[] = { "--spares", "1", NULL };
+	const char *const *args = spares ? spare_args : NULL;
 	char want[128];
 	struct pkt p;
 	int s;
 
 	setenv("FS_TEST_ESCAPE", what, 1);
 	if (as_nobody)
-		start_as_nobody(NULL);
+		start_as_nobody(args);
 	else
-		harness_start(&S, NULL);
+		harness_start(&S, args);
 	s = harness_dial(&S, 0);
 	ck_assert_int_eq(conn_init(&C, s, NULL, NULL), 0);
 	fd = s;
@@ -758,20 +761,46 @@ START_TEST(every_child_is_filtered)
 }
 END_TEST
 
+/* A spare is confined before any connection comes. */
+START_TEST(a_spare_is_filtered_before_its_connection)
+{
+	const char *args[] = { "--spares", "1", NULL };
+	pid_t child;
+	int i;
+
+	harness_start(&S, args);
+	ck_assert_int_gt(child = a_child(), 0);
+	/* Confining takes a moment after the fork. */
+	for (i = 0; i < 400 && status_kb(child, "Seccomp:") != 2; i++)
+		usleep(10000);
+	ck_assert_int_eq(status_kb(child, "NoNewPrivs:"), 1);
+	ck_assert_int_eq(status_kb(child, "Seccomp:"), 2);
+	/* And it serves its connection as any child does. */
+	fd = harness_session(&S, &C);
+	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+	ck_assert(harness_log_has(&S, "Received a connection from"));
+}
+END_TEST
+
 static const struct {
 	const char *what;
 	int as_nobody;
+	int spares;
 } escapes[] = {
-	{ "passwd", 0 }, { "exec", 0 }, { "socket", 0 }, { "ptrace", 0 },
-	{ "tgkill-parent", 0 }, { "tgkill-self", 0 },
-	{ "passwd", 1 }, { "exec", 1 }, { "socket", 1 }, { "ptrace", 1 },
-	{ "tgkill-parent", 1 }, { "tgkill-self", 1 },
+	{ "passwd", 0, 0 }, { "exec", 0, 0 }, { "socket", 0, 0 },
+	{ "ptrace", 0, 0 }, { "tgkill-parent", 0, 0 }, { "tgkill-self", 0, 0 },
+	{ "passwd", 1, 0 }, { "exec", 1, 0 }, { "socket", 1, 0 },
+	{ "ptrace", 1, 0 }, { "tgkill-parent", 1, 0 }, { "tgkill-self", 1, 0 },
+	{ "passwd", 0, 1 }, { "exec", 0, 1 }, { "tgkill-parent", 0, 1 },
+	{ "tgkill-self", 0, 1 }, { "passwd", 1, 1 }, { "exec", 1, 1 },
+	{ "tgkill-parent", 1, 1 }, { "tgkill-self", 1, 1 },
 };
 
 START_TEST(escapes_are_refused_or_fatal)
 {
 	if (has_hooks() && can_confine())
-		escape(escapes[_i].what, escapes[_i].as_nobody);
+		escape(escapes[_i].what, escapes[_i].as_nobody,
+		    escapes[_i].spares);
 }
 END_TEST
 
@@ -872,6 +901,7 @@ suite(void)
 	    sizeof(escapes) / sizeof(escapes[0]));
 	tcase_add_test(tc, startup_says_what_confines_children);
 	tcase_add_test(tc, every_child_is_filtered);
+	tcase_add_test(tc, a_spare_is_filtered_before_its_connection);
 	suite_add_tcase(s, tc);
 	return s;
 }

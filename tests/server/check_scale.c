@@ -3,7 +3,8 @@
  * socket activation, the SIGQUIT drain, the PROXY protocol (addresses in
  * the log and for -p, health checks, bad and silent headers), and the
  * spool on a file system without O_TMPFILE (made by the fault shim,
- * $FAULTS_LIB with FAULT_NO_TMPFILE).  The real binary, raw packets.
+ * $FAULTS_LIB with FAULT_NO_TMPFILE), and spare children forked ahead of
+ * their connections (--spares).  The real binary, raw packets.
  */
 #include <check.h>
 #include <errno.h>
@@ -518,9 +519,9 @@ read_log(char *buf, size_t size)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
-START_TEST(proxy_v2_address_in_log_and_for_max_per_ip)
+static void
+proxy_address_for_max_per_ip(const char *const *args)
 {
-	const char *args[] = { "--proxy-protocol", "-p", "1", NULL };
 	struct conn c1, c2, c3, c4;
 	int f1, f2, f3, f4, i;
 
@@ -563,6 +564,13 @@ START_TEST(proxy_v2_address_in_log_and_for_max_per_ip)
 	close(f2);
 	close(f3);
 	close(f4);
+}
+
+START_TEST(proxy_v2_address_in_log_and_for_max_per_ip)
+{
+	const char *args[] = { "--proxy-protocol", "-p", "1", NULL };
+
+	proxy_address_for_max_per_ip(args);
 }
 END_TEST
 
@@ -955,6 +963,204 @@ START_TEST(spool_start_up_errors)
 }
 END_TEST
 
+/* The server's children now: their pids into pids[0..max), the count. */
+static int
+children(pid_t *pids, int max)
+{
+	char path[64], buf[4096], *p, *end;
+	long v;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)S.pid,
+	    (int)S.pid);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	if (fgets(buf, sizeof(buf), f) != NULL)
+		for (p = buf; (v = strtol(p, &end, 10)) > 0 && end != p;
+		    p = end)
+			if (n < max)
+				pids[n++] = (pid_t)v;
+	fclose(f);
+	return n;
+}
+
+/* Waits (bounded) until the server has exactly want children. */
+static void
+wait_children(int want)
+{
+	pid_t pids[64];
+	int i, n = -1;
+
+	for (i = 0; i < WAIT_TICKS; i++) {
+		if ((n = children(pids, 64)) == want)
+			return;
+		usleep(10000);
+	}
+	ck_abort_msg("%d children, wanted %d", n, want);
+}
+
+/* Waits (bounded) until pid has ended and been reaped. */
+static void
+wait_gone(pid_t pid)
+{
+	int i;
+
+	for (i = 0; i < WAIT_TICKS && kill(pid, 0) == 0; i++)
+		usleep(10000);
+	ck_assert_msg(i < WAIT_TICKS, "%ld is still there", (long)pid);
+}
+
+/* The pid a log line "[PID] Received a connection from" names, k-th. */
+static pid_t
+session_pid(int k)
+{
+	static char log[65536];
+	const char *p = log, *hit;
+	long pid = -1;
+
+	read_log(log, sizeof(log));
+	while ((hit = strstr(p, "] Received a connection from")) != NULL) {
+		const char *b = hit;
+
+		while (b > log && b[-1] != '[')
+			b--;
+		if (k-- == 0) {
+			pid = strtol(b, NULL, 10);
+			break;
+		}
+		p = hit + 1;
+	}
+	return (pid_t)pid;
+}
+
+/*
+ * Spares wait, confined, before any connection; each connection still
+ * gets a process of its own that ends with it; and the pool is full again
+ * after every connection.
+ */
+START_TEST(spares_serve_each_connection_in_its_own_process)
+{
+	const char *args[] = { "--spares", "2", NULL };
+	pid_t seen[10];
+	struct conn c;
+	int i, j, f;
+
+	harness_start(&S, args);
+	wait_children(2);
+	for (i = 0; i < 10; i++) {
+		f = harness_session(&S, &c);
+		fetch_hello(&c);
+		conn_free(&c);
+		close(f);
+		ck_assert_int_gt(seen[i] = session_pid(i), 0);
+		for (j = 0; j < i; j++)
+			ck_assert_int_ne(seen[i], seen[j]);
+		/* Gone with its connection, and not a spare again. */
+		wait_gone(seen[i]);
+		wait_children(2);
+	}
+}
+END_TEST
+
+/* -c and -p count sessions, not the spares waiting beside them. */
+START_TEST(spares_count_for_neither_c_nor_p)
+{
+	const char *args[] = { "-c", "1", "-p", "1", "--spares", "2", NULL };
+	struct conn c1, c2, c3;
+	struct pkt p;
+	int f1, f2, f3, i;
+
+	harness_start(&S, args);
+	wait_children(2);
+	f1 = harness_session(&S, &c1);
+	fetch_hello(&c1);
+	f2 = harness_dial(&S, 0);
+	ck_assert_int_eq(conn_init(&c2, f2, NULL, NULL), 0);
+	harness_expect_err(&c2, ERR_BUSY);
+	conn_free(&c1);
+	close(f1);
+	/* Once the first is reaped there is room again. */
+	for (i = 0; i < WAIT_TICKS; i++) {
+		f3 = harness_dial(&S, 0);
+		ck_assert_int_eq(conn_init(&c3, f3, NULL, NULL), 0);
+		ck_assert_int_eq(harness_recv(&c3, &p), CONN_OK);
+		if (p.op == PKT_DAT)
+			break;
+		ck_assert_uint_eq(p.u.err.code, ERR_BUSY);
+		conn_free(&c3);
+		close(f3);
+		usleep(10000);
+	}
+	ck_assert_int_lt(i, WAIT_TICKS);
+	conn_free(&c2);
+	conn_free(&c3);
+	close(f2);
+	close(f3);
+}
+END_TEST
+
+/*
+ * A spare killed before its connection: the next connection gets a child
+ * forked for it, and owes the pool the spare it lost.
+ */
+START_TEST(a_spare_lost_is_replaced_by_the_next_connection)
+{
+	const char *args[] = { "--spares", "1", NULL };
+	struct conn c;
+	pid_t spare;
+	int f;
+
+	harness_start(&S, args);
+	wait_children(1);
+	ck_assert_int_eq(children(&spare, 1), 1);
+	ck_assert_int_eq(kill(spare, SIGKILL), 0);
+	wait_children(0);
+	f = harness_session(&S, &c);
+	fetch_hello(&c);
+	conn_free(&c);
+	close(f);
+	ck_assert_int_ne(session_pid(0), spare);
+	wait_gone(session_pid(0));
+	wait_children(1);
+}
+END_TEST
+
+/* A drain ends the spares at once: no session, nothing to wait for. */
+START_TEST(drain_ends_spares_at_once)
+{
+	const char *args[] = { "--spares", "3", "--drain-timeout", "60",
+	    NULL };
+	pid_t pid;
+
+	harness_start(&S, args);
+	pid = S.pid;
+	wait_children(3);
+	kill(pid, SIGQUIT);
+	/* Within WAIT_TICKS (20 s), long before the 60 s drain timeout. */
+	ck_assert_int_eq(wait_exit(pid), 0);
+	S.pid = 0;
+	ck_assert(harness_log_has(&S, "] Draining: 0 sessions left"));
+}
+END_TEST
+
+START_TEST(sigterm_ends_spares_and_sessions)
+{
+	const char *args[] = { "--spares", "2", NULL };
+
+	stalled_upload_ended_by(args, SIGTERM, "term");
+}
+END_TEST
+
+/* Behind a balancer, a spare asks the parent about -p as any child. */
+START_TEST(proxy_address_for_max_per_ip_with_spares)
+{
+	const char *args[] = { "--proxy-protocol", "-p", "1", "--spares",
+	    "2", NULL };
+
+	proxy_address_for_max_per_ip(args);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -963,6 +1169,7 @@ suite(void)
 	TCase *td = tcase_create("drain");
 	TCase *tp = tcase_create("proxy protocol");
 	TCase *ts = tcase_create("spool");
+	TCase *tk = tcase_create("spares");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, inetd_serves_standard_input_and_exits);
@@ -993,5 +1200,13 @@ suite(void)
 	tcase_add_test(ts, spool_swept_at_start_of_dead_processes_of_this_host);
 	tcase_add_test(ts, spool_start_up_errors);
 	suite_add_tcase(s, ts);
+	tcase_add_checked_fixture(tk, setup, teardown);
+	tcase_add_test(tk, spares_serve_each_connection_in_its_own_process);
+	tcase_add_test(tk, spares_count_for_neither_c_nor_p);
+	tcase_add_test(tk, a_spare_lost_is_replaced_by_the_next_connection);
+	tcase_add_test(tk, drain_ends_spares_at_once);
+	tcase_add_test(tk, sigterm_ends_spares_and_sessions);
+	tcase_add_test(tk, proxy_address_for_max_per_ip_with_spares);
+	suite_add_tcase(s, tk);
 	return s;
 }
