@@ -19,11 +19,12 @@
  * confined ahead of their connections, each waiting on its pair.  An
  * accepted connection goes to a spare when one is there, and otherwise
  * to a child forked for it as before.  Each connection that leaves the
- * pool short owes it one spare, forked once the accepts at hand are done,
- * so the fork is off the client's path.  A spare that dies unused (one
- * that could not confine itself, say) is replaced only so, by the next
- * connection: a broken sandbox costs one more fork per connection, never
- * a fork loop.  Spares count for neither -c nor -p.
+ * pool short tops it up again to N, forked once the accepts at hand are
+ * done, so the fork is off the client's path.  A spare that dies unused
+ * (one that could not confine itself, say) is replaced only so, by the
+ * next connection: a broken sandbox costs at most N more forks per
+ * connection, never a fork loop.  Spares count for neither -c nor -p,
+ * and neither do spares found dead while they wait to be reaped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,7 +65,8 @@ struct child {
 	pid_t pid;
 	int admit_fd;			/* pending a PROXY address, a spare's
 					 * hand-over pair, or -1 */
-	int spare;			/* waiting for a connection */
+	enum { KID_SESSION, KID_SPARE, KID_LOST } state;	/* LOST: a
+					 * spare found dead, not yet reaped */
 	char addr[INET6_ADDRSTRLEN];	/* "" while pending, or refused */
 };
 
@@ -72,7 +74,8 @@ struct children {
 	struct child *v;
 	unsigned n;			/* entries in v, spares included */
 	unsigned room;			/* of v */
-	unsigned spares;
+	unsigned spares;		/* KID_SPARE entries */
+	unsigned lost;			/* KID_LOST entries */
 	unsigned owed;			/* spares to fork before the next wait */
 };
 
@@ -375,8 +378,10 @@ reap(struct children *kids, const struct jail *jail)
 			if (kids->v[i].pid == pid) {
 				if (kids->v[i].admit_fd != -1)
 					close(kids->v[i].admit_fd);
-				if (kids->v[i].spare)
+				if (kids->v[i].state == KID_SPARE)
 					kids->spares--;
+				else if (kids->v[i].state == KID_LOST)
+					kids->lost--;
 				kids->v[i] = kids->v[--kids->n];
 				break;
 			}
@@ -441,17 +446,18 @@ hand_to_spare(struct children *kids, int fd,
 
 	for (i = 0; i < kids->n && kids->spares > 0; i++) {
 		k = &kids->v[i];
-		if (!k->spare)
+		if (k->state != KID_SPARE)
 			continue;
-		k->spare = 0;
 		kids->spares--;
 		if (handoff_send(k->admit_fd, fd, ss) == -1) {
-			/* Dead already: reap() ends the entry, which counts
-			 * for -c until then. */
+			/* Dead already: reap() ends the entry. */
 			close(k->admit_fd);
 			k->admit_fd = -1;
+			k->state = KID_LOST;
+			kids->lost++;
 			continue;
 		}
+		k->state = KID_SESSION;
 		close(fd);
 		/* Under --proxy-protocol the pair goes on as the admission
 		 * pair, and the child is pending until it is used. */
@@ -491,7 +497,7 @@ fork_spares(const struct server_config *cfg, const struct jail *jail,
 		close(pair[1]);
 		kids->v[kids->n].pid = pid;
 		kids->v[kids->n].admit_fd = pair[0];
-		kids->v[kids->n].spare = 1;
+		kids->v[kids->n].state = KID_SPARE;
 		kids->v[kids->n].addr[0] = '\0';
 		kids->n++;
 		kids->spares++;
@@ -528,7 +534,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 		return;
 	}
 	listener_addr_str(&ss, addr, sizeof(addr), &port);
-	if (kids->n - kids->spares >= cfg->max_clients) {
+	if (kids->n - kids->spares - kids->lost >= cfg->max_clients) {
 		listener_refuse(fd, addr, port, "Server busy: too many "
 		    "connections");
 		return;
@@ -546,9 +552,9 @@ handle_accept(int lfd, const struct server_config *cfg,
 	if (!hand_to_spare(kids, fd, &ss, addr, cfg) &&
 	    fork_child(fd, &ss, addr, port, cfg, jail, l, kids) == -1)
 		return;
-	/* A pool left short by this connection owes it one spare. */
+	/* A pool this connection finds short is topped up. */
 	if (kids->spares + kids->owed < cfg->spares)
-		kids->owed++;
+		kids->owed = cfg->spares - kids->spares;
 }
 
 /*
@@ -592,7 +598,7 @@ fork_child(int fd, const struct sockaddr_storage *ss, const char *addr,
 	close(fd);
 	kids->v[kids->n].pid = pid;
 	kids->v[kids->n].admit_fd = pair[0];
-	kids->v[kids->n].spare = 0;
+	kids->v[kids->n].state = KID_SESSION;
 	if (pair[1] != -1)
 		close(pair[1]);
 	/* Pending children count for -c only, until admitted. */
@@ -681,14 +687,14 @@ start_drain(struct listener *l, struct children *kids)
 		close(l->fds[n]);
 	l->nfds = 0;
 	for (i = 0; i < kids->n; i++) {
-		if (kids->v[i].spare) {
+		if (kids->v[i].state == KID_SPARE) {
 			close(kids->v[i].admit_fd);
 			kids->v[i].admit_fd = -1;
 		}
 		kill(kids->v[i].pid, SIGQUIT);
 	}
 	kids->owed = 0;
-	n = (int)(kids->n - kids->spares);
+	n = (int)(kids->n - kids->spares - kids->lost);
 	log_event("Draining: %d session%s left", n, n == 1 ? "" : "s");
 }
 
@@ -742,7 +748,7 @@ listener_run(struct listener *l, const struct server_config *cfg,
 		}
 		for (i = 0; i < kids.n; i++) {
 			/* -1 is ignored: not pending, or a spare */
-			pfd[npfd].fd = kids.v[i].spare ? -1 :
+			pfd[npfd].fd = kids.v[i].state == KID_SPARE ? -1 :
 			    kids.v[i].admit_fd;
 			pfd[npfd++].events = POLLIN;
 		}

@@ -1041,18 +1041,22 @@ session_pid(int k)
 START_TEST(spares_serve_each_connection_in_its_own_process)
 {
 	const char *args[] = { "--spares", "2", NULL };
-	pid_t seen[10];
+	pid_t seen[10], waiting[2];
 	struct conn c;
 	int i, j, f;
 
 	harness_start(&S, args);
 	wait_children(2);
 	for (i = 0; i < 10; i++) {
+		ck_assert_int_eq(children(waiting, 2), 2);
 		f = harness_session(&S, &c);
 		fetch_hello(&c);
 		conn_free(&c);
 		close(f);
 		ck_assert_int_gt(seen[i] = session_pid(i), 0);
+		/* Served by a spare that was waiting, not forked for it. */
+		ck_assert_msg(seen[i] == waiting[0] || seen[i] == waiting[1],
+		    "session %d: %ld was no spare", i, (long)seen[i]);
 		for (j = 0; j < i; j++)
 			ck_assert_int_ne(seen[i], seen[j]);
 		/* Gone with its connection, and not a spare again. */
@@ -1062,10 +1066,13 @@ START_TEST(spares_serve_each_connection_in_its_own_process)
 }
 END_TEST
 
-/* -c and -p count sessions, not the spares waiting beside them. */
-START_TEST(spares_count_for_neither_c_nor_p)
+/*
+ * -c and -p count sessions, not the spares waiting beside them: -c 1 with
+ * -p 4, then -c 4 with -p 1.
+ */
+static void
+one_session_room(const char *const *args)
 {
-	const char *args[] = { "-c", "1", "-p", "1", "--spares", "2", NULL };
 	struct conn c1, c2, c3;
 	struct pkt p;
 	int f1, f2, f3, i;
@@ -1097,31 +1104,42 @@ START_TEST(spares_count_for_neither_c_nor_p)
 	close(f2);
 	close(f3);
 }
+
+START_TEST(spares_count_for_neither_c_nor_p)
+{
+	const char *c1[] = { "-c", "1", "-p", "4", "--spares", "2", NULL };
+	const char *p1[] = { "-c", "4", "-p", "1", "--spares", "2", NULL };
+
+	one_session_room(_i == 0 ? c1 : p1);
+}
 END_TEST
 
 /*
- * A spare killed before its connection: the next connection gets a child
- * forked for it, and owes the pool the spare it lost.
+ * Spares killed before their connections: the next connection (served by
+ * a child forked for it when none is left) tops the pool up again.  With
+ * one of two lost, or both.
  */
-START_TEST(a_spare_lost_is_replaced_by_the_next_connection)
+START_TEST(lost_spares_are_replaced_by_the_next_connection)
 {
-	const char *args[] = { "--spares", "1", NULL };
+	const char *args[] = { "--spares", "2", NULL };
 	struct conn c;
-	pid_t spare;
-	int f;
+	pid_t spares[2];
+	int f, k, lose = _i + 1;
 
 	harness_start(&S, args);
-	wait_children(1);
-	ck_assert_int_eq(children(&spare, 1), 1);
-	ck_assert_int_eq(kill(spare, SIGKILL), 0);
-	wait_children(0);
+	wait_children(2);
+	ck_assert_int_eq(children(spares, 2), 2);
+	for (k = 0; k < lose; k++)
+		ck_assert_int_eq(kill(spares[k], SIGKILL), 0);
+	wait_children(2 - lose);
 	f = harness_session(&S, &c);
 	fetch_hello(&c);
 	conn_free(&c);
 	close(f);
-	ck_assert_int_ne(session_pid(0), spare);
+	for (k = 0; k < lose; k++)
+		ck_assert_int_ne(session_pid(0), spares[k]);
 	wait_gone(session_pid(0));
-	wait_children(1);
+	wait_children(2);
 }
 END_TEST
 
@@ -1202,8 +1220,9 @@ suite(void)
 	suite_add_tcase(s, ts);
 	tcase_add_checked_fixture(tk, setup, teardown);
 	tcase_add_test(tk, spares_serve_each_connection_in_its_own_process);
-	tcase_add_test(tk, spares_count_for_neither_c_nor_p);
-	tcase_add_test(tk, a_spare_lost_is_replaced_by_the_next_connection);
+	tcase_add_loop_test(tk, spares_count_for_neither_c_nor_p, 0, 2);
+	tcase_add_loop_test(tk, lost_spares_are_replaced_by_the_next_connection,
+	    0, 2);
 	tcase_add_test(tk, drain_ends_spares_at_once);
 	tcase_add_test(tk, sigterm_ends_spares_and_sessions);
 	tcase_add_test(tk, proxy_address_for_max_per_ip_with_spares);
