@@ -7,7 +7,6 @@
  * parent never waits on a spare.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -25,6 +24,7 @@ union fd_control {
 int
 handoff_send(int pair, int fd, const struct sockaddr_storage *peer)
 {
+	struct sockaddr_storage addr = *peer;	/* iov_base is not const */
 	union fd_control ctl;
 	struct iovec iov;
 	struct msghdr msg;
@@ -32,8 +32,8 @@ handoff_send(int pair, int fd, const struct sockaddr_storage *peer)
 
 	memset(&ctl, 0, sizeof(ctl));
 	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)(uintptr_t)peer;
-	iov.iov_len = sizeof(*peer);
+	iov.iov_base = &addr;
+	iov.iov_len = sizeof(addr);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = ctl.buf;
@@ -44,7 +44,7 @@ handoff_send(int pair, int fd, const struct sockaddr_storage *peer)
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	if (sendmsg(pair, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) !=
-	    (ssize_t)sizeof(*peer))
+	    (ssize_t)sizeof(addr))
 		return -1;
 	return 0;
 }

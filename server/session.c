@@ -20,17 +20,17 @@
 #define LINGER_SECONDS	2	/* drain after a closing ERR */
 
 struct handler {
-	enum pkt_op op;
 	const char *name;
-	int does_write;		/* refused on a read-only server */
 	enum serve_result (*serve)(struct session *, const char *, size_t);
+	enum pkt_op op;
+	int does_write;		/* refused on a read-only server */
 };
 
 static const struct handler handlers[] = {
-	{ PKT_RRQ, "RRQ", 0, serve_read },
-	{ PKT_WRQ, "WRQ", 1, serve_write },
-	{ PKT_DRQ, "DRQ", 0, serve_list },
-	{ PKT_MKD, "MKD", 1, serve_mkdir },
+	{ "RRQ", serve_read, PKT_RRQ, 0 },
+	{ "WRQ", serve_write, PKT_WRQ, 1 },
+	{ "DRQ", serve_list, PKT_DRQ, 0 },
+	{ "MKD", serve_mkdir, PKT_MKD, 1 },
 };
 
 static int	greet(struct session *);
