@@ -61,12 +61,17 @@
 
 #define SD_LISTEN_FDS_START	3	/* sd_listen_fds(3) */
 
+enum kid_state {
+	KID_SESSION,			/* serving, or forked to serve, one */
+	KID_SPARE,			/* waiting for a connection */
+	KID_LOST,			/* a spare found dead, not yet reaped */
+};
+
 struct child {
 	pid_t pid;
 	int admit_fd;			/* pending a PROXY address, a spare's
 					 * hand-over pair, or -1 */
-	enum { KID_SESSION, KID_SPARE, KID_LOST } state;	/* LOST: a
-					 * spare found dead, not yet reaped */
+	enum kid_state state;
 	char addr[INET6_ADDRSTRLEN];	/* "" while pending, or refused */
 };
 
@@ -74,8 +79,6 @@ struct children {
 	struct child *v;
 	unsigned n;			/* entries in v, spares included */
 	unsigned room;			/* of v */
-	unsigned spares;		/* KID_SPARE entries */
-	unsigned lost;			/* KID_LOST entries */
 	unsigned owed;			/* spares to fork before the next wait */
 };
 
@@ -100,6 +103,7 @@ static void	fork_spares(const struct server_config *, const struct jail *,
 		    struct listener *, struct children *);
 static void	become_child(struct listener *, const struct children *);
 static unsigned	count_addr(const struct children *, const char *);
+static unsigned	count_state(const struct children *, enum kid_state);
 static unsigned	bound_port(int);
 static void	admit(const struct server_config *, struct children *,
 		    unsigned);
@@ -345,6 +349,18 @@ bound_port(int fd)
 	return port;
 }
 
+/* Entries in that state: sessions, spares or lost spares. */
+static unsigned
+count_state(const struct children *kids, enum kid_state state)
+{
+	unsigned i, count = 0;
+
+	for (i = 0; i < kids->n; i++)
+		if (kids->v[i].state == state)
+			count++;
+	return count;
+}
+
 static unsigned
 count_addr(const struct children *kids, const char *addr)
 {
@@ -378,10 +394,6 @@ reap(struct children *kids, const struct jail *jail)
 			if (kids->v[i].pid == pid) {
 				if (kids->v[i].admit_fd != -1)
 					close(kids->v[i].admit_fd);
-				if (kids->v[i].state == KID_SPARE)
-					kids->spares--;
-				else if (kids->v[i].state == KID_LOST)
-					kids->lost--;
 				kids->v[i] = kids->v[--kids->n];
 				break;
 			}
@@ -444,17 +456,15 @@ hand_to_spare(struct children *kids, int fd,
 	struct child *k;
 	unsigned i;
 
-	for (i = 0; i < kids->n && kids->spares > 0; i++) {
+	for (i = 0; i < kids->n; i++) {
 		k = &kids->v[i];
 		if (k->state != KID_SPARE)
 			continue;
-		kids->spares--;
 		if (handoff_send(k->admit_fd, fd, ss) == -1) {
 			/* Dead already: reap() ends the entry. */
 			close(k->admit_fd);
 			k->admit_fd = -1;
 			k->state = KID_LOST;
-			kids->lost++;
 			continue;
 		}
 		k->state = KID_SESSION;
@@ -500,7 +510,6 @@ fork_spares(const struct server_config *cfg, const struct jail *jail,
 		kids->v[kids->n].state = KID_SPARE;
 		kids->v[kids->n].addr[0] = '\0';
 		kids->n++;
-		kids->spares++;
 		kids->owed--;
 	}
 }
@@ -512,7 +521,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	char addr[INET6_ADDRSTRLEN];
-	unsigned port;
+	unsigned port, waiting;
 	int fd, one = 1;
 
 	memset(&ss, 0, sizeof(ss));
@@ -534,7 +543,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 		return;
 	}
 	listener_addr_str(&ss, addr, sizeof(addr), &port);
-	if (kids->n - kids->spares - kids->lost >= cfg->max_clients) {
+	if (count_state(kids, KID_SESSION) >= cfg->max_clients) {
 		listener_refuse(fd, addr, port, "Server busy: too many "
 		    "connections");
 		return;
@@ -553,8 +562,9 @@ handle_accept(int lfd, const struct server_config *cfg,
 	    fork_child(fd, &ss, addr, port, cfg, jail, l, kids) == -1)
 		return;
 	/* A pool this connection finds short is topped up. */
-	if (kids->spares + kids->owed < cfg->spares)
-		kids->owed = cfg->spares - kids->spares;
+	waiting = count_state(kids, KID_SPARE);
+	if (waiting + kids->owed < cfg->spares)
+		kids->owed = cfg->spares - waiting;
 }
 
 /*
@@ -694,7 +704,7 @@ start_drain(struct listener *l, struct children *kids)
 		kill(kids->v[i].pid, SIGQUIT);
 	}
 	kids->owed = 0;
-	n = (int)(kids->n - kids->spares - kids->lost);
+	n = (int)count_state(kids, KID_SESSION);
 	log_event("Draining: %d session%s left", n, n == 1 ? "" : "s");
 }
 

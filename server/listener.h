@@ -1,7 +1,8 @@
 /*
- * The listening parent: binds, accepts, forks one child per connection,
- * enforces the connection limits, reaps every child, and stops on SIGINT
- * or SIGTERM (interface.md, "server").  It never exits on a client's
+ * The listening parent: binds, accepts, forks one child per connection
+ * (or, with --spares, hands it to one forked ahead), enforces the
+ * connection limits, reaps every child, and stops on SIGINT or SIGTERM
+ * (interface.md, "server").  It never exits on a client's
  * account.
  */
 #ifndef LISTENER_H

@@ -519,11 +519,49 @@ read_log(char *buf, size_t size)
 	buf[n > 0 ? n : 0] = '\0';
 }
 
+/*
+ * Dials with dial_fn until the server greets rather than refusing with
+ * ERR 9 (its room came back), within ticks of 10 ms; returns the socket,
+ * greeted, with *c set up.
+ */
+static int
+dial_until_greeted(int (*dial_fn)(void), struct conn *c, int ticks)
+{
+	struct pkt p;
+	int f, i;
+
+	for (i = 0; i < ticks; i++) {
+		f = dial_fn();
+		ck_assert_int_eq(conn_init(c, f, NULL, NULL), 0);
+		ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
+		if (p.op == PKT_DAT)
+			return f;
+		ck_assert_uint_eq(p.u.err.code, ERR_BUSY);
+		conn_free(c);
+		close(f);
+		usleep(10000);
+	}
+	ck_abort_msg("still refused after %d tries", ticks);
+	return -1;
+}
+
+static int
+dial_plain(void)
+{
+	return harness_dial(&S, 0);
+}
+
+static int
+dial_proxied_again(void)
+{
+	return proxied("127.0.0.2", 5003);
+}
+
 static void
 proxy_address_for_max_per_ip(const char *const *args)
 {
 	struct conn c1, c2, c3, c4;
-	int f1, f2, f3, f4, i;
+	int f1, f2, f3, f4;
 
 	harness_start(&S, args);
 	f1 = proxied("127.0.0.2", 5000);
@@ -544,20 +582,7 @@ proxy_address_for_max_per_ip(const char *const *args)
 	/* Once the first has gone, its address has room again. */
 	conn_free(&c1);
 	close(f1);
-	for (i = 0; i < 200; i++) {
-		struct pkt p;
-
-		f4 = proxied("127.0.0.2", 5003);
-		ck_assert_int_eq(conn_init(&c4, f4, NULL, NULL), 0);
-		ck_assert_int_eq(harness_recv(&c4, &p), CONN_OK);
-		if (p.op == PKT_DAT)
-			break;
-		ck_assert_uint_eq(p.u.err.code, ERR_BUSY);
-		conn_free(&c4);
-		close(f4);
-		usleep(10000);
-	}
-	ck_assert_int_lt(i, 200);
+	f4 = dial_until_greeted(dial_proxied_again, &c4, 200);
 	conn_free(&c2);
 	conn_free(&c3);
 	conn_free(&c4);
@@ -1074,8 +1099,7 @@ static void
 one_session_room(const char *const *args)
 {
 	struct conn c1, c2, c3;
-	struct pkt p;
-	int f1, f2, f3, i;
+	int f1, f2, f3;
 
 	harness_start(&S, args);
 	wait_children(2);
@@ -1087,18 +1111,7 @@ one_session_room(const char *const *args)
 	conn_free(&c1);
 	close(f1);
 	/* Once the first is reaped there is room again. */
-	for (i = 0; i < WAIT_TICKS; i++) {
-		f3 = harness_dial(&S, 0);
-		ck_assert_int_eq(conn_init(&c3, f3, NULL, NULL), 0);
-		ck_assert_int_eq(harness_recv(&c3, &p), CONN_OK);
-		if (p.op == PKT_DAT)
-			break;
-		ck_assert_uint_eq(p.u.err.code, ERR_BUSY);
-		conn_free(&c3);
-		close(f3);
-		usleep(10000);
-	}
-	ck_assert_int_lt(i, WAIT_TICKS);
+	f3 = dial_until_greeted(dial_plain, &c3, WAIT_TICKS);
 	conn_free(&c2);
 	conn_free(&c3);
 	close(f2);
