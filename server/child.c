@@ -178,15 +178,15 @@ ask_parent(int admit_fd, const char *addr, unsigned timeout)
  * parent's word on -p, the session.
  */
 static int
-serve_confined(int fd, const struct sockaddr_storage *peer,
+serve_confined(int fd, const struct peer_name *peer,
     const struct server_config *cfg, const struct jail *jail, int admit_fd)
 {
 	char addr[INET6_ADDRSTRLEN], why[256];
 	struct proxy_hdr h;
-	unsigned port;
+	unsigned port = peer->port;
 	int ok;
 
-	listener_addr_str(peer, addr, sizeof(addr), &port);
+	strlcpy(addr, peer->addr, sizeof(addr));
 	testhook_escape();
 	if (cfg->proxy_protocol) {
 		switch (read_header(fd, cfg->timeout, &h, why, sizeof(why))) {
@@ -234,7 +234,7 @@ out:
 }
 
 int
-child_serve(int fd, const struct sockaddr_storage *peer,
+child_serve(int fd, const struct peer_name *peer,
     const struct server_config *cfg, const struct jail *jail, int admit_fd)
 {
 	char why[256];
@@ -253,7 +253,7 @@ int
 child_spare(int pair, const struct server_config *cfg,
     const struct jail *jail)
 {
-	struct sockaddr_storage peer;
+	struct peer_name peer;
 	char why[256];
 	int fd;
 

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "jail.h"
+#include "listener.h"
 
 /* The admission exchange over the socketpair (docs/protocol.md). */
 #define CHILD_ADMIT	'Y'
@@ -32,7 +33,7 @@ void	child_signals(void);
  * and is served only if the parent answers CHILD_ADMIT.  The fd and
  * admit_fd are closed.
  */
-int	child_serve(int fd, const struct sockaddr_storage *peer,
+int	child_serve(int fd, const struct peer_name *peer,
 	    const struct server_config *cfg, const struct jail *jail,
 	    int admit_fd);
 

@@ -1,7 +1,8 @@
 /*
  * The connection's hand-over to a spare child (see handoff.h).
  *
- * One message carries it all: the peer's address as the payload, the
+ * One message carries it all: the peer's address, as the parent wrote it
+ * for the log, as the payload, the
  * socket as SCM_RIGHTS.  The pair is SOCK_SEQPACKET, so the message comes
  * whole or not at all, and a fresh pair always has room for it: the
  * parent never waits on a spare.
@@ -22,9 +23,9 @@ union fd_control {
 };
 
 int
-handoff_send(int pair, int fd, const struct sockaddr_storage *peer)
+handoff_send(int pair, int fd, const struct peer_name *peer)
 {
-	struct sockaddr_storage addr = *peer;	/* iov_base is not const */
+	struct peer_name addr = *peer;	/* iov_base is not const */
 	union fd_control ctl;
 	struct iovec iov;
 	struct msghdr msg;
@@ -50,7 +51,7 @@ handoff_send(int pair, int fd, const struct sockaddr_storage *peer)
 }
 
 int
-handoff_recv(int pair, struct sockaddr_storage *peer)
+handoff_recv(int pair, struct peer_name *peer)
 {
 	union fd_control ctl;
 	struct iovec iov;
@@ -81,7 +82,8 @@ handoff_recv(int pair, struct sockaddr_storage *peer)
 	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	if (fd == -1 || (size_t)n != sizeof(*peer) ||
-	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 ||
+	    memchr(peer->addr, '\0', sizeof(peer->addr)) == NULL) {
 		if (fd != -1)
 			close(fd);
 		log_error("spare child: a malformed hand-over from the parent");

@@ -10,13 +10,13 @@
 #ifndef HANDOFF_H
 #define HANDOFF_H
 
-#include <sys/socket.h>
+#include "listener.h"
 
 /*
  * Parent: sends fd and *peer over pair without waiting.  Returns 0, or
  * -1 with errno (EPIPE: the spare has died).
  */
-int	handoff_send(int pair, int fd, const struct sockaddr_storage *peer);
+int	handoff_send(int pair, int fd, const struct peer_name *peer);
 
 /*
  * Spare: waits for the parent's connection.  Returns its descriptor
@@ -24,6 +24,6 @@ int	handoff_send(int pair, int fd, const struct sockaddr_storage *peer);
  * the pair or a drain began (no connection was lost), after logging the
  * reason otherwise.
  */
-int	handoff_recv(int pair, struct sockaddr_storage *peer);
+int	handoff_recv(int pair, struct peer_name *peer);
 
 #endif

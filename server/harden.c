@@ -115,12 +115,23 @@ close_others(int *keep, size_t n)
 }
 
 int
+harden_prepare(const struct jail *j, char *why, size_t whylen)
+{
+	int dirs[2];
+	size_t n = 0;
+
+	dirs[n++] = j->rootfd;
+	if (j->spool.fd != -1)
+		dirs[n++] = j->spool.fd;
+	return landlock_prepare(dirs, n, why, whylen);
+}
+
+int
 harden_child(const struct server_config *cfg, const struct jail *j,
     int sock, int admit_fd, char *why, size_t whylen)
 {
-	int dirs[2];
-	size_t ndirs = 0;
-	int keep[8];	/* a socket, a pair, 2 directories, /proc, the log's */
+	int keep[9];	/* a socket, a pair, 2 directories, /proc, the log's,
+			 * the Landlock ruleset */
 	size_t n = 0;
 	struct stat st;
 
@@ -133,6 +144,8 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 		keep[n++] = j->spool.fd;
 	if (j->procfd != -1)		/* before Linux 6.10 only (jail.h) */
 		keep[n++] = j->procfd;
+	if (landlock_fd() != -1)	/* closed once enforced */
+		keep[n++] = landlock_fd();
 	n += log_fds(keep + n, sizeof(keep) / sizeof(keep[0]) - n);
 	close_others(keep, n);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
@@ -152,15 +165,12 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 	}
 	/*
 	 * Last, as they forbid what the steps above do: Landlock (beneath
-	 * DIR only), then the system-call filter, which forbids Landlock's
-	 * own calls.  Either failing where the kernel has it is a refusal:
-	 * a child is never served less confined than the start-up line
-	 * said.
+	 * DIR only, as harden_prepare built it), then the system-call
+	 * filter, which forbids Landlock's own calls.  Either failing where
+	 * the kernel has it is a refusal: a child is never served less
+	 * confined than the start-up line said.
 	 */
-	dirs[ndirs++] = j->rootfd;
-	if (j->spool.fd != -1)
-		dirs[ndirs++] = j->spool.fd;
-	if (landlock_confine(dirs, ndirs, why, whylen) == -1)
+	if (landlock_confine(why, whylen) == -1)
 		return -1;
 	(void)testhook_seccomp_trap();	/* its SIGSYS handler, if asked */
 	return filter_confine(why, whylen);

@@ -12,6 +12,14 @@
 #include "jail.h"
 
 /*
+ * In the parent, once its directories are open and before any child:
+ * builds the Landlock ruleset every child will enforce (the served
+ * directory and the spool), so that a child only enforces it.  Returns
+ * 0, or -1 with a reason in why[0..whylen).
+ */
+int	harden_prepare(const struct jail *j, char *why, size_t whylen);
+
+/*
  * In the child, before the session: every descriptor closed but sock
  * (or -1: a spare child has no connection yet), admit_fd (the parent's
  * admission or hand-over pair, or -1), the served directory,

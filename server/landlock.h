@@ -12,12 +12,22 @@
 int	landlock_abi(void);
 
 /*
- * In the child, after no-new-privileges: confines it to the directories
- * dirfds[0..n) (the served directory, and a spool).  Returns 0 — also
- * where the kernel has no Landlock, which refuses nothing — or -1 with a
- * reason in why[0..whylen).
+ * In the parent, once before any child: builds the ruleset that confines
+ * to the directories dirfds[0..n) (the served directory, and a spool).
+ * Returns 0 — also where the kernel has no Landlock, which refuses
+ * nothing — or -1 with a reason in why[0..whylen).
  */
-int	landlock_confine(const int *dirfds, size_t n, char *why,
+int	landlock_prepare(const int *dirfds, size_t n, char *why,
 	    size_t whylen);
+
+/* The prepared ruleset's descriptor, which a child must keep, or -1. */
+int	landlock_fd(void);
+
+/*
+ * In the child, after no-new-privileges: enforces the prepared ruleset
+ * and closes its descriptor.  Without one (no Landlock here) it does
+ * nothing.  Returns 0, or -1 with a reason in why[0..whylen).
+ */
+int	landlock_confine(char *why, size_t whylen);
 
 #endif

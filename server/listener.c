@@ -94,10 +94,9 @@ static void	reap(struct children *, const struct jail *);
 static void	handle_accept(int, const struct server_config *,
 		    const struct jail *, struct listener *, struct children *);
 static int	hand_to_spare(struct children *, int,
-		    const struct sockaddr_storage *, const char *,
-		    const struct server_config *);
-static int	fork_child(int, const struct sockaddr_storage *, const char *,
-		    unsigned, const struct server_config *, const struct jail *,
+		    const struct peer_name *, const struct server_config *);
+static int	fork_child(int, const struct peer_name *,
+		    const struct server_config *, const struct jail *,
 		    struct listener *, struct children *);
 static void	fork_spares(const struct server_config *, const struct jail *,
 		    struct listener *, struct children *);
@@ -449,8 +448,7 @@ become_child(struct listener *l, const struct children *kids)
  * could (the caller forks a child for it).
  */
 static int
-hand_to_spare(struct children *kids, int fd,
-    const struct sockaddr_storage *ss, const char *addr,
+hand_to_spare(struct children *kids, int fd, const struct peer_name *peer,
     const struct server_config *cfg)
 {
 	struct child *k;
@@ -460,7 +458,7 @@ hand_to_spare(struct children *kids, int fd,
 		k = &kids->v[i];
 		if (k->state != KID_SPARE)
 			continue;
-		if (handoff_send(k->admit_fd, fd, ss) == -1) {
+		if (handoff_send(k->admit_fd, fd, peer) == -1) {
 			/* Dead already: reap() ends the entry. */
 			close(k->admit_fd);
 			k->admit_fd = -1;
@@ -475,7 +473,7 @@ hand_to_spare(struct children *kids, int fd,
 			close(k->admit_fd);
 			k->admit_fd = -1;
 		}
-		strlcpy(k->addr, cfg->proxy_protocol ? "" : addr,
+		strlcpy(k->addr, cfg->proxy_protocol ? "" : peer->addr,
 		    sizeof(k->addr));
 		return 1;
 	}
@@ -520,8 +518,8 @@ handle_accept(int lfd, const struct server_config *cfg,
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
-	char addr[INET6_ADDRSTRLEN];
-	unsigned port, waiting;
+	struct peer_name peer;
+	unsigned waiting;
 	int fd, one = 1;
 
 	memset(&ss, 0, sizeof(ss));
@@ -542,24 +540,24 @@ handle_accept(int lfd, const struct server_config *cfg,
 			log_error("accept: %s", strerror(errno));
 		return;
 	}
-	listener_addr_str(&ss, addr, sizeof(addr), &port);
+	listener_addr_str(&ss, peer.addr, sizeof(peer.addr), &peer.port);
 	if (count_state(kids, KID_SESSION) >= cfg->max_clients) {
-		listener_refuse(fd, addr, port, "Server busy: too many "
-		    "connections");
+		listener_refuse(fd, peer.addr, peer.port, "Server busy: too "
+		    "many connections");
 		return;
 	}
 	/* Behind a balancer the socket's address is the balancer's: the
 	 * child reports the client's, and admit() counts it. */
 	if (!cfg->proxy_protocol &&
-	    count_addr(kids, addr) >= cfg->max_per_ip) {
-		listener_refuse(fd, addr, port, "Server busy: too many "
-		    "connections from your address");
+	    count_addr(kids, peer.addr) >= cfg->max_per_ip) {
+		listener_refuse(fd, peer.addr, peer.port, "Server busy: too "
+		    "many connections from your address");
 		return;
 	}
 	/* Stop-and-wait: a lone small packet must not wait for Nagle. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (!hand_to_spare(kids, fd, &ss, addr, cfg) &&
-	    fork_child(fd, &ss, addr, port, cfg, jail, l, kids) == -1)
+	if (!hand_to_spare(kids, fd, &peer, cfg) &&
+	    fork_child(fd, &peer, cfg, jail, l, kids) == -1)
 		return;
 	/* A pool this connection finds short is topped up. */
 	waiting = count_state(kids, KID_SPARE);
@@ -572,8 +570,8 @@ handle_accept(int lfd, const struct server_config *cfg,
  * -1 when it could not be (the client got ERR 9).
  */
 static int
-fork_child(int fd, const struct sockaddr_storage *ss, const char *addr,
-    unsigned port, const struct server_config *cfg, const struct jail *jail,
+fork_child(int fd, const struct peer_name *peer,
+    const struct server_config *cfg, const struct jail *jail,
     struct listener *l, struct children *kids)
 {
 	int pair[2] = { -1, -1 };
@@ -581,13 +579,14 @@ fork_child(int fd, const struct sockaddr_storage *ss, const char *addr,
 
 	/* Full only while spares that died unused are not yet reaped. */
 	if (kids->n == kids->room) {
-		listener_refuse(fd, addr, port, "Server busy: too many "
-		    "connections");
+		listener_refuse(fd, peer->addr, peer->port, "Server busy: "
+		    "too many connections");
 		return -1;
 	}
 	if (cfg->proxy_protocol && socketpair(AF_UNIX, SOCK_SEQPACKET |
 	    SOCK_CLOEXEC, 0, pair) == -1) {
-		listener_refuse(fd, addr, port, "Server busy: no socketpair");
+		listener_refuse(fd, peer->addr, peer->port,
+		    "Server busy: no socketpair");
 		return -1;
 	}
 	pid = fork();
@@ -596,14 +595,15 @@ fork_child(int fd, const struct sockaddr_storage *ss, const char *addr,
 			close(pair[0]);
 			close(pair[1]);
 		}
-		listener_refuse(fd, addr, port, "Server busy: cannot fork");
+		listener_refuse(fd, peer->addr, peer->port,
+		    "Server busy: cannot fork");
 		return -1;
 	}
 	if (pid == 0) {
 		if (pair[0] != -1)
 			close(pair[0]);
 		become_child(l, kids);
-		_exit(child_serve(fd, ss, cfg, jail, pair[1]));
+		_exit(child_serve(fd, peer, cfg, jail, pair[1]));
 	}
 	close(fd);
 	kids->v[kids->n].pid = pid;
@@ -612,7 +612,7 @@ fork_child(int fd, const struct sockaddr_storage *ss, const char *addr,
 	if (pair[1] != -1)
 		close(pair[1]);
 	/* Pending children count for -c only, until admitted. */
-	strlcpy(kids->v[kids->n].addr, cfg->proxy_protocol ? "" : addr,
+	strlcpy(kids->v[kids->n].addr, cfg->proxy_protocol ? "" : peer->addr,
 	    sizeof(kids->v[kids->n].addr));
 	kids->n++;
 	return 0;

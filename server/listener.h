@@ -8,12 +8,23 @@
 #ifndef LISTENER_H
 #define LISTENER_H
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "config.h"
 #include "jail.h"
 
 #define LISTENERS_MAX	8
+
+/*
+ * A client's address as the log and -p name it: plain text and port.
+ * The parent writes it once per connection and hands it to the child,
+ * which does not format it again.
+ */
+struct peer_name {
+	char addr[INET6_ADDRSTRLEN];
+	unsigned port;
+};
 
 struct listener {
 	int fds[LISTENERS_MAX];

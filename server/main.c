@@ -25,6 +25,7 @@
 #include "jail.h"
 #include "listener.h"
 #include "log.h"
+#include "session.h"
 #include "syscall_filter.h"
 #include "testhook.h"
 
@@ -77,6 +78,7 @@ serve_one(int fd, const struct server_config *cfg, const struct jail *jail)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
+	struct peer_name peer;
 	struct stat sock, err;
 	int one = 1, null;
 
@@ -95,7 +97,8 @@ serve_one(int fd, const struct server_config *cfg, const struct jail *jail)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setproctitle("serving one connection");
 	child_signals();
-	return child_serve(fd, &ss, cfg, jail, -1);
+	listener_addr_str(&ss, peer.addr, sizeof(peer.addr), &peer.port);
+	return child_serve(fd, &peer, cfg, jail, -1);
 }
 
 int
@@ -142,6 +145,14 @@ main(int argc, char *argv[])
 	}
 	if (cfg.spool != NULL && spool_open(&jail.spool, cfg.spool,
 	    jail.rootfd, jail.realroot, why, sizeof(why)) == -1) {
+		log_error("%s", why);
+		return 1;
+	}
+	if (session_prepare(&cfg) == -1) {
+		log_error("cannot encode the greeting");
+		return 1;
+	}
+	if (harden_prepare(&jail, why, sizeof(why)) == -1) {
 		log_error("%s", why);
 		return 1;
 	}

@@ -341,20 +341,23 @@ drained(enum conn_status cs)
 	return 1;
 }
 
-/* Section 3: DAT 1 with the greeting, answered by ACK 1. */
-static int
-greet(struct session *s)
+/*
+ * The greeting, encoded once by the parent (session_prepare): every
+ * child sends the same bytes, and none of them formats it again.
+ */
+static uint8_t greeting[PKT_DAT_HDR_LEN + GREETING_LEN_MAX];
+static size_t greeting_len;
+
+int
+session_prepare(const struct server_config *cfg)
 {
-	uint8_t buf[PKT_DAT_HDR_LEN + GREETING_LEN_MAX];
 	/* -n may be as long as the greeting allows (config.c), past 255. */
 	char host[GREETING_LEN_MAX + 1], text[GREETING_LEN_MAX + 1];
-	enum conn_status cs;
-	struct pkt p;
 	ssize_t len;
 	int n;
 
-	if (s->cfg->name != NULL)
-		strlcpy(host, s->cfg->name, sizeof(host));
+	if (cfg->name != NULL)
+		strlcpy(host, cfg->name, sizeof(host));
 	else if (gethostname(host, sizeof(host)) == -1)
 		strlcpy(host, "localhost", sizeof(host));
 	host[sizeof(host) - 1] = '\0';
@@ -363,8 +366,21 @@ greet(struct session *s)
 		return -1;
 	if ((size_t)n > GREETING_LEN_MAX)
 		n = GREETING_LEN_MAX;
-	len = pkt_encode_dat(buf, sizeof(buf), 1, text, (size_t)n);
-	if ((cs = conn_send(&s->conn, buf, (size_t)len)) != CONN_OK) {
+	len = pkt_encode_dat(greeting, sizeof(greeting), 1, text, (size_t)n);
+	if (len == -1)
+		return -1;
+	greeting_len = (size_t)len;
+	return 0;
+}
+
+/* Section 3: DAT 1 with the greeting, answered by ACK 1. */
+static int
+greet(struct session *s)
+{
+	enum conn_status cs;
+	struct pkt p;
+
+	if ((cs = conn_send(&s->conn, greeting, greeting_len)) != CONN_OK) {
 		session_conn_failed(s, cs);
 		return -1;
 	}

@@ -41,6 +41,13 @@ enum serve_result {
 };
 
 /*
+ * In the parent, once: encodes the greeting (the -n name, or the host
+ * name) that every session sends first.  Returns 0, or -1 if it cannot
+ * be encoded.
+ */
+int	session_prepare(const struct server_config *cfg);
+
+/*
  * Runs the session on the connected socket fd and returns the child's exit
  * status.  peer is the client's address, already in plain form.
  */

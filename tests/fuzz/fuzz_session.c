@@ -94,7 +94,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.max_upload = 4096;
 	cfg.log_level = LOG_QUIET;
 	log_set_level(LOG_QUIET);
-	if (jail_open(&jail, root, why, sizeof(why)) == -1)
+	if (jail_open(&jail, root, why, sizeof(why)) == -1 ||
+	    session_prepare(&cfg) == -1)
 		abort();
 	return 0;
 }
