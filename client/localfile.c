@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include "fdio.h"
 #include "localfile.h"
 
 /*
@@ -182,11 +183,10 @@ local_sink_expect(void *ctx, uint64_t bytes)
 }
 
 int
-local_sink_write(void *ctx, const void *buf, size_t len)
+local_sink_write(void *ctx, struct iovec *iov, int iovcnt)
 {
 	struct local_sink *ls = ctx;
-	const char *p = buf;
-	ssize_t n;
+	size_t len = fdio_iov_len(iov, iovcnt);
 
 	if ((ls->since_check == 0 && ls->room == 0) ||
 	    ls->since_check >= CHECK_EVERY || ls->room < CHECK_EVERY) {
@@ -200,16 +200,7 @@ local_sink_write(void *ctx, const void *buf, size_t len)
 	}
 	ls->room -= len;
 	ls->since_check += len;
-	while (len > 0) {
-		if ((n = write(ls->fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return fdio_writev(ls->fd, iov, iovcnt);
 }
 
 /* AT_EMPTY_PATH needs a capability on older kernels; /proc does not. */

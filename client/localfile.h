@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "digest.h"
 
@@ -35,7 +36,7 @@ struct local_sink {
 int	local_sink_open(struct local_sink *ls, const char *path, int force,
 	    int resume, char *why, size_t whylen);
 /* xfer_write_fn and xfer_finish_fn: finish puts the file in place. */
-int	local_sink_write(void *ctx, const void *buf, size_t len);
+int	local_sink_write(void *ctx, struct iovec *iov, int iovcnt);
 int	local_sink_finish(void *ctx);
 /* remote_sink's: the bytes of path.part, and starting it again. */
 int	local_sink_hash_prefix(void *ctx, struct digest *d);

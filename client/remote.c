@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "fdio.h"
 #include "listing.h"
 #include "packet.h"
 #include "remote.h"
@@ -74,10 +75,14 @@ static void	wanted_opts(const struct remote *, uint64_t,
 		    struct xfer_opts *);
 static int	read_oack(struct remote *, uint64_t);
 static int	server_left(const struct remote *);
-static int	checked_write(void *, const void *, size_t);
+static int	checked_write(void *, struct iovec *, int);
 static int	checked_finish(void *);
-static int	list_write(void *, const void *, size_t);
-static int	line_write(void *, const void *, size_t);
+static int	list_write(void *, struct iovec *, int);
+static int	list_piece(void *, const void *, size_t);
+static int	line_write(void *, struct iovec *, int);
+static int	line_piece(void *, const void *, size_t);
+static int	each_piece(int (*)(void *, const void *, size_t), void *,
+		    const struct iovec *, int);
 static int	line_finish(void *);
 static int	request(struct remote *, enum pkt_op, const char *, uint64_t,
 		    struct pkt *);
@@ -519,16 +524,16 @@ xfer_params(struct remote *r, const struct watch *w, struct xfer_params *xp)
 }
 
 static int
-checked_write(void *ctx, const void *buf, size_t len)
+checked_write(void *ctx, struct iovec *iov, int iovcnt)
 {
 	struct checked_sink *cs = ctx;
 
-	cs->got += len;
+	cs->got += fdio_iov_len(iov, iovcnt);
 	if (cs->expect != SIZE_UNKNOWN && cs->got > cs->expect) {
 		errno = EPROTO;
 		return -1;
 	}
-	return cs->write(cs->ctx, buf, len);
+	return cs->write(cs->ctx, iov, iovcnt);
 }
 
 static int
@@ -778,8 +783,27 @@ remote_mkdir(struct remote *r, const char *path)
 	return RC_OK;
 }
 
+/* A sink that takes its pieces one at a time, in order. */
 static int
-list_write(void *ctx, const void *buf, size_t len)
+each_piece(int (*piece)(void *, const void *, size_t), void *ctx,
+    const struct iovec *iov, int iovcnt)
+{
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		if (piece(ctx, iov[i].iov_base, iov[i].iov_len) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+list_write(void *ctx, struct iovec *iov, int iovcnt)
+{
+	return each_piece(list_piece, ctx, iov, iovcnt);
+}
+
+static int
+list_piece(void *ctx, const void *buf, size_t len)
 {
 	struct list_sink *ls = ctx;
 	size_t cap;
@@ -804,9 +828,15 @@ list_write(void *ctx, const void *buf, size_t len)
 	return 0;
 }
 
+static int
+line_write(void *ctx, struct iovec *iov, int iovcnt)
+{
+	return each_piece(line_piece, ctx, iov, iovcnt);
+}
+
 /* Cuts the bytes into lines; one longer than the format allows is cut. */
 static int
-line_write(void *ctx, const void *buf, size_t len)
+line_piece(void *ctx, const void *buf, size_t len)
 {
 	struct line_sink *ls = ctx;
 	const char *p = buf, *end = p + len, *nl;

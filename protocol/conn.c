@@ -15,6 +15,7 @@
 #include <linux/sockios.h>
 
 #include "conn.h"
+#include "fdio.h"
 
 /* Room for two of the longest packets, so a full one always fits. */
 #define RBUF_LEN	(2 * PKT_MAX_LEN)
@@ -24,6 +25,7 @@ static enum conn_status sendv_flags(struct conn *, struct iovec *, int, int);
 static void	wait_begin(struct conn *);
 static int	peer_reading(struct conn *);
 static int	on_eintr(struct conn *);
+static void	compact(struct conn *);
 
 int
 conn_init(struct conn *c, int fd, const struct conn_hooks *hooks,
@@ -96,6 +98,42 @@ on_eintr(struct conn *c)
 	    c->hooks->wait_begin != NULL)
 		c->hooks->wait_begin(c->hooks_ctx);
 	return interrupted(c);
+}
+
+/* Moves the unread bytes to the front of the buffer. */
+static void
+compact(struct conn *c)
+{
+	memmove(c->rbuf, c->rbuf + c->rstart, c->rend - c->rstart);
+	c->rend -= c->rstart;
+	c->rstart = 0;
+}
+
+void
+conn_hold(struct conn *c)
+{
+	c->held = 1;
+}
+
+void
+conn_release(struct conn *c)
+{
+	c->held = 0;
+	compact(c);
+}
+
+int
+conn_reserve(struct conn *c, size_t len)
+{
+	uint8_t *bigger;
+
+	if (len <= c->rcap)
+		return 0;
+	if ((bigger = realloc(c->rbuf, len)) == NULL)
+		return -1;
+	c->rbuf = bigger;
+	c->rcap = len;
+	return 0;
 }
 
 int
@@ -212,7 +250,7 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 			    c->rend - c->rstart, max_data, p, &used);
 			if (st == PKT_OK) {
 				c->rstart += used;
-				if (c->rstart == c->rend)
+				if (c->rstart == c->rend && !c->held)
 					c->rstart = c->rend = 0;
 				return CONN_OK;
 			}
@@ -223,10 +261,9 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 		}
 		/* Keep room for the longest packet after its first byte. */
 		if (c->rcap - c->rstart < PKT_MAX_LEN) {
-			memmove(c->rbuf, c->rbuf + c->rstart,
-			    c->rend - c->rstart);
-			c->rend -= c->rstart;
-			c->rstart = 0;
+			if (c->held)
+				return CONN_FULL;
+			compact(c);
 		}
 		if (!waited) {
 			wait_begin(c);
@@ -261,7 +298,6 @@ sendv_flags(struct conn *c, struct iovec *iov, int iovcnt, int flags)
 {
 	struct msghdr msg;
 	ssize_t n;
-	size_t done;
 	int waited = 0, stop;
 
 	while (iovcnt > 0 && iov->iov_len == 0) {
@@ -290,13 +326,7 @@ sendv_flags(struct conn *c, struct iovec *iov, int iovcnt, int flags)
 			c->err = errno;
 			return CONN_IO;
 		}
-		for (done = (size_t)n; iovcnt > 0 && done >= iov->iov_len;
-		    iov++, iovcnt--)
-			done -= iov->iov_len;
-		if (iovcnt > 0) {
-			iov->iov_base = (uint8_t *)iov->iov_base + done;
-			iov->iov_len -= done;
-		}
+		fdio_iov_consume(&iov, &iovcnt, (size_t)n);
 	}
 	return CONN_OK;
 }
@@ -367,6 +397,8 @@ conn_status_str(const struct conn *c, enum conn_status st)
 		return "timed out";
 	case CONN_INTERRUPTED:
 		return "interrupted";
+	case CONN_FULL:
+		return "receive buffer full";
 	}
 	return "unknown error";
 }

@@ -27,6 +27,7 @@ enum conn_status {
 	CONN_IO,		/* a system call failed; errno in conn.err */
 	CONN_TIMEOUT,		/* returned by the owner's interrupted hook */
 	CONN_INTERRUPTED,	/* likewise: the user asked to stop */
+	CONN_FULL,		/* held bytes fill the buffer (conn_hold) */
 };
 
 struct conn_hooks {
@@ -83,6 +84,7 @@ struct conn {
 	void *hooks_ctx;
 	struct conn_poll poll;
 	int outq;			/* send queue at the last look, or -1 */
+	int held;			/* conn_hold: nothing read moves */
 };
 
 /*
@@ -96,9 +98,10 @@ void	conn_free(struct conn *c);
 
 /*
  * Reads one packet; a DAT may carry at most max_data bytes.  On CONN_OK,
- * *p points into the conn's buffer until the next conn_recv.  Bytes that
- * follow the packet stay buffered for the next call, never lost.  The
- * wait_begin hook is called once, before the first wait.
+ * *p points into the conn's buffer until the next conn_recv (while held,
+ * until conn_release).  Bytes that follow the packet stay buffered for
+ * the next call, never lost.  The wait_begin hook is called once, before
+ * the first wait.
  */
 enum conn_status conn_recv(struct conn *c, size_t max_data, struct pkt *p);
 
@@ -107,6 +110,24 @@ enum conn_status conn_recv(struct conn *c, size_t max_data, struct pkt *p);
  * conn waits for bytes, exported for the benchmark's ceilings.
  */
 ssize_t	conn_poll_recv(int fd, void *buf, size_t len, struct conn_poll *cp);
+
+/*
+ * Holding, for a receiver that writes DAT data straight from the buffer
+ * instead of copying it out (xfer.c): after conn_hold, the bytes of every
+ * packet conn_recv returns stay where they are, until conn_release.  A
+ * conn_recv that would need to move them to make room for the next
+ * packet returns CONN_FULL instead, consuming nothing: the caller stores
+ * what it holds, calls conn_release, then conn_hold and conn_recv again.
+ */
+void	conn_hold(struct conn *c);
+void	conn_release(struct conn *c);
+
+/*
+ * Grows the buffer to at least len bytes (never while held), so that a
+ * holding receiver keeps that much.  Returns 0, or -1 when memory is
+ * short (the buffer is left as it was).
+ */
+int	conn_reserve(struct conn *c, size_t len);
 
 /* 1 when a received byte is waiting in the buffer (a packet or its start). */
 int	conn_pending(const struct conn *c);

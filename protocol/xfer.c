@@ -5,7 +5,9 @@
  * each DAT on the wire as a header plus a slice of that buffer, gathered
  * with the other blocks of the window into one sendmsg: no copy, no
  * allocation per block, one system call per batch (issue 5).  Receiving
- * gathers blocks and hands the sink large pieces.
+ * leaves the blocks where they arrived, in the conn's held buffer, and
+ * hands the sink a stage's worth at once as a gather list: the data is
+ * copied once, from the socket, and once more, into the file (issue 14).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +19,10 @@
 
 #define STAGE_LEN	(256 * 1024)	/* source reads, sink writes */
 #define BATCH_BLOCKS	64		/* DATs gathered into one sendmsg */
+/* A receiver holds a stage's worth in the conn's buffer, at most
+ * RECV_PIECES blocks, before the sink writes them. */
+#define HOLD_LEN	(STAGE_LEN + PKT_MAX_LEN)
+#define RECV_PIECES	256
 
 struct sender {
 	struct conn *c;
@@ -294,31 +300,89 @@ out:
 	return res->status;
 }
 
+/*
+ * The receiving side's data not yet handed to the sink: pieces of held
+ * DAT packets in the conn's buffer (conn_hold), in order.
+ */
+struct receiver {
+	struct iovec iov[RECV_PIECES];
+	int n;
+	xfer_write_fn write;
+	void *ctx;
+};
+
+/* Hands the pieces to the sink.  0, or -1 with errno. */
+static int
+store(struct receiver *r)
+{
+	int n = r->n;
+
+	r->n = 0;
+	return n > 0 ? r->write(r->ctx, r->iov, n) : 0;
+}
+
+/* Adds a piece; a full list is stored first.  0, or -1 with errno. */
+static int
+take(struct receiver *r, const uint8_t *data, size_t len)
+{
+	/* iov_base is not const: writev only reads through it. */
+	union {
+		const uint8_t *in;
+		void *out;
+	} u = { .in = data };
+
+	if (len == 0)
+		return 0;
+	if (r->n == RECV_PIECES && store(r) == -1)
+		return -1;
+	r->iov[r->n].iov_base = u.out;
+	r->iov[r->n].iov_len = len;
+	r->n++;
+	return 0;
+}
+
 enum xfer_status
 xfer_recv(struct conn *c, const struct xfer_params *xp,
     const struct pkt *first, xfer_write_fn write, xfer_finish_fn finish,
     void *sink_ctx, struct xfer_result *res)
 {
+	struct receiver *r;
 	enum conn_status cs;
 	struct pkt p;
-	uint8_t *buf;
-	size_t fill = 0;
 	uint16_t expect = 1;
 	unsigned inwin = 0;
 	int last;
 
 	result_init(res);
-	if ((buf = malloc(STAGE_LEN)) == NULL) {
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
 		res->sys_errno = errno;
 		return res->status = XFER_SINK;
+	}
+	r->write = write;
+	r->ctx = sink_ctx;
+	/*
+	 * The data is written from where it was received, not copied out:
+	 * the buffer grows to hold a stage's worth, and is held so that
+	 * nothing moves until stored.  A caller's first packet was read
+	 * before: stored on its own before the buffer may move.  Without
+	 * the memory to grow, the buffer stays as it is: fewer bytes a
+	 * write.
+	 */
+	if (first == NULL) {
+		(void)conn_reserve(c, HOLD_LEN);
+		conn_hold(c);
 	}
 	for (;;) {
 		if (first != NULL) {
 			p = *first;
-			first = NULL;
 			cs = CONN_OK;
-		} else
-			cs = conn_recv(c, xp->blksize, &p);
+		} else if ((cs = conn_recv(c, xp->blksize, &p)) == CONN_FULL) {
+			if (store(r) == -1)
+				goto sink_failed;
+			conn_release(c);
+			conn_hold(c);
+			continue;
+		}
 		if (cs != CONN_OK || p.op != PKT_DAT) {
 			unexpected(c, cs, &p, "DAT", res);
 			break;
@@ -347,18 +411,23 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 				break;
 			}
 		}
-		if (STAGE_LEN - fill < p.u.dat.size || (last && fill > 0)) {
-			if (write(sink_ctx, buf, fill) == -1)
+		if (take(r, p.u.dat.data, p.u.dat.size) == -1)
+			goto sink_failed;
+		res->bytes += p.u.dat.size;
+		if (first != NULL) {
+			first = NULL;
+			if (store(r) == -1)
 				goto sink_failed;
-			fill = 0;
+			if (!last) {
+				(void)conn_reserve(c, HOLD_LEN);
+				conn_hold(c);
+			}
 		}
 		if (last) {
-			if (p.u.dat.size > 0 &&
-			    write(sink_ctx, p.u.dat.data, p.u.dat.size) == -1)
+			/* The SUM may land where the data was: stored first. */
+			if (store(r) == -1)
 				goto sink_failed;
-			res->bytes += p.u.dat.size;
-			/* The SUM overwrites p's bytes: the final block is
-			 * stored before it is read. */
+			conn_release(c);
 			if (xp->digest != NULL && check_sum(c, xp, res) !=
 			    XFER_OK)
 				break;
@@ -372,11 +441,7 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 			stopped(xp, res, last);
 			res->status = XFER_OK;
 			break;
-		} else {
-			memcpy(buf + fill, p.u.dat.data, p.u.dat.size);
-			fill += p.u.dat.size;
 		}
-		res->bytes += p.u.dat.size;
 		if (inwin == 0 && stopped(xp, res, last))
 			break;
 		expect++;
@@ -386,13 +451,15 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 	 * same, so a sink that keeps a partial file (the client's get -a)
 	 * holds every byte received.  Its own failure changes nothing.
 	 */
-	if (res->status != XFER_OK && fill > 0)
-		(void)write(sink_ctx, buf, fill);
-	free(buf);
+	if (res->status != XFER_OK)
+		(void)store(r);
+	conn_release(c);
+	free(r);
 	return res->status;
 sink_failed:
 	res->sys_errno = errno;
 	res->status = XFER_SINK;
-	free(buf);
+	conn_release(c);
+	free(r);
 	return res->status;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "conn.h"
 #include "digest.h"
@@ -23,8 +24,12 @@
  * or -1 with errno set.  Short counts are fine; the engine asks again.
  */
 typedef ssize_t	(*xfer_read_fn)(void *ctx, void *buf, size_t len);
-/* Takes all of buf[0..len).  Returns 0, or -1 with errno set. */
-typedef int	(*xfer_write_fn)(void *ctx, const void *buf, size_t len);
+/*
+ * Takes all of the bytes iov[0..iovcnt) holds, in order (fdio_writev
+ * writes them to a descriptor); it may change the array.  Returns 0, or
+ * -1 with errno set.
+ */
+typedef int	(*xfer_write_fn)(void *ctx, struct iovec *iov, int iovcnt);
 /*
  * Called after the last block arrived and before its ACK goes out, so the
  * receiver can make the data durable and visible first (section 5).
@@ -83,7 +88,8 @@ enum xfer_status xfer_send(struct conn *c, const struct xfer_params *xp,
 
 /*
  * Receives DAT 1, 2, ... into the sink and acknowledges them.  The sink is
- * written in large pieces, not block by block; with a digest the SUM is
+ * handed the data in large gathered pieces, straight from the conn's
+ * buffer (conn_hold), not block by block; with a digest the SUM is
  * read and checked after the final DAT; then finish is called, and then
  * the final ACK goes out.  first, when not NULL, is a packet the caller already read
  * (a download's answer to its request), taken as the first one.  Returns

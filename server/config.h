@@ -19,9 +19,11 @@
  * Memory per child (issue 13, finding 2).  A listing is held as its text
  * plus 4 bytes a line, within SERVER_LISTING_MAX: a million entries with
  * names of up to 40 bytes fit; a directory that needs more is ERR 0.
- * Everything else a session holds is under a megabyte (buffers of 128 and
- * 256 KiB), so the child's data segment (RLIMIT_DATA) is bounded at
- * SERVER_CHILD_DATA_MAX, which a listing at its bound never meets.
+ * Everything else a session holds is under a megabyte (a receive buffer
+ * of 128 KiB, grown to 320 KiB once an upload's data is held there, and a
+ * send stage of 256 KiB), so the child's data segment (RLIMIT_DATA) is
+ * bounded at SERVER_CHILD_DATA_MAX, which a listing at its bound never
+ * meets.
  */
 /*
  * 1 in a build with AddressSanitizer (gcc says __SANITIZE_ADDRESS__,

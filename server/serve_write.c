@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "fdio.h"
 #include "path.h"
 #include "session.h"
 #include "testhook.h"
@@ -37,7 +38,7 @@ struct upload {
 	int has_limit;
 };
 
-static int	upload_write(void *, const void *, size_t);
+static int	upload_write(void *, struct iovec *, int);
 static int	upload_finish(void *);
 static int	link_tmpfile(const struct upload *);
 static int	publish(struct upload *);
@@ -60,27 +61,18 @@ start_writeback(struct upload *u)
 }
 
 static int
-upload_write(void *ctx, const void *buf, size_t len)
+upload_write(void *ctx, struct iovec *iov, int iovcnt)
 {
 	struct upload *u = ctx;
-	const char *p = buf;
-	ssize_t n;
+	size_t len = fdio_iov_len(iov, iovcnt);
 
 	if (u->has_limit && len > u->limit - u->written) {
 		errno = EFBIG;
 		return -1;
 	}
-	while (len > 0) {
-		n = write(u->fd, p, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-		u->written += (uint64_t)n;
-	}
+	if (fdio_writev(u->fd, iov, iovcnt) == -1)
+		return -1;
+	u->written += len;
 	start_writeback(u);
 	return 0;
 }

@@ -260,6 +260,86 @@ silent_wait(void)
 	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_TIMEOUT);
 }
 
+/*
+ * Held: packets stay where conn_recv found them, also when the buffer is
+ * used up (no reset to its start), until a packet would need them moved:
+ * then CONN_FULL, nothing consumed; after release the next one is whole.
+ */
+#define HELD_DATA	30000
+#define HELD_N		8
+
+START_TEST(held_packets_stay_until_released)
+{
+	static uint8_t out[HELD_N * (PKT_DAT_HDR_LEN + HELD_DATA)];
+	static uint8_t data[HELD_DATA];
+	const uint8_t *held[HELD_N];
+	int letter[HELD_N], n = 0, fulls = 0, i, k;
+	enum conn_status st;
+	struct pkt p;
+	ssize_t len = 0;
+	pid_t pid;
+
+	for (i = 0; i < HELD_N; i++) {
+		memset(data, 'a' + i, sizeof(data));
+		len += pkt_encode_dat(out + len, sizeof(out) - (size_t)len,
+		    (uint16_t)(i + 1), data, sizeof(data));
+	}
+	/* More than the buffer holds: another process writes, and waits. */
+	if ((pid = fork()) == 0)
+		_exit(write(sv[1], out, (size_t)len) == len ? 0 : 1);
+	conn_hold(&c);
+	for (i = 0; i < HELD_N; i++) {
+		if ((st = conn_recv(&c, HELD_DATA, &p)) == CONN_FULL) {
+			/* Everything taken so far is where it was. */
+			ck_assert_int_ge(n, 2);
+			for (k = 0; k < n; k++) {
+				ck_assert_int_eq(held[k][0], letter[k]);
+				ck_assert_int_eq(held[k][HELD_DATA - 1],
+				    letter[k]);
+			}
+			n = 0;
+			fulls++;
+			conn_release(&c);
+			conn_hold(&c);
+			st = conn_recv(&c, HELD_DATA, &p);
+		}
+		ck_assert_int_eq(st, CONN_OK);
+		ck_assert_int_eq(p.op, PKT_DAT);
+		ck_assert_uint_eq(p.u.dat.block, (unsigned)(i + 1));
+		ck_assert_int_eq(p.u.dat.data[0], 'a' + i);
+		ck_assert_int_eq(p.u.dat.data[HELD_DATA - 1], 'a' + i);
+		held[n] = p.u.dat.data;
+		letter[n++] = 'a' + i;
+	}
+	ck_assert_int_ge(fulls, 1);
+	conn_release(&c);
+	waitpid(pid, NULL, 0);
+}
+END_TEST
+
+/*
+ * Grown, the buffer keeps what it held (here the first half of an ACK);
+ * it never shrinks.
+ */
+START_TEST(reserve_grows_and_keeps)
+{
+	static const uint8_t two[] = { 0, 4, 0, 7, 0, 4 };
+	struct pkt p;
+
+	ck_assert_int_eq(write(sv[1], two, sizeof(two)), (ssize_t)sizeof(two));
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_uint_eq(p.u.ack.block, 7);
+	ck_assert_int_eq(conn_reserve(&c, 1 << 20), 0);
+	ck_assert_uint_ge(c.rcap, 1 << 20);
+	ck_assert_int_eq(conn_reserve(&c, 100), 0);
+	ck_assert_uint_ge(c.rcap, 1 << 20);
+	ck_assert_int_eq(write(sv[1], "\0\1", 2), 2);
+	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_ACK);
+	ck_assert_uint_eq(p.u.ack.block, 1);
+}
+END_TEST
+
 START_TEST(empty_polls_back_off)
 {
 	static const unsigned skips[] = { 0, 1, 3, 7, 15 };
@@ -316,6 +396,8 @@ suite(void)
 	tcase_add_test(tc, packet_ready_only_when_whole);
 	tcase_add_test(tc, send_more_then_send_arrive_whole_and_in_order);
 	tcase_add_test(tc, empty_polls_back_off);
+	tcase_add_test(tc, held_packets_stay_until_released);
+	tcase_add_test(tc, reserve_grows_and_keeps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -48,16 +48,20 @@ struct sink {
 };
 
 static int
-sink_write(void *ctx, const void *buf, size_t len)
+sink_write(void *ctx, struct iovec *iov, int iovcnt)
 {
 	struct sink *k = ctx;
-	const uint8_t *b = buf;
+	const uint8_t *b;
 	size_t i;
+	int j;
 
-	for (i = 0; i < len; i++)
-		if (b[i] != pattern(k->off + i))
-			k->bad = 1;
-	k->off += len;
+	for (j = 0; j < iovcnt; j++) {
+		b = iov[j].iov_base;
+		for (i = 0; i < iov[j].iov_len; i++)
+			if (b[i] != pattern(k->off + i))
+				k->bad = 1;
+		k->off += iov[j].iov_len;
+	}
 	return 0;
 }
 

@@ -4,8 +4,8 @@
  * environment:
  *
  *   FAULT_WRITE_ERRNO=ENOSPC|EIO  FAULT_WRITE_AFTER=N
- *       write(2) to a regular file fails with that errno once the process
- *       would pass N bytes written to regular files
+ *       write(2) or writev(2) to a regular file fails with that errno once
+ *       the process would pass N bytes written to regular files
  *   FAULT_READ_AFTER=N
  *       read(2) from a regular file fails with EIO past N bytes
  *   FAULT_FORK_FAILS=N      the first N fork(2) calls fail with EAGAIN
@@ -26,14 +26,18 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 ssize_t	write(int, const void *, size_t);
+ssize_t	writev(int, const struct iovec *, int);
 ssize_t	read(int, void *, size_t);
 pid_t	fork(void);
 int	accept4(int, struct sockaddr *, socklen_t *, int);
 int	openat(int, const char *, int, ...);
 
 static unsigned long long written, readn;
+
+static int	write_fails(int, size_t);
 static long forks_failed, accepts_failed;
 
 static long long
@@ -56,20 +60,47 @@ ssize_t
 write(int fd, const void *buf, size_t len)
 {
 	static ssize_t (*real)(int, const void *, size_t);
-	long long after = env_num("FAULT_WRITE_AFTER");
-	const char *e = getenv("FAULT_WRITE_ERRNO");
 
 	if (real == NULL)
 		real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT,
 		    "write");
-	if (after >= 0 && e != NULL && regular(fd)) {
-		if (written + len > (unsigned long long)after) {
-			errno = strcmp(e, "EIO") == 0 ? EIO : ENOSPC;
-			return -1;
-		}
-		written += len;
-	}
+	if (write_fails(fd, len))
+		return -1;
 	return real(fd, buf, len);
+}
+
+/* Whether a write of len bytes to fd is the one to fail, counting it. */
+static int
+write_fails(int fd, size_t len)
+{
+	long long after = env_num("FAULT_WRITE_AFTER");
+	const char *e = getenv("FAULT_WRITE_ERRNO");
+
+	if (after < 0 || e == NULL || !regular(fd))
+		return 0;
+	if (written + len > (unsigned long long)after) {
+		errno = strcmp(e, "EIO") == 0 ? EIO : ENOSPC;
+		return 1;
+	}
+	written += len;
+	return 0;
+}
+
+ssize_t
+writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	static ssize_t (*real)(int, const struct iovec *, int);
+	size_t len = 0;
+	int i;
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, const struct iovec *, int))dlsym(
+		    RTLD_NEXT, "writev");
+	for (i = 0; i < iovcnt; i++)
+		len += iov[i].iov_len;
+	if (write_fails(fd, len))
+		return -1;
+	return real(fd, iov, iovcnt);
 }
 
 ssize_t
