@@ -17,7 +17,13 @@
 
 #include "xfer.h"
 
-#define STAGE_LEN	(256 * 1024)	/* source reads, sink writes */
+/*
+ * Source reads and sink writes: two blocks of the largest size.  Measured
+ * on a GiB download, 128 KiB beats 256 KiB by a fifth (64 and 192 KiB do
+ * no better): what is read, hashed and sent, or received, hashed and
+ * written, stays in the CPU's cache between the passes.
+ */
+#define STAGE_LEN	(128 * 1024)
 #define BATCH_BLOCKS	64		/* DATs gathered into one sendmsg */
 /* A receiver holds a stage's worth in the conn's buffer, at most
  * RECV_PIECES blocks, before the sink writes them. */

@@ -20,8 +20,8 @@
  * plus 4 bytes a line, within SERVER_LISTING_MAX: a million entries with
  * names of up to 40 bytes fit; a directory that needs more is ERR 0.
  * Everything else a session holds is under a megabyte (a receive buffer
- * of 128 KiB, grown to 320 KiB once an upload's data is held there, and a
- * send stage of 256 KiB), so the child's data segment (RLIMIT_DATA) is
+ * of 128 KiB, grown to 192 KiB once an upload's data is held there, and a
+ * send stage of 128 KiB), so the child's data segment (RLIMIT_DATA) is
  * bounded at SERVER_CHILD_DATA_MAX, which a listing at its bound never
  * meets.
  */
