@@ -540,6 +540,8 @@ handle_accept(int lfd, const struct server_config *cfg,
 			log_error("accept: %s", strerror(errno));
 		return;
 	}
+	/* Whole, as a spare is sent all of it (handoff.c). */
+	memset(&peer, 0, sizeof(peer));
 	listener_addr_str(&ss, peer.addr, sizeof(peer.addr), &peer.port);
 	if (count_state(kids, KID_SESSION) >= cfg->max_clients) {
 		listener_refuse(fd, peer.addr, peer.port, "Server busy: too "
