@@ -1,11 +1,11 @@
 /*
  * The connection's hand-over to a spare child (see handoff.h).
  *
- * One message carries it all: the peer's address, as the parent wrote it
- * for the log, as the payload, the
- * socket as SCM_RIGHTS.  The pair is SOCK_SEQPACKET, so the message comes
- * whole or not at all, and a fresh pair always has room for it: the
- * parent never waits on a spare.
+ * One message carries it all: as the payload the peer's address, as the
+ * parent wrote it for its log and for -p, and the socket as SCM_RIGHTS.
+ * The pair is SOCK_SEQPACKET, so the message comes whole or not at all,
+ * and a fresh pair always has room for it: the parent never waits on a
+ * spare.
  */
 #include <errno.h>
 #include <string.h>
