@@ -214,6 +214,9 @@ $(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
 BENCH_BINS := $(B)/tests/bench/ceiling $(B)/tests/bench/loadgen \
 	      $(B)/tests/bench/maxrss
 
+# The load generator and the bare server's client share their request.
+$(B)/tests/bench/ceiling $(B)/tests/bench/loadgen: \
+	    $(B)/tests/bench/exchange.o
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)

@@ -48,6 +48,7 @@
 #include <sys/wait.h>
 
 #include "conn.h"
+#include "exchange.h"
 #include "options.h"
 #include "packet.h"
 
@@ -364,8 +365,7 @@ serve_bare(int fd)
 static void
 client_bare(unsigned port, const char *path)
 {
-	uint8_t out[PKT_ACK_LEN + 2 * PKT_OPCODE_LEN + OPT_BODY_MAX +
-	    PATH_LEN_MAX + 1];
+	uint8_t out[EXCHANGE_LEN_MAX];
 	struct xfer_opts ask;
 	struct conn c;
 	struct pkt p;
@@ -375,17 +375,10 @@ client_bare(unsigned port, const char *path)
 	if (conn_init(&c, fd, NULL, NULL) == -1)
 		errx(1, "out of memory");
 	c.poll = poll_state;
-	opts_default(&ask);
-	ask.named = OPT_BLKSIZE | OPT_WINDOWSIZE;
-	ask.blksize = BLKSIZE_MAX;
-	ask.windowsize = 32;
 	if (conn_recv(&c, 512, &p) != CONN_OK || p.op != PKT_DAT)
 		errx(1, "no greeting");
-	len = (size_t)pkt_encode_ack(out, sizeof(out), 1);
-	len += (size_t)opts_encode(out + len, sizeof(out) - len, PKT_OPT,
-	    &ask);
-	len += (size_t)pkt_encode_req(out + len, sizeof(out) - len, PKT_RRQ,
-	    path);
+	if ((len = exchange_request(out, path, 0, &ask)) == 0)
+		errx(1, "%s: name too long", path);
 	if (conn_send(&c, out, len) != CONN_OK ||
 	    conn_recv(&c, 0, &p) != CONN_OK || p.op != PKT_OACK ||
 	    conn_recv(&c, BLKSIZE_MAX, &p) != CONN_OK || p.op != PKT_DAT ||

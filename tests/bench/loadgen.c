@@ -25,10 +25,8 @@
 
 #include "conn.h"
 #include "digest.h"
+#include "exchange.h"
 #include "options.h"
-
-/* As the client asks by default (client/args.h). */
-#define CLIENT_WINDOW	32
 #include "packet.h"
 
 static int
@@ -48,8 +46,7 @@ session(const struct addrinfo *ai, const char *path, int verify)
 {
 	char hex[DIGEST_HEX_MAX + 1];
 	struct digest d;
-	uint8_t out[PKT_ACK_LEN + 2 * PKT_OPCODE_LEN + OPT_BODY_MAX +
-	    PATH_LEN_MAX + 1];
+	uint8_t out[EXCHANGE_LEN_MAX];
 	struct xfer_opts ask, got;
 	struct conn c;
 	struct pkt p;
@@ -64,21 +61,10 @@ session(const struct addrinfo *ai, const char *path, int verify)
 		errx(1, "out of memory");
 	if (conn_recv(&c, BLKSIZE_DEFAULT, &p) != CONN_OK || p.op != PKT_DAT)
 		errx(1, "no greeting");
-	opts_default(&ask);
-	ask.named = OPT_BLKSIZE | OPT_WINDOWSIZE;
-	ask.blksize = BLKSIZE_MAX;
-	ask.windowsize = CLIENT_WINDOW;
-	if (verify) {
-		ask.named |= OPT_DIGEST;
-		ask.digest = DIGEST_XXH128;
-		if (digest_init(&d, DIGEST_XXH128) == -1)
-			errx(1, "out of memory");
-	}
-	len = (size_t)pkt_encode_ack(out, sizeof(out), 1);
-	len += (size_t)opts_encode(out + len, sizeof(out) - len, PKT_OPT,
-	    &ask);
-	len += (size_t)pkt_encode_req(out + len, sizeof(out) - len, PKT_RRQ,
-	    path);
+	if ((len = exchange_request(out, path, verify, &ask)) == 0)
+		errx(1, "%s: name too long", path);
+	if (verify && digest_init(&d, DIGEST_XXH128) == -1)
+		errx(1, "out of memory");
 	conn_send(&c, out, len);
 	if (conn_recv(&c, 0, &p) != CONN_OK || p.op != PKT_OACK ||
 	    opts_from_oack(&p, &ask, &got, why, sizeof(why)) == -1)
