@@ -97,6 +97,7 @@ serve_one(int fd, const struct server_config *cfg, const struct jail *jail)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setproctitle("serving one connection");
 	child_signals();
+	memset(&peer, 0, sizeof(peer));
 	listener_addr_str(&ss, peer.addr, sizeof(peer.addr), &peer.port);
 	return child_serve(fd, &peer, cfg, jail, -1);
 }
