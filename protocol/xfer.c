@@ -55,6 +55,10 @@ static enum xfer_status unexpected(struct conn *, enum conn_status,
 		    const struct pkt *, const char *, struct xfer_result *);
 static int	stopped(const struct xfer_params *, struct xfer_result *,
 		    int);
+struct receiver;
+static void	hold_stage(struct conn *);
+static int	store(struct receiver *);
+static int	take(struct receiver *, const uint8_t *, size_t);
 
 /*
  * Reports progress; 1 when the owner asked to stop.  After the final
@@ -317,6 +321,17 @@ struct receiver {
 	void *ctx;
 };
 
+/*
+ * Holds the conn's buffer, grown to a stage's worth first; without the
+ * memory to grow, it stays as it is: fewer bytes a write.
+ */
+static void
+hold_stage(struct conn *c)
+{
+	(void)conn_reserve(c, HOLD_LEN);
+	conn_hold(c);
+}
+
 /* Hands the pieces to the sink.  0, or -1 with errno. */
 static int
 store(struct receiver *r)
@@ -368,16 +383,12 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 	r->ctx = sink_ctx;
 	/*
 	 * The data is written from where it was received, not copied out:
-	 * the buffer grows to hold a stage's worth, and is held so that
-	 * nothing moves until stored.  A caller's first packet was read
-	 * before: stored on its own before the buffer may move.  Without
-	 * the memory to grow, the buffer stays as it is: fewer bytes a
-	 * write.
+	 * the buffer is held so that nothing moves until stored.  A
+	 * caller's first packet was read before: stored on its own before
+	 * the buffer may move.
 	 */
-	if (first == NULL) {
-		(void)conn_reserve(c, HOLD_LEN);
-		conn_hold(c);
-	}
+	if (first == NULL)
+		hold_stage(c);
 	for (;;) {
 		if (first != NULL) {
 			p = *first;
@@ -424,10 +435,8 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 			first = NULL;
 			if (store(r) == -1)
 				goto sink_failed;
-			if (!last) {
-				(void)conn_reserve(c, HOLD_LEN);
-				conn_hold(c);
-			}
+			if (!last)
+				hold_stage(c);
 		}
 		if (last) {
 			/* The SUM may land where the data was: stored first. */

@@ -36,9 +36,9 @@ int	accept4(int, struct sockaddr *, socklen_t *, int);
 int	openat(int, const char *, int, ...);
 
 static unsigned long long written, readn;
+static long forks_failed, accepts_failed;
 
 static int	write_fails(int, size_t);
-static long forks_failed, accepts_failed;
 
 static long long
 env_num(const char *name)
