@@ -100,7 +100,8 @@ UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
 INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
 	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so \
 	   $(B)/tests/check_peers $(B)/tests/relay $(B)/tests/check_proxy \
-	   $(B)/tests/check_scale $(B)/tests/dialer $(B)/tests/check_sandbox
+	   $(B)/tests/check_scale $(B)/tests/dialer $(B)/tests/check_sandbox \
+	   $(B)/tests/delay
 
 LIBPROTOCOL := $(B)/libprotocol.a
 
@@ -203,6 +204,11 @@ $(B)/tests/check_peers: $(B)/tests/client/check_peers.o $(LIBPROTOCOL)
 $(B)/tests/relay: $(B)/tests/tools/relay.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+
+# Test-only: a link with latency, a rate cap and a turn count.
+$(B)/tests/delay: $(B)/tests/tools/delay.o
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
 
 $(B)/tests/client/check_shell.o: CFLAGS += -Iclient
 $(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
