@@ -1,6 +1,7 @@
 /*
  * The server's confinement and bounds (issue 13), end to end: the real
- * binary on port 0 in a temporary directory, as check_server.c drives it.
+ * binary on port 0 in a temporary directory, as the check_server_*
+ * suites drive it.
  * Tests that need a test-only hook (server/testhook.h) run only against a
  * binary built with them (the sanitizer build), and say so otherwise.
  */
