@@ -128,19 +128,6 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? st.st_size : -1;
 }
 
-/* Past the greeting on fd; expects DAT 1 and answers ACK 1. */
-static void
-greeted(int fd, struct conn *c)
-{
-	struct pkt p;
-
-	ck_assert_int_eq(conn_init(c, fd, NULL, NULL), 0);
-	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
-	ck_assert_int_eq(p.op, PKT_DAT);
-	ck_assert_uint_eq(p.u.dat.block, 1);
-	ck_assert_int_eq(conn_send_ack(c, 1), CONN_OK);
-}
-
 static void
 fetch_hello(struct conn *c)
 {
@@ -167,7 +154,7 @@ START_TEST(inetd_serves_standard_input_and_exits)
 	snprintf(out, sizeof(out), "%s/stdout", S.top);
 	pid = spawn(args, sfd, -1, out);
 	close(sfd);
-	greeted(cfd, &c);
+	harness_greet(cfd, &c);
 	fetch_hello(&c);
 	conn_free(&c);
 	close(cfd);
@@ -209,9 +196,9 @@ START_TEST(socket_activation_serves_the_sockets_given)
 	close(l);
 	/* Two sessions at once: a listener, not one connection. */
 	f1 = harness_dial_port(port, 0);
-	greeted(f1, &c1);
+	harness_greet(f1, &c1);
 	f2 = harness_dial_port(port, 0);
-	greeted(f2, &c2);
+	harness_greet(f2, &c2);
 	fetch_hello(&c2);
 	fetch_hello(&c1);
 	conn_free(&c1);
@@ -263,7 +250,7 @@ START_TEST(systemd_socket_activate_both_ways)
 	ck_assert(harness_log_has(&S, line));
 	for (i = 0; i < 2; i++) {
 		f = harness_dial_port(port, 0);
-		greeted(f, &c);
+		harness_greet(f, &c);
 		fetch_hello(&c);
 		conn_free(&c);
 		close(f);
@@ -278,7 +265,7 @@ START_TEST(systemd_socket_activate_both_ways)
 	snprintf(line, sizeof(line), "Listening on %s", where);
 	ck_assert(harness_log_has(&S, line));
 	f = harness_dial_port(port, 0);
-	greeted(f, &c);
+	harness_greet(f, &c);
 	fetch_hello(&c);
 	conn_free(&c);
 	close(f);
@@ -516,7 +503,7 @@ proxy_address_for_max_per_ip(const char *const *args)
 
 	harness_start(&S, args);
 	f1 = proxied("127.0.0.2", 5000);
-	greeted(f1, &c1);
+	harness_greet(f1, &c1);
 	fetch_hello(&c1);
 	ck_assert(harness_log_has(&S, "] Received a connection from "
 	    "127.0.0.2, port 5000"));
@@ -528,7 +515,7 @@ proxy_address_for_max_per_ip(const char *const *args)
 	    "127.0.0.2, port 5001"));
 	/* Another client behind the same balancer address: served. */
 	f3 = proxied("127.0.0.3", 5002);
-	greeted(f3, &c3);
+	harness_greet(f3, &c3);
 	fetch_hello(&c3);
 	/* Once the first has gone, its address has room again. */
 	conn_free(&c1);
@@ -613,7 +600,7 @@ START_TEST(proxy_health_checks_are_quiet)
 	}
 	/* A real session after them, so their children have all run. */
 	f = proxied("127.0.0.5", 55);
-	greeted(f, &c);
+	harness_greet(f, &c);
 	fetch_hello(&c);
 	conn_free(&c);
 	close(f);
@@ -664,7 +651,7 @@ START_TEST(proxy_silent_header_never_stalls_others)
 	harness_send(silent, "PROXY TCP4 ", 11);
 	/* Another is served meanwhile: the parent did not wait. */
 	f = proxied("127.0.0.4", 44);
-	greeted(f, &c);
+	harness_greet(f, &c);
 	fetch_hello(&c);
 	pfd.fd = silent;
 	pfd.events = POLLIN;

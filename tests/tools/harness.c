@@ -175,17 +175,24 @@ harness_dial(const struct server *s, int v6)
 	return harness_dial_port(s->port, v6);
 }
 
-int
-harness_session(const struct server *s, struct conn *c)
+void
+harness_greet(int fd, struct conn *c)
 {
 	struct pkt p;
-	int fd = harness_dial(s, 0);
 
 	ck_assert_int_eq(conn_init(c, fd, NULL, NULL), 0);
 	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
-	ck_assert_int_eq(p.op, PKT_DAT);
+	ck_assert_msg(p.op == PKT_DAT, "no greeting: %s", pkt_op_name(p.op));
 	ck_assert_uint_eq(p.u.dat.block, 1);
 	ck_assert_int_eq(conn_send_ack(c, 1), CONN_OK);
+}
+
+int
+harness_session(const struct server *s, struct conn *c)
+{
+	int fd = harness_dial(s, 0);
+
+	harness_greet(fd, c);
 	return fd;
 }
 

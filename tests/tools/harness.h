@@ -48,7 +48,10 @@ int	harness_dial(const struct server *s, int v6);
 /* The same to any port: a server the harness did not start. */
 int	harness_dial_port(unsigned port, int v6);
 
-/* A session past the greeting: dial, read DAT 1, send ACK 1. */
+/* Past the greeting on a connected fd: read DAT 1, send ACK 1. */
+void	harness_greet(int fd, struct conn *c);
+
+/* A session past the greeting: dial, then harness_greet. */
 int	harness_session(const struct server *s, struct conn *c);
 
 /* Writes all of buf. */
