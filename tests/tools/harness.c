@@ -479,11 +479,13 @@ harness_newest_child(const struct server *s)
 			n = fread(buf, 1, sizeof(buf) - 1, f);
 			fclose(f);
 			buf[n] = '\0';
-			while (n > 0 && (buf[n - 1] == ' ' || buf[n - 1] == '\n'))
+			buf[strcspn(buf, "\n")] = '\0';
+			n = strlen(buf);
+			while (n > 0 && buf[n - 1] == ' ')
 				buf[--n] = '\0';
 			if (n > 0) {
 				last = strrchr(buf, ' ');
-				return (pid_t)atol(last != NULL ? last + 1 : buf);
+				return (pid_t)atol(last ? last + 1 : buf);
 			}
 		}
 		usleep(10000);
