@@ -2,16 +2,8 @@
 # builds everything under AddressSanitizer and UBSan and runs every test;
 # `make run` sets up, builds and serves ./files on port 10000.
 
-PREFIX	?= /usr/local
-DESTDIR	?=
-# `make install` strips, as GNU's install-strip does; the Debian package
-# installs unstripped and leaves stripping to dh_strip.
-INSTALL	?= install
-INSTALL_PROGRAM ?= $(INSTALL) -s -m 755
-# Installed names: `server` and `client` are too common to put in a PATH
-# (README, "Installing"); the build tree keeps bin/server and bin/client.
-SERVER_NAME ?= fileserver
-CLIENT_NAME ?= fileclient
+# Packaging, fuzzing and analysis are in mk/ (included at the end).
+
 CC	?= cc
 RUN_DIR	?= files
 RUN_PORT ?= 10000
@@ -82,28 +74,22 @@ CFLAGS	+= -std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack \
 	   $(filter -fsanitize%,$(OPT))
 
-PROTOCOL_SRCS := protocol/packet.c protocol/path.c protocol/options.c \
-	   protocol/listing.c protocol/conn.c protocol/xfer.c \
-	   protocol/text.c protocol/digest.c protocol/fdio.c
-SERVER_SRCS := server/main.c server/config.c server/listener.c \
-	   server/session.c server/jail.c server/serve_read.c \
-	   server/serve_write.c server/serve_list.c server/log.c \
-	   server/idle.c server/harden.c server/serve_mkdir.c server/proxy.c \
-	   server/child.c server/spool.c server/testhook.c server/landlock.c \
-	   server/syscall_filter.c server/handoff.c
-CLIENT_SRCS := client/main.c client/args.c client/remote.c \
-	   client/commands.c client/shell.c client/complete.c \
-	   client/words.c client/progress.c \
-	   client/localfile.c client/pattern.c
-UNIT_TESTS := packet path text digest options listing conn xfer fdio
-UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
-INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
-	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so \
-	   $(B)/tests/check_peers $(B)/tests/relay $(B)/tests/check_proxy \
-	   $(B)/tests/check_scale $(B)/tests/dialer $(B)/tests/check_sandbox \
-	   $(B)/tests/delay
-
+# The product: every source in its folder, so that a new module needs no
+# edit here.  server/main.c and client/main.c are the programs' main().
+PROTOCOL_SRCS := $(sort $(wildcard protocol/*.c))
+SERVER_SRCS := $(sort $(wildcard server/*.c))
+CLIENT_SRCS := $(sort $(wildcard client/*.c))
 LIBPROTOCOL := $(B)/libprotocol.a
+
+# The tests: a Check suite per module of protocol/ (tests/protocol/),
+# the suites built on the harness (tests/server/, tests/client/), and the
+# test-only tools.
+UNIT_SRCS := $(sort $(wildcard tests/protocol/check_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/protocol/%.c=$(B)/tests/%)
+SUITE_SRCS := $(sort $(wildcard tests/server/check_*.c tests/client/check_*.c))
+SUITE_BINS := $(addprefix $(B)/tests/,$(notdir $(SUITE_SRCS:.c=)))
+TOOL_BINS := $(B)/tests/relay $(B)/tests/dialer $(B)/tests/delay
+INTEGRATION_BINS := $(SUITE_BINS) $(TOOL_BINS) $(B)/tests/faults.so
 
 # -V never prints a stale version: the objects that print it depend on a
 # file that changes when the version does.
@@ -114,8 +100,7 @@ $(shell mkdir -p $(B) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = \
 # Keep objects that chained rules would treat as intermediate.
 .SECONDARY:
 
-.PHONY: all clean install uninstall check run setup setup-test test-build \
-	bench fuzz lint valgrind bigfile dist deb
+.PHONY: all clean check run setup setup-test test-build bench bigfile
 all: $(BIN)/server $(BIN)/client
 
 $(B)/server/config.o $(B)/client/args.o: $(VERSION_STAMP)
@@ -137,8 +122,7 @@ $(LIBPROTOCOL): $(PROTOCOL_SRCS:%.c=$(B)/%.o)
 # Both builds link dynamically, as Debian's servers do, so that libc's
 # security updates reach the server and name-service look-ups (getpwnam
 # for -u) load their NSS modules safely (issue 14; README, "Choices").
-SERVER_OBJS := $(SERVER_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
-$(BIN)/server: $(SERVER_OBJS)
+$(BIN)/server: $(SERVER_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
 	@mkdir -p $(@D)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_SECCOMP) \
@@ -149,44 +133,34 @@ $(BIN)/client: $(CLIENT_SRCS:%.c=$(B)/%.o) $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_EDIT) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
-$(B)/tests/check_%: $(B)/tests/protocol/check_%.o $(LIBPROTOCOL)
+$(UNIT_BINS): $(B)/tests/%: $(B)/tests/protocol/%.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
-$(B)/tests/check_server: $(B)/tests/server/check_server.o \
+# Every suite of tests/server/ and tests/client/, by this one rule: its
+# object, the harness and the codec (SUITE_LIBS: libraries of its own).
+# Its object is found in either folder at the rule's second expansion.
+suite_obj = $(patsubst %.c,$(B)/%.o,$(filter %/$(1).c,$(SUITE_SRCS)))
+.SECONDEXPANSION:
+$(SUITE_BINS): $(B)/tests/%: $$(call suite_obj,$$*) \
 	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
 	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) \
+	    $(PKG_LIBS_BSD) $(SUITE_LIBS)
 
-$(B)/tests/check_faults: $(B)/tests/server/check_faults.o \
-	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
-
-$(B)/tests/check_sandbox: $(B)/tests/server/check_sandbox.o \
-	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
-
-$(B)/tests/check_load: $(B)/tests/server/check_load.o \
-	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
-
-# The PROXY decoder's unit suite: a server module, tested alone.
+# What some suites link besides.  The server suites share their fixture;
+# the PROXY decoder and the shell's words and patterns are tested alone.
+$(filter $(B)/tests/check_server_%,$(SUITE_BINS)): $(B)/tests/server/fixture.o
 $(B)/tests/server/check_proxy.o: CFLAGS += -Iserver
-$(B)/tests/check_proxy: $(B)/tests/server/check_proxy.o \
-	    $(B)/server/proxy.o
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_BSD)
+$(B)/tests/check_proxy: $(B)/server/proxy.o
+$(B)/tests/client/check_shell.o: CFLAGS += -Iclient
+$(B)/tests/check_shell: $(B)/client/words.o $(B)/client/pattern.o
+$(B)/tests/check_shell: SUITE_LIBS := -lutil
 
-$(B)/tests/check_scale: $(B)/tests/server/check_scale.o \
-	    $(B)/tests/tools/harness.o $(LIBPROTOCOL)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
-
-# The cluster test's client: sessions from a chosen source address.
-$(B)/tests/dialer: $(B)/tests/tools/dialer.o $(LIBPROTOCOL)
+# Test-only: the relay corrupts, cuts or stalls a session on purpose; the
+# dialer opens the cluster test's sessions from a chosen source address;
+# delay is a link with latency, a rate cap and a turn count.
+$(TOOL_BINS): $(B)/tests/%: $(B)/tests/tools/%.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
 
@@ -195,27 +169,6 @@ $(B)/tests/%.so: tests/tools/%.c
 	@mkdir -p $(@D)
 	$(say) CC $@
 	$(Q)$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror -o $@ $< -ldl
-
-$(B)/tests/check_peers: $(B)/tests/client/check_peers.o $(LIBPROTOCOL)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
-
-# Test-only: a relay that corrupts, cuts or stalls a session on purpose.
-$(B)/tests/relay: $(B)/tests/tools/relay.o $(LIBPROTOCOL)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
-
-# Test-only: a link with latency, a rate cap and a turn count.
-$(B)/tests/delay: $(B)/tests/tools/delay.o
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_BSD)
-
-$(B)/tests/client/check_shell.o: CFLAGS += -Iclient
-$(B)/tests/check_shell: $(B)/tests/client/check_shell.o \
-	    $(B)/tests/tools/harness.o $(B)/client/words.o \
-	    $(B)/client/pattern.o $(LIBPROTOCOL)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_CHECK) $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD) -lutil
 
 BENCH_BINS := $(B)/tests/bench/ceiling $(B)/tests/bench/loadgen \
 	      $(B)/tests/bench/maxrss
@@ -226,65 +179,6 @@ $(B)/tests/bench/ceiling $(B)/tests/bench/loadgen: \
 $(B)/tests/bench/%: $(B)/tests/bench/%.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
-
-# Fuzzing (libFuzzer): clang, its own object tree, the same sources.
-FUZZ_CC	?= clang
-FUZZ_SECONDS ?= 60
-FUZZ_RUNS ?= -1
-FZ	:= build/fuzz
-FUZZ_TARGETS := packet options path listing session proxy
-FUZZ_BINS := $(FUZZ_TARGETS:%=$(FZ)/fuzz_%)
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -DLIBBSD_OPENBSD_VIS \
-	   -DVERSION='"$(VERSION)"' -g -O1 -fno-omit-frame-pointer \
-	   -fsanitize=fuzzer-no-link,address,undefined \
-	   -fno-sanitize-recover=all $(WARN) -Iprotocol -Iserver -MMD -MP \
-	   $(call pkg,--cflags,libbsd-overlay,libbsd-dev)
-FUZZ_PROTOCOL_OBJS := $(PROTOCOL_SRCS:%.c=$(FZ)/%.o)
-FUZZ_SERVER_OBJS := $(filter-out $(FZ)/server/main.o,\
-	   $(SERVER_SRCS:%.c=$(FZ)/%.o))
-
-$(FZ)/%.o: %.c
-	@mkdir -p $(@D)
-	$(say) FUZZCC $<
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
-
-$(FZ)/fuzz_session: $(FZ)/tests/fuzz/fuzz_session.o $(FUZZ_SERVER_OBJS) \
-	    $(FUZZ_PROTOCOL_OBJS)
-	$(say) LD $@
-	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
-	    $(PKG_LIBS_PROTO) $(PKG_LIBS_SECCOMP) $(PKG_LIBS_BSD)
-
-$(FZ)/fuzz_proxy: $(FZ)/tests/fuzz/fuzz_proxy.o $(FZ)/server/proxy.o
-	$(say) LD $@
-	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^
-
-$(FZ)/fuzz_%: $(FZ)/tests/fuzz/fuzz_%.o $(FUZZ_PROTOCOL_OBJS)
-	$(say) LD $@
-	$(Q)$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ \
-	    $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
-
-# Each target for FUZZ_SECONDS (or FUZZ_RUNS executions) on a scratch
-# copy of its seed corpus.
-fuzz: setup-test
-	@$(MAKE) --no-print-directory $(FUZZ_BINS)
-	@FUZZ_RUNS=$(FUZZ_RUNS) ./tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
-
-# Static analysis: cppcheck and clang-tidy over every project source.
-LINT_SRCS := $(PROTOCOL_SRCS) $(SERVER_SRCS) $(CLIENT_SRCS)
-lint: setup-test
-	cppcheck --quiet --error-exitcode=1 --inline-suppr \
-	    --enable=warning,performance,portability --std=c11 \
-	    --suppress=missingIncludeSystem -D__linux__ -D_GNU_SOURCE \
-	    -Iprotocol -Iserver -Iclient $(LINT_SRCS)
-	clang-tidy --quiet $(LINT_SRCS) -- -std=c11 -D_GNU_SOURCE \
-	    -DLIBBSD_OPENBSD_VIS -DVERSION='"$(VERSION)"' -Iprotocol \
-	    -Iserver -Iclient $(PKG_CFLAGS) $(CLIENT_PKG_CFLAGS)
-
-# Memory checking of the release build: the unit suites and one
-# end-to-end run, under valgrind memcheck.
-valgrind: setup-test
-	@$(MAKE) --no-print-directory test-build build/rel/tests/openat2_shim.so
-	@./tests/valgrind
 
 # What building and running need (`make run`); the test tools besides
 # for the test targets (scripts/setup says which is which).
@@ -302,7 +196,8 @@ check: setup-test
 	@./tests/run build/san
 
 bench: setup
-	@$(MAKE) --no-print-directory all $(BENCH_BINS) $(B)/tests/relay
+	@$(MAKE) --no-print-directory all $(BENCH_BINS) $(B)/tests/relay \
+	    $(B)/tests/delay
 	@./scripts/bench
 
 bigfile: setup
@@ -314,65 +209,9 @@ run: setup
 	@mkdir -p $(RUN_DIR)
 	./bin/server $(RUN_DIR) $(RUN_PORT)
 
-# The man pages are installed under the programs' installed names.
-upper = $(shell echo $(1) | tr a-z A-Z)
-MAN_RENAME := -e 's/^\.Dt SERVER /.Dt $(call upper,$(SERVER_NAME)) /' \
-	   -e 's/^\.Dt CLIENT /.Dt $(call upper,$(CLIENT_NAME)) /' \
-	   -e 's/^\.Nm server$$/.Nm $(SERVER_NAME)/' \
-	   -e 's/^\.Nm client$$/.Nm $(CLIENT_NAME)/' \
-	   -e 's/^\.Xr server 1/.Xr $(SERVER_NAME) 1/' \
-	   -e 's/^\.Xr client 1/.Xr $(CLIENT_NAME) 1/'
-MAN1	:= $(DESTDIR)$(PREFIX)/share/man/man1
-
-install: all
-	mkdir -p $(DESTDIR)$(PREFIX)/bin $(MAN1)
-	$(INSTALL_PROGRAM) bin/server $(DESTDIR)$(PREFIX)/bin/$(SERVER_NAME)
-	$(INSTALL_PROGRAM) bin/client $(DESTDIR)$(PREFIX)/bin/$(CLIENT_NAME)
-	sed $(MAN_RENAME) server/server.1 > $(MAN1)/$(SERVER_NAME).1
-	sed $(MAN_RENAME) client/client.1 > $(MAN1)/$(CLIENT_NAME).1
-	chmod 644 $(MAN1)/$(SERVER_NAME).1 $(MAN1)/$(CLIENT_NAME).1
-
-uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/$(SERVER_NAME) \
-	    $(DESTDIR)$(PREFIX)/bin/$(CLIENT_NAME) \
-	    $(MAN1)/$(SERVER_NAME).1 $(MAN1)/$(CLIENT_NAME).1
-
-# build/fileserver-VERSION.tar.gz: the files git tracks, as they are in
-# the work tree (outside a clone, such as an unpacked tarball: every file
-# but build outputs), and a VERSION file, so that the tarball builds (and
-# its package is versioned) with no git.  debian/changelog's first entry
-# takes that version too.  Reproducible: sorted, owned by root, dated by
-# HEAD (or the VERSION file).
-DIST	:= fileserver-$(VERSION)
-DIST_FILES := if [ -e .git ]; then git ls-files -z; else find . \( \
-	   -path ./build -o -path ./bin -o -path ./$(RUN_DIR) -o \
-	   -path ./debian/fileserver -o -path ./debian/.debhelper -o \
-	   -path ./debian/files -o -name '*.substvars' -o \
-	   -name '*.debhelper' -o -name '*.debhelper.log' -o \
-	   -name debhelper-build-stamp \) -prune -o -type f -printf '%P\0'; fi
-DIST_DATE := if [ -e .git ]; then git log -1 --format=%ct; else \
-	   stat -c %Y VERSION; fi
-dist:
-	$(say) DIST build/$(DIST).tar.gz
-	$(Q)rm -rf build/dist && mkdir -p build/dist/$(DIST)
-	$(Q)($(DIST_FILES)) | xargs -0 cp -P --parents -t build/dist/$(DIST)
-	$(Q)echo $(VERSION) > build/dist/$(DIST)/VERSION
-	$(Q)sed -i '1s/([^)]*)/($(VERSION))/' build/dist/$(DIST)/debian/changelog
-	$(Q)tar -C build/dist --sort=name --owner=0 --group=0 --numeric-owner \
-	    --mtime=@$$($(DIST_DATE)) -czf build/$(DIST).tar.gz $(DIST)
-	$(Q)rm -rf build/dist
-
-# The Debian package, built from the dist tarball in build/deb (so the
-# tree stays clean): build/deb/fileserver_VERSION_ARCH.deb.
-deb: dist
-	$(Q)rm -rf build/deb && mkdir -p build/deb
-	$(Q)tar -C build/deb -xzf build/$(DIST).tar.gz
-	$(say) DEB build/deb
-	$(Q)cd build/deb/$(DIST) && dpkg-buildpackage -us -uc -b \
-	    > ../build.log 2>&1 || { tail -30 ../build.log >&2; exit 1; }
-	$(Q)ls build/deb/*.deb
-
 clean:
 	rm -rf build bin
+
+include mk/fuzz.mk mk/lint.mk mk/package.mk
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "conn.h"
+#include "harness.h"
 #include "listing.h"
 #include "options.h"
 #include "packet.h"
@@ -171,20 +172,6 @@ one_line(const char *s)
 	return nl != NULL && nl[1] == '\0';
 }
 
-static int
-dir_entries(void)
-{
-	char cmd[128];
-	FILE *f;
-	int n = -1;
-
-	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
-	f = popen(cmd, "r");
-	ck_assert_int_eq(fscanf(f, "%d", &n), 1);
-	pclose(f);
-	return n;
-}
-
 static void
 setup(void)
 {
@@ -279,7 +266,7 @@ START_TEST(wrong_block_fails_the_command)
 	    "get", "f", NULL }), 1);
 	ck_assert_msg(one_line(err), "stderr: %s", err);
 	ck_assert_ptr_nonnull(strstr(err, "protocol error"));
-	ck_assert_int_eq(dir_entries(), 0);
+	ck_assert_int_eq(harness_entries(dir), 0);
 	waitpid(peer, &status, 0);
 	peer = 0;
 	ck_assert_msg(WEXITSTATUS(status) == 0, "client sent no ERR 4");
@@ -308,7 +295,7 @@ START_TEST(oversize_block_fails_the_command)
 	ck_assert_int_eq(client((const char *const[]){ "--no-options",
 	    "get", "f", NULL }), 1);
 	ck_assert(one_line(err));
-	ck_assert_int_eq(dir_entries(), 0);
+	ck_assert_int_eq(harness_entries(dir), 0);
 }
 END_TEST
 
@@ -469,13 +456,13 @@ get_against_sum_peer(enum sum_mode mode, int want_rc, int want_peer)
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == want_peer,
 	    "mode %d: peer saw %d", mode, WEXITSTATUS(status));
 	if (want_rc == 0) {
-		ck_assert_int_eq(dir_entries(), 1);
+		ck_assert_int_eq(harness_entries(dir), 1);
 		ck_assert_str_eq(err, "");
 		snprintf(path, sizeof(path), "%s/f", dir);
 		ck_assert_int_eq(unlink(path), 0);
 	} else {
 		ck_assert_msg(one_line(err), "stderr: %s", err);
-		ck_assert_int_eq(dir_entries(), 0);
+		ck_assert_int_eq(harness_entries(dir), 0);
 	}
 }
 
@@ -502,7 +489,7 @@ START_TEST(sum_missing_is_a_lost_connection)
 	waitpid(peer, &status, 0);
 	peer = 0;
 	ck_assert(one_line(err));
-	ck_assert_int_eq(dir_entries(), 0);
+	ck_assert_int_eq(harness_entries(dir), 0);
 }
 END_TEST
 

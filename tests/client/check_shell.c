@@ -149,26 +149,12 @@ local_exists(const char *name)
 	return stat(path, &st) == 0;
 }
 
-/* The server's child serving the one session (bounded wait). */
+/* The server's child serving the one session. */
 static pid_t
 server_child(void)
 {
-	char path[64], buf[64];
-	pid_t child = 0;
-	FILE *f;
-	int i;
+	pid_t child = harness_newest_child(&S);
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)S.pid,
-	    (int)S.pid);
-	for (i = 0; i < 200 && child <= 0; i++) {
-		if ((f = fopen(path, "r")) != NULL) {
-			if (fgets(buf, sizeof(buf), f) != NULL)
-				child = (pid_t)atoi(buf);
-			fclose(f);
-		}
-		if (child <= 0)
-			usleep(10000);
-	}
 	ck_assert_int_gt(child, 0);
 	return child;
 }
@@ -223,18 +209,11 @@ teardown(void)
 static int
 wait_exit(void)
 {
-	int status, i;
+	int rc = harness_wait_exit(client_pid);
 
-	for (i = 0; i < EXPECT_SECONDS * 100; i++) {
-		if (waitpid(client_pid, &status, WNOHANG) == client_pid) {
-			client_pid = 0;
-			drain();
-			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-		}
-		usleep(10000);
-	}
-	ck_abort_msg("client did not exit");
-	return -1;
+	client_pid = 0;
+	drain();
+	return rc;
 }
 
 /* Leaves with "quit" and checks the exit status. */

@@ -45,20 +45,6 @@ teardown(void)
 	harness_cleanup(&S);
 }
 
-static int
-entries(void)
-{
-	char cmd[PATH_MAX + 64];
-	FILE *f;
-	int n = -1;
-
-	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", S.root);
-	f = popen(cmd, "r");
-	ck_assert_int_eq(fscanf(f, "%d", &n), 1);
-	pclose(f);
-	return n;
-}
-
 /* The parent still serves: a fresh session downloads a file. */
 static void
 still_serving(void)
@@ -85,14 +71,14 @@ upload_fails(const char *err, uint16_t want)
 	setenv("FAULT_WRITE_AFTER", "1000", 1);
 	harness_write_file(&S, "small", "small\n", 6);
 	harness_start(&S, NULL);
-	before = entries();
+	before = harness_entries(S.root);
 	fd = harness_session(&S, &c);
 	memset(data, 'u', sizeof(data));
 	ck_assert_int_eq(harness_upload(&c, "up", data, sizeof(data)), want);
 	harness_expect_closed(&c);
 	conn_free(&c);
 	close(fd);
-	ck_assert_int_eq(entries(), before);
+	ck_assert_int_eq(harness_entries(S.root), before);
 	still_serving();
 }
 
@@ -184,7 +170,7 @@ cut_everywhere(const uint8_t *script, size_t len)
 	struct conn c;
 	struct pkt p;
 	size_t k;
-	int fd, before = entries(), z, all, i;
+	int fd, before = harness_entries(S.root);
 
 	for (k = 0; k < len; k++) {
 		fd = harness_dial(&S, 0);
@@ -195,14 +181,8 @@ cut_everywhere(const uint8_t *script, size_t len)
 		conn_free(&c);
 		close(fd);
 	}
-	for (i = 0; i < 500; i++) {
-		harness_children(&S, &z, &all);
-		if (all == 0)
-			break;
-		usleep(20000);
-	}
-	ck_assert_int_eq(all, 0);
-	ck_assert_int_eq(entries(), before);
+	harness_wait_no_children(&S, 10);
+	ck_assert_int_eq(harness_entries(S.root), before);
 	still_serving();
 }
 

@@ -98,26 +98,11 @@ start(const char *const *args)
 	rss_before = parent_rss_kib();
 }
 
-/* Waits (bounded) until the server has no child left, reaped too. */
-static void
-no_children(void)
-{
-	int z = 0, all = 0, i;
-
-	for (i = 0; i < 1000; i++) {
-		harness_children(&S, &z, &all);
-		if (all == 0)
-			break;
-		usleep(20000);
-	}
-	ck_assert_msg(all == 0, "%d children left, %d zombies", all, z);
-}
-
 /* No children left, no zombie, the parent as it was. */
 static void
 settled(void)
 {
-	no_children();
+	harness_wait_no_children(&S, 20);
 	ck_assert_int_eq(parent_fds(), fds_before);
 	/* Resident memory may differ by a page or two of stack, no more. */
 	ck_assert_msg(parent_rss_kib() <= rss_before + 16,
@@ -198,7 +183,7 @@ START_TEST(two_hundred_at_once_against_64)
 
 	start(args);
 	/* The baseline session's child must be gone, or it takes a place. */
-	no_children();
+	harness_wait_no_children(&S, 20);
 	for (i = 0; i < 200; i++) {
 		fd[i] = harness_dial(&S, 0);
 		conn_init(&c[i], fd[i], NULL, NULL);
@@ -270,7 +255,7 @@ START_TEST(clients_that_stop_reading)
 	};
 	uint8_t req[600];
 	struct conn c[8];
-	int fd[8], i, z, all, waited;
+	int fd[8], i;
 	ssize_t n;
 
 	start(args);
@@ -285,13 +270,7 @@ START_TEST(clients_that_stop_reading)
 	}
 	/* Never read: each child blocks sending, then times out and goes,
 	 * while the clients still hold their sockets open. */
-	for (waited = 0; waited < 500; waited++) {
-		harness_children(&S, &z, &all);
-		if (all == 0)
-			break;
-		usleep(20000);
-	}
-	ck_assert_msg(all == 0, "%d children still blocked", all);
+	harness_wait_no_children(&S, 10);
 	fetch_small();
 	for (i = 0; i < 8; i++) {
 		conn_free(&c[i]);

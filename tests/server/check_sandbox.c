@@ -1,6 +1,7 @@
 /*
  * The server's confinement and bounds (issue 13), end to end: the real
- * binary on port 0 in a temporary directory, as check_server.c drives it.
+ * binary on port 0 in a temporary directory, as the check_server_*
+ * suites drive it.
  * Tests that need a test-only hook (server/testhook.h) run only against a
  * binary built with them (the sanitizer build), and say so otherwise.
  */
@@ -40,11 +41,7 @@ setup(void)
 static void
 teardown(void)
 {
-	if (fd != -1) {
-		conn_free(&C);
-		close(fd);
-		fd = -1;
-	}
+	harness_end_session(&C, &fd);
 	harness_cleanup(&S);
 }
 
@@ -57,59 +54,11 @@ has_hooks(void)
 	return bin != NULL && strstr(bin, "/build/san/") != NULL;
 }
 
-/* 1 when the log holds needle now: for what must not be there. */
-static int
-log_has_now(const char *needle)
-{
-	char buf[65536];
-	ssize_t n;
-	int f;
-
-	if ((f = open(S.log, O_RDONLY)) == -1)
-		return 0;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return strstr(buf, needle) != NULL;
-}
-
 /* -u needs root: the tests of a confined child need both. */
 static int
 can_confine(void)
 {
 	return geteuid() == 0;
-}
-
-/* The newest child of the server, or 0 (bounded wait). */
-static pid_t
-a_child(void)
-{
-	char path[64], buf[256], *last;
-	FILE *f;
-	int i;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)S.pid,
-	    (int)S.pid);
-	for (i = 0; i < 200; i++) {
-		if ((f = fopen(path, "r")) != NULL) {
-			if (fgets(buf, sizeof(buf), f) != NULL &&
-			    atoi(buf) > 0) {
-				fclose(f);
-				buf[strcspn(buf, "\n")] = '\0';
-				last = strrchr(buf, ' ');
-				while (last != NULL && last[1] == '\0') {
-					*last = '\0';
-					last = strrchr(buf, ' ');
-				}
-				return (pid_t)atoi(last ? last + 1 : buf);
-			}
-			fclose(f);
-		}
-		usleep(10000);
-	}
-	return 0;
 }
 
 /* Confined children must be able to read the tree: top is 0700. */
@@ -158,7 +107,7 @@ START_TEST(chroot_is_the_directory_opened)
 	waitpid(helper, NULL, 0);
 	fd = harness_session(&S, &C);
 	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
-	ck_assert_int_gt(child = a_child(), 0);
+	ck_assert_int_gt(child = harness_newest_child(&S), 0);
 	snprintf(link, sizeof(link), "/proc/%d/root", (int)child);
 	ck_assert_int_gt(n = readlink(link, root, sizeof(root) - 1), 0);
 	root[n] = '\0';
@@ -186,7 +135,7 @@ START_TEST(confined_child_holds_nothing_outside)
 	fd = harness_session(&S, &C);
 	ck_assert_int_eq(harness_upload(&C, "up", "data", 4), 0);
 	harness_expect_fetch(&C, "up", "data", 4);
-	ck_assert_int_gt(child = a_child(), 0);
+	ck_assert_int_gt(child = harness_newest_child(&S), 0);
 	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)child);
 	ck_assert_ptr_nonnull(dp = opendir(dir));
 	while ((d = readdir(dp)) != NULL) {
@@ -261,21 +210,6 @@ START_TEST(fifo_is_never_opened)
 	waitpid(writer, &status, 0);
 }
 END_TEST
-
-/* Bounded: until the server has no child left. */
-static void
-wait_no_children(int seconds)
-{
-	int z, all, i;
-
-	for (i = 0; i < seconds * 40; i++) {
-		harness_children(&S, &z, &all);
-		if (all == 0)
-			return;
-		usleep(25000);
-	}
-	ck_abort_msg("%d children still there after %d s", all, seconds);
-}
 
 /* 1 when line starts "YYYY-MM-DDTHH:MM:SS+hh:mm " (or -hh:mm). */
 static int
@@ -389,7 +323,7 @@ START_TEST(stalled_log_reader_never_holds_a_session)
 	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
 	/* Silent now: ERR 5 after 2 s, and the child is gone. */
 	harness_expect_err(&C, ERR_TIMEOUT);
-	wait_no_children(10);
+	harness_wait_no_children(&S, 10);
 	/* Once read again, the log flows. */
 	while ((n = read(rfd, buf, sizeof(buf))) > 0)
 		;
@@ -494,7 +428,7 @@ START_TEST(slow_reader_is_not_timed_out)
 	ck_assert_uint_eq(got, SLOW_FILE);
 	conn_free(&c);
 	close(s);
-	ck_assert(!log_has_now("Sent ERR 5"));
+	ck_assert(!harness_log_has_now(&S, "Sent ERR 5"));
 }
 END_TEST
 
@@ -508,7 +442,7 @@ START_TEST(stopped_reader_is_timed_out)
 	harness_start(&S, (const char *const[]){ "-t", "2", NULL });
 	s = slow_session(&c);
 	ck_assert(harness_log_has(&S, "Sent ERR 5: Idle timeout (2 s)"));
-	wait_no_children(10);
+	harness_wait_no_children(&S, 10);
 	conn_free(&c);
 	close(s);
 }
@@ -631,7 +565,7 @@ START_TEST(listing_memory_is_compact_and_bounded)
 	many_files(20000, 250);
 	harness_start(&S, NULL);
 	fd = harness_session(&S, &C);
-	ck_assert_int_gt(child = a_child(), 0);
+	ck_assert_int_gt(child = harness_newest_child(&S), 0);
 	ck_assert_int_gt(before = status_kb(child, "VmHWM:"), 0);
 	len = harness_fetch(&C, PKT_DRQ, "", &text, &code);
 	ck_assert_int_gt(len, 20000 * 250);
@@ -736,7 +670,7 @@ escape(const char *what, int as_nobody, int spares)
 		snprintf(want, sizeof(want), "test hook: open /etc/passwd: %s",
 		    as_nobody ? "No such file" : "Permission denied");
 		ck_assert_msg(harness_log_has(&S, want), "no \"%s\"", want);
-		ck_assert(!log_has_now("/etc/passwd: opened"));
+		ck_assert(!harness_log_has_now(&S, "/etc/passwd: opened"));
 		return;
 	}
 	/* Killed before its greeting. */
@@ -744,7 +678,7 @@ escape(const char *what, int as_nobody, int spares)
 	ck_assert(harness_log_has(&S, "killed by SIGSYS: a system call "
 	    "outside its seccomp allow-list"));
 	snprintf(want, sizeof(want), "test hook: %s", what);
-	ck_assert_msg(!log_has_now(want), "the child lived on");
+	ck_assert_msg(!harness_log_has_now(&S, want), "the child lived on");
 }
 
 /* Every child runs with no-new-privileges and its seccomp filter. */
@@ -755,7 +689,7 @@ START_TEST(every_child_is_filtered)
 	harness_start(&S, NULL);
 	fd = harness_session(&S, &C);
 	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
-	ck_assert_int_gt(child = a_child(), 0);
+	ck_assert_int_gt(child = harness_newest_child(&S), 0);
 	ck_assert_int_eq(status_kb(child, "NoNewPrivs:"), 1);
 	ck_assert_int_eq(status_kb(child, "Seccomp:"), 2);	/* filter */
 }
@@ -770,7 +704,7 @@ START_TEST(a_spare_is_filtered_before_its_connection)
 	int i;
 
 	harness_start(&S, args);
-	ck_assert_int_gt(child = a_child(), 0);
+	ck_assert_int_gt(child = harness_newest_child(&S), 0);
 	/* Confining takes a moment after the fork. */
 	for (i = 0; i < 400 && status_kb(child, "Seccomp:") != 2; i++)
 		usleep(10000);
@@ -820,22 +754,6 @@ START_TEST(startup_says_what_confines_children)
 }
 END_TEST
 
-/* Entries directly in root. */
-static int
-count_root(void)
-{
-	struct dirent *d;
-	DIR *dp;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(dp = opendir(S.root));
-	while ((d = readdir(dp)) != NULL)
-		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
-			n++;
-	closedir(dp);
-	return n;
-}
-
 /*
  * Finding 5's price checked: confined, with no /proc, an upload is still
  * published only whole, and a child killed in the middle leaves nothing.
@@ -853,7 +771,7 @@ START_TEST(confined_upload_killed_leaves_nothing)
 		return;
 	start_as_nobody(NULL);
 	chmod(S.root, 0777);
-	before = count_root();
+	before = harness_entries(S.root);
 	fd = harness_session(&S, &C);
 	n = pkt_encode_req(buf, sizeof(buf), PKT_WRQ, "killed");
 	harness_send(fd, buf, (size_t)n);
@@ -864,17 +782,17 @@ START_TEST(confined_upload_killed_leaves_nothing)
 	harness_send(fd, buf, (size_t)n);
 	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
 	ck_assert_int_eq(p.op, PKT_ACK);
-	ck_assert_int_gt(child = a_child(), 0);
+	ck_assert_int_gt(child = harness_newest_child(&S), 0);
 	ck_assert_int_eq(kill(child, SIGKILL), 0);
 	harness_expect_closed(&C);
-	wait_no_children(10);
-	ck_assert_int_eq(count_root(), before);
+	harness_wait_no_children(&S, 10);
+	ck_assert_int_eq(harness_entries(S.root), before);
 	/* And a whole one is published. */
 	conn_free(&C);
 	close(fd);
 	fd = harness_session(&S, &C);
 	ck_assert_int_eq(harness_upload(&C, "whole", data, sizeof(data)), 0);
-	ck_assert_int_eq(count_root(), before + 1);
+	ck_assert_int_eq(harness_entries(S.root), before + 1);
 }
 END_TEST
 

@@ -46,24 +46,6 @@ teardown(void)
 	harness_cleanup(&S);
 }
 
-/* The server's exit status, waited for within the bound. */
-static int
-wait_exit(pid_t pid)
-{
-	int status, i;
-
-	for (i = 0; i < WAIT_TICKS; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) :
-			    128 + WTERMSIG(status);
-		usleep(10000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	ck_abort_msg("server %ld did not exit", (long)pid);
-	return -1;
-}
-
 /* A listening TCP socket on 127.0.0.1, port 0; its port in *port. */
 static int
 listen_any(unsigned *port)
@@ -146,30 +128,6 @@ file_size(const char *path)
 	return stat(path, &st) == 0 ? st.st_size : -1;
 }
 
-/* Dials port on 127.0.0.1 with the harness's bounded socket. */
-static int
-dial(unsigned port)
-{
-	struct server t;
-
-	memset(&t, 0, sizeof(t));
-	t.port = port;
-	return harness_dial(&t, 0);
-}
-
-/* Past the greeting on fd; expects DAT 1 and answers ACK 1. */
-static void
-greeted(int fd, struct conn *c)
-{
-	struct pkt p;
-
-	ck_assert_int_eq(conn_init(c, fd, NULL, NULL), 0);
-	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
-	ck_assert_int_eq(p.op, PKT_DAT);
-	ck_assert_uint_eq(p.u.dat.block, 1);
-	ck_assert_int_eq(conn_send_ack(c, 1), CONN_OK);
-}
-
 static void
 fetch_hello(struct conn *c)
 {
@@ -191,16 +149,16 @@ START_TEST(inetd_serves_standard_input_and_exits)
 	pid_t pid;
 
 	l = listen_any(&port);
-	cfd = dial(port);
+	cfd = harness_dial_port(port, 0);
 	ck_assert_int_ge(sfd = accept(l, NULL, NULL), 0);
 	snprintf(out, sizeof(out), "%s/stdout", S.top);
 	pid = spawn(args, sfd, -1, out);
 	close(sfd);
-	greeted(cfd, &c);
+	harness_greet(cfd, &c);
 	fetch_hello(&c);
 	conn_free(&c);
 	close(cfd);
-	ck_assert_int_eq(wait_exit(pid), 0);
+	ck_assert_int_eq(harness_wait_exit(pid), 0);
 	/* No listening line; the usual log line. */
 	ck_assert_int_eq(file_size(out), 0);
 	ck_assert(harness_log_has(&S, "] Received a connection from "
@@ -217,7 +175,7 @@ START_TEST(inetd_refuses_what_is_not_a_socket)
 	int null = open("/dev/null", O_RDONLY);
 
 	snprintf(out, sizeof(out), "%s/stdout", S.top);
-	ck_assert_int_eq(wait_exit(spawn(args, null, -1, out)), 1);
+	ck_assert_int_eq(harness_wait_exit(spawn(args, null, -1, out)), 1);
 	ck_assert(harness_log_has(&S, "not a connected socket"));
 	close(null);
 }
@@ -237,10 +195,10 @@ START_TEST(socket_activation_serves_the_sockets_given)
 	pid = spawn(args, -1, l, out);
 	close(l);
 	/* Two sessions at once: a listener, not one connection. */
-	f1 = dial(port);
-	greeted(f1, &c1);
-	f2 = dial(port);
-	greeted(f2, &c2);
+	f1 = harness_dial_port(port, 0);
+	harness_greet(f1, &c1);
+	f2 = harness_dial_port(port, 0);
+	harness_greet(f2, &c2);
 	fetch_hello(&c2);
 	fetch_hello(&c1);
 	conn_free(&c1);
@@ -248,7 +206,7 @@ START_TEST(socket_activation_serves_the_sockets_given)
 	close(f1);
 	close(f2);
 	kill(pid, SIGTERM);
-	ck_assert_int_eq(wait_exit(pid), 0);
+	ck_assert_int_eq(harness_wait_exit(pid), 0);
 	ck_assert_int_eq(file_size(out), 0);
 }
 END_TEST
@@ -291,14 +249,14 @@ START_TEST(systemd_socket_activate_both_ways)
 	snprintf(line, sizeof(line), "Listening on %s", where);
 	ck_assert(harness_log_has(&S, line));
 	for (i = 0; i < 2; i++) {
-		f = dial(port);
-		greeted(f, &c);
+		f = harness_dial_port(port, 0);
+		harness_greet(f, &c);
 		fetch_hello(&c);
 		conn_free(&c);
 		close(f);
 	}
 	kill(pid, SIGTERM);
-	ck_assert_int_eq(wait_exit(pid), 0);
+	ck_assert_int_eq(harness_wait_exit(pid), 0);
 	ck_assert_int_eq(file_size(out), 0);
 	/* Accept=yes, as inetd: a server -i per connection. */
 	port = free_port();
@@ -306,14 +264,14 @@ START_TEST(systemd_socket_activate_both_ways)
 	pid = spawn_prog(ssa, inetd, -1, -1, out);
 	snprintf(line, sizeof(line), "Listening on %s", where);
 	ck_assert(harness_log_has(&S, line));
-	f = dial(port);
-	greeted(f, &c);
+	f = harness_dial_port(port, 0);
+	harness_greet(f, &c);
 	fetch_hello(&c);
 	conn_free(&c);
 	close(f);
 	ck_assert(harness_log_has(&S, "died with code 0"));
 	kill(pid, SIGTERM);
-	wait_exit(pid);
+	harness_wait_exit(pid);
 }
 END_TEST
 
@@ -330,7 +288,7 @@ START_TEST(activation_for_another_process_is_not_ours)
 	pid = spawn(args, -1, -1, out);
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
-	ck_assert_int_eq(wait_exit(pid), 2);
+	ck_assert_int_eq(harness_wait_exit(pid), 2);
 	ck_assert(harness_log_has(&S, "missing port"));
 }
 END_TEST
@@ -339,19 +297,12 @@ END_TEST
 static void
 begin_upload(struct conn *c, const char *name, uint16_t n)
 {
-	uint8_t buf[600], data[512];
 	struct pkt p;
-	ssize_t len;
 	uint16_t b;
 
-	memset(data, 'd', sizeof(data));
-	len = pkt_encode_req(buf, sizeof(buf), PKT_WRQ, name);
-	harness_send(c->fd, buf, (size_t)len);
-	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
-	ck_assert_int_eq(p.op, PKT_ACK);
+	harness_start_upload(c, name);
 	for (b = 1; b <= n; b++) {
-		len = pkt_encode_dat(buf, sizeof(buf), b, data, sizeof(data));
-		harness_send(c->fd, buf, (size_t)len);
+		harness_send_dat(c, b, 512);
 		ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
 		ck_assert_msg(p.op == PKT_ACK, "block %u: %s", b,
 		    pkt_op_name(p.op));
@@ -418,7 +369,7 @@ START_TEST(drain_finishes_the_transfer_then_exits)
 	/* ...and the one mid-transfer finishes it. */
 	ck_assert_int_eq(end_upload(&up, 4, &code), PKT_ACK);
 	harness_expect_closed(&up);
-	ck_assert_int_eq(wait_exit(pid), 0);
+	ck_assert_int_eq(harness_wait_exit(pid), 0);
 	S.pid = 0;
 	snprintf(path, sizeof(path), "%s/drained", S.root);
 	ck_assert_int_eq(file_size(path), 3 * 512 + 3);
@@ -447,7 +398,7 @@ stalled_upload_ended_by(const char *const *args, int sig, const char *name)
 	fu = harness_session(&S, &up);
 	begin_upload(&up, name, 2);
 	kill(pid, sig);
-	ck_assert_int_eq(wait_exit(pid), 0);
+	ck_assert_int_eq(harness_wait_exit(pid), 0);
 	S.pid = 0;
 	harness_expect_closed(&up);
 	snprintf(path, sizeof(path), "%s/%s", S.root, name);
@@ -506,19 +457,6 @@ proxied(const char *src, uint16_t sport)
 	return f;
 }
 
-/* The log as a string, at most 64 KiB. */
-static void
-read_log(char *buf, size_t size)
-{
-	ssize_t n;
-	int f = open(S.log, O_RDONLY);
-
-	ck_assert_int_ge(f, 0);
-	n = read(f, buf, size - 1);
-	close(f);
-	buf[n > 0 ? n : 0] = '\0';
-}
-
 /*
  * Dials with dial_fn until the server greets rather than refusing with
  * ERR 9 (its room came back), within ticks of 10 ms; returns the socket,
@@ -565,7 +503,7 @@ proxy_address_for_max_per_ip(const char *const *args)
 
 	harness_start(&S, args);
 	f1 = proxied("127.0.0.2", 5000);
-	greeted(f1, &c1);
+	harness_greet(f1, &c1);
 	fetch_hello(&c1);
 	ck_assert(harness_log_has(&S, "] Received a connection from "
 	    "127.0.0.2, port 5000"));
@@ -577,7 +515,7 @@ proxy_address_for_max_per_ip(const char *const *args)
 	    "127.0.0.2, port 5001"));
 	/* Another client behind the same balancer address: served. */
 	f3 = proxied("127.0.0.3", 5002);
-	greeted(f3, &c3);
+	harness_greet(f3, &c3);
 	fetch_hello(&c3);
 	/* Once the first has gone, its address has room again. */
 	conn_free(&c1);
@@ -662,12 +600,12 @@ START_TEST(proxy_health_checks_are_quiet)
 	}
 	/* A real session after them, so their children have all run. */
 	f = proxied("127.0.0.5", 55);
-	greeted(f, &c);
+	harness_greet(f, &c);
 	fetch_hello(&c);
 	conn_free(&c);
 	close(f);
 	ck_assert(harness_log_has(&S, "RRQ \"a.txt\""));
-	read_log(log, sizeof(log));
+	harness_read_log(&S, log, sizeof(log));
 	ck_assert_msg(strstr(log, "127.0.0.1") == NULL, "%s", log);
 	ck_assert_msg(strstr(log, "ERR") == NULL, "%s", log);
 	ck_assert_msg(strstr(log, "server:") == NULL, "%s", log);
@@ -713,7 +651,7 @@ START_TEST(proxy_silent_header_never_stalls_others)
 	harness_send(silent, "PROXY TCP4 ", 11);
 	/* Another is served meanwhile: the parent did not wait. */
 	f = proxied("127.0.0.4", 44);
-	greeted(f, &c);
+	harness_greet(f, &c);
 	fetch_hello(&c);
 	pfd.fd = silent;
 	pfd.events = POLLIN;
@@ -750,7 +688,7 @@ START_TEST(drain_does_not_wait_for_a_silent_header)
 	ck_assert_int_gt(all, 0);
 	kill(pid, SIGQUIT);
 	/* ...and ends at once: no session has begun. */
-	ck_assert_int_eq(wait_exit(pid), 0);
+	ck_assert_int_eq(harness_wait_exit(pid), 0);
 	S.pid = 0;
 	ck_assert_int_eq(conn_init(&s, silent, NULL, NULL), 0);
 	harness_expect_closed(&s);
@@ -789,21 +727,6 @@ no_tmpfile(void)
 
 static char spool[PATH_MAX];
 
-/* Entries in a directory, . and .. aside. */
-static int
-entries(const char *dir)
-{
-	char cmd[PATH_MAX + 64];
-	FILE *f;
-	int n = -1;
-
-	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
-	f = popen(cmd, "r");
-	ck_assert_int_eq(fscanf(f, "%d", &n), 1);
-	pclose(f);
-	return n;
-}
-
 static void
 with_spool(void)
 {
@@ -828,7 +751,7 @@ START_TEST(no_tmpfile_without_spool_says_so_and_refuses)
 	ck_assert_int_eq(harness_upload(&c, "up", "x", 1), ERR_ACCESS);
 	conn_free(&c);
 	close(f);
-	ck_assert_int_eq(entries(S.root), 1);
+	ck_assert_int_eq(harness_entries(S.root), 1);
 }
 END_TEST
 
@@ -857,8 +780,8 @@ START_TEST(spool_upload_lands_and_leaves_the_spool_empty)
 	ck_assert_int_eq(stat(path, &st), 0);
 	ck_assert_uint_eq(st.st_mode & 0777, 0644);
 	ck_assert_uint_eq(st.st_nlink, 1);
-	ck_assert_int_eq(entries(spool), 0);
-	read_log(log, sizeof(log));
+	ck_assert_int_eq(harness_entries(spool), 0);
+	harness_read_log(&S, log, sizeof(log));
 	ck_assert_ptr_null(strstr(log, "no O_TMPFILE"));
 }
 END_TEST
@@ -887,25 +810,9 @@ START_TEST(spool_name_that_appeared_is_err_6_and_kept)
 	close(g);
 	snprintf(path, sizeof(path), "%s/late", S.root);
 	ck_assert_int_eq(file_size(path), 5);
-	ck_assert_int_eq(entries(spool), 0);
+	ck_assert_int_eq(harness_entries(spool), 0);
 }
 END_TEST
-
-/* The child's pid from the log line of the last connection. */
-static pid_t
-last_child(void)
-{
-	char buf[65536], *p, *last = NULL;
-
-	read_log(buf, sizeof(buf));
-	for (p = buf; (p = strstr(p, "] Received a connection")) != NULL;
-	    p++)
-		last = p;
-	ck_assert_ptr_nonnull(last);
-	while (last > buf && last[-1] != '[')
-		last--;
-	return (pid_t)atol(last);
-}
 
 START_TEST(spool_of_a_killed_child_is_swept)
 {
@@ -916,14 +823,14 @@ START_TEST(spool_of_a_killed_child_is_swept)
 	f = harness_session(&S, &c);
 	ck_assert(harness_log_has(&S, "Received a connection"));
 	begin_upload(&c, "killed", 2);
-	ck_assert_int_eq(entries(spool), 1);	/* staged there */
-	ck_assert_int_eq(entries(S.root), 1);	/* not in the tree */
-	ck_assert_int_eq(kill(last_child(), SIGKILL), 0);
+	ck_assert_int_eq(harness_entries(spool), 1);	/* staged there */
+	ck_assert_int_eq(harness_entries(S.root), 1);	/* not in the tree */
+	ck_assert_int_eq(kill(harness_last_child(&S), SIGKILL), 0);
 	harness_expect_closed(&c);
-	for (i = 0; i < WAIT_TICKS && entries(spool) != 0; i++)
+	for (i = 0; i < WAIT_TICKS && harness_entries(spool) != 0; i++)
 		usleep(10000);
-	ck_assert_int_eq(entries(spool), 0);
-	ck_assert_int_eq(entries(S.root), 1);
+	ck_assert_int_eq(harness_entries(spool), 0);
+	ck_assert_int_eq(harness_entries(S.root), 1);
 	conn_free(&c);
 	close(f);
 }
@@ -976,12 +883,12 @@ START_TEST(spool_start_up_errors)
 	snprintf(out, sizeof(out), "%s/stdout", S.top);
 	snprintf(inside, sizeof(inside), "%s/in", S.root);
 	ck_assert_int_eq(mkdir(inside, 0755), 0);
-	ck_assert_int_eq(wait_exit(spawn(args1, -1, -1, out)), 1);
+	ck_assert_int_eq(harness_wait_exit(spawn(args1, -1, -1, out)), 1);
 	ck_assert(harness_log_has(&S, "is inside the served directory"));
 	/* Another file system, where this machine has one at hand. */
 	if (stat("/dev/shm", &a) == 0 && stat(S.root, &b) == 0 &&
 	    a.st_dev != b.st_dev) {
-		ck_assert_int_eq(wait_exit(spawn(args2, -1, -1, out)), 1);
+		ck_assert_int_eq(harness_wait_exit(spawn(args2, -1, -1, out)), 1);
 		ck_assert(harness_log_has(&S, "is not on the file system of "
 		    "the served directory"));
 	}
@@ -1043,7 +950,7 @@ session_pid(int k)
 	const char *p = log, *hit;
 	long pid = -1;
 
-	read_log(log, sizeof(log));
+	harness_read_log(&S, log, sizeof(log));
 	while ((hit = strstr(p, "] Received a connection from")) != NULL) {
 		const char *b = hit;
 
@@ -1168,7 +1075,7 @@ START_TEST(drain_ends_spares_at_once)
 	wait_children(3);
 	kill(pid, SIGQUIT);
 	/* Within WAIT_TICKS (20 s), long before the 60 s drain timeout. */
-	ck_assert_int_eq(wait_exit(pid), 0);
+	ck_assert_int_eq(harness_wait_exit(pid), 0);
 	S.pid = 0;
 	ck_assert(harness_log_has(&S, "] Draining: 0 sessions left"));
 }

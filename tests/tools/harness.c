@@ -90,24 +90,29 @@ harness_start(struct server *s, const char *const *args)
 int
 harness_stop(struct server *s)
 {
-	int status, i;
-	pid_t r;
+	pid_t pid = s->pid;
 
-	if (s->pid <= 0)
+	if (pid <= 0)
 		return -1;
-	kill(s->pid, SIGTERM);
+	s->pid = 0;
+	kill(pid, SIGTERM);
+	return harness_wait_exit(pid);
+}
+
+int
+harness_wait_exit(pid_t pid)
+{
+	int status, i;
+
 	for (i = 0; i < WAIT_SECONDS * 100; i++) {
-		if ((r = waitpid(s->pid, &status, WNOHANG)) == s->pid) {
-			s->pid = 0;
+		if (waitpid(pid, &status, WNOHANG) == pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 +
 			    WTERMSIG(status);
-		}
 		usleep(10000);
 	}
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, &status, 0);
-	s->pid = 0;
-	ck_abort_msg("server did not stop on SIGTERM");
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	ck_abort_msg("process %ld did not exit", (long)pid);
 	return -1;
 }
 
@@ -134,7 +139,7 @@ harness_cleanup(struct server *s)
 }
 
 int
-harness_dial(const struct server *s, int v6)
+harness_dial_port(unsigned port, int v6)
 {
 	struct timeval tv = { WAIT_SECONDS, 0 };
 	struct sockaddr_in6 a6;
@@ -150,14 +155,14 @@ harness_dial(const struct server *s, int v6)
 		memset(&a6, 0, sizeof(a6));
 		a6.sin6_family = AF_INET6;
 		a6.sin6_addr = in6addr_loopback;
-		a6.sin6_port = htons((uint16_t)s->port);
+		a6.sin6_port = htons((uint16_t)port);
 		ck_assert_int_eq(connect(fd, (struct sockaddr *)&a6,
 		    sizeof(a6)), 0);
 	} else {
 		memset(&a4, 0, sizeof(a4));
 		a4.sin_family = AF_INET;
 		a4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		a4.sin_port = htons((uint16_t)s->port);
+		a4.sin_port = htons((uint16_t)port);
 		ck_assert_int_eq(connect(fd, (struct sockaddr *)&a4,
 		    sizeof(a4)), 0);
 	}
@@ -165,17 +170,40 @@ harness_dial(const struct server *s, int v6)
 }
 
 int
-harness_session(const struct server *s, struct conn *c)
+harness_dial(const struct server *s, int v6)
+{
+	return harness_dial_port(s->port, v6);
+}
+
+void
+harness_greet(int fd, struct conn *c)
 {
 	struct pkt p;
-	int fd = harness_dial(s, 0);
 
 	ck_assert_int_eq(conn_init(c, fd, NULL, NULL), 0);
 	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
-	ck_assert_int_eq(p.op, PKT_DAT);
+	ck_assert_msg(p.op == PKT_DAT, "no greeting: %s", pkt_op_name(p.op));
 	ck_assert_uint_eq(p.u.dat.block, 1);
 	ck_assert_int_eq(conn_send_ack(c, 1), CONN_OK);
+}
+
+int
+harness_session(const struct server *s, struct conn *c)
+{
+	int fd = harness_dial(s, 0);
+
+	harness_greet(fd, c);
 	return fd;
+}
+
+void
+harness_end_session(struct conn *c, int *fd)
+{
+	if (*fd == -1)
+		return;
+	conn_free(c);
+	close(*fd);
+	*fd = -1;
 }
 
 void
@@ -188,6 +216,38 @@ enum conn_status
 harness_recv(struct conn *c, struct pkt *p)
 {
 	return conn_recv(c, BLKSIZE_MAX, p);
+}
+
+void
+harness_send_req(struct conn *c, enum pkt_op op, const char *path)
+{
+	uint8_t buf[PKT_OPCODE_LEN + PATH_LEN_MAX + 1];
+	ssize_t n = pkt_encode_req(buf, sizeof(buf), op, path);
+
+	ck_assert_int_gt(n, 0);
+	harness_send(c->fd, buf, (size_t)n);
+}
+
+void
+harness_start_upload(struct conn *c, const char *name)
+{
+	struct pkt p;
+
+	harness_send_req(c, PKT_WRQ, name);
+	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
+	ck_assert_msg(p.op == PKT_ACK, "WRQ %s: %s", name, pkt_op_name(p.op));
+	ck_assert_uint_eq(p.u.ack.block, 0);
+}
+
+void
+harness_send_dat(struct conn *c, uint16_t block, size_t size)
+{
+	uint8_t buf[6 + 600];
+
+	ck_assert_uint_le(size, 600);
+	memset(buf + 6, 'd', size);
+	pkt_put_dat_header(buf, block, (uint16_t)size);
+	harness_send(c->fd, buf, 6 + size);
 }
 
 void
@@ -363,22 +423,123 @@ harness_children(const struct server *s, int *zombies, int *all)
 }
 
 int
-harness_log_has(const struct server *s, const char *needle)
+harness_exists(const struct server *s, const char *name)
 {
-	char buf[65536];
-	ssize_t n;
-	int fd, i;
+	char path[PATH_MAX * 2];
+	struct stat st;
 
-	for (i = 0; i < WAIT_SECONDS * 20; i++) {
-		if ((fd = open(s->log, O_RDONLY)) >= 0) {
-			n = read(fd, buf, sizeof(buf) - 1);
-			close(fd);
+	snprintf(path, sizeof(path), "%s/%s", s->root, name);
+	return lstat(path, &st) == 0;
+}
+
+int
+harness_entries(const char *dir)
+{
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	ck_assert_msg((dp = opendir(dir)) != NULL, "%s: %s", dir,
+	    strerror(errno));
+	while ((d = readdir(dp)) != NULL)
+		if (strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0)
+			n++;
+	closedir(dp);
+	return n;
+}
+
+void
+harness_wait_no_children(const struct server *s, int seconds)
+{
+	int z = 0, all = 0, i;
+
+	for (i = 0; i < seconds * 40; i++) {
+		harness_children(s, &z, &all);
+		if (all == 0)
+			return;
+		usleep(25000);
+	}
+	ck_abort_msg("%d children (%d zombies) still there after %d s", all,
+	    z, seconds);
+}
+
+pid_t
+harness_newest_child(const struct server *s)
+{
+	char path[64], buf[4096], *last;
+	size_t n;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)s->pid,
+	    (int)s->pid);
+	for (i = 0; i < WAIT_SECONDS * 100; i++) {
+		/* "pid pid ... \n", oldest first. */
+		if ((f = fopen(path, "r")) != NULL) {
+			n = fread(buf, 1, sizeof(buf) - 1, f);
+			fclose(f);
+			buf[n] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			n = strlen(buf);
+			while (n > 0 && buf[n - 1] == ' ')
+				buf[--n] = '\0';
 			if (n > 0) {
-				buf[n] = '\0';
-				if (strstr(buf, needle) != NULL)
-					return 1;
+				last = strrchr(buf, ' ');
+				return (pid_t)atol(last ? last + 1 : buf);
 			}
 		}
+		usleep(10000);
+	}
+	return 0;
+}
+
+pid_t
+harness_last_child(const struct server *s)
+{
+	char buf[65536], *p, *last = NULL;
+
+	ck_assert_int_eq(harness_log_has(s, "Received a connection"), 1);
+	harness_read_log(s, buf, sizeof(buf));
+	for (p = buf; (p = strstr(p, "] Received a connection")) != NULL;
+	    p++)
+		last = p;
+	ck_assert_ptr_nonnull(last);
+	/* "[pid] Received ...": back to the bracket. */
+	while (last > buf && last[-1] != '[')
+		last--;
+	return (pid_t)atol(last);
+}
+
+void
+harness_read_log(const struct server *s, char *buf, size_t size)
+{
+	ssize_t n = -1;
+	int fd;
+
+	if ((fd = open(s->log, O_RDONLY)) >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+int
+harness_log_has_now(const struct server *s, const char *needle)
+{
+	char buf[65536];
+
+	harness_read_log(s, buf, sizeof(buf));
+	return strstr(buf, needle) != NULL;
+}
+
+int
+harness_log_has(const struct server *s, const char *needle)
+{
+	int i;
+
+	for (i = 0; i < WAIT_SECONDS * 20; i++) {
+		if (harness_log_has_now(s, needle))
+			return 1;
 		usleep(50000);
 	}
 	return 0;

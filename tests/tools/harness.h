@@ -2,7 +2,9 @@
  * Test harness for the integration suites: runs the real server binary
  * ($SERVER_BIN) on port 0 in a fresh temporary directory, reads the port
  * from its listening line, and stops it by its PID.  Every wait is
- * bounded.  Also raw sessions that speak packets through the codec.
+ * bounded.  Also raw sessions that speak packets through the codec, and
+ * what the suites look at afterwards: the log, the server's children,
+ * the entries left in a directory.
  */
 #ifndef HARNESS_H
 #define HARNESS_H
@@ -43,7 +45,13 @@ void	harness_cleanup(struct server *s);
 /* A connected socket to the server on 127.0.0.1 (or ::1 if v6). */
 int	harness_dial(const struct server *s, int v6);
 
-/* A session past the greeting: dial, read DAT 1, send ACK 1. */
+/* The same to any port: a server the harness did not start. */
+int	harness_dial_port(unsigned port, int v6);
+
+/* Past the greeting on a connected fd: read DAT 1, send ACK 1. */
+void	harness_greet(int fd, struct conn *c);
+
+/* A session past the greeting: dial, then harness_greet. */
 int	harness_session(const struct server *s, struct conn *c);
 
 /* Writes all of buf. */
@@ -51,6 +59,18 @@ void	harness_send(int fd, const void *buf, size_t len);
 
 /* Reads one packet (bounded wait); returns the conn status. */
 enum conn_status harness_recv(struct conn *c, struct pkt *p);
+
+/* Ends a session if *fd holds one (conn_free, close); *fd becomes -1. */
+void	harness_end_session(struct conn *c, int *fd);
+
+/* Sends a request (RRQ, WRQ, DRQ, MKD) for path. */
+void	harness_send_req(struct conn *c, enum pkt_op op, const char *path);
+
+/* WRQ of name, and its ACK 0. */
+void	harness_start_upload(struct conn *c, const char *name);
+
+/* DAT block of size (<= 600) bytes of 'd', sent whatever its size. */
+void	harness_send_dat(struct conn *c, uint16_t block, size_t size);
 
 /* Expects an ERR with this code. */
 void	harness_expect_err(struct conn *c, uint16_t code);
@@ -77,14 +97,41 @@ void	harness_expect_fetch_err(struct conn *c, const char *path,
 int	harness_upload(struct conn *c, const char *path, const void *data,
 	    size_t len);
 
-/* Writes a file under root (or top, when in_top) with these bytes. */
+/* Writes a file under root with these bytes. */
 void	harness_write_file(const struct server *s, const char *name,
 	    const void *data, size_t len);
+
+/* 1 when name exists under root (lstat: a dangling link counts). */
+int	harness_exists(const struct server *s, const char *name);
+
+/* Entries in a directory, "." and ".." aside: "nothing left behind". */
+int	harness_entries(const char *dir);
 
 /* How many of the server's children are zombies, and how many in all. */
 void	harness_children(const struct server *s, int *zombies, int *all);
 
+/* Waits (bounded by seconds) until the server has no child left. */
+void	harness_wait_no_children(const struct server *s, int seconds);
+
+/* The server's newest child from /proc, or 0 (bounded wait). */
+pid_t	harness_newest_child(const struct server *s);
+
+/* The child serving the last connection, from its log line (waits). */
+pid_t	harness_last_child(const struct server *s);
+
+/*
+ * Waits (bounded) for pid, a child of the test, to exit; returns its exit
+ * status, or 128 + the signal that ended it.
+ */
+int	harness_wait_exit(pid_t pid);
+
+/* The log as a string now, at most size - 1 bytes. */
+void	harness_read_log(const struct server *s, char *buf, size_t size);
+
 /* 1 when the log holds the string; waits a little for it to appear. */
 int	harness_log_has(const struct server *s, const char *needle);
+
+/* 1 when the log holds the string now: for what must not be there. */
+int	harness_log_has_now(const struct server *s, const char *needle);
 
 #endif
