@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "errno_map.h"
 #include "idle.h"
 #include "log.h"
 #include "path.h"
@@ -112,26 +113,12 @@ session_abort(struct session *s, uint16_t code, const char *fmt, ...)
 enum serve_result
 session_refuse_errno(struct session *s, int err)
 {
-	switch (err) {
-	case ENOENT:
-	case ENOTDIR:
-		return session_refuse(s, ERR_NOT_FOUND, "File not found");
-	case EXDEV:
-	case ELOOP:
-		return session_refuse(s, ERR_ACCESS, "Access violation: "
-		    "outside the served directory");
-	case ENAMETOOLONG:
-		return session_refuse(s, ERR_BAD_NAME, "Bad file name: "
-		    "too long");
-	case EEXIST:
-		return session_refuse(s, ERR_EXISTS, "File already exists");
-	case ENOSPC:
-	case EDQUOT:
-		return session_refuse(s, ERR_DISK_FULL, "Disk full");
-	default:
-		return session_refuse(s, ERR_ACCESS, "Access violation: %s",
-		    strerror(err));
-	}
+	const struct errno_row *row = errno_map(err, ERRNO_OPENING);
+
+	if (row != NULL)
+		return session_refuse(s, row->code, "%s", row->msg);
+	return session_refuse(s, ERR_ACCESS, "Access violation: %s",
+	    strerror(err));
 }
 
 enum serve_result
@@ -171,6 +158,7 @@ enum serve_result
 session_xfer_failed(struct session *s, const struct xfer_result *res)
 {
 	char esc[ERRMSG_LEN_MAX * 4 + 1];
+	const struct errno_row *row;
 	int err = res->sys_errno;
 
 	switch (res->status) {
@@ -196,14 +184,8 @@ session_xfer_failed(struct session *s, const struct xfer_result *res)
 		return session_abort(s, ERR_UNDEFINED, "Read error: %s",
 		    strerror(err));
 	case XFER_SINK:
-		if (err == EEXIST)
-			return session_abort(s, ERR_EXISTS,
-			    "File already exists");
-		if (err == ENOSPC || err == EDQUOT)
-			return session_abort(s, ERR_DISK_FULL, "Disk full");
-		if (err == EFBIG)
-			return session_abort(s, ERR_DISK_FULL,
-			    "Upload size limit exceeded");
+		if ((row = errno_map(err, ERRNO_WRITING)) != NULL)
+			return session_abort(s, row->code, "%s", row->msg);
 		return session_abort(s, ERR_UNDEFINED, "Write error: %s",
 		    strerror(err));
 	}
