@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "errno_map.h"
 #include "fdio.h"
 #include "listing.h"
 #include "packet.h"
@@ -449,6 +450,7 @@ static int
 xfer_failed(struct remote *r, const struct xfer_result *res)
 {
 	char msg[TEXT_ESCAPED_LEN(ERRMSG_LEN_MAX)];
+	const struct errno_row *row;
 	int status = RC_FAILED;
 
 	switch (res->status) {
@@ -489,8 +491,9 @@ xfer_failed(struct remote *r, const struct xfer_result *res)
 		break;
 	case XFER_SOURCE:
 	case XFER_SINK:
-		conn_send_err_nowait(&r->conn, res->sys_errno == ENOSPC ?
-		    ERR_DISK_FULL : ERR_UNDEFINED, "Client file error");
+		row = errno_map(res->sys_errno, ERRNO_WRITING);
+		conn_send_err_nowait(&r->conn, row != NULL ? row->code :
+		    ERR_UNDEFINED, "Client file error");
 		fail(r, RC_FAILED, "%s", strerror(res->sys_errno));
 		break;
 	}

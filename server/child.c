@@ -11,27 +11,25 @@
  * The per-address limit (-p) needs the client's address, which only the
  * child learns; the parent keeps the count.  So the child sends the
  * address over a socketpair and waits for the parent's answer before the
- * greeting (docs/protocol.md, "PROXY protocol").
+ * greeting (channel.h; docs/protocol.md, "PROXY protocol").
  */
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "channel.h"
 #include "child.h"
-#include "handoff.h"
 #include "harden.h"
 #include "idle.h"
-#include "listener.h"
 #include "log.h"
+#include "peer.h"
 #include "proxy.h"
 #include "session.h"
+#include "signals.h"
 #include "testhook.h"
 
 enum header_result {
@@ -40,47 +38,21 @@ enum header_result {
 	HEADER_FAILED,		/* the reason is in why */
 };
 
-static int	wait_readable(int, const struct timespec *);
 static enum header_result read_header(int, unsigned, struct proxy_hdr *,
 		    char *, size_t);
-static int	ask_parent(int, const char *, unsigned);
 
-void
+int
 child_signals(void)
 {
 	sigset_t none;
 
-	signal(SIGCHLD, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	idle_drain_init();
+	if (signals_install(SIGCHLD, SIG_DFL) == -1 ||
+	    signals_install(SIGTERM, SIG_DFL) == -1 ||
+	    signals_install(SIGINT, SIG_DFL) == -1 ||
+	    idle_drain_init() == -1)
+		return -1;
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-/* 1 when fd is readable before the deadline, 0 past it, -1 on error. */
-static int
-wait_readable(int fd, const struct timespec *deadline)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	struct timespec now;
-	long long ms;
-	int n;
-
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
-		    (deadline->tv_nsec - now.tv_nsec) / 1000000;
-		if (ms <= 0)
-			return 0;
-		n = poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms);
-		if (n > 0)
-			return 1;
-		if (n == -1 && errno != EINTR)
-			return -1;
-		if (n == -1 && idle_draining())
-			return 0;	/* SIGQUIT: the caller looks */
-	}
+	return sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
 static enum header_result
@@ -88,16 +60,15 @@ read_header(int fd, unsigned timeout, struct proxy_hdr *h, char *why,
     size_t whylen)
 {
 	uint8_t buf[PROXY_LEN_MAX];
-	struct timespec deadline;
+	int64_t deadline;
 	enum proxy_status st;
 	size_t have = 0, want, k;
 	ssize_t n = -1;
 	int r;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout;
+	deadline = monotonic_ms() + (int64_t)timeout * 1000;
 	while ((st = proxy_parse(buf, have, h)) == PROXY_MORE) {
-		r = wait_readable(fd, &deadline);
+		r = idle_wait_readable(fd, deadline);
 		/* A drain does not wait for a header: no session yet. */
 		if (idle_draining())
 			return HEADER_QUIET;
@@ -146,34 +117,6 @@ read_header(int fd, unsigned timeout, struct proxy_hdr *h, char *why,
 }
 
 /*
- * Sends addr to the parent and waits, within the idle timeout, for its
- * answer.  1 admitted, 0 refused, -1 the parent is gone or silent.
- */
-static int
-ask_parent(int admit_fd, const char *addr, unsigned timeout)
-{
-	struct timespec deadline;
-	char answer;
-	ssize_t n;
-
-	do
-		n = send(admit_fd, addr, strlen(addr) + 1, MSG_NOSIGNAL);
-	while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout;
-	if (wait_readable(admit_fd, &deadline) != 1)
-		return -1;
-	do
-		n = recv(admit_fd, &answer, 1, 0);
-	while (n == -1 && errno == EINTR);
-	if (n != 1)
-		return -1;
-	return answer == CHILD_ADMIT;
-}
-
-/*
  * The connection, once the child is confined: the PROXY header, the
  * parent's word on -p, the session.
  */
@@ -202,16 +145,16 @@ serve_confined(int fd, const struct peer_name *peer,
 			goto out;
 		case HEADER_OK:
 			if (h.has_addr)
-				listener_addr_str(&h.src, addr, sizeof(addr),
+				peer_addr_str(&h.src, addr, sizeof(addr),
 				    &port);
 			break;
 		}
 	}
 	if (admit_fd != -1) {
-		if ((ok = ask_parent(admit_fd, addr, cfg->timeout)) == 0) {
-			listener_refuse(fd, addr, port, "Server busy: too many "
+		if ((ok = channel_ask(admit_fd, addr, cfg->timeout)) == 0) {
+			peer_refuse(fd, addr, port, "Server busy: too many "
 			    "connections from your address");
-			fd = -1;	/* listener_refuse closed it */
+			fd = -1;	/* peer_refuse closed it */
 			goto out;
 		}
 		if (ok == -1) {
@@ -264,7 +207,7 @@ child_spare(int pair, const struct server_config *cfg,
 		return 1;
 	}
 	memset(&peer, 0, sizeof(peer));
-	fd = handoff_recv(pair, &peer);
+	fd = channel_handoff_recv(pair, &peer);
 	if (fd == -1 || !cfg->proxy_protocol) {
 		close(pair);
 		pair = -1;

@@ -12,25 +12,21 @@
 
 #include "config.h"
 #include "jail.h"
-#include "listener.h"
-
-/* The admission exchange over the socketpair (docs/protocol.md). */
-#define CHILD_ADMIT	'Y'
-#define CHILD_REFUSE	'N'
+#include "peer.h"
 
 /*
  * Installs the child's signal dispositions (SIGTERM, SIGINT, SIGCHLD as
  * by default, SIGQUIT to drain) and then unblocks every signal.  Called
- * first thing in a new child, and by -i.
+ * first thing in a new child, and by -i.  Returns 0, or -1 with errno.
  */
-void	child_signals(void);
+int	child_signals(void);
 
 /*
  * Serves the connected socket fd, whose peer is *peer, to its end, and
  * returns the exit status.  admit_fd is the child's end of a
  * SOCK_SEQPACKET pair with the parent: when not -1, the child sends the
- * client's address (as text) over it once the PROXY header has named it,
- * and is served only if the parent answers CHILD_ADMIT.  The fd and
+ * client's address over it once the PROXY header has named it, and is
+ * served only if the parent admits it (channel.h).  The fd and
  * admit_fd are closed.
  */
 int	child_serve(int fd, const struct peer_name *peer,
@@ -38,7 +34,7 @@ int	child_serve(int fd, const struct peer_name *peer,
 	    int admit_fd);
 
 /*
- * A spare child (handoff.h), forked before its connection: confines
+ * A spare child (channel.h), forked before its connection: confines
  * itself, waits on pair for the parent's connection, and serves it as
  * child_serve does, with pair as its admit_fd under --proxy-protocol.
  * The parent closing pair first ends it quietly.  Returns the exit

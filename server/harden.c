@@ -45,6 +45,7 @@
 #include "harden.h"
 #include "landlock.h"
 #include "log.h"
+#include "signals.h"
 #include "syscall_filter.h"
 #include "testhook.h"
 
@@ -160,7 +161,10 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 		limit("data size", RLIMIT_DATA, harden_data_limit());
 	if (cfg->has_max_upload && !(fstat(STDERR_FILENO, &st) == 0 &&
 	    S_ISREG(st.st_mode))) {
-		signal(SIGXFSZ, SIG_IGN);
+		if (signals_install(SIGXFSZ, SIG_IGN) == -1) {
+			snprintf(why, whylen, "SIGXFSZ: %s", strerror(errno));
+			return -1;
+		}
 		limit("file size", RLIMIT_FSIZE, (rlim_t)cfg->max_upload);
 	}
 	/*
@@ -172,6 +176,10 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 	 */
 	if (landlock_confine(why, whylen) == -1)
 		return -1;
-	(void)testhook_seccomp_trap();	/* its SIGSYS handler, if asked */
+	/* Its SIGSYS handler, if asked. */
+	if (testhook_seccomp_trap() == -1) {
+		snprintf(why, whylen, "SIGSYS: %s", strerror(errno));
+		return -1;
+	}
 	return filter_confine(why, whylen);
 }

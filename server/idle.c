@@ -15,12 +15,13 @@
  * sig_atomic_t the handler may share) holds for 24 days.
  */
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 #include <sys/time.h>
 
 #include "idle.h"
+#include "signals.h"
 
 #define TICK_MS		100
 
@@ -28,7 +29,7 @@ static volatile sig_atomic_t timed_out;
 static volatile sig_atomic_t draining;
 static int request_wait;
 static volatile sig_atomic_t deadline_ms;
-static struct timespec epoch;
+static int64_t epoch_ms;
 static unsigned timeout;
 
 static void	on_tick(int);
@@ -42,11 +43,7 @@ const struct conn_hooks idle_hooks = { wait_begin, interrupted };
 static sig_atomic_t
 ms_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);	/* async-signal-safe */
-	return (sig_atomic_t)((ts.tv_sec - epoch.tv_sec) * 1000 +
-	    (ts.tv_nsec - epoch.tv_nsec) / 1000000);
+	return (sig_atomic_t)(monotonic_ms() - epoch_ms);
 }
 
 static void
@@ -60,22 +57,18 @@ on_tick(int sig)
 	errno = saved;
 }
 
-void
+int
 idle_init(unsigned seconds)
 {
 	struct itimerval tick = { { 0, TICK_MS * 1000 },
 	    { 0, TICK_MS * 1000 } };
-	struct sigaction sa;
 
 	timeout = seconds;
-	clock_gettime(CLOCK_MONOTONIC, &epoch);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_tick;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: the wait must end */
-	sigaction(SIGALRM, &sa, NULL);
+	epoch_ms = monotonic_ms();
+	if (signals_install(SIGALRM, on_tick) == -1)
+		return -1;
 	idle_start(seconds);
-	setitimer(ITIMER_REAL, &tick, NULL);
+	return setitimer(ITIMER_REAL, &tick, NULL);
 }
 
 void
@@ -120,16 +113,10 @@ on_quit(int sig)
 	draining = 1;
 }
 
-void
+int
 idle_drain_init(void)
 {
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_quit;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: the wait must end */
-	sigaction(SIGQUIT, &sa, NULL);
+	return signals_install(SIGQUIT, on_quit);
 }
 
 void
@@ -142,4 +129,24 @@ int
 idle_draining(void)
 {
 	return draining;
+}
+
+int
+idle_wait_readable(int fd, int64_t deadline)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int64_t ms;
+	int n;
+
+	for (;;) {
+		if ((ms = monotonic_ms_left(deadline)) == 0)
+			return 0;
+		n = poll(&pfd, 1, ms > 1000 ? 1000 : (int)ms);
+		if (n > 0)
+			return 1;
+		if (n == -1 && errno != EINTR)
+			return -1;
+		if (n == -1 && draining)
+			return 0;	/* SIGQUIT: the caller looks */
+	}
 }

@@ -7,6 +7,8 @@
 #ifndef IDLE_H
 #define IDLE_H
 
+#include <stdint.h>
+
 #include "conn.h"
 
 extern const struct conn_hooks idle_hooks;
@@ -14,8 +16,9 @@ extern const struct conn_hooks idle_hooks;
 /*
  * Installs the SIGALRM handler, without SA_RESTART, and starts the tick.
  * A wait times out after more than seconds, and less than 0.2 s beyond.
+ * Returns 0, or -1 with errno.
  */
-void	idle_init(unsigned seconds);
+int	idle_init(unsigned seconds);
 /* Stops the tick. */
 void	idle_stop(void);
 /* Restarts the deadline: a last wait of its own, such as a lingering close. */
@@ -24,13 +27,22 @@ void	idle_start(unsigned seconds);
 /*
  * The drain (SIGQUIT, interface.md): a session finishes the transfer in
  * progress and ends at its next wait for a request.  idle_drain_init
- * installs the SIGQUIT handler (no SA_RESTART).  While idle_request_wait
- * has marked the waits as waits for a request, a drain ends them as
- * CONN_INTERRUPTED, within a tick; other waits go on.  idle_draining
- * says whether SIGQUIT came.
+ * installs the SIGQUIT handler (no SA_RESTART): 0, or -1 with errno.
+ * While idle_request_wait has marked the waits as waits for a request, a
+ * drain ends them as CONN_INTERRUPTED, within a tick; other waits go on.
+ * idle_draining says whether SIGQUIT came.
  */
-void	idle_drain_init(void);
+int	idle_drain_init(void);
 void	idle_request_wait(int on);
 int	idle_draining(void);
+
+/*
+ * A wait before the session, for the PROXY header or the parent's
+ * answer, bounded as a whole by deadline (a monotonic_ms value) rather
+ * than per byte, and ended by a drain: 1 when fd is readable in time,
+ * 0 past the deadline or on SIGQUIT (the caller looks at
+ * idle_draining), -1 on error.
+ */
+int	idle_wait_readable(int fd, int64_t deadline);
 
 #endif

@@ -31,6 +31,7 @@ static int	openat2_beneath(int, const char *, int, unsigned long long);
 static int	resolve_links(const struct jail *, const char *, char *,
 		    size_t);
 static int	push_front(char *, size_t, const char *, size_t);
+static const char *inside(const struct jail *, const char *);
 
 static int
 openat2_beneath(int dirfd, const char *path, int flags,
@@ -151,6 +152,25 @@ push_front(char *buf, size_t size, const char *s, size_t len)
 }
 
 /*
+ * An absolute link target read as a place inside: what follows the
+ * served directory's own path in it, or NULL with EXDEV when it does not
+ * start with that path.
+ */
+static const char *
+inside(const struct jail *j, const char *target)
+{
+	size_t rootlen = strlen(j->realroot);
+
+	if (strcmp(j->realroot, "/") == 0)
+		return target + 1;
+	if (strncmp(target, j->realroot, rootlen) == 0 &&
+	    (target[rootlen] == '\0' || target[rootlen] == '/'))
+		return target + rootlen;
+	errno = EXDEV;
+	return NULL;
+}
+
+/*
  * Rewrites path into out, a path from the root with no symbolic link in
  * it, following links the way the kernel would but reading an absolute
  * target as a place inside when it starts with the served directory's own
@@ -161,7 +181,7 @@ resolve_links(const struct jail *j, const char *path, char *out,
     size_t outsize)
 {
 	char rest[2 * PATH_MAX], target[PATH_MAX], comp[PATH_MAX];
-	size_t clen, prev, dlen = 0, rootlen = strlen(j->realroot);
+	size_t clen, prev, dlen = 0;
 	const char *slash, *tail;
 	struct stat st;
 	int fd, links = 0;
@@ -228,16 +248,8 @@ resolve_links(const struct jail *j, const char *path, char *out,
 		out[dlen] = '\0';
 		tail = target;
 		if (target[0] == '/') {
-			if (strcmp(j->realroot, "/") == 0)
-				tail = target + 1;
-			else if (strncmp(target, j->realroot, rootlen) == 0 &&
-			    (target[rootlen] == '\0' ||
-			    target[rootlen] == '/'))
-				tail = target + rootlen;
-			else {
-				errno = EXDEV;
+			if ((tail = inside(j, target)) == NULL)
 				return -1;
-			}
 			dlen = 0;
 			out[0] = '\0';
 		}

@@ -47,7 +47,6 @@
 #include <sys/un.h>
 
 #include "log.h"
-#include "testhook.h"
 
 #define LOG_LINE_MAX	2048	/* under PIPE_BUF: written whole or not */
 #define STAMP_LEN	26	/* "2026-12-02T06:10:00+00:00 " */
@@ -102,9 +101,8 @@ open_syslog(const char *path, char *why, size_t whylen)
 }
 
 int
-log_open(int use_syslog, char *why, size_t whylen)
+log_open(int use_syslog, const char *path, char *why, size_t whylen)
 {
-	const char *path = testhook_syslog_path();
 	struct stat st;
 	int fd;
 

@@ -23,10 +23,12 @@ void	log_set_level(enum log_level level);
 /*
  * At start-up, before any chroot: reads the time zone, and chooses where
  * lines go — standard error, written without ever waiting (log.c says
- * how), or with use_syslog the local syslog socket.  Returns 0, or -1
- * with a reason in why[0..whylen) when syslog cannot be reached.
+ * how), or with use_syslog the local syslog socket: syslog_path, or
+ * /dev/log when it is NULL.  Returns 0, or -1 with a reason in
+ * why[0..whylen) when syslog cannot be reached.
  */
-int	log_open(int use_syslog, char *why, size_t whylen);
+int	log_open(int use_syslog, const char *syslog_path, char *why,
+	    size_t whylen);
 
 /*
  * The descriptors the log writes to beyond standard error, into

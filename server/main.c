@@ -25,7 +25,10 @@
 #include "jail.h"
 #include "listener.h"
 #include "log.h"
+#include "peer.h"
 #include "session.h"
+#include "signals.h"
+#include "sockets.h"
 #include "syscall_filter.h"
 #include "testhook.h"
 
@@ -35,6 +38,8 @@ static void	log_sandbox(const struct server_config *,
 		    const struct jail *);
 static int	serve_one(int, const struct server_config *,
 		    const struct jail *);
+static int	prepare(const struct server_config *, struct jail *, char *,
+		    size_t);
 
 /* What confines each child, said once at start-up (issue 13). */
 static void
@@ -96,17 +101,60 @@ serve_one(int fd, const struct server_config *cfg, const struct jail *jail)
 	}
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setproctitle("serving one connection");
-	child_signals();
+	if (child_signals() == -1) {
+		log_error("signals: %s", strerror(errno));
+		return 1;
+	}
 	memset(&peer, 0, sizeof(peer));
-	listener_addr_str(&ss, peer.addr, sizeof(peer.addr), &peer.port);
+	peer_addr_str(&ss, peer.addr, sizeof(peer.addr), &peer.port);
 	return child_serve(fd, &peer, cfg, jail, -1);
+}
+
+/*
+ * What every child to come shares, set up once before any socket is
+ * bound: the system-call filter, the jail, the spool, the greeting and
+ * the sandbox's rules.  Returns 0, or -1 with the reason.
+ */
+static int
+prepare(const struct server_config *cfg, struct jail *jail, char *why,
+    size_t whylen)
+{
+	int trap;
+
+	/* Once for every child to come (syscall_filter.h). */
+	if (filter_available()) {
+		if ((trap = testhook_seccomp_trap()) == -1) {
+			snprintf(why, whylen, "SIGSYS: %s", strerror(errno));
+			return -1;
+		}
+		if (filter_prepare(trap, why, whylen) == -1)
+			return -1;
+	}
+	if (jail_open(jail, cfg->dir, why, whylen) == -1)
+		return -1;
+	if (cfg->spool != NULL && spool_open(&jail->spool, cfg->spool,
+	    jail->rootfd, jail->realroot, why, whylen) == -1)
+		return -1;
+	if (session_prepare(cfg) == -1) {
+		snprintf(why, whylen, "cannot encode the greeting");
+		return -1;
+	}
+	if (harden_prepare(jail, why, whylen) == -1)
+		return -1;
+	/* Issue 12: a FUSE or network file system has no O_TMPFILE. */
+	if (cfg->spool == NULL && !cfg->read_only &&
+	    !spool_probe_tmpfile(jail->rootfd))
+		log_error("%s: no O_TMPFILE on this file system: uploads are "
+		    "refused unless --spool names a staging directory",
+		    cfg->dir);
+	return 0;
 }
 
 int
 main(int argc, char *argv[])
 {
 	struct server_config cfg;
-	struct listener l;
+	struct sockets socks;
 	struct jail jail;
 	char why[512], host[256];
 	int activated = 0, conn_fd = -1;
@@ -114,14 +162,17 @@ main(int argc, char *argv[])
 	setproctitle_init(argc, argv, environ);
 	config_parse(&cfg, argc, argv);
 	log_set_level(cfg.log_level);
-	if (log_open(cfg.use_syslog, why, sizeof(why)) == -1) {
+	if (log_open(cfg.use_syslog, testhook_syslog_path(), why,
+	    sizeof(why)) == -1) {
 		log_error("%s", why);
 		return 1;
 	}
 	/* A vanished client is EPIPE, never a dead server. */
-	signal(SIGPIPE, SIG_IGN);
-
-	listener_signals();
+	if (signals_install(SIGPIPE, SIG_IGN) == -1 ||
+	    listener_signals() == -1) {
+		log_error("signals: %s", strerror(errno));
+		return 1;
+	}
 	/*
 	 * The waits' polling is decided from /sys, once: here, before any
 	 * chroot or Landlock, so that every child inherits the answer
@@ -134,43 +185,18 @@ main(int argc, char *argv[])
 		log_error("unknown user %s", cfg.user);
 		return 2;
 	}
-	/* Once for every child to come (syscall_filter.h). */
-	if (filter_available() && filter_prepare(testhook_seccomp_trap(), why,
-	    sizeof(why)) == -1) {
+	if (prepare(&cfg, &jail, why, sizeof(why)) == -1) {
 		log_error("%s", why);
 		return 1;
 	}
-	if (jail_open(&jail, cfg.dir, why, sizeof(why)) == -1) {
-		log_error("%s", why);
-		return 1;
-	}
-	if (cfg.spool != NULL && spool_open(&jail.spool, cfg.spool,
-	    jail.rootfd, jail.realroot, why, sizeof(why)) == -1) {
-		log_error("%s", why);
-		return 1;
-	}
-	if (session_prepare(&cfg) == -1) {
-		log_error("cannot encode the greeting");
-		return 1;
-	}
-	if (harden_prepare(&jail, why, sizeof(why)) == -1) {
-		log_error("%s", why);
-		return 1;
-	}
-	/* Issue 12: a FUSE or network file system has no O_TMPFILE. */
-	if (cfg.spool == NULL && !cfg.read_only &&
-	    !spool_probe_tmpfile(jail.rootfd))
-		log_error("%s: no O_TMPFILE on this file system: uploads are "
-		    "refused unless --spool names a staging directory",
-		    cfg.dir);
 	if (cfg.inetd)
 		conn_fd = STDIN_FILENO;
-	else if ((activated = listener_inherit(&l, &conn_fd, why,
+	else if ((activated = sockets_inherit(&socks, &conn_fd, why,
 	    sizeof(why))) == -1) {
 		log_error("socket activation: %s", why);
 		return 1;
-	} else if (!activated && listener_open(&l, &cfg, why, sizeof(why)) ==
-	    -1) {
+	} else if (!activated &&
+	    sockets_open(&socks, &cfg, why, sizeof(why)) == -1) {
 		/* interface.md's text exactly: scripts match the line. */
 		fprintf(stderr, "Unable to bind to port %u: %s. Sorry!\n",
 		    cfg.port, why);
@@ -198,9 +224,10 @@ main(int argc, char *argv[])
 		if (gethostname(host, sizeof(host)) == -1)
 			snprintf(host, sizeof(host), "localhost");
 		host[sizeof(host) - 1] = '\0';
-		printf("File server listening on %s port %u\n", host, l.port);
+		printf("File server listening on %s port %u\n", host,
+		    socks.port);
 		fflush(stdout);
 	}
-	setproctitle("listening on port %u", l.port);
-	return listener_run(&l, &cfg, &jail);
+	setproctitle("listening on port %u", socks.port);
+	return listener_run(&socks, &cfg, &jail);
 }

@@ -12,10 +12,12 @@
 #include <unistd.h>
 #include <sys/socket.h>
 
+#include "errno_map.h"
 #include "idle.h"
 #include "log.h"
 #include "path.h"
 #include "session.h"
+#include "signals.h"
 
 #define LINGER_SECONDS	2	/* drain after a closing ERR */
 
@@ -79,19 +81,17 @@ session_refuse(struct session *s, uint16_t code, const char *fmt, ...)
 static void
 linger(struct session *s)
 {
-	struct timespec deadline, now;
+	int64_t deadline;
 	ssize_t n;
 
 	if (shutdown(s->conn.fd, SHUT_WR) == -1)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += LINGER_SECONDS;
+	deadline = monotonic_ms() + LINGER_SECONDS * 1000;
 	idle_start(LINGER_SECONDS);
-	do {
+	do
 		n = recv(s->conn.fd, s->conn.rbuf, s->conn.rcap, 0);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	} while ((n > 0 || (n == -1 && errno == EINTR)) &&
-	    now.tv_sec < deadline.tv_sec);
+	while ((n > 0 || (n == -1 && errno == EINTR)) &&
+	    monotonic_ms_left(deadline) > 0);
 }
 
 enum serve_result
@@ -113,26 +113,12 @@ session_abort(struct session *s, uint16_t code, const char *fmt, ...)
 enum serve_result
 session_refuse_errno(struct session *s, int err)
 {
-	switch (err) {
-	case ENOENT:
-	case ENOTDIR:
-		return session_refuse(s, ERR_NOT_FOUND, "File not found");
-	case EXDEV:
-	case ELOOP:
-		return session_refuse(s, ERR_ACCESS, "Access violation: "
-		    "outside the served directory");
-	case ENAMETOOLONG:
-		return session_refuse(s, ERR_BAD_NAME, "Bad file name: "
-		    "too long");
-	case EEXIST:
-		return session_refuse(s, ERR_EXISTS, "File already exists");
-	case ENOSPC:
-	case EDQUOT:
-		return session_refuse(s, ERR_DISK_FULL, "Disk full");
-	default:
-		return session_refuse(s, ERR_ACCESS, "Access violation: %s",
-		    strerror(err));
-	}
+	const struct errno_row *row = errno_map(err, ERRNO_OPENING);
+
+	if (row != NULL)
+		return session_refuse(s, row->code, "%s", row->msg);
+	return session_refuse(s, ERR_ACCESS, "Access violation: %s",
+	    strerror(err));
 }
 
 enum serve_result
@@ -172,6 +158,7 @@ enum serve_result
 session_xfer_failed(struct session *s, const struct xfer_result *res)
 {
 	char esc[ERRMSG_LEN_MAX * 4 + 1];
+	const struct errno_row *row;
 	int err = res->sys_errno;
 
 	switch (res->status) {
@@ -197,14 +184,8 @@ session_xfer_failed(struct session *s, const struct xfer_result *res)
 		return session_abort(s, ERR_UNDEFINED, "Read error: %s",
 		    strerror(err));
 	case XFER_SINK:
-		if (err == EEXIST)
-			return session_abort(s, ERR_EXISTS,
-			    "File already exists");
-		if (err == ENOSPC || err == EDQUOT)
-			return session_abort(s, ERR_DISK_FULL, "Disk full");
-		if (err == EFBIG)
-			return session_abort(s, ERR_DISK_FULL,
-			    "Upload size limit exceeded");
+		if ((row = errno_map(err, ERRNO_WRITING)) != NULL)
+			return session_abort(s, row->code, "%s", row->msg);
 		return session_abort(s, ERR_UNDEFINED, "Write error: %s",
 		    strerror(err));
 	}
@@ -291,11 +272,9 @@ serve_request(struct session *s, const struct handler *h,
     const struct pkt *p)
 {
 	char esc[PATH_LEN_MAX * 4 + 1];
-	struct timespec start, end;
+	int64_t start = monotonic_ms();
 	enum serve_result r;
-	double secs;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	memset(&s->req, 0, sizeof(s->req));
 	/* The codec bounds a path to PATH_LEN_MAX; it may hold a NUL only
 	 * at its end, so the copy is the whole name. */
@@ -318,11 +297,9 @@ serve_request(struct session *s, const struct handler *h,
 	else
 		r = h->serve(s, s->req.path, s->req.pathlen);
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	secs = (double)(end.tv_sec - start.tv_sec) +
-	    (double)(end.tv_nsec - start.tv_nsec) / 1e9;
 	log_event("%s \"%s\" %" PRIu64 " bytes %.3f s: %s", h->name, esc,
-	    s->req.bytes, secs, s->req.result);
+	    s->req.bytes, (double)(monotonic_ms() - start) / 1000,
+	    s->req.result);
 	setproctitle("%s: idle", s->peer);
 	return r;
 }
@@ -422,7 +399,11 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 	log_event("Received a connection from %s, port %u", peer_addr,
 	    peer_port);
 	setproctitle("%s: greeting", s.peer);
-	idle_init(cfg->timeout);
+	if (idle_init(cfg->timeout) == -1) {
+		log_error("the idle clock: %s", strerror(errno));
+		close(fd);
+		return 1;
+	}
 	if (conn_init(&s.conn, fd, &idle_hooks, NULL) == -1) {
 		log_error("out of memory");
 		return 1;

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 
 #include "log.h"
+#include "signals.h"
 #include "testhook.h"
 
 void
@@ -99,16 +100,9 @@ on_sigsys(int sig, siginfo_t *si, void *uc)
 int
 testhook_seccomp_trap(void)
 {
-	struct sigaction sa;
-
 	if (getenv("FS_TEST_SECCOMP_TRAP") == NULL)
 		return 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigsys;
-	sa.sa_flags = SA_SIGINFO;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGSYS, &sa, NULL);
-	return 1;
+	return signals_install_info(SIGSYS, on_sigsys) == -1 ? -1 : 1;
 }
 
 int

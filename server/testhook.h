@@ -23,7 +23,8 @@ void	testhook_escape(void);
 /*
  * FS_TEST_SECCOMP_TRAP=1: the filter traps instead of killing, and the
  * handler logs the number of the call refused before the child exits, to
- * find what a new libc or runtime needs.  Returns 1 when so.
+ * find what a new libc or runtime needs.  Returns 1 when so, -1 with
+ * errno when the handler could not be installed.
  */
 int	testhook_seccomp_trap(void);
 /*

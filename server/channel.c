@@ -1,11 +1,8 @@
 /*
- * The connection's hand-over to a spare child (see handoff.h).
+ * The parent–child channel (see channel.h).
  *
- * One message carries it all: as the payload the peer's address, as the
+ * The hand-over is one message: as the payload the peer's name, as the
  * parent wrote it for its log and for -p, and the socket as SCM_RIGHTS.
- * The pair is SOCK_SEQPACKET, so the message comes whole or not at all,
- * and a fresh pair always has room for it: the parent never waits on a
- * spare.
  */
 #include <errno.h>
 #include <string.h>
@@ -13,9 +10,10 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "handoff.h"
+#include "channel.h"
 #include "idle.h"
 #include "log.h"
+#include "signals.h"
 
 union fd_control {
 	struct cmsghdr align;
@@ -23,9 +21,61 @@ union fd_control {
 };
 
 int
-handoff_send(int pair, int fd, const struct peer_name *peer)
+channel_pair(int pair[2])
 {
-	struct peer_name addr = *peer;	/* iov_base is not const */
+	return socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair);
+}
+
+int
+channel_ask(int pair, const char *addr, unsigned timeout)
+{
+	int64_t deadline;
+	char answer;
+	ssize_t n;
+
+	do
+		n = send(pair, addr, strlen(addr) + 1, MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return -1;
+	deadline = monotonic_ms() + (int64_t)timeout * 1000;
+	if (idle_wait_readable(pair, deadline) != 1)
+		return -1;
+	do
+		n = recv(pair, &answer, 1, 0);
+	while (n == -1 && errno == EINTR);
+	if (n != 1)
+		return -1;
+	return answer == CHANNEL_ADMIT;
+}
+
+enum channel_recv
+channel_admit_recv(int pair, char *addr, size_t size)
+{
+	ssize_t n;
+
+	n = recv(pair, addr, size, MSG_DONTWAIT);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return CHANNEL_LATER;
+	if (n > 0 && addr[n - 1] == '\0' && (size_t)n - 1 == strlen(addr))
+		return CHANNEL_ADDR;
+	return CHANNEL_DONE;
+}
+
+void
+channel_admit_answer(int pair, int admitted)
+{
+	char answer = admitted ? CHANNEL_ADMIT : CHANNEL_REFUSE;
+
+	/* The child waits for this byte; a full buffer cannot happen with
+	 * one byte on a fresh pair. */
+	(void)send(pair, &answer, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+int
+channel_handoff_send(int pair, int fd, const struct peer_name *peer)
+{
+	struct peer_name name = *peer;	/* iov_base is not const */
 	union fd_control ctl;
 	struct iovec iov;
 	struct msghdr msg;
@@ -33,8 +83,8 @@ handoff_send(int pair, int fd, const struct peer_name *peer)
 
 	memset(&ctl, 0, sizeof(ctl));
 	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &addr;
-	iov.iov_len = sizeof(addr);
+	iov.iov_base = &name;
+	iov.iov_len = sizeof(name);
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_control = ctl.buf;
@@ -45,13 +95,13 @@ handoff_send(int pair, int fd, const struct peer_name *peer)
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	if (sendmsg(pair, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) !=
-	    (ssize_t)sizeof(addr))
+	    (ssize_t)sizeof(name))
 		return -1;
 	return 0;
 }
 
 int
-handoff_recv(int pair, struct peer_name *peer)
+channel_handoff_recv(int pair, struct peer_name *peer)
 {
 	union fd_control ctl;
 	struct iovec iov;
