@@ -1,35 +1,29 @@
 /*
  * The client's session with the server (see remote.h).
  *
- * The client owns SIGALRM as a tick every TICK_MS while a command talks to
- * the server: a wait records its deadline (vDSO clock, no system call per
- * packet), the tick ends a wait past it, and lets the progress bar say
- * "stalled", so one signal serves both (style.md section 4).  SIGINT only
- * sets a flag; the wait it interrupts ends as CONN_INTERRUPTED.
+ * Each wait on the server records its deadline and is ended by the tick
+ * past it, or by Ctrl-C as CONN_INTERRUPTED (signals.h owns both); the
+ * tick also lets the progress bar say "stalled".
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 
 #include "fdio.h"
 #include "listing.h"
 #include "packet.h"
 #include "remote.h"
+#include "signals.h"
 #include "text.h"
-
-static volatile sig_atomic_t got_tick, got_int;
 
 /* A download's sink, checked against the size the server announced. */
 struct checked_sink {
@@ -59,13 +53,8 @@ struct line_sink {
 	int overlong;			/* the line is past the format's limit */
 };
 
-static void	on_tick(int);
-static void	on_int(int);
 static void	wait_begin(void *);
 static int	interrupted(void *);
-static void	clock_stop(void);
-static void	clock_start(void);
-static int64_t	ms_now(void);
 static int	fail(struct remote *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	server_err(struct remote *, const struct pkt *);
@@ -94,84 +83,11 @@ static void	xfer_params(struct remote *, const struct watch *,
 static const struct conn_hooks clock_hooks = { wait_begin, interrupted };
 
 static void
-on_tick(int sig)
-{
-	(void)sig;
-	got_tick = 1;
-}
-
-static void
-on_int(int sig)
-{
-	(void)sig;
-	got_int = 1;
-}
-
-void
-remote_signals_init(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_tick;
-	sigaction(SIGALRM, &sa, NULL);
-	sa.sa_handler = on_int;
-	sigaction(SIGINT, &sa, NULL);
-}
-
-int
-remote_interrupted(void)
-{
-	return got_int;
-}
-
-void
-remote_clear_interrupt(void)
-{
-	got_int = 0;
-}
-
-#define TICK_MS		100
-
-static int64_t deadline_ms;		/* CLOCK_MONOTONIC, milliseconds */
-
-static int64_t
-ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The tick, from the start of a command's talk with the server. */
-static void
-clock_start(void)
-{
-	struct itimerval it = { { 0, TICK_MS * 1000 },
-	    { 0, TICK_MS * 1000 } };
-
-	got_tick = 0;
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static void
 wait_begin(void *ctx)
 {
 	struct remote *r = ctx;
 
-	deadline_ms = ms_now() + (int64_t)r->cfg->timeout * 1000;
-}
-
-static void
-clock_stop(void)
-{
-	struct itimerval it;
-
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
-	got_tick = 0;
+	sig_deadline_set(r->cfg->timeout);
 }
 
 static int
@@ -179,11 +95,10 @@ interrupted(void *ctx)
 {
 	struct remote *r = ctx;
 
-	if (got_int)
+	if (sig_intr_pending())
 		return CONN_INTERRUPTED;
-	if (got_tick) {
-		got_tick = 0;
-		if (ms_now() >= deadline_ms)
+	if (sig_tick_taken()) {
+		if (sig_deadline_passed())
 			return CONN_TIMEOUT;
 		if (r->watch != NULL && r->watch->tick != NULL)
 			r->watch->tick(r->watch->ctx);
@@ -217,7 +132,7 @@ remote_disconnect(struct remote *r)
 {
 	if (r->fd == -1)
 		return;
-	clock_stop();
+	sig_tick_stop();
 	conn_free(&r->conn);
 	close(r->fd);
 	r->fd = -1;
@@ -255,7 +170,7 @@ connect_any(struct remote *r)
 			pfd.events = POLLOUT;
 			do
 				rc = poll(&pfd, 1, (int)r->cfg->timeout * 1000);
-			while (rc == -1 && errno == EINTR && !got_int);
+			while (rc == -1 && errno == EINTR && !sig_intr_pending());
 			len = sizeof(err);
 			if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
 			    &len) == 0 && err == 0)
@@ -401,7 +316,7 @@ remote_connect(struct remote *r, int show_greeting)
 	remote_disconnect(r);
 	if ((rc = connect_any(r)) != RC_OK)
 		return rc;
-	clock_start();
+	sig_tick_start();
 	cs = conn_recv(&r->conn, GREETING_LEN_MAX, &p);
 	if (cs != CONN_OK) {
 		if (cs == CONN_MALFORMED)
@@ -437,7 +352,7 @@ remote_connect(struct remote *r, int show_greeting)
 		return RC_LOST;
 	}
 	r->negotiated = 0;
-	clock_stop();
+	sig_tick_stop();
 	return RC_OK;
 }
 
@@ -509,7 +424,7 @@ on_progress(void *ctx, uint64_t bytes)
 
 	if (r->watch != NULL && r->watch->update != NULL)
 		r->watch->update(r->watch->ctx, bytes);
-	return got_int;
+	return sig_intr_pending();
 }
 
 static void
@@ -566,7 +481,7 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 
 	if ((rc = remote_connect(r, 0)) != RC_OK)
 		return rc;
-	clock_start();
+	sig_tick_start();
 	/*
 	 * The first request of a connection carries the OPT in front of
 	 * it, in one write: the answers come back in order, and a round
@@ -610,7 +525,7 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 		return xfer_failed(r, &res);
 	}
 	if (p->op == PKT_ERR) {
-		clock_stop();
+		sig_tick_stop();
 		r->refused = 1;
 		return server_err(r, p);
 	}
@@ -717,7 +632,7 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 	xfer_recv(&r->conn, &xp, first, checked_write, checked_finish, &sink,
 	    &res);
 	r->watch = NULL;
-	clock_stop();
+	sig_tick_stop();
 	if (res.status == XFER_OK && xp.digest != NULL)
 		r->verified = xp.digest->alg;
 	digest_free(&d);
@@ -760,7 +675,7 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	xp.size_hint = size;
 	xfer_send(&r->conn, &xp, read, ctx, &res);
 	r->watch = NULL;
-	clock_stop();
+	sig_tick_stop();
 	if (res.status == XFER_OK && xp.digest != NULL)
 		r->verified = xp.digest->alg;
 	digest_free(&d);
@@ -775,7 +690,7 @@ remote_mkdir(struct remote *r, const char *path)
 
 	if ((rc = request(r, PKT_MKD, path, 0, &p)) != RC_OK)
 		return rc;
-	clock_stop();
+	sig_tick_stop();
 	if (p.op != PKT_ACK || p.u.ack.block != 0) {
 		violation(r, &p, "ACK 0");
 		return RC_FAILED;

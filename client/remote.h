@@ -65,12 +65,6 @@ struct remote {
 	enum digest_alg verified;	/* the last transfer's check, if any */
 };
 
-/* Installs the SIGALRM and SIGINT handlers (no SA_RESTART). */
-void	remote_signals_init(void);
-/* Whether Ctrl-C was pressed since the last remote_clear_interrupt. */
-int	remote_interrupted(void);
-void	remote_clear_interrupt(void);
-
 void	remote_init(struct remote *r, const struct client_config *cfg);
 
 /*
