@@ -316,7 +316,8 @@ expand_remote(struct client *c, const char *cmd, const char *arg,
 
 	if (!pattern_has_magic(arg)) {
 		if (pattern_unescape(arg, plain, sizeof(plain)) == -1 ||
-		    remote_path(&c->remote, plain, path, sizeof(path)) == -1)
+		    path_resolve(c->remote.cwd, plain, path, sizeof(path)) !=
+		    PATH_OK)
 			return report(RC_FAILED, "%s %s: path too long", cmd,
 			    show(c, arg));
 		if (names_add(out, path, '?') == -1)
@@ -330,7 +331,7 @@ expand_remote(struct client *c, const char *cmd, const char *arg,
 		return report(RC_FAILED, "%s %s: a pattern may stand in the "
 		    "last component only", cmd, show(c, arg));
 	if (pattern_unescape(dir, plain, sizeof(plain)) == -1 ||
-	    remote_path(&c->remote, plain, path, sizeof(path)) == -1)
+	    path_resolve(c->remote.cwd, plain, path, sizeof(path)) != PATH_OK)
 		return report(RC_FAILED, "%s %s: path too long", cmd,
 		    show(c, arg));
 	if ((rc = remote_entries(c, path, out, slash != NULL ? slash + 1 :
@@ -695,7 +696,7 @@ cmd_put(struct client *c, int argc, char **argv)
 	named = argc > 1;
 	if (pattern_unescape(named ? argv[argc - 1] : "", plain,
 	    sizeof(plain)) == -1 ||
-	    remote_path(&c->remote, plain, dest, sizeof(dest)) == -1)
+	    path_resolve(c->remote.cwd, plain, dest, sizeof(dest)) != PATH_OK)
 		return report(RC_FAILED, "put: remote path too long");
 	for (i = 0; i < (size_t)nsrc; i++)
 		all = worst(all, expand_local("put", argv[i], &l));
@@ -751,7 +752,7 @@ cmd_mkdir(struct client *c, int argc, char **argv)
 
 	(void)argc;
 	if (pattern_unescape(argv[1], plain, sizeof(plain)) == -1 ||
-	    remote_path(&c->remote, plain, path, sizeof(path)) == -1)
+	    path_resolve(c->remote.cwd, plain, path, sizeof(path)) != PATH_OK)
 		return report(RC_FAILED, "mkdir %s: path too long",
 		    show(c, argv[1]));
 	if ((rc = remote_mkdir(&c->remote, path)) != RC_OK)
@@ -816,7 +817,7 @@ cmd_ls(struct client *c, int argc, char **argv)
 	const char *arg = argc > 1 ? argv[1] : "";
 	int rc;
 
-	if (remote_path(&c->remote, arg, path, sizeof(path)) == -1)
+	if (path_resolve(c->remote.cwd, arg, path, sizeof(path)) != PATH_OK)
 		return report(RC_FAILED, "ls %s: path too long", show(c, arg));
 	if ((rc = remote_list_lines(&c->remote, path, ls_line, c)) != RC_OK)
 		return report(rc, "ls /%s: %s", show(c, path), c->remote.why);
@@ -829,8 +830,8 @@ cmd_cd(struct client *c, int argc, char **argv)
 	char path[PATH_LEN_MAX + 1];
 	int rc;
 
-	if (remote_path(&c->remote, argc > 1 ? argv[1] : "/", path,
-	    sizeof(path)) == -1)
+	if (path_resolve(c->remote.cwd, argc > 1 ? argv[1] : "/", path,
+	    sizeof(path)) != PATH_OK)
 		return report(RC_FAILED, "cd %s: path too long",
 		    show(c, argv[1]));
 	/* The listing proves it is a directory we may enter. */

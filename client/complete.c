@@ -172,7 +172,7 @@ remote_matches(struct client *c, const char *word, struct matches *m)
 	int rc;
 
 	if (split_word(word, dir, sizeof(dir), &m->base) == -1 ||
-	    remote_path(&c->remote, dir, path, sizeof(path)) == -1)
+	    path_resolve(c->remote.cwd, dir, path, sizeof(path)) != PATH_OK)
 		return LIST_FAILED;
 	/* A Ctrl-C from before Tab was for something else. */
 	sig_intr_clear();

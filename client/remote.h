@@ -111,13 +111,4 @@ int	remote_mkdir(struct remote *r, const char *path);
 int	remote_list(struct remote *r, const char *path, char **text,
 	    size_t *len);
 
-/*
- * Resolves arg against the remote directory: "/" starts from the root,
- * "." and empty components go, ".." climbs but never above the root.
- * Writes a path fit for a request ("" for the root) into out.  -1 when
- * it would be longer than a request may carry.
- */
-int	remote_path(const struct remote *r, const char *arg, char *out,
-	    size_t size);
-
 #endif
