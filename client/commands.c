@@ -22,6 +22,7 @@
 #include "localfile.h"
 #include "path.h"
 #include "pattern.h"
+#include "remote_list.h"
 #include "text.h"
 
 /*
@@ -66,7 +67,6 @@ static int	entry_line(void *, const char *, size_t);
 static int	remote_entries(struct client *, const char *, struct names *,
 		    const char *);
 static int	ls_line(void *, const char *, size_t);
-static int	no_line(void *, const char *, size_t);
 static int	expand_remote(struct client *, const char *, const char *,
 		    struct names *);
 static int	expand_local(const char *, const char *, struct names *);
@@ -79,7 +79,6 @@ static int	get_one(struct client *, const char *, char, const char *,
 static int	do_get(struct client *, const struct flags *, int, char **);
 static int	put_file(struct client *, const char *, const char *, int);
 static int	put_tree(struct client *, const char *, const char *, int);
-static int	remote_is_dir(struct client *, const char *);
 static void	bar_stop(struct client *, int);
 static int	by_string(const void *, const void *);
 static int	local_entry(int, const char *, struct listing_entry *);
@@ -472,7 +471,7 @@ get_one(struct client *c, const char *remote, char type, const char *local,
 
 	if (type == '?' && f->recursive) {
 		/* A listing tells a directory from a file. */
-		if ((rc = remote_is_dir(c, remote)) == RC_LOST)
+		if ((rc = remote_is_dir(&c->remote, remote)) == RC_LOST)
 			return report(rc, "get %s: %s", show(c, remote),
 			    c->remote.why);
 		type = rc == RC_OK ? 'd' : 'f';
@@ -554,23 +553,6 @@ cmd_reget(struct client *c, int argc, char **argv)
 	return do_get(c, &f, argc, argv);
 }
 
-/* A listing's lines, unread: it is the listing's success that counts. */
-static int
-no_line(void *ctx, const char *line, size_t len)
-{
-	(void)ctx;
-	(void)line;
-	(void)len;
-	return 0;
-}
-
-/* RC_OK when path lists as a directory, RC_FAILED when not. */
-static int
-remote_is_dir(struct client *c, const char *path)
-{
-	return remote_list_lines(&c->remote, path, no_line, NULL);
-}
-
 /*
  * One file to remote.  When may_be_dir (the user named REMOTE) and it
  * exists as a directory, the file goes inside it.
@@ -599,7 +581,7 @@ put_file(struct client *c, const char *local, const char *remote,
 	    c->remote.errcode == ERR_EXISTS) {
 		/* The upload's reason stands if REMOTE is no directory. */
 		strlcpy(why, c->remote.why, sizeof(why));
-		if (remote_is_dir(c, remote) == RC_OK &&
+		if (remote_is_dir(&c->remote, remote) == RC_OK &&
 		    join(inside, sizeof(inside), remote,
 		    last_component(local)) == 0)
 			return put_file(c, local, inside, 0);
@@ -727,7 +709,7 @@ cmd_put(struct client *c, int argc, char **argv)
 			continue;
 		}
 		/* A named REMOTE that is a directory receives the tree. */
-		if (named && (rc = remote_is_dir(c, dest)) != RC_FAILED) {
+		if (named && (rc = remote_is_dir(&c->remote, dest)) != RC_FAILED) {
 			if (rc == RC_LOST)
 				return report(rc, "put %s: %s",
 				    show(c, l.v[i]), c->remote.why);
@@ -835,7 +817,7 @@ cmd_cd(struct client *c, int argc, char **argv)
 		return report(RC_FAILED, "cd %s: path too long",
 		    show(c, argv[1]));
 	/* The listing proves it is a directory we may enter. */
-	if ((rc = remote_is_dir(c, path)) != RC_OK)
+	if ((rc = remote_is_dir(&c->remote, path)) != RC_OK)
 		return report(rc, "cd /%s: %s", show(c, path), c->remote.why);
 	strlcpy(c->remote.cwd, path, sizeof(c->remote.cwd));
 	return RC_OK;

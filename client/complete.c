@@ -21,6 +21,7 @@
 #include "listing.h"
 #include "path.h"
 #include "pattern.h"
+#include "remote_list.h"
 #include "signals.h"
 #include "words.h"
 

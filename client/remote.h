@@ -92,23 +92,7 @@ int	remote_download(struct remote *r, enum pkt_op op, const char *path,
 int	remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	    void *ctx, uint64_t size, const struct watch *w);
 
-/*
- * Lists path line by line as it arrives: fn gets each line without its
- * newline (one longer than a listing line may be comes cut to that
- * length), and returns 0, or -1 with errno to stop.  As remote_download.
- */
-typedef int	(*remote_line_fn)(void *ctx, const char *line, size_t len);
-int	remote_list_lines(struct remote *r, const char *path,
-	    remote_line_fn fn, void *ctx);
-
 /* Makes the directory path (MKD).  As remote_download. */
 int	remote_mkdir(struct remote *r, const char *path);
-
-/*
- * Lists path into a malloc'ed buffer *text of *len bytes (NUL-terminated
- * as well).  As remote_download.
- */
-int	remote_list(struct remote *r, const char *path, char **text,
-	    size_t *len);
 
 #endif
