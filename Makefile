@@ -95,7 +95,8 @@ CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/commands.c client/shell.c client/complete.c \
 	   client/words.c client/progress.c \
 	   client/localfile.c client/pattern.c client/signals.c \
-	   client/remote_list.c client/dial.c
+	   client/remote_list.c client/dial.c client/expand.c \
+	   client/transfers.c
 UNIT_TESTS := packet path text digest options listing conn xfer fdio
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
 INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \

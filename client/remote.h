@@ -2,8 +2,10 @@
  * The client's side of one session with the server: connecting, the
  * greeting, option negotiation, and one request at a time (protocol.md
  * sections 3 to 6).  It reconnects when a previous request ended the
- * session.  It knows the protocol and the clock, not the terminal or local
- * files: bytes come and go through the callbacks of the transfer engine.
+ * session.  It knows the protocol, not the terminal or local files: bytes
+ * come and go through the callbacks of the transfer engine, and its waits
+ * are bounded by the clock of signals.h.  The socket is dial.c's, and
+ * listings line by line are remote_list.c's.
  */
 #ifndef REMOTE_H
 #define REMOTE_H
@@ -12,6 +14,7 @@
 
 #include "args.h"
 #include "conn.h"
+#include "local_limits.h"
 #include "options.h"
 #include "xfer.h"
 
@@ -58,7 +61,7 @@ struct remote {
 	struct xfer_opts opts;		/* in force */
 	const struct watch *watch;	/* of the transfer under way */
 	char cwd[PATH_LEN_MAX + 1];	/* "" is the served root */
-	char why[2048];			/* the last failure, one line */
+	char why[REMOTE_WHY_SIZE];	/* the last failure, one line */
 	int errcode;			/* the server's ERR for it, or -1 */
 	int integrity_failed;		/* it was a SUM mismatch */
 	int refused;			/* the ERR answered the request itself */
