@@ -55,6 +55,8 @@ static void	print_columns(const struct matches *);
 static int	line_to_cursor(const LineInfoW *, char *, size_t);
 static int	insert(EditLine *, const char *);
 static int	kind_of(const struct words *);
+static int	find_matches(struct client *, int, const char *,
+		    struct matches *);
 
 /* Whether s is valid, printable text in the locale's character set. */
 static int
@@ -321,6 +323,23 @@ kind_of(const struct words *w)
 	    cmd->complete[operands] : 0;
 }
 
+/* The names word may complete to, as an argument of the kind given. */
+static int
+find_matches(struct client *c, int kind, const char *word,
+    struct matches *m)
+{
+	m->n = 0;
+	m->more = 0;
+	m->base = word;
+	if (kind == 'C')
+		command_matches(m);
+	else if (kind == 'L')
+		local_matches(word, m);
+	else if (kind == 'R')
+		return remote_matches(c, word, m);
+	return LIST_OK;
+}
+
 unsigned char
 complete_key(EditLine *el, int ch)
 {
@@ -332,7 +351,7 @@ complete_key(EditLine *el, int ch)
 	const char *q;
 	size_t common, baselen, len, n;
 	unsigned char rc = CC_ERROR;
-	int list = LIST_OK, kind;
+	int list, kind;
 	char quote;
 
 	(void)ch;
@@ -350,15 +369,7 @@ complete_key(EditLine *el, int ch)
 	    sizeof(word)) == -1)
 		return CC_ERROR;
 	quote = w.open_last ? w.quote : 0;
-	m.n = 0;
-	m.more = 0;
-	m.base = word;
-	if (kind == 'C')
-		command_matches(&m);
-	else if (kind == 'L')
-		local_matches(word, &m);
-	else if (kind == 'R')
-		list = remote_matches(c, word, &m);
+	list = find_matches(c, kind, word, &m);
 	if (list != LIST_OK || m.n == 0) {
 		free_matches(&m);
 		if (list == LIST_LATE) {

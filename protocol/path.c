@@ -1,6 +1,7 @@
 /*
- * The name rules (protocol.md section 5).  The check is syntax only: it
- * never touches the file system, so it can run before anything is opened.
+ * The name rules (protocol.md section 5), and resolving a path against a
+ * directory.  Both are syntax only: they never touch the file system, so
+ * they can run before anything is opened.
  */
 #include <stdint.h>
 #include <string.h>

@@ -1,7 +1,8 @@
 /*
  * The name rules of protocol.md section 5, as pure functions: what a path
- * or a single name may look like.  Where a valid path leads is the server's
- * jail's business.
+ * or a single name may look like, and what a path typed against a
+ * directory resolves to.  Where a valid path leads is the server's jail's
+ * business.
  */
 #ifndef PATH_H
 #define PATH_H
