@@ -9,13 +9,11 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dial.h"
 #include "fdio.h"
-#include "listing.h"
 #include "packet.h"
 #include "remote.h"
 #include "signals.h"

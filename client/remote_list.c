@@ -18,7 +18,7 @@ struct line_sink {
 	void *ctx;
 	char line[LISTING_LINE_MAX + 1];
 	size_t len;
-	int overlong;			/* the line is past the format's limit */
+	int overlong;			/* past the format's limit */
 };
 
 static int	each_piece(int (*)(void *, const void *, size_t), void *,
