@@ -7,11 +7,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <wchar.h>
 #include <wctype.h>
@@ -23,6 +21,8 @@
 #include "listing.h"
 #include "path.h"
 #include "pattern.h"
+#include "remote_list.h"
+#include "signals.h"
 #include "words.h"
 
 #define MATCHES_MAX	1024
@@ -48,7 +48,6 @@ static void	command_matches(struct matches *);
 static void	local_matches(const char *, struct matches *);
 static int	remote_matches(struct client *, const char *,
 		    struct matches *);
-static int64_t	now_ms(void);
 static int	match_line(void *, const char *, size_t);
 static size_t	common_prefix(const struct matches *);
 static int	text_width(const char *);
@@ -56,6 +55,8 @@ static void	print_columns(const struct matches *);
 static int	line_to_cursor(const LineInfoW *, char *, size_t);
 static int	insert(EditLine *, const char *);
 static int	kind_of(const struct words *);
+static int	find_matches(struct client *, int, const char *,
+		    struct matches *);
 
 /* Whether s is valid, printable text in the locale's character set. */
 static int
@@ -154,15 +155,6 @@ local_matches(const char *word, struct matches *m)
 	closedir(dp);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* One line of the listing, as it arrives: nothing kept but matches. */
 static int
 match_line(void *ctx, const char *line, size_t len)
@@ -175,57 +167,24 @@ match_line(void *ctx, const char *line, size_t len)
 	return 0;
 }
 
-/*
- * A timer that ends the listing at the deadline as Ctrl-C would, by
- * SIGINT: remote.c owns SIGALRM, and a listing's lines reach us only as
- * the engine's batches fill, so no callback of ours sees a trickle.
- * -1 when there is no timer (the listing is then bounded by Ctrl-C).
- */
-static int
-deadline_arm(timer_t *t)
-{
-	struct sigevent ev;
-	struct itimerspec its;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.sigev_notify = SIGEV_SIGNAL;
-	ev.sigev_signo = SIGINT;
-	memset(&its, 0, sizeof(its));
-	its.it_value.tv_sec = LIST_SECONDS;
-	if (timer_create(CLOCK_MONOTONIC, &ev, t) == -1)
-		return -1;
-	if (timer_settime(*t, 0, &its, NULL) == -1) {
-		timer_delete(*t);
-		return -1;
-	}
-	return 0;
-}
-
 static int
 remote_matches(struct client *c, const char *word, struct matches *m)
 {
 	char dir[PATH_LEN_MAX + 1], path[PATH_LEN_MAX + 1];
-	int64_t deadline;
-	timer_t t;
-	int rc, armed;
+	struct sig_intr_timer t;
+	int rc;
 
 	if (split_word(word, dir, sizeof(dir), &m->base) == -1 ||
-	    remote_path(&c->remote, dir, path, sizeof(path)) == -1)
+	    path_resolve(c->remote.cwd, dir, path, sizeof(path)) != PATH_OK)
 		return LIST_FAILED;
 	/* A Ctrl-C from before Tab was for something else. */
-	remote_clear_interrupt();
-	deadline = now_ms() + LIST_SECONDS * 1000;
-	armed = deadline_arm(&t) == 0;
+	sig_intr_clear();
+	/* The listing's own bound, as Ctrl-C: no callback of ours sees a
+	 * trickle, as lines reach us only as the engine's batches fill. */
+	sig_intr_timer_start(&t, LIST_SECONDS);
 	rc = remote_list_lines(&c->remote, path, match_line, m);
-	if (armed)
-		timer_delete(t);
-	/* A SIGINT of the timer's has been handled by now: the clock
-	 * says whether it came, and its flag is not the user's. */
-	if (armed && now_ms() >= deadline) {
-		remote_clear_interrupt();
-		if (rc != RC_OK)
-			return LIST_LATE;
-	}
+	if (sig_intr_timer_stop(&t) && rc != RC_OK)
+		return LIST_LATE;
 	return rc == RC_OK ? LIST_OK : LIST_FAILED;
 }
 
@@ -364,6 +323,23 @@ kind_of(const struct words *w)
 	    cmd->complete[operands] : 0;
 }
 
+/* The names word may complete to, as an argument of the kind given. */
+static int
+find_matches(struct client *c, int kind, const char *word,
+    struct matches *m)
+{
+	m->n = 0;
+	m->more = 0;
+	m->base = word;
+	if (kind == 'C')
+		command_matches(m);
+	else if (kind == 'L')
+		local_matches(word, m);
+	else if (kind == 'R')
+		return remote_matches(c, word, m);
+	return LIST_OK;
+}
+
 unsigned char
 complete_key(EditLine *el, int ch)
 {
@@ -375,7 +351,7 @@ complete_key(EditLine *el, int ch)
 	const char *q;
 	size_t common, baselen, len, n;
 	unsigned char rc = CC_ERROR;
-	int list = LIST_OK, kind;
+	int list, kind;
 	char quote;
 
 	(void)ch;
@@ -393,15 +369,7 @@ complete_key(EditLine *el, int ch)
 	    sizeof(word)) == -1)
 		return CC_ERROR;
 	quote = w.open_last ? w.quote : 0;
-	m.n = 0;
-	m.more = 0;
-	m.base = word;
-	if (kind == 'C')
-		command_matches(&m);
-	else if (kind == 'L')
-		local_matches(word, &m);
-	else if (kind == 'R')
-		list = remote_matches(c, word, &m);
+	list = find_matches(c, kind, word, &m);
 	if (list != LIST_OK || m.n == 0) {
 		free_matches(&m);
 		if (list == LIST_LATE) {
@@ -411,7 +379,7 @@ complete_key(EditLine *el, int ch)
 			return CC_REDISPLAY;
 		}
 		/* After Ctrl-C the flag stays up: the shell's next key. */
-		return remote_interrupted() ? CC_NORM : CC_ERROR;
+		return sig_intr_pending() ? CC_NORM : CC_ERROR;
 	}
 	qsort(m.v, m.n, sizeof(m.v[0]), by_bytes);
 	common = common_prefix(&m);

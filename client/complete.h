@@ -13,7 +13,7 @@
  * struct client.  Completes the word before the cursor as far as the
  * matches agree, quoted so that the line runs as shown (words.h), or
  * lists the matches in columns.  A remote listing is bounded in time and
- * ended by Ctrl-C, whose flag (remote_interrupted) is left set for the
+ * ended by Ctrl-C, whose flag (sig_intr_pending) is left set for the
  * shell to act on.
  */
 unsigned char complete_key(EditLine *el, int ch);

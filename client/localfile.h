@@ -12,6 +12,7 @@
 #include <sys/uio.h>
 
 #include "digest.h"
+#include "local_limits.h"
 
 struct local_sink {
 	int fd;
@@ -23,8 +24,8 @@ struct local_sink {
 	uint64_t room;			/* may still be written, as last seen */
 	uint64_t since_check;		/* written since room was measured */
 	int stopped_full;		/* a write would have eaten the reserve */
-	char name[256];			/* the target, in dirfd */
-	char tmpname[300];		/* the temporary, if not unnamed */
+	char name[LOCAL_NAME_SIZE];	/* the target, in dirfd */
+	char tmpname[LOCAL_TMPNAME_SIZE]; /* the temporary, if not unnamed */
 };
 
 /*

@@ -2,7 +2,6 @@
  * client HOST PORT [COMMAND [ARG ...]]: the file server's client, as one
  * command, a batch, or an interactive shell (interface.md, "client").
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <errno.h>
@@ -14,6 +13,7 @@
 #include "commands.h"
 #include "remote.h"
 #include "shell.h"
+#include "signals.h"
 #include "text.h"
 
 int
@@ -37,8 +37,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "client: %s: %s\n", cfg.batch, strerror(errno));
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	remote_signals_init();
+	if (sig_init() == -1) {
+		fprintf(stderr, "client: sigaction: %s\n", strerror(errno));
+		if (batch != NULL)
+			fclose(batch);
+		return 2;
+	}
 	memset(&c, 0, sizeof(c));
 	c.cfg = &cfg;
 	remote_init(&c.remote, &cfg);

@@ -1,4 +1,5 @@
-/* Patterns and name lists (see pattern.h). */
+/* Patterns, name lists and joining names (see pattern.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,4 +68,13 @@ names_free(struct names *l)
 	free(l->v);
 	free(l->type);
 	memset(l, 0, sizeof(*l));
+}
+
+int
+names_join(char *out, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(out, size, "%s%s%s", dir, dir[0] != '\0' ? "/" : "",
+	    name);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }

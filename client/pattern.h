@@ -29,4 +29,10 @@ struct names {
 int	names_add(struct names *l, const char *name, char type);
 void	names_free(struct names *l);
 
+/*
+ * dir/name into out[0..size) ("" dir: name alone).  0, or -1 when it
+ * does not fit.
+ */
+int	names_join(char *out, size_t size, const char *dir, const char *name);
+
 #endif

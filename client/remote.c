@@ -1,36 +1,24 @@
 /*
  * The client's session with the server (see remote.h).
  *
- * The client owns SIGALRM as a tick every TICK_MS while a command talks to
- * the server: a wait records its deadline (vDSO clock, no system call per
- * packet), the tick ends a wait past it, and lets the progress bar say
- * "stalled", so one signal serves both (style.md section 4).  SIGINT only
- * sets a flag; the wait it interrupts ends as CONN_INTERRUPTED.
+ * Each wait on the server records its deadline and is ended by the tick
+ * past it, or by Ctrl-C as CONN_INTERRUPTED (signals.h owns both); the
+ * tick also lets the progress bar say "stalled".
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 
+#include "dial.h"
 #include "errno_map.h"
 #include "fdio.h"
-#include "listing.h"
 #include "packet.h"
 #include "remote.h"
+#include "signals.h"
 #include "text.h"
-
-static volatile sig_atomic_t got_tick, got_int;
 
 /* A download's sink, checked against the size the server announced. */
 struct checked_sink {
@@ -40,33 +28,8 @@ struct checked_sink {
 	uint64_t expect, got;
 };
 
-struct list_sink {
-	char *buf;
-	size_t len, cap;
-};
-
-/* A listing larger than this is refused rather than exhausting memory. */
-#define LIST_MAX	(64 * 1024 * 1024)
-
-/*
- * A listing taken line by line as it arrives, so that a directory of a
- * million entries costs one line of memory, not the whole text.
- */
-struct line_sink {
-	remote_line_fn fn;
-	void *ctx;
-	char line[LISTING_LINE_MAX + 1];
-	size_t len;
-	int overlong;			/* the line is past the format's limit */
-};
-
-static void	on_tick(int);
-static void	on_int(int);
 static void	wait_begin(void *);
 static int	interrupted(void *);
-static void	clock_stop(void);
-static void	clock_start(void);
-static int64_t	ms_now(void);
 static int	fail(struct remote *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	server_err(struct remote *, const struct pkt *);
@@ -78,16 +41,11 @@ static int	read_oack(struct remote *, uint64_t);
 static int	server_left(const struct remote *);
 static int	checked_write(void *, struct iovec *, int);
 static int	checked_finish(void *);
-static int	list_write(void *, struct iovec *, int);
-static int	list_piece(void *, const void *, size_t);
-static int	line_write(void *, struct iovec *, int);
-static int	line_piece(void *, const void *, size_t);
-static int	each_piece(int (*)(void *, const void *, size_t), void *,
-		    const struct iovec *, int);
-static int	line_finish(void *);
 static int	request(struct remote *, enum pkt_op, const char *, uint64_t,
 		    struct pkt *);
 static void	violation(struct remote *, const struct pkt *, const char *);
+static int	first_answer(struct remote *, const struct remote_sink *,
+		    const struct pkt *, uint64_t *, const struct pkt **);
 static int	on_progress(void *, uint64_t);
 static void	xfer_params(struct remote *, const struct watch *,
 		    struct xfer_params *);
@@ -95,84 +53,11 @@ static void	xfer_params(struct remote *, const struct watch *,
 static const struct conn_hooks clock_hooks = { wait_begin, interrupted };
 
 static void
-on_tick(int sig)
-{
-	(void)sig;
-	got_tick = 1;
-}
-
-static void
-on_int(int sig)
-{
-	(void)sig;
-	got_int = 1;
-}
-
-void
-remote_signals_init(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_tick;
-	sigaction(SIGALRM, &sa, NULL);
-	sa.sa_handler = on_int;
-	sigaction(SIGINT, &sa, NULL);
-}
-
-int
-remote_interrupted(void)
-{
-	return got_int;
-}
-
-void
-remote_clear_interrupt(void)
-{
-	got_int = 0;
-}
-
-#define TICK_MS		100
-
-static int64_t deadline_ms;		/* CLOCK_MONOTONIC, milliseconds */
-
-static int64_t
-ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The tick, from the start of a command's talk with the server. */
-static void
-clock_start(void)
-{
-	struct itimerval it = { { 0, TICK_MS * 1000 },
-	    { 0, TICK_MS * 1000 } };
-
-	got_tick = 0;
-	setitimer(ITIMER_REAL, &it, NULL);
-}
-
-static void
 wait_begin(void *ctx)
 {
 	struct remote *r = ctx;
 
-	deadline_ms = ms_now() + (int64_t)r->cfg->timeout * 1000;
-}
-
-static void
-clock_stop(void)
-{
-	struct itimerval it;
-
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
-	got_tick = 0;
+	sig_deadline_set(r->cfg->timeout);
 }
 
 static int
@@ -180,11 +65,10 @@ interrupted(void *ctx)
 {
 	struct remote *r = ctx;
 
-	if (got_int)
+	if (sig_intr_pending())
 		return CONN_INTERRUPTED;
-	if (got_tick) {
-		got_tick = 0;
-		if (ms_now() >= deadline_ms)
+	if (sig_tick_taken()) {
+		if (sig_deadline_passed())
 			return CONN_TIMEOUT;
 		if (r->watch != NULL && r->watch->tick != NULL)
 			r->watch->tick(r->watch->ctx);
@@ -218,68 +102,22 @@ remote_disconnect(struct remote *r)
 {
 	if (r->fd == -1)
 		return;
-	clock_stop();
+	sig_tick_stop();
 	conn_free(&r->conn);
 	close(r->fd);
 	r->fd = -1;
 	opts_default(&r->opts);
 }
 
-/* Tries each address of the host in turn, each within the timeout. */
+/* The connection, in blocking mode, with the session's clock hooks. */
 static int
 connect_any(struct remote *r)
 {
-	struct addrinfo hints, *res, *ai;
-	struct pollfd pfd;
-	socklen_t len;
-	int fd = -1, rc, err = 0, one = 1;
+	int fd;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if ((rc = getaddrinfo(r->cfg->host, r->cfg->port, &hints, &res))
-	    != 0)
-		return fail(r, RC_LOST, "cannot connect to %s port %s: %s",
-		    r->cfg->host, r->cfg->port, gai_strerror(rc));
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd == -1) {
-			err = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		if (errno == EINPROGRESS) {
-			pfd.fd = fd;
-			pfd.events = POLLOUT;
-			do
-				rc = poll(&pfd, 1, (int)r->cfg->timeout * 1000);
-			while (rc == -1 && errno == EINTR && !got_int);
-			len = sizeof(err);
-			if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
-			    &len) == 0 && err == 0)
-				break;
-			if (rc == 0)
-				err = ETIMEDOUT;
-			else if (rc == -1)
-				err = errno;
-		} else
-			err = errno;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd == -1)
-		return fail(r, RC_LOST, "cannot connect to %s port %s: %s",
-		    r->cfg->host, r->cfg->port, strerror(err));
-	/* Blocking from here on; waits are bounded by the clock. */
-	if (fcntl(fd, F_SETFL, 0) == -1) {
-		close(fd);
-		return fail(r, RC_LOST, "fcntl: %s", strerror(errno));
-	}
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if ((fd = dial_tcp(r->cfg->host, r->cfg->port, r->cfg->timeout,
+	    r->why, sizeof(r->why))) == -1)
+		return RC_LOST;
 	if (conn_init(&r->conn, fd, &clock_hooks, r) == -1) {
 		close(fd);
 		return fail(r, RC_LOST, "out of memory");
@@ -402,7 +240,7 @@ remote_connect(struct remote *r, int show_greeting)
 	remote_disconnect(r);
 	if ((rc = connect_any(r)) != RC_OK)
 		return rc;
-	clock_start();
+	sig_tick_start();
 	cs = conn_recv(&r->conn, GREETING_LEN_MAX, &p);
 	if (cs != CONN_OK) {
 		if (cs == CONN_MALFORMED)
@@ -438,7 +276,7 @@ remote_connect(struct remote *r, int show_greeting)
 		return RC_LOST;
 	}
 	r->negotiated = 0;
-	clock_stop();
+	sig_tick_stop();
 	return RC_OK;
 }
 
@@ -512,7 +350,7 @@ on_progress(void *ctx, uint64_t bytes)
 
 	if (r->watch != NULL && r->watch->update != NULL)
 		r->watch->update(r->watch->ctx, bytes);
-	return got_int;
+	return sig_intr_pending();
 }
 
 static void
@@ -569,7 +407,7 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 
 	if ((rc = remote_connect(r, 0)) != RC_OK)
 		return rc;
-	clock_start();
+	sig_tick_start();
 	/*
 	 * The first request of a connection carries the OPT in front of
 	 * it, in one write: the answers come back in order, and a round
@@ -613,7 +451,7 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 		return xfer_failed(r, &res);
 	}
 	if (p->op == PKT_ERR) {
-		clock_stop();
+		sig_tick_stop();
 		r->refused = 1;
 		return server_err(r, p);
 	}
@@ -646,6 +484,50 @@ start_digest(struct remote *r, enum pkt_op op, struct digest *d,
 	return RC_OK;
 }
 
+/*
+ * The answer to a download's request, which request read into *p: the
+ * OACK with the size when tsize is in force, acknowledged once the sink
+ * says the size fits, else the first DAT, left in *first for the engine.
+ * As remote_download.
+ */
+static int
+first_answer(struct remote *r, const struct remote_sink *rs,
+    const struct pkt *p, uint64_t *size, const struct pkt **first)
+{
+	enum conn_status cs;
+
+	*first = NULL;
+	if (r->opts.tsize) {
+		if (p->op != PKT_OACK ||
+		    opts_tsize_from_oack(p, size) == -1) {
+			violation(r, p, "OACK with tsize");
+			return RC_FAILED;
+		}
+		/* Refused before a byte is written: it would not fit. */
+		if (rs->expect != NULL && rs->expect(rs->ctx, *size) == -1) {
+			int err = errno;
+
+			conn_send_err_nowait(&r->conn, ERR_DISK_FULL,
+			    "Client disk full");
+			remote_disconnect(r);
+			return fail(r, RC_FAILED, "%llu bytes would not fit "
+			    "here: %s", (unsigned long long)*size,
+			    strerror(err));
+		}
+		if ((cs = conn_send_ack(&r->conn, 0)) != CONN_OK) {
+			remote_disconnect(r);
+			return fail(r, RC_LOST, "connection lost: %s",
+			    conn_status_str(&r->conn, cs));
+		}
+	} else if (p->op == PKT_DAT)
+		*first = p;
+	else {
+		violation(r, p, "DAT");
+		return RC_FAILED;
+	}
+	return RC_OK;
+}
+
 int
 remote_download(struct remote *r, enum pkt_op op, const char *path,
     const struct remote_sink *rs, const struct watch *w)
@@ -655,7 +537,6 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 	const struct pkt *first = NULL;
 	struct xfer_params xp;
 	struct xfer_result res;
-	enum conn_status cs;
 	struct digest d;
 	struct pkt p = { .op = 0 };
 	int rc;
@@ -670,35 +551,8 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 		return fail(r, RC_FAILED, "cannot start again: %s",
 		    strerror(errno));
 	}
-	if (r->opts.tsize) {
-		if (p.op != PKT_OACK ||
-		    opts_tsize_from_oack(&p, &sink.expect) == -1) {
-			violation(r, &p, "OACK with tsize");
-			return RC_FAILED;
-		}
-		/* Refused before a byte is written: it would not fit. */
-		if (rs->expect != NULL && rs->expect(rs->ctx, sink.expect) ==
-		    -1) {
-			int err = errno;
-
-			conn_send_err_nowait(&r->conn, ERR_DISK_FULL,
-			    "Client disk full");
-			remote_disconnect(r);
-			return fail(r, RC_FAILED, "%llu bytes would not fit "
-			    "here: %s", (unsigned long long)sink.expect,
-			    strerror(err));
-		}
-		if ((cs = conn_send_ack(&r->conn, 0)) != CONN_OK) {
-			remote_disconnect(r);
-			return fail(r, RC_LOST, "connection lost: %s",
-			    conn_status_str(&r->conn, cs));
-		}
-	} else if (p.op == PKT_DAT)
-		first = &p;
-	else {
-		violation(r, &p, "DAT");
-		return RC_FAILED;
-	}
+	if ((rc = first_answer(r, rs, &p, &sink.expect, &first)) != RC_OK)
+		return rc;
 	xfer_params(r, w, &xp);
 	if ((rc = start_digest(r, op, &d, &xp)) != RC_OK) {
 		conn_send_err_nowait(&r->conn, ERR_UNDEFINED, "Out of memory");
@@ -720,7 +574,7 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 	xfer_recv(&r->conn, &xp, first, checked_write, checked_finish, &sink,
 	    &res);
 	r->watch = NULL;
-	clock_stop();
+	sig_tick_stop();
 	if (res.status == XFER_OK && xp.digest != NULL)
 		r->verified = xp.digest->alg;
 	digest_free(&d);
@@ -763,7 +617,7 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	xp.size_hint = size;
 	xfer_send(&r->conn, &xp, read, ctx, &res);
 	r->watch = NULL;
-	clock_stop();
+	sig_tick_stop();
 	if (res.status == XFER_OK && xp.digest != NULL)
 		r->verified = xp.digest->alg;
 	digest_free(&d);
@@ -778,184 +632,10 @@ remote_mkdir(struct remote *r, const char *path)
 
 	if ((rc = request(r, PKT_MKD, path, 0, &p)) != RC_OK)
 		return rc;
-	clock_stop();
+	sig_tick_stop();
 	if (p.op != PKT_ACK || p.u.ack.block != 0) {
 		violation(r, &p, "ACK 0");
 		return RC_FAILED;
 	}
 	return RC_OK;
-}
-
-/* A sink that takes its pieces one at a time, in order. */
-static int
-each_piece(int (*piece)(void *, const void *, size_t), void *ctx,
-    const struct iovec *iov, int iovcnt)
-{
-	int i;
-
-	for (i = 0; i < iovcnt; i++)
-		if (piece(ctx, iov[i].iov_base, iov[i].iov_len) == -1)
-			return -1;
-	return 0;
-}
-
-static int
-list_write(void *ctx, struct iovec *iov, int iovcnt)
-{
-	return each_piece(list_piece, ctx, iov, iovcnt);
-}
-
-static int
-list_piece(void *ctx, const void *buf, size_t len)
-{
-	struct list_sink *ls = ctx;
-	size_t cap;
-	char *p;
-
-	if (len > LIST_MAX - ls->len) {
-		errno = EFBIG;
-		return -1;
-	}
-	if (ls->len + len + 1 > ls->cap) {
-		cap = ls->cap ? ls->cap : 4096;
-		while (cap < ls->len + len + 1)
-			cap *= 2;
-		if ((p = realloc(ls->buf, cap)) == NULL)
-			return -1;
-		ls->buf = p;
-		ls->cap = cap;
-	}
-	memcpy(ls->buf + ls->len, buf, len);
-	ls->len += len;
-	ls->buf[ls->len] = '\0';
-	return 0;
-}
-
-static int
-line_write(void *ctx, struct iovec *iov, int iovcnt)
-{
-	return each_piece(line_piece, ctx, iov, iovcnt);
-}
-
-/* Cuts the bytes into lines; one longer than the format allows is cut. */
-static int
-line_piece(void *ctx, const void *buf, size_t len)
-{
-	struct line_sink *ls = ctx;
-	const char *p = buf, *end = p + len, *nl;
-	size_t n;
-
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		n = (size_t)((nl != NULL ? nl : end) - p);
-		if (n > sizeof(ls->line) - ls->len) {
-			n = sizeof(ls->line) - ls->len;
-			ls->overlong = 1;
-		}
-		memcpy(ls->line + ls->len, p, n);
-		ls->len += n;
-		if (nl == NULL)
-			break;
-		if (ls->fn(ls->ctx, ls->line, ls->len) == -1)
-			return -1;
-		ls->len = 0;
-		ls->overlong = 0;
-		p = nl + 1;
-	}
-	return 0;
-}
-
-/* A last line without its newline still counts. */
-static int
-line_finish(void *ctx)
-{
-	struct line_sink *ls = ctx;
-
-	if (ls->len > 0 && ls->fn(ls->ctx, ls->line, ls->len) == -1)
-		return -1;
-	ls->len = 0;
-	return 0;
-}
-
-int
-remote_list_lines(struct remote *r, const char *path, remote_line_fn fn,
-    void *ctx)
-{
-	struct line_sink *ls;
-	struct remote_sink sink = { line_write, line_finish, NULL, 0, NULL,
-	    NULL, NULL };
-	int rc;
-
-	if ((ls = calloc(1, sizeof(*ls))) == NULL)
-		return fail(r, RC_FAILED, "out of memory");
-	ls->fn = fn;
-	ls->ctx = ctx;
-	sink.ctx = ls;
-	rc = remote_download(r, PKT_DRQ, path, &sink, NULL);
-	free(ls);
-	return rc;
-}
-
-int
-remote_list(struct remote *r, const char *path, char **text, size_t *len)
-{
-	struct list_sink ls = { NULL, 0, 0 };
-	struct remote_sink sink = { list_write, NULL, &ls, 0, NULL, NULL,
-	    NULL };
-	int rc;
-
-	rc = remote_download(r, PKT_DRQ, path, &sink, NULL);
-	if (rc != RC_OK) {
-		free(ls.buf);
-		return rc;
-	}
-	if (ls.buf == NULL && (ls.buf = calloc(1, 1)) == NULL)
-		return fail(r, RC_FAILED, "out of memory");
-	*text = ls.buf;
-	*len = ls.len;
-	return RC_OK;
-}
-
-int
-remote_path(const struct remote *r, const char *arg, char *out, size_t size)
-{
-	char work[2 * PATH_LEN_MAX + 2];
-	size_t len = 0, clen;
-	const char *c, *end;
-
-	if (arg[0] == '/')
-		work[0] = '\0';
-	else if (strlcpy(work, r->cwd, sizeof(work)) >= sizeof(work))
-		return -1;
-	if (work[0] != '\0' && strlcat(work, "/", sizeof(work)) >=
-	    sizeof(work))
-		return -1;
-	if (strlcat(work, arg, sizeof(work)) >= sizeof(work))
-		return -1;
-	out[0] = '\0';
-	for (c = work; *c != '\0'; c = *end ? end + 1 : end) {
-		end = strchr(c, '/');
-		if (end == NULL)
-			end = c + strlen(c);
-		clen = (size_t)(end - c);
-		if (clen == 0 || (clen == 1 && c[0] == '.'))
-			continue;
-		if (clen == 2 && c[0] == '.' && c[1] == '.') {
-			/* Climb, but never above the root. */
-			while (len > 0 && out[len - 1] != '/')
-				len--;
-			len = len > 0 ? len - 1 : 0;
-			out[len] = '\0';
-			continue;
-		}
-		if (len + (len ? 1 : 0) + clen + 1 > size ||
-		    len + (len ? 1 : 0) + clen > PATH_LEN_MAX)
-			return -1;
-		if (len)
-			out[len++] = '/';
-		memcpy(out + len, c, clen);
-		len += clen;
-		out[len] = '\0';
-	}
-	return 0;
 }

@@ -2,8 +2,10 @@
  * The client's side of one session with the server: connecting, the
  * greeting, option negotiation, and one request at a time (protocol.md
  * sections 3 to 6).  It reconnects when a previous request ended the
- * session.  It knows the protocol and the clock, not the terminal or local
- * files: bytes come and go through the callbacks of the transfer engine.
+ * session.  It knows the protocol, not the terminal or local files: bytes
+ * come and go through the callbacks of the transfer engine, and its waits
+ * are bounded by the clock of signals.h.  The socket is dial.c's, and
+ * listings line by line are remote_list.c's.
  */
 #ifndef REMOTE_H
 #define REMOTE_H
@@ -12,6 +14,7 @@
 
 #include "args.h"
 #include "conn.h"
+#include "local_limits.h"
 #include "options.h"
 #include "xfer.h"
 
@@ -58,18 +61,12 @@ struct remote {
 	struct xfer_opts opts;		/* in force */
 	const struct watch *watch;	/* of the transfer under way */
 	char cwd[PATH_LEN_MAX + 1];	/* "" is the served root */
-	char why[2048];			/* the last failure, one line */
+	char why[REMOTE_WHY_SIZE];	/* the last failure, one line */
 	int errcode;			/* the server's ERR for it, or -1 */
 	int integrity_failed;		/* it was a SUM mismatch */
 	int refused;			/* the ERR answered the request itself */
 	enum digest_alg verified;	/* the last transfer's check, if any */
 };
-
-/* Installs the SIGALRM and SIGINT handlers (no SA_RESTART). */
-void	remote_signals_init(void);
-/* Whether Ctrl-C was pressed since the last remote_clear_interrupt. */
-int	remote_interrupted(void);
-void	remote_clear_interrupt(void);
 
 void	remote_init(struct remote *r, const struct client_config *cfg);
 
@@ -98,32 +95,7 @@ int	remote_download(struct remote *r, enum pkt_op op, const char *path,
 int	remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	    void *ctx, uint64_t size, const struct watch *w);
 
-/*
- * Lists path line by line as it arrives: fn gets each line without its
- * newline (one longer than a listing line may be comes cut to that
- * length), and returns 0, or -1 with errno to stop.  As remote_download.
- */
-typedef int	(*remote_line_fn)(void *ctx, const char *line, size_t len);
-int	remote_list_lines(struct remote *r, const char *path,
-	    remote_line_fn fn, void *ctx);
-
 /* Makes the directory path (MKD).  As remote_download. */
 int	remote_mkdir(struct remote *r, const char *path);
-
-/*
- * Lists path into a malloc'ed buffer *text of *len bytes (NUL-terminated
- * as well).  As remote_download.
- */
-int	remote_list(struct remote *r, const char *path, char **text,
-	    size_t *len);
-
-/*
- * Resolves arg against the remote directory: "/" starts from the root,
- * "." and empty components go, ".." climbs but never above the root.
- * Writes a path fit for a request ("" for the root) into out.  -1 when
- * it would be longer than a request may carry.
- */
-int	remote_path(const struct remote *r, const char *arg, char *out,
-	    size_t size);
 
 #endif

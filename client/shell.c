@@ -21,6 +21,7 @@
 
 #include "complete.h"
 #include "shell.h"
+#include "signals.h"
 #include "words.h"
 
 #define HISTORY_MAX	1000
@@ -87,7 +88,7 @@ run_local(char *cmd)
 	static char sh[] = "/bin/sh", sh_name[] = "sh", dash_c[] = "-c";
 	char *argv[4], *shell;
 	posix_spawnattr_t attr;
-	struct sigaction ign, old_int, old_quit;
+	struct sigaction old_int, old_quit;
 	sigset_t none, dfl;
 	pid_t pid;
 	int status = 0, err;
@@ -116,11 +117,17 @@ run_local(char *cmd)
 		posix_spawnattr_destroy(&attr);
 		goto out;
 	}
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
+	if (sig_install(SIGINT, SIG_IGN, &old_int) == -1) {
+		err = errno;
+		posix_spawnattr_destroy(&attr);
+		goto out;
+	}
+	if (sig_install(SIGQUIT, SIG_IGN, &old_quit) == -1) {
+		err = errno;
+		(void)sig_restore(SIGINT, &old_int);
+		posix_spawnattr_destroy(&attr);
+		goto out;
+	}
 	fflush(stdout);
 	err = posix_spawn(&pid, argv[1] != NULL ? sh : argv[0], NULL, &attr,
 	    argv, environ);
@@ -128,8 +135,10 @@ run_local(char *cmd)
 	while (err == 0 && waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			err = errno;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
+	/* Ctrl-C ignored for good would be worse than a lost status. */
+	if ((sig_restore(SIGINT, &old_int) == -1 ||
+	    sig_restore(SIGQUIT, &old_quit) == -1) && err == 0)
+		err = errno;
 out:
 	if (err != 0)
 		fprintf(stderr, "!%s: %s\n", cmd, strerror(err));
@@ -160,13 +169,13 @@ shell_batch(struct client *c, FILE *f)
 			status = rc;
 			break;
 		}
-		if (remote_interrupted()) {
+		if (sig_intr_pending()) {
 			status = RC_FAILED;
 			break;
 		}
 	}
 	if (len == -1 && ferror(f) && status == RC_OK) {
-		fprintf(stderr, "reading commands: %s\n", remote_interrupted() ?
+		fprintf(stderr, "reading commands: %s\n", sig_intr_pending() ?
 		    "interrupted" : strerror(errno));
 		status = RC_FAILED;
 	}
@@ -283,15 +292,15 @@ wait_key(void)
 	for (;;) {
 		if (sigprocmask(SIG_BLOCK, &intr, &old) == -1)
 			return -1;
-		if (!remote_interrupted()) {
+		if (!sig_intr_pending()) {
 			during = old;
 			sigdelset(&during, SIGINT);
 			rc = ppoll(&pfd, 1, NULL, &during);
 			e = errno;
 		}
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (remote_interrupted()) {
-			remote_clear_interrupt();
+		if (sig_intr_pending()) {
+			sig_intr_clear();
 			return 0;
 		}
 		if (rc > 0)
@@ -411,7 +420,7 @@ shell_interactive(struct client *c)
 
 	for (;;) {
 		/* A Ctrl-C during the last command was for that command. */
-		remote_clear_interrupt();
+		sig_intr_clear();
 		if ((wline = el_wgets(el, &count)) == NULL || count <= 0) {
 			fputc('\n', stdout);
 			break;

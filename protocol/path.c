@@ -1,6 +1,7 @@
 /*
- * The name rules (protocol.md section 5).  The check is syntax only: it
- * never touches the file system, so it can run before anything is opened.
+ * The name rules (protocol.md section 5), and resolving a path against a
+ * directory.  Both are syntax only: they never touch the file system, so
+ * they can run before anything is opened.
  */
 #include <stdint.h>
 #include <string.h>
@@ -145,4 +146,50 @@ path_split(const char *path, char *parent, const char **name)
 	memcpy(parent, path, plen);
 	parent[plen] = '\0';
 	*name = slash != NULL ? slash + 1 : path;
+}
+
+enum path_status
+path_resolve(const char *cwd, const char *arg, char *out, size_t size)
+{
+	char work[2 * PATH_LEN_MAX + 2];
+	size_t len = 0, clen;
+	const char *c, *end;
+
+	if (size == 0)
+		return PATH_TOO_LONG;
+	if (arg[0] == '/')
+		work[0] = '\0';
+	else if (strlcpy(work, cwd, sizeof(work)) >= sizeof(work))
+		return PATH_TOO_LONG;
+	if (work[0] != '\0' && strlcat(work, "/", sizeof(work)) >=
+	    sizeof(work))
+		return PATH_TOO_LONG;
+	if (strlcat(work, arg, sizeof(work)) >= sizeof(work))
+		return PATH_TOO_LONG;
+	out[0] = '\0';
+	for (c = work; *c != '\0'; c = *end ? end + 1 : end) {
+		end = strchr(c, '/');
+		if (end == NULL)
+			end = c + strlen(c);
+		clen = (size_t)(end - c);
+		if (clen == 0 || (clen == 1 && c[0] == '.'))
+			continue;
+		if (clen == 2 && c[0] == '.' && c[1] == '.') {
+			/* Climb, but never above the root. */
+			while (len > 0 && out[len - 1] != '/')
+				len--;
+			len = len > 0 ? len - 1 : 0;
+			out[len] = '\0';
+			continue;
+		}
+		if (len + (len ? 1 : 0) + clen + 1 > size ||
+		    len + (len ? 1 : 0) + clen > PATH_LEN_MAX)
+			return PATH_TOO_LONG;
+		if (len)
+			out[len++] = '/';
+		memcpy(out + len, c, clen);
+		len += clen;
+		out[len] = '\0';
+	}
+	return PATH_OK;
 }

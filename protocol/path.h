@@ -1,7 +1,8 @@
 /*
  * The name rules of protocol.md section 5, as pure functions: what a path
- * or a single name may look like.  Where a valid path leads is the server's
- * jail's business.
+ * or a single name may look like, and what a path typed against a
+ * directory resolves to.  Where a valid path leads is the server's jail's
+ * business.
  */
 #ifndef PATH_H
 #define PATH_H
@@ -53,5 +54,18 @@ int	path_name_valid(const char *name);
  * component, which points into path.  parent has PATH_LEN_MAX + 1 bytes.
  */
 void	path_split(const char *path, char *parent, const char **name);
+
+/*
+ * Resolves arg against the directory cwd (a path as requests carry it,
+ * "" for the root) the way a shell would: a leading '/' starts from the
+ * root, "." and empty components go, ".." climbs but never above the
+ * root.  Writes the path a request would carry ("" for the root) into
+ * out[0..size).  Returns PATH_OK, or PATH_TOO_LONG when cwd and arg
+ * together or the result would be longer than PATH_LEN_MAX or size
+ * allows (out is then not a result).  The components are not checked:
+ * path_check and the server do that.
+ */
+enum path_status path_resolve(const char *cwd, const char *arg, char *out,
+	    size_t size);
 
 #endif

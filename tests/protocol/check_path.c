@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "path.h"
+#include "proto_limits.h"
 #include "check_main.h"
 
 static enum path_status
@@ -183,6 +184,83 @@ START_TEST(single_names)
 }
 END_TEST
 
+/* What path_resolve makes of arg in cwd, or NULL when it refuses. */
+static const char *
+resolve(const char *cwd, const char *arg)
+{
+	static char out[PATH_LEN_MAX + 1];
+
+	return path_resolve(cwd, arg, out, sizeof(out)) == PATH_OK ? out :
+	    NULL;
+}
+
+START_TEST(resolve_relative_and_absolute)
+{
+	ck_assert_str_eq(resolve("", ""), "");
+	ck_assert_str_eq(resolve("", "/"), "");
+	ck_assert_str_eq(resolve("", "a"), "a");
+	ck_assert_str_eq(resolve("d", "a"), "d/a");
+	ck_assert_str_eq(resolve("d/e", "a/b"), "d/e/a/b");
+	ck_assert_str_eq(resolve("d/e", ""), "d/e");
+	ck_assert_str_eq(resolve("d/e", "/a"), "a");
+	ck_assert_str_eq(resolve("d/e", "/"), "");
+	/* Empty and "." components go; dot-files stay. */
+	ck_assert_str_eq(resolve("d", "./a//b/."), "d/a/b");
+	ck_assert_str_eq(resolve("d", "a/"), "d/a");
+	ck_assert_str_eq(resolve("", ".a/..."), ".a/...");
+	/* Not separators and not checked here: the server judges names. */
+	ck_assert_str_eq(resolve("", "..\\x"), "..\\x");
+}
+END_TEST
+
+START_TEST(resolve_climbs_within_the_root)
+{
+	ck_assert_str_eq(resolve("d/e", ".."), "d");
+	ck_assert_str_eq(resolve("d/e", "../.."), "");
+	ck_assert_str_eq(resolve("d/e", "../../../../x"), "x");
+	ck_assert_str_eq(resolve("", ".."), "");
+	ck_assert_str_eq(resolve("", "/../a"), "a");
+	ck_assert_str_eq(resolve("d", "a/../b"), "d/b");
+	ck_assert_str_eq(resolve("dir", "x/../../.."), "");
+	ck_assert_str_eq(resolve("", "a/b/c/../../d"), "a/d");
+}
+END_TEST
+
+START_TEST(resolve_bounds)
+{
+	char cwd[PATH_LEN_MAX + 1], arg[2 * PATH_LEN_MAX + 3];
+	char out[PATH_LEN_MAX + 1], small[4];
+
+	/* A result of PATH_LEN_MAX bytes fits; one more does not. */
+	memset(cwd, 'c', PATH_LEN_MAX - 2);
+	cwd[PATH_LEN_MAX - 2] = '\0';
+	ck_assert_int_eq(path_resolve(cwd, "a", out, sizeof(out)), PATH_OK);
+	ck_assert_uint_eq(strlen(out), PATH_LEN_MAX);
+	ck_assert_int_eq(path_resolve(cwd, "ab", out, sizeof(out)),
+	    PATH_TOO_LONG);
+	/* A long climb that ends short is still fine... */
+	ck_assert_int_eq(path_resolve(cwd, "../x", out, sizeof(out)),
+	    PATH_OK);
+	ck_assert_str_eq(out, "x");
+	/* ...unless cwd and arg together outgrow what is resolved. */
+	memset(arg, '/', sizeof(arg) - 1);
+	arg[sizeof(arg) - 1] = '\0';
+	ck_assert_int_eq(path_resolve("", arg, out, sizeof(out)),
+	    PATH_TOO_LONG);
+	/* The caller's buffer bounds the result too. */
+	ck_assert_int_eq(path_resolve("", "abc", small, sizeof(small)),
+	    PATH_OK);
+	ck_assert_str_eq(small, "abc");
+	ck_assert_int_eq(path_resolve("", "abcd", small, sizeof(small)),
+	    PATH_TOO_LONG);
+	ck_assert_int_eq(path_resolve("a", "b/c", small, sizeof(small)),
+	    PATH_TOO_LONG);
+	ck_assert_int_eq(path_resolve("", "", small, 0), PATH_TOO_LONG);
+	ck_assert_int_eq(path_resolve("", "", small, 1), PATH_OK);
+	ck_assert_str_eq(small, "");
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -196,6 +274,11 @@ suite(void)
 	tcase_add_test(tc, utf8_valid_text);
 	tcase_add_test(tc, utf8_malformed);
 	tcase_add_test(tc, utf8_controls_and_bidi);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("resolve");
+	tcase_add_test(tc, resolve_relative_and_absolute);
+	tcase_add_test(tc, resolve_climbs_within_the_root);
+	tcase_add_test(tc, resolve_bounds);
 	suite_add_tcase(s, tc);
 	return s;
 }

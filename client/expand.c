@@ -1,0 +1,126 @@
+/*
+ * Command arguments as lists of names (see expand.h): patterns matched
+ * against a remote listing or by glob(3).  The transfers that take the
+ * names are transfers.c's.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <glob.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "expand.h"
+#include "listing.h"
+#include "local_limits.h"
+#include "path.h"
+#include "remote_list.h"
+
+/* What expand_entries gathers, line by line. */
+struct entries_ctx {
+	const char *dir, *pattern;
+	struct names *out;
+};
+
+static int	entry_line(void *, const char *, size_t);
+
+static int
+entry_line(void *ctx, const char *line, size_t len)
+{
+	struct entries_ctx *ec = ctx;
+	char full[PATH_LEN_MAX + 1];
+	struct listing_entry e;
+
+	/* Only a valid name, never a path, is taken from a server. */
+	if (listing_parse(line, len, &e) == -1 || !path_name_valid(e.name) ||
+	    (ec->pattern != NULL && fnmatch(ec->pattern, e.name, FNM_PERIOD)
+	    != 0) || names_join(full, sizeof(full), ec->dir, e.name) == -1)
+		return 0;
+	return names_add(ec->out, full, e.type);
+}
+
+int
+expand_entries(struct client *c, const char *dir, struct names *out,
+    const char *pattern)
+{
+	struct entries_ctx ec = { dir, pattern, out };
+
+	return remote_list_lines(&c->remote, dir, entry_line, &ec);
+}
+
+int
+expand_remote(struct client *c, const char *cmd, const char *arg,
+    struct names *out)
+{
+	char plain[PATH_LEN_MAX + 1], path[PATH_LEN_MAX + 1];
+	char dir[PATH_LEN_MAX + 1];
+	const char *slash;
+	size_t before = out->n;
+	int rc;
+
+	if (!pattern_has_magic(arg)) {
+		if (pattern_unescape(arg, plain, sizeof(plain)) == -1 ||
+		    path_resolve(c->remote.cwd, plain, path, sizeof(path)) !=
+		    PATH_OK)
+			return command_report(RC_FAILED, "%s %s: path too long",
+			    cmd, command_show(c, arg));
+		if (names_add(out, path, '?') == -1)
+			return command_report(RC_FAILED, "%s: out of memory",
+			    cmd);
+		return RC_OK;
+	}
+	slash = strrchr(arg, '/');
+	snprintf(dir, sizeof(dir), "%.*s", slash != NULL ? (int)(slash - arg +
+	    1) : 0, arg);
+	if (pattern_has_magic(dir))
+		return command_report(RC_FAILED, "%s %s: a pattern may stand "
+		    "in the last component only", cmd, command_show(c, arg));
+	if (pattern_unescape(dir, plain, sizeof(plain)) == -1 ||
+	    path_resolve(c->remote.cwd, plain, path, sizeof(path)) != PATH_OK)
+		return command_report(RC_FAILED, "%s %s: path too long", cmd,
+		    command_show(c, arg));
+	if ((rc = expand_entries(c, path, out, slash != NULL ? slash + 1 :
+	    arg)) != RC_OK)
+		return command_report(rc, "%s %s: %s", cmd,
+		    command_show(c, arg), c->remote.why);
+	if (out->n == before)
+		return command_report(RC_FAILED, "%s %s: no match", cmd,
+		    command_show(c, arg));
+	return RC_OK;
+}
+
+int
+expand_local(const char *cmd, const char *arg, struct names *out)
+{
+	char plain[LOCAL_PATH_SIZE];
+	glob_t g;
+	size_t i;
+	int rc = RC_OK;
+
+	if (!pattern_has_magic(arg)) {
+		if (pattern_unescape(arg, plain, sizeof(plain)) == -1)
+			return command_report(RC_FAILED, "%s %s: path too long",
+			    cmd, arg);
+		if (names_add(out, plain, '?') == -1)
+			return command_report(RC_FAILED, "%s: out of memory",
+			    cmd);
+		return RC_OK;
+	}
+	memset(&g, 0, sizeof(g));
+	switch (glob(arg, 0, NULL, &g)) {
+	case 0:
+		break;
+	case GLOB_NOMATCH:
+		globfree(&g);
+		return command_report(RC_FAILED, "%s %s: no match", cmd, arg);
+	default:
+		globfree(&g);
+		return command_report(RC_FAILED, "%s %s: %s", cmd, arg,
+		    strerror(errno));
+	}
+	for (i = 0; i < g.gl_pathc && rc == RC_OK; i++)
+		if (names_add(out, g.gl_pathv[i], '?') == -1)
+			rc = command_report(RC_FAILED, "%s: out of memory",
+			    cmd);
+	globfree(&g);
+	return rc;
+}

@@ -1,0 +1,37 @@
+/*
+ * Command arguments as lists of names (interface.md, "Patterns"): a
+ * REMOTE argument becomes request paths, its pattern matched against a
+ * listing of its directory; a LOCAL one goes through glob(3).  What is
+ * done with the names is transfers.c's; what a pattern is, pattern.c's.
+ */
+#ifndef EXPAND_H
+#define EXPAND_H
+
+#include "commands.h"
+#include "pattern.h"
+
+/*
+ * Appends the valid entries of the remote directory dir (a request path)
+ * whose names match pattern (NULL: all) to out, as full paths with their
+ * types.  RC_OK, or as remote_download with the reason in c->remote.why
+ * and nothing reported.
+ */
+int	expand_entries(struct client *c, const char *dir, struct names *out,
+	    const char *pattern);
+
+/*
+ * Appends a REMOTE argument of command cmd to out as request paths:
+ * itself, type unknown, or what its pattern matches in its directory
+ * (the last component only may be one).  RC_OK, or RC_FAILED or RC_LOST
+ * after reporting why.
+ */
+int	expand_remote(struct client *c, const char *cmd, const char *arg,
+	    struct names *out);
+
+/*
+ * Appends a LOCAL argument of command cmd to out: itself, or what glob(3)
+ * makes of it.  RC_OK, or RC_FAILED after reporting why.
+ */
+int	expand_local(const char *cmd, const char *arg, struct names *out);
+
+#endif

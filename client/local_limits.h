@@ -1,0 +1,26 @@
+/*
+ * The client's limits on local things, in one place (style.md section
+ * 1): paths and names of the local file system, and the lines that say
+ * why something failed.  The protocol's limits are proto_limits.h's.
+ */
+#ifndef LOCAL_LIMITS_H
+#define LOCAL_LIMITS_H
+
+#include <limits.h>
+
+/* A local path with its NUL: the kernel's PATH_MAX (4096 on Linux). */
+#define LOCAL_PATH_SIZE		PATH_MAX
+
+/* A local file's name in its directory, with its NUL. */
+#define LOCAL_NAME_SIZE		(NAME_MAX + 1)
+
+/* A temporary beside it: a dot, the name, a process ID and ".part". */
+#define LOCAL_TMPNAME_SIZE	(LOCAL_NAME_SIZE + 44)
+
+/* A reason that names a local path: the path and a few words. */
+#define LOCAL_WHY_SIZE		(LOCAL_PATH_SIZE + 104)
+
+/* The reason a request failed, the server's escaped message included. */
+#define REMOTE_WHY_SIZE		2048
+
+#endif

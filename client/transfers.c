@@ -1,0 +1,407 @@
+/*
+ * get and put over several files and trees (see transfers.h).  Each
+ * handler says what failed on one line of standard error, naming the
+ * command and its object; a command over several files reports each
+ * failure and goes on, and fails as a whole when any file failed
+ * (interface.md).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "expand.h"
+#include "local_limits.h"
+#include "localfile.h"
+#include "path.h"
+#include "remote_list.h"
+#include "transfers.h"
+
+/*
+ * How deep -r goes.  The server shows a link to a directory as the
+ * directory, so a link to an ancestor makes a remote tree endless; this
+ * bounds it (README, "Choices").
+ */
+#define TREE_DEPTH_MAX	64
+
+static int	worst(int, int);
+static const char *last_component(const char *);
+static void	bar_stop(struct client *, int);
+static int	get_file(struct client *, const char *, const char *,
+		    const struct transfer_flags *);
+static int	get_tree(struct client *, const char *, const char *,
+		    const struct transfer_flags *, int);
+static int	get_one(struct client *, const char *, char, const char *,
+		    const struct transfer_flags *);
+static int	put_file(struct client *, const char *, const char *, int);
+static int	by_string(const void *, const void *);
+static int	put_tree(struct client *, const char *, const char *, int);
+
+/* The outcome of several: a lost connection beats a failure. */
+static int
+worst(int a, int b)
+{
+	if (a == RC_LOST || b == RC_LOST)
+		return RC_LOST;
+	return a != RC_OK ? a : b;
+}
+
+static const char *
+last_component(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash != NULL ? slash + 1 : path;
+}
+
+static void
+bar_stop(struct client *c, int ok)
+{
+	char note[32];
+
+	/* The summary says whether the file was checked, and with what. */
+	snprintf(note, sizeof(note), "%s%s", c->remote.verified != DIGEST_NONE
+	    ? "verified " : "not verified", c->remote.verified != DIGEST_NONE ?
+	    digest_name(c->remote.verified) : "");
+	progress_stop(&c->progress, ok, note);
+}
+
+/* One file; its failure is reported here.  -a keeps LOCAL.part. */
+static int
+get_file(struct client *c, const char *remote, const char *local,
+    const struct transfer_flags *f)
+{
+	char why[LOCAL_WHY_SIZE];
+	struct local_sink sink;
+	struct remote_sink rs;
+	struct watch w;
+	int rc, past_end;
+
+	if (local_sink_open(&sink, local, c->cfg->force || f->force,
+	    f->append, why, sizeof(why)) == -1)
+		return command_report(RC_FAILED, "get %s: %s",
+		    command_show(c, remote), why);
+	rs = (struct remote_sink){ local_sink_write, local_sink_finish, &sink,
+	    sink.offset, local_sink_hash_prefix, local_sink_restart,
+	    local_sink_expect };
+	progress_watch(&c->progress, last_component(remote), &w);
+	rc = remote_download(&c->remote, PKT_RRQ, remote, &rs, &w);
+	bar_stop(c, rc == RC_OK);
+	/*
+	 * A .part longer than the remote file (the server's ERR 0 for an
+	 * offset past the end, in answer to the request: an ERR 0 mid-transfer
+	 * keeps the .part) or whose bytes differ (the SUM) does not
+	 * match: removed, never published.
+	 */
+	past_end = rc == RC_FAILED && sink.offset > 0 && c->remote.refused &&
+	    c->remote.errcode == ERR_UNDEFINED;
+	local_sink_close(&sink, f->append && !past_end &&
+	    !c->remote.integrity_failed);
+	if (rc != RC_OK && sink.stopped_full)
+		return command_report(rc, "get %s: stopped: the local file "
+		    "system is nearly full", command_show(c, remote));
+	if (rc != RC_OK && f->append && (past_end ||
+	    c->remote.integrity_failed))
+		return command_report(rc, "get %s: %s.part does not match the "
+		    "remote file; removed (%s)", command_show(c, remote),
+		    command_show(c, local), c->remote.why);
+	if (rc != RC_OK)
+		return command_report(rc, "get %s: %s", command_show(c, remote),
+		    c->remote.why);
+	return RC_OK;
+}
+
+/* A remote directory, depth first, into the local directory local. */
+static int
+get_tree(struct client *c, const char *remote, const char *local,
+    const struct transfer_flags *f, int depth)
+{
+	char lpath[LOCAL_PATH_SIZE];
+	struct names l = { NULL, NULL, 0, 0 };
+	struct stat st;
+	size_t i;
+	int rc, all = RC_OK;
+
+	if (depth > TREE_DEPTH_MAX)
+		return command_report(RC_FAILED, "get %s: more than %d levels "
+		    "deep; skipped", command_show(c, remote), TREE_DEPTH_MAX);
+	if (mkdir(local, 0777) == -1 && !(errno == EEXIST &&
+	    stat(local, &st) == 0 && S_ISDIR(st.st_mode)))
+		return command_report(RC_FAILED, "get %s: %s: %s",
+		    command_show(c, remote), command_show(c, local),
+		    errno == EEXIST ? "not a directory" : strerror(errno));
+	if ((rc = expand_entries(c, remote, &l, NULL)) != RC_OK) {
+		names_free(&l);
+		return command_report(rc, "get %s: %s", command_show(c, remote),
+		    c->remote.why);
+	}
+	for (i = 0; i < l.n && all != RC_LOST; i++) {
+		if (names_join(lpath, sizeof(lpath), local,
+		    last_component(l.v[i])) == -1) {
+			all = worst(all, command_report(RC_FAILED, "get %s: "
+			    "local path too long", command_show(c, l.v[i])));
+			continue;
+		}
+		if (l.type[i] == 'd')
+			rc = get_tree(c, l.v[i], lpath, f, depth + 1);
+		else
+			rc = get_file(c, l.v[i], lpath, f);
+		all = worst(all, rc);
+	}
+	names_free(&l);
+	return all;
+}
+
+/* A remote name of the type known so far, to local. */
+static int
+get_one(struct client *c, const char *remote, char type, const char *local,
+    const struct transfer_flags *f)
+{
+	int rc;
+
+	if (type == '?' && f->recursive) {
+		/* A listing tells a directory from a file. */
+		if ((rc = remote_is_dir(&c->remote, remote)) == RC_LOST)
+			return command_report(rc, "get %s: %s",
+			    command_show(c, remote), c->remote.why);
+		type = rc == RC_OK ? 'd' : 'f';
+	}
+	if (type == 'd' && !f->recursive)
+		return command_report(RC_FAILED, "get %s: is a directory (use "
+		    "get -r)", command_show(c, remote));
+	if (type == 'd')
+		return get_tree(c, remote, local, f, 0);
+	return get_file(c, remote, local, f);
+}
+
+int
+transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
+    char **args)
+{
+	char local[LOCAL_PATH_SIZE], dest[LOCAL_PATH_SIZE];
+	struct names l = { NULL, NULL, 0, 0 };
+	const char *name;
+	struct stat st;
+	size_t i;
+	int nsrc = nargs > 1 ? nargs - 1 : 1, into_dir, rc, all = RC_OK;
+
+	dest[0] = '\0';
+	if (nargs > 1 && pattern_unescape(args[nargs - 1], dest,
+	    sizeof(dest)) == -1)
+		return command_report(RC_FAILED, "get: local path too long");
+	for (i = 0; i < (size_t)nsrc; i++)
+		if ((rc = expand_remote(c, "get", args[i], &l)) != RC_OK)
+			all = worst(all, rc);
+	if (all == RC_LOST || l.n == 0) {
+		names_free(&l);
+		return all;
+	}
+	into_dir = dest[0] == '\0' || (stat(dest, &st) == 0 &&
+	    S_ISDIR(st.st_mode));
+	if (!into_dir && l.n > 1) {
+		names_free(&l);
+		return command_report(RC_FAILED, "get: %s: not a directory",
+		    command_show(c, dest));
+	}
+	for (i = 0; i < l.n && all != RC_LOST; i++) {
+		name = last_component(l.v[i]);
+		if (!into_dir)
+			strlcpy(local, dest, sizeof(local));
+		else if (!path_name_valid(name)) {
+			/* From the user, but checked all the same. */
+			all = worst(all, command_report(RC_FAILED, "get %s: no "
+			    "local name; give one", command_show(c, l.v[i])));
+			continue;
+		} else if (names_join(local, sizeof(local), dest, name) == -1) {
+			all = worst(all, command_report(RC_FAILED, "get %s: "
+			    "local path too long", command_show(c, l.v[i])));
+			continue;
+		}
+		all = worst(all, get_one(c, l.v[i], l.type[i], local, f));
+	}
+	names_free(&l);
+	return all;
+}
+
+/*
+ * One file to remote.  When may_be_dir (the user named REMOTE) and it
+ * exists as a directory, the file goes inside it.
+ */
+static int
+put_file(struct client *c, const char *local, const char *remote,
+    int may_be_dir)
+{
+	char why[LOCAL_WHY_SIZE], inside[PATH_LEN_MAX + 1];
+	struct local_source src;
+	enum path_status ps;
+	struct watch w;
+	int rc;
+
+	if ((ps = path_check(remote, strlen(remote))) != PATH_OK)
+		return command_report(RC_FAILED, "put %s: %s is not a valid "
+		    "name: %s", command_show(c, local), command_show(c, remote),
+		    path_status_str(ps));
+	if (local_source_open(&src, local, why, sizeof(why)) == -1)
+		return command_report(RC_FAILED, "put %s: %s",
+		    command_show(c, local), why);
+	progress_watch(&c->progress, last_component(remote), &w);
+	rc = remote_upload(&c->remote, remote, local_source_read, &src,
+	    src.size, &w);
+	bar_stop(c, rc == RC_OK);
+	local_source_close(&src);
+	if (rc == RC_FAILED && may_be_dir &&
+	    c->remote.errcode == ERR_EXISTS) {
+		/* The upload's reason stands if REMOTE is no directory. */
+		strlcpy(why, c->remote.why, sizeof(why));
+		if (remote_is_dir(&c->remote, remote) == RC_OK &&
+		    names_join(inside, sizeof(inside), remote,
+		    last_component(local)) == 0)
+			return put_file(c, local, inside, 0);
+		return command_report(rc, "put %s: %s", command_show(c, local),
+		    why);
+	}
+	if (rc != RC_OK)
+		return command_report(rc, "put %s: %s", command_show(c, local),
+		    c->remote.why);
+	return RC_OK;
+}
+
+static int
+by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A local directory, depth first, into the remote directory remote,
+ * which MKD makes or finds.  Only regular files and directories go;
+ * links and other kinds are passed over.
+ */
+static int
+put_tree(struct client *c, const char *local, const char *remote, int depth)
+{
+	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
+	struct names l = { NULL, NULL, 0, 0 };
+	struct dirent *d;
+	struct stat st;
+	size_t i;
+	DIR *dp;
+	int rc, all = RC_OK;
+
+	if (depth > TREE_DEPTH_MAX)
+		return command_report(RC_FAILED, "put %s: more than %d levels "
+		    "deep; skipped", command_show(c, local), TREE_DEPTH_MAX);
+	rc = remote_mkdir(&c->remote, remote);
+	if (rc != RC_OK && !(rc == RC_FAILED &&
+	    c->remote.errcode == ERR_EXISTS))
+		return command_report(rc, "put %s: %s", command_show(c, local),
+		    c->remote.why);
+	if ((dp = opendir(local)) == NULL)
+		return command_report(RC_FAILED, "put %s: %s",
+		    command_show(c, local), strerror(errno));
+	while ((d = readdir(dp)) != NULL)
+		if (strcmp(d->d_name, ".") != 0 &&
+		    strcmp(d->d_name, "..") != 0 &&
+		    names_add(&l, d->d_name, '?') == -1) {
+			all = command_report(RC_FAILED, "put %s: out of memory",
+			    command_show(c, local));
+			break;
+		}
+	closedir(dp);
+	if (l.n > 0)
+		qsort(l.v, l.n, sizeof(l.v[0]), by_string);
+	for (i = 0; i < l.n && all != RC_LOST; i++) {
+		if (names_join(lpath, sizeof(lpath), local, l.v[i]) == -1 ||
+		    lstat(lpath, &st) == -1 ||
+		    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+			continue;
+		if (!path_name_valid(l.v[i])) {
+			all = worst(all, command_report(RC_FAILED, "put %s: "
+			    "not a valid name; not sent",
+			    command_show(c, lpath)));
+			continue;
+		}
+		if (names_join(rpath, sizeof(rpath), remote, l.v[i]) == -1) {
+			all = worst(all, command_report(RC_FAILED, "put %s: "
+			    "remote path too long", command_show(c, lpath)));
+			continue;
+		}
+		if (S_ISDIR(st.st_mode))
+			rc = put_tree(c, lpath, rpath, depth + 1);
+		else
+			rc = put_file(c, lpath, rpath, 0);
+		all = worst(all, rc);
+	}
+	names_free(&l);
+	return all;
+}
+
+int
+transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
+    char **args)
+{
+	char dest[PATH_LEN_MAX + 1], plain[PATH_LEN_MAX + 1];
+	char target[PATH_LEN_MAX + 1];
+	struct names l = { NULL, NULL, 0, 0 };
+	const char *name;
+	struct stat st;
+	size_t i;
+	int nsrc, named, rc, all = RC_OK;
+
+	nsrc = nargs > 1 ? nargs - 1 : 1;
+	named = nargs > 1;
+	if (pattern_unescape(named ? args[nargs - 1] : "", plain,
+	    sizeof(plain)) == -1 ||
+	    path_resolve(c->remote.cwd, plain, dest, sizeof(dest)) != PATH_OK)
+		return command_report(RC_FAILED, "put: remote path too long");
+	for (i = 0; i < (size_t)nsrc; i++)
+		all = worst(all, expand_local("put", args[i], &l));
+	/* Several: REMOTE is the directory that receives them all. */
+	if (l.n > 1 || nsrc > 1)
+		named = 0;
+	for (i = 0; i < l.n && all != RC_LOST; i++) {
+		name = last_component(l.v[i]);
+		if (stat(l.v[i], &st) == -1) {
+			all = worst(all, command_report(RC_FAILED, "put %s: %s",
+			    command_show(c, l.v[i]), strerror(errno)));
+			continue;
+		}
+		if (!named &&
+		    names_join(target, sizeof(target), dest, name) == -1) {
+			all = worst(all, command_report(RC_FAILED, "put %s: "
+			    "remote path too long", command_show(c, l.v[i])));
+			continue;
+		}
+		if (named)
+			strlcpy(target, dest, sizeof(target));
+		if (!S_ISDIR(st.st_mode)) {
+			all = worst(all, put_file(c, l.v[i], target, named));
+			continue;
+		}
+		if (!f->recursive) {
+			all = worst(all, command_report(RC_FAILED, "put %s: is "
+			    "a directory (use put -r)",
+			    command_show(c, l.v[i])));
+			continue;
+		}
+		/* A named REMOTE that is a directory receives the tree. */
+		if (named &&
+		    (rc = remote_is_dir(&c->remote, dest)) != RC_FAILED) {
+			if (rc == RC_LOST)
+				return command_report(rc, "put %s: %s",
+				    command_show(c, l.v[i]), c->remote.why);
+			if (!path_name_valid(name) || names_join(target,
+			    sizeof(target), dest, name) == -1) {
+				all = worst(all, command_report(RC_FAILED,
+				    "put %s: not a valid name",
+				    command_show(c, l.v[i])));
+				continue;
+			}
+		}
+		all = worst(all, put_tree(c, l.v[i], target, 0));
+	}
+	names_free(&l);
+	return all;
+}
