@@ -57,8 +57,15 @@ static int	stopped(const struct xfer_params *, struct xfer_result *,
 		    int);
 struct receiver;
 static void	hold_stage(struct conn *);
+static int	restage(struct conn *, struct receiver *);
 static int	store(struct receiver *);
 static int	take(struct receiver *, const uint8_t *, size_t);
+static enum xfer_status send_ack(struct conn *, uint16_t,
+		    struct xfer_result *);
+static int	in_order(const struct pkt *, uint16_t, struct xfer_result *);
+static int	end_recv(struct conn *, const struct xfer_params *,
+		    struct receiver *, xfer_finish_fn, uint16_t,
+		    struct xfer_result *);
 
 /*
  * Reports progress; 1 when the owner asked to stop.  After the final
@@ -332,6 +339,17 @@ hold_stage(struct conn *c)
 	conn_hold(c);
 }
 
+/* Held DATs stored, and the buffer held again: it filled up. */
+static int
+restage(struct conn *c, struct receiver *r)
+{
+	if (store(r) == -1)
+		return -1;
+	conn_release(c);
+	conn_hold(c);
+	return 0;
+}
+
 /* Hands the pieces to the sink.  0, or -1 with errno. */
 static int
 store(struct receiver *r)
@@ -362,6 +380,62 @@ take(struct receiver *r, const uint8_t *data, size_t len)
 	return 0;
 }
 
+/* Sends ACK block; XFER_OK, or XFER_CONN with the conn's status. */
+static enum xfer_status
+send_ack(struct conn *c, uint16_t block, struct xfer_result *res)
+{
+	enum conn_status cs;
+
+	if ((cs = conn_send_ack(c, block)) != CONN_OK) {
+		res->conn_status = cs;
+		return res->status = XFER_CONN;
+	}
+	return XFER_OK;
+}
+
+/* 1 when the DAT is the block expected; else 0, a violation. */
+static int
+in_order(const struct pkt *p, uint16_t expect, struct xfer_result *res)
+{
+	if (p->u.dat.block == expect)
+		return 1;
+	res->errcode = ERR_ILLEGAL;
+	snprintf(res->msg, sizeof(res->msg), "DAT block %u, expected %u",
+	    p->u.dat.block, expect);
+	res->status = XFER_VIOLATION;
+	return 0;
+}
+
+/*
+ * After the final DAT: its data stored (the SUM may land where it was),
+ * the SUM checked, the sink finished (section 5: durable before the last
+ * ACK), then that ACK.  0 with res->status set, or -1 when the sink
+ * failed, with errno.
+ */
+static int
+end_recv(struct conn *c, const struct xfer_params *xp, struct receiver *r,
+    xfer_finish_fn finish, uint16_t block, struct xfer_result *res)
+{
+	if (store(r) == -1)
+		return -1;
+	conn_release(c);
+	if (xp->digest != NULL && check_sum(c, xp, res) != XFER_OK)
+		return 0;
+	if (finish != NULL && finish(r->ctx) == -1)
+		return -1;
+	if (send_ack(c, block, res) != XFER_OK)
+		return 0;
+	stopped(xp, res, 1);
+	res->status = XFER_OK;
+	return 0;
+}
+
+/*
+ * The data is written from where it was received, not copied out: the
+ * conn's buffer is held so that nothing moves until stored.  A caller's
+ * first packet was read before: stored on its own before the buffer may
+ * move.
+ */
 enum xfer_status
 xfer_recv(struct conn *c, const struct xfer_params *xp,
     const struct pkt *first, xfer_write_fn write, xfer_finish_fn finish,
@@ -381,12 +455,6 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 	}
 	r->write = write;
 	r->ctx = sink_ctx;
-	/*
-	 * The data is written from where it was received, not copied out:
-	 * the buffer is held so that nothing moves until stored.  A
-	 * caller's first packet was read before: stored on its own before
-	 * the buffer may move.
-	 */
 	if (first == NULL)
 		hold_stage(c);
 	for (;;) {
@@ -394,39 +462,28 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 			p = *first;
 			cs = CONN_OK;
 		} else if ((cs = conn_recv(c, xp->blksize, &p)) == CONN_FULL) {
-			if (store(r) == -1)
+			if (restage(c, r) == -1)
 				goto sink_failed;
-			conn_release(c);
-			conn_hold(c);
 			continue;
 		}
 		if (cs != CONN_OK || p.op != PKT_DAT) {
 			unexpected(c, cs, &p, "DAT", res);
 			break;
 		}
-		if (p.u.dat.block != expect) {
-			res->errcode = ERR_ILLEGAL;
-			snprintf(res->msg, sizeof(res->msg),
-			    "DAT block %u, expected %u", p.u.dat.block, expect);
-			res->status = XFER_VIOLATION;
+		if (!in_order(&p, expect, res))
 			break;
-		}
 		last = p.u.dat.size < xp->blksize;
 		if (xp->digest != NULL)
 			digest_update(xp->digest, p.u.dat.data, p.u.dat.size);
 		/*
 		 * A window's ACK goes out before its data is stored, so the
-		 * sender's next window overlaps our disk work; the final ACK
-		 * waits for finish (section 5: durable before the last ACK).
-		 * A store that fails later still ends the transfer with ERR.
+		 * sender's next window overlaps our disk work.  A store that
+		 * fails later still ends the transfer with ERR.
 		 */
 		if (!last && ++inwin == xp->windowsize) {
 			inwin = 0;
-			if ((cs = conn_send_ack(c, expect)) != CONN_OK) {
-				res->conn_status = cs;
-				res->status = XFER_CONN;
+			if (send_ack(c, expect, res) != XFER_OK)
 				break;
-			}
 		}
 		if (take(r, p.u.dat.data, p.u.dat.size) == -1)
 			goto sink_failed;
@@ -439,22 +496,8 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 				hold_stage(c);
 		}
 		if (last) {
-			/* The SUM may land where the data was: stored first. */
-			if (store(r) == -1)
+			if (end_recv(c, xp, r, finish, expect, res) == -1)
 				goto sink_failed;
-			conn_release(c);
-			if (xp->digest != NULL && check_sum(c, xp, res) !=
-			    XFER_OK)
-				break;
-			if (finish != NULL && finish(sink_ctx) == -1)
-				goto sink_failed;
-			if ((cs = conn_send_ack(c, expect)) != CONN_OK) {
-				res->conn_status = cs;
-				res->status = XFER_CONN;
-				break;
-			}
-			stopped(xp, res, last);
-			res->status = XFER_OK;
 			break;
 		}
 		if (inwin == 0 && stopped(xp, res, last))
@@ -468,12 +511,11 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 	 */
 	if (res->status != XFER_OK)
 		(void)store(r);
-	conn_release(c);
-	free(r);
-	return res->status;
+	goto done;
 sink_failed:
 	res->sys_errno = errno;
 	res->status = XFER_SINK;
+done:
 	conn_release(c);
 	free(r);
 	return res->status;
