@@ -407,8 +407,15 @@ remote_connect(struct remote *r, int show_greeting)
 		if (cs == CONN_MALFORMED)
 			conn_send_err_nowait(&r->conn, ERR_ILLEGAL,
 			    pkt_status_str(r->conn.bad));
-		fail(r, RC_LOST, "no greeting from %s port %s: %s",
-		    r->cfg->host, r->cfg->port, conn_status_str(&r->conn, cs));
+		/* Bytes that are no packet of ours: another service. */
+		if (cs == CONN_MALFORMED)
+			fail(r, RC_LOST, "%s port %s does not speak the file "
+			    "protocol (what it sent is no greeting)",
+			    r->cfg->host, r->cfg->port);
+		else
+			fail(r, RC_LOST, "no greeting from %s port %s: %s",
+			    r->cfg->host, r->cfg->port,
+			    conn_status_str(&r->conn, cs));
 		remote_disconnect(r);
 		return RC_LOST;
 	}
