@@ -138,6 +138,12 @@ client_stdin 'bogus
 ' -q 127.0.0.1 "$port"
 check "unknown command in batch: exit 1" [ "$rc" = 1 ]
 check "unknown command: one line" one_error_line
+client_stdin 'get "a.txt
+' -q 127.0.0.1 "$port"
+check "unterminated quote: exit 1" [ "$rc" = 1 ]
+check "unterminated quote: one line" one_error_line
+check "unterminated quote: says so" grep -q '^unterminated "' "$top/err"
+check "unterminated quote: not run" [ ! -e "$loc/a.txt" ]
 
 # Usage errors: exit 2, before connecting.
 client -b "$top/batch" 127.0.0.1 "$port" get a.txt
