@@ -84,7 +84,7 @@ LDFLAGS	+= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack \
 
 PROTOCOL_SRCS := protocol/packet.c protocol/path.c protocol/options.c \
 	   protocol/listing.c protocol/conn.c protocol/xfer.c \
-	   protocol/text.c protocol/digest.c protocol/fdio.c
+	   protocol/text.c protocol/digest.c protocol/fdio.c protocol/cli.c
 SERVER_SRCS := server/main.c server/config.c server/listener.c \
 	   server/session.c server/jail.c server/serve_read.c \
 	   server/serve_write.c server/serve_list.c server/log.c \
@@ -95,7 +95,7 @@ CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/commands.c client/shell.c client/complete.c \
 	   client/words.c client/progress.c \
 	   client/localfile.c client/pattern.c
-UNIT_TESTS := packet path text digest options listing conn xfer fdio
+UNIT_TESTS := packet path text digest options listing conn xfer fdio cli
 UNIT_BINS := $(UNIT_TESTS:%=$(B)/tests/check_%)
 INTEGRATION_BINS := $(B)/tests/check_server $(B)/tests/check_shell \
 	   $(B)/tests/check_faults $(B)/tests/check_load $(B)/tests/faults.so \
