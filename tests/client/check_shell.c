@@ -494,6 +494,67 @@ START_TEST(completion_lists_in_columns)
 }
 END_TEST
 
+/* More than a screen (24 rows here): asked first, as readline does. */
+START_TEST(completion_asks_before_a_long_list)
+{
+	char name[48];
+	int i;
+
+	for (i = 0; i < 150; i++) {
+		snprintf(name, sizeof(name), "a_long_completion_name_%03d", i);
+		harness_write_file(&S, name, "c", 1);
+	}
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("get a_lo\t");
+	expect("name_");
+	type("\t");
+	expect("Display all 150 possibilities? (y or n)");
+	type("n");
+	expect("fs:/> ");
+	drain();
+	ck_assert_ptr_null(strstr(screen + seen, "name_000  "));
+	type("\t");
+	expect("Display all 150 possibilities? (y or n)");
+	type("y");
+	/* 100 columns hold three of 26 + 2; 50 rows, down the columns. */
+	expect("\r\na_long_completion_name_000  a_long_completion_name_050  "
+	    "a_long_completion_name_100\r\n");
+	expect("a_long_completion_name_049  a_long_completion_name_099  "
+	    "a_long_completion_name_149\r\n");
+	expect("fs:/> ");
+	type("\x03");
+	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
+/*
+ * In ls(1)'s order: the locale's collation of the names, a directory's
+ * '/' left out ("tk/" first, where byte order with it put "tk-dev/").
+ */
+START_TEST(completion_sorts_as_ls_does)
+{
+	static const char *const dirs[] = { "tk8.6-dev", "tk-dev", "tk" };
+	char path[PATH_MAX * 2];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", S.root, dirs[i]);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+	}
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("cd t\t");
+	expect("k");
+	type("\t");
+	expect("\r\ntk/         tk-dev/     tk8.6-dev/\r\n");	/* C.UTF-8 */
+	type("\x03");
+	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
 START_TEST(utf8_local_names_typed_and_completed)
 {
 	char path[PATH_MAX * 2];
@@ -521,7 +582,8 @@ START_TEST(utf8_local_names_typed_and_completed)
 	type("lls ré\t");
 	expect("sumé");
 	type("\t");
-	expect("\r\nrésumé.pdf  résumé/\r\n");	/* in byte order */
+	/* As ls -p shows them: "résumé" sorts first, its '/' left out. */
+	expect("\r\nrésumé/     résumé.pdf\r\n");
 	type("\x03");
 	expect("fs:/> ");
 	quit();
@@ -953,6 +1015,8 @@ suite(void)
 	tcase_add_test(tc, ctrl_c_at_the_prompt_discards_the_line);
 	tcase_add_test(tc, completed_names_run_as_shown);
 	tcase_add_test(tc, completion_lists_in_columns);
+	tcase_add_test(tc, completion_asks_before_a_long_list);
+	tcase_add_test(tc, completion_sorts_as_ls_does);
 	tcase_add_test(tc, a_dash_name_completes_as_a_name);
 	tcase_add_test(tc, utf8_local_names_typed_and_completed);
 	tcase_add_test(tc, utf8_remote_names_completed);
