@@ -720,7 +720,7 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 		    strerror(errno));
 	}
 	if (w != NULL && w->start != NULL)
-		w->start(w->ctx, sink.expect);
+		w->start(w->ctx, r->opts.offset, sink.expect);
 	xfer_recv(&r->conn, &xp, first, checked_write, checked_finish, &sink,
 	    &res);
 	r->watch = NULL;
@@ -763,7 +763,7 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 		return rc;
 	}
 	if (w != NULL && w->start != NULL)
-		w->start(w->ctx, size);
+		w->start(w->ctx, 0, size);
 	xp.size_hint = size;
 	xfer_send(&r->conn, &xp, read, ctx, &res);
 	r->watch = NULL;
