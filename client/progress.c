@@ -160,7 +160,7 @@ text_cols(const char *name, size_t max_cols, size_t *bytes)
 			w = 1;
 			n = n == (size_t)-2 ? left : 1;
 		}
-		if ((size_t)(used + w) > max_cols)
+		if ((size_t)used + (size_t)w > max_cols)
 			break;
 		used += w;
 		at += n;
