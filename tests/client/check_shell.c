@@ -469,15 +469,22 @@ START_TEST(a_dash_name_completes_as_a_name)
 }
 END_TEST
 
-START_TEST(completion_lists_in_columns)
+/* n remote files: prefix and a number of digits digits, from 0. */
+static void
+numbered_names(const char *prefix, int digits, int n)
 {
-	char name[32];
+	char name[64];
 	int i;
 
-	for (i = 0; i < 30; i++) {
-		snprintf(name, sizeof(name), "column_name_%02d", i);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s%0*d", prefix, digits, i);
 		harness_write_file(&S, name, "c", 1);
 	}
+}
+
+START_TEST(completion_lists_in_columns)
+{
+	numbered_names("column_name_", 2, 30);
 	spawn_client(NULL);
 	expect("fs:/> ");
 	type("get col\t");		/* completes as far as they agree */
@@ -498,13 +505,7 @@ END_TEST
 /* More than a screen (24 rows here): asked first, as readline does. */
 START_TEST(completion_asks_before_a_long_list)
 {
-	char name[48];
-	int i;
-
-	for (i = 0; i < 150; i++) {
-		snprintf(name, sizeof(name), "a_long_completion_name_%03d", i);
-		harness_write_file(&S, name, "c", 1);
-	}
+	numbered_names("a_long_completion_name_", 3, 150);
 	spawn_client(NULL);
 	expect("fs:/> ");
 	type("get a_lo\t");
