@@ -1,22 +1,23 @@
 /*
  * The client's command line (see args.h).  Numbers go through strtonum
- * with their ranges.
+ * with their ranges; the shape both programs share is protocol/cli.c's.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "args.h"
+#include "cli.h"
 #include "proto_limits.h"
 
 static const char usage_line[] =
     "usage: client [-fq] [-B blksize] [-b batchfile] [-t timeout] "
     "[-w windowsize]\n"
-    "              [--digest xxh128|sha256|none] [--no-options] host port\n"
-    "              [command [arg ...]]\n";
+    "              [--digest xxh128|sha256|none] [--no-options]\n"
+    "              host port | host[:port] [command [arg ...]]\n";
+
+static const struct cli cli = { "client", usage_line, VERSION };
 
 enum { OPT_NO_OPTIONS = 256, OPT_DIGEST_ALG };
 
@@ -34,35 +35,46 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void	usage_error(const char *, ...)
-		    __attribute__((format(printf, 1, 2), noreturn));
-static long long number(const char *, const char *, long long, long long);
+static int	only_digits(const char *);
+static void	operands(struct client_config *, int, char *[]);
 
-static void
-usage_error(const char *fmt, ...)
+static int
+only_digits(const char *s)
 {
-	va_list ap;
-
-	fputs("client: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(usage_line, stderr);
-	exit(2);
+	return s[0] != '\0' && s[strspn(s, "0123456789")] == '\0';
 }
 
-static long long
-number(const char *what, const char *s, long long min, long long max)
+/*
+ * HOST PORT or HOST[:PORT] (interface.md): a second operand made only of
+ * digits is always the PORT of the first form; in the second, PORT
+ * defaults to the package's.  A bare IPv6 literal ("::1") is HOST whole,
+ * so its port is the separate operand, or it is written "[::1]:PORT".
+ */
+static void
+operands(struct client_config *cfg, int argc, char *argv[])
 {
-	const char *errstr;
-	long long v;
+	const char *port, *why;
 
-	v = strtonum(s, min, max, &errstr);
-	if (errstr != NULL)
-		usage_error("%s %s: %s (%lld to %lld)", what, s, errstr, min,
-		    max);
-	return v;
+	if (argc == 0)
+		cli_usage_error(&cli, "missing host");
+	if (cli_host_port(argv[0], cfg->host_buf, sizeof(cfg->host_buf),
+	    &port, &why) == -1)
+		cli_usage_error(&cli, "host %s: %s", argv[0], why);
+	cfg->host = cfg->host_buf;
+	if (argc > 1 && only_digits(argv[1])) {
+		if (port != NULL)
+			cli_usage_error(&cli, "%s %s: the port given twice",
+			    argv[0], argv[1]);
+		port = argv[1];
+		argc--;
+		argv++;
+	}
+	cfg->port = port != NULL ? port : CLIENT_PORT_DEFAULT;
+	cli_number(&cli, "port", cfg->port, 1, 65535);
+	if (argc > 1) {
+		cfg->cmd = argv + 1;
+		cfg->ncmd = argc - 1;
+	}
 }
 
 void
@@ -91,16 +103,17 @@ args_parse(struct client_config *cfg, int argc, char *argv[])
 			cfg->quiet = 1;
 			break;
 		case 't':
-			cfg->timeout = (unsigned)number("timeout", optarg, 1,
-			    TIMEOUT_MAX);
+			cfg->timeout = (unsigned)cli_number(&cli, "timeout",
+			    optarg, 1, TIMEOUT_MAX);
 			break;
 		case 'B':
-			cfg->blksize = (uint16_t)number("blksize", optarg,
-			    BLKSIZE_MIN, BLKSIZE_MAX);
+			cfg->blksize = (uint16_t)cli_number(&cli, "blksize",
+			    optarg, BLKSIZE_MIN, BLKSIZE_MAX);
 			break;
 		case 'w':
-			cfg->windowsize = (uint16_t)number("windowsize",
-			    optarg, WINDOWSIZE_MIN, WINDOWSIZE_MAX);
+			cfg->windowsize = (uint16_t)cli_number(&cli,
+			    "windowsize", optarg, WINDOWSIZE_MIN,
+			    WINDOWSIZE_MAX);
 			break;
 		case OPT_NO_OPTIONS:
 			cfg->no_options = 1;
@@ -108,33 +121,15 @@ args_parse(struct client_config *cfg, int argc, char *argv[])
 		case OPT_DIGEST_ALG:
 			if ((cfg->digest = digest_from_name(optarg)) ==
 			    DIGEST_NONE && strcasecmp(optarg, "none") != 0)
-				usage_error("digest %s: not xxh128, sha256 or "
-				    "none", optarg);
+				cli_usage_error(&cli, "digest %s: not xxh128, "
+				    "sha256 or none", optarg);
 			break;
-		case 'h':
-			fputs(usage_line, stdout);
-			exit(0);
-		case 'V':
-			printf("client %s\n", VERSION);
-			exit(0);
-		case ':':
-			usage_error("option requires an argument: %s",
-			    argv[optind - 1]);
 		default:
-			usage_error("unknown option: %s", argv[optind - 1]);
+			cli_other_option(&cli, ch, argv);
 		}
 	}
-	argc -= optind;
-	argv += optind;
-	if (argc < 2)
-		usage_error("missing %s", argc == 0 ? "host and port" : "port");
-	cfg->host = argv[0];
-	cfg->port = argv[1];
-	number("port", cfg->port, 1, 65535);
-	if (argc > 2) {
-		cfg->cmd = argv + 2;
-		cfg->ncmd = argc - 2;
-	}
+	operands(cfg, argc - optind, argv + optind);
 	if (cfg->batch != NULL && cfg->cmd != NULL)
-		usage_error("-b and a command cannot be used together");
+		cli_usage_error(&cli, "-b and a command cannot be used "
+		    "together");
 }

@@ -11,10 +11,15 @@
 
 #define CLIENT_BLKSIZE_DEFAULT		65464
 #define CLIENT_WINDOWSIZE_DEFAULT	32	/* fastest measured here (issue 5) */
+/* The Debian package's port, for HOST without :PORT (interface.md). */
+#define CLIENT_PORT_DEFAULT		"10000"
+/* A host name or address literal: getaddrinfo's NI_MAXHOST. */
+#define CLIENT_HOST_LEN_MAX		1024
 
 struct client_config {
-	const char *host;
-	const char *port;
+	const char *host;		/* host_buf: HOST without [] or :PORT */
+	const char *port;		/* PORT, or CLIENT_PORT_DEFAULT */
+	char host_buf[CLIENT_HOST_LEN_MAX + 1];
 	const char *batch;		/* -b FILE, or NULL */
 	int force;			/* -f */
 	int quiet;			/* -q */

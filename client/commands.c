@@ -459,6 +459,8 @@ cmd_help(struct client *c, int argc, char **argv)
 		printf("%-28s %s\n", commands[i].usage, commands[i].help);
 	printf("%-28s %s\n", "!COMMAND, !", "run a local command, or a shell");
 	printf("%-28s %s\n", "-COMMAND", "in a batch: go on if it fails");
+	printf("%-28s %s\n", "get -- -NAME, put -- -NAME",
+	    "-- ends the flags: a name may start with -");
 	return RC_OK;
 }
 

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@ enum { LIST_OK, LIST_FAILED, LIST_LATE };
 static int	printable(const char *);
 static void	add_match(struct matches *, const char *, int);
 static void	free_matches(struct matches *);
-static int	by_bytes(const void *, const void *);
+static int	as_ls(const void *, const void *);
 static int	split_word(const char *, char *, size_t, const char **);
 static void	command_matches(struct matches *);
 static void	local_matches(const char *, struct matches *);
@@ -51,6 +52,10 @@ static int	remote_matches(struct client *, const char *,
 static int	match_line(void *, const char *, size_t);
 static size_t	common_prefix(const struct matches *);
 static int	text_width(const char *);
+static size_t	layout(const struct matches *, size_t *, int *);
+static int	screen_rows(void);
+static int	display_all(EditLine *, size_t);
+static unsigned char show_matches(EditLine *, const struct matches *);
 static void	print_columns(const struct matches *);
 static int	line_to_cursor(const LineInfoW *, char *, size_t);
 static int	insert(EditLine *, const char *);
@@ -105,10 +110,35 @@ free_matches(struct matches *m)
 		free(m->v[--m->n]);
 }
 
+/*
+ * As ls(1) sorts: by the collation of the user's locale, each name
+ * without a directory's '/' (or "tk/" would follow "tk-dev/"); bytes
+ * break ties.  The collation is looked up for completion alone, so that
+ * nothing else the client sorts or matches changes with LC_COLLATE.
+ */
 static int
-by_bytes(const void *a, const void *b)
+as_ls(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	static locale_t collate;
+	static int looked;
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	char xs[COMPONENT_LEN_MAX + 2], ys[COMPONENT_LEN_MAX + 2];
+	size_t n;
+	int r;
+
+	if (!looked) {
+		looked = 1;
+		collate = newlocale(LC_COLLATE_MASK, "", (locale_t)0);
+	}
+	strlcpy(xs, x, sizeof(xs));
+	strlcpy(ys, y, sizeof(ys));
+	if ((n = strlen(xs)) > 1 && xs[n - 1] == '/')
+		xs[n - 1] = '\0';
+	if ((n = strlen(ys)) > 1 && ys[n - 1] == '/')
+		ys[n - 1] = '\0';
+	r = collate != (locale_t)0 ? strcoll_l(xs, ys, collate) :
+	    strcmp(xs, ys);
+	return r != 0 ? r : strcmp(x, y);
 }
 
 /* Cuts word at its last '/': dir keeps the slash ("" when none), *base
@@ -224,25 +254,67 @@ text_width(const char *s)
 	return width;
 }
 
-/* As ls(1) does: down the columns, as many as the terminal holds. */
-static void
-print_columns(const struct matches *m)
+/*
+ * As ls(1) lays out: down the columns, as many as the terminal holds.
+ * Returns the rows, with the columns in *cols and their width in *colw.
+ */
+static size_t
+layout(const struct matches *m, size_t *cols, int *colw)
 {
 	struct winsize ws;
-	size_t i, rows, cols, r, c;
-	int width = 80, colw = 0, w;
+	size_t i;
+	int width = 80, w;
 
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		width = ws.ws_col;
+	*colw = 0;
 	for (i = 0; i < m->n; i++)
-		if ((w = text_width(m->v[i])) > colw)
-			colw = w;
-	colw += 2;
+		if ((w = text_width(m->v[i])) > *colw)
+			*colw = w;
+	*colw += 2;
 	/* The last column needs no gap after it. */
-	cols = (size_t)((width + 2) / colw);
-	if (cols == 0)
-		cols = 1;
-	rows = (m->n + cols - 1) / cols;
+	*cols = (size_t)((width + 2) / *colw);
+	if (*cols == 0)
+		*cols = 1;
+	return (m->n + *cols - 1) / *cols;
+}
+
+static int
+screen_rows(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0)
+		return ws.ws_row;
+	return 24;
+}
+
+/*
+ * Asks, as readline does, before a list longer than the screen: 1 when
+ * the answer is y, Y or a space; any other key (Ctrl-C too) is no.
+ */
+static int
+display_all(EditLine *el, size_t n)
+{
+	wchar_t key = 0;
+	int yes;
+
+	printf("Display all %zu possibilities? (y or n)", n);
+	fflush(stdout);
+	yes = el_wgetc(el, &key) == 1 && (key == L'y' || key == L'Y' ||
+	    key == L' ');
+	fputc('\n', stdout);
+	fflush(stdout);
+	return yes;
+}
+
+static void
+print_columns(const struct matches *m)
+{
+	size_t i, rows, cols, r, c;
+	int colw;
+
+	rows = layout(m, &cols, &colw);
 	for (r = 0; r < rows; r++) {
 		for (c = 0; (i = c * rows + r) < m->n; c++) {
 			fputs(m->v[i], stdout);
@@ -323,6 +395,27 @@ kind_of(const struct words *w)
 	    cmd->complete[operands] : 0;
 }
 
+/*
+ * Several names: shown in columns below the line, after asking when
+ * they would fill more than a screen (its rows less the prompt's).
+ */
+static unsigned char
+show_matches(EditLine *el, const struct matches *m)
+{
+	size_t cols;
+	int colw;
+
+	complete_leave_line(el, "");
+	if (layout(m, &cols, &colw) < (size_t)screen_rows() ||
+	    display_all(el, m->n)) {
+		print_columns(m);
+		if (m->more)
+			printf("(%d names shown; more match)\n", MATCHES_MAX);
+		fflush(stdout);
+	}
+	return CC_REDISPLAY;
+}
+
 /* The names word may complete to, as an argument of the kind given. */
 static int
 find_matches(struct client *c, int kind, const char *word,
@@ -381,7 +474,7 @@ complete_key(EditLine *el, int ch)
 		/* After Ctrl-C the flag stays up: the shell's next key. */
 		return sig_intr_pending() ? CC_NORM : CC_ERROR;
 	}
-	qsort(m.v, m.n, sizeof(m.v[0]), by_bytes);
+	qsort(m.v, m.n, sizeof(m.v[0]), as_ls);
 	common = common_prefix(&m);
 	baselen = strlen(m.base);
 	/* With names left out, what the rest agree on proves nothing. */
@@ -404,15 +497,8 @@ complete_key(EditLine *el, int ch)
 			}
 			rc = insert(el, ins) == -1 ? CC_ERROR : CC_REFRESH;
 		}
-	} else {
-		complete_leave_line(el, "");
-		print_columns(&m);
-		if (m.more) {
-			printf("(%d names shown; more match)\n", MATCHES_MAX);
-			fflush(stdout);
-		}
-		rc = CC_REDISPLAY;
-	}
+	} else
+		rc = show_matches(el, &m);
 	free_matches(&m);
 	return rc;
 }

@@ -5,6 +5,7 @@
  * process group, so a backgrounded client stays quiet.
  */
 #include <inttypes.h>
+#include <langinfo.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,13 @@
 #define REDRAW_NS	250000000L	/* a quarter of a second */
 #define STALL_SECONDS	5
 #define NAME_MIN	5		/* columns of the name kept at 40 */
+/*
+ * Columns left free at the end of the line: the last (a full line wraps
+ * on some terminals) and two for the "^C" the terminal echoes when
+ * Ctrl-C ends a transfer, so that the echo never wraps and the line can
+ * be cleared whole.
+ */
+#define COLS_SPARE	3
 #define COLS_MAX	400
 /* Longer estimates say nothing, and would overflow an int. */
 #define TIME_MAX	(100.0 * 3600)
@@ -32,10 +40,13 @@ static volatile sig_atomic_t resized = 1;
 static void	on_winch(int);
 static int	term_cols(void);
 static void	draw(struct progress *, int, const char *);
-static int	fields_width(char [NFIELDS][64], const int *);
-static size_t	fit_name(char *, size_t, const char *, int);
+static int	fields_width(char [NFIELDS][64], const int *, int);
+static size_t	fit_name(char *, size_t, const char *, int, int);
+static int	text_cols(const char *, size_t, size_t *);
 static void	format_time(char *, size_t, double);
-static void	on_start(void *, uint64_t);
+static void	note_text(const struct progress *, const char *, char *,
+		    size_t);
+static void	on_start(void *, uint64_t, uint64_t);
 static void	on_update(void *, uint64_t);
 static void	on_tick(void *);
 static double	elapsed(const struct timespec *, const struct timespec *);
@@ -56,6 +67,7 @@ progress_init(struct progress *pg, int quiet)
 	memset(pg, 0, sizeof(*pg));
 	pg->allowed = !quiet && isatty(STDOUT_FILENO);
 	pg->on = 1;
+	pg->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	if (!pg->allowed)
 		return;
 	memset(&sa, 0, sizeof(sa));
@@ -126,56 +138,102 @@ format_time(char *buf, size_t size, double secs)
 }
 
 /*
- * Writes the start of name that fits in cols columns, cut between
- * characters and measured by wcwidth, padded with spaces to cols, into
- * out[0..size).  What is not printable text shows as '?'.  Returns its
- * length in bytes.
+ * Measures the start of name (len bytes) by wcwidth: the columns it
+ * takes, and in *bytes how many of its bytes fit in max columns (every
+ * byte when max is -1).  What is not printable text counts as one column,
+ * shown as '?'.
  */
-static size_t
-fit_name(char *out, size_t size, const char *name, int cols)
+static int
+text_cols(const char *name, size_t max_cols, size_t *bytes)
 {
-	size_t len = 0, left = strlen(name), n;
+	size_t left = strlen(name), n, at = 0;
 	mbstate_t ps;
 	wchar_t wc;
 	int used = 0, w;
 
 	memset(&ps, 0, sizeof(ps));
 	while (left > 0) {
-		n = mbrtowc(&wc, name, left, &ps);
+		n = mbrtowc(&wc, name + at, left, &ps);
 		if (n == (size_t)-1 || n == (size_t)-2 || n == 0 ||
 		    (w = wcwidth(wc)) < 0) {
 			memset(&ps, 0, sizeof(ps));
-			wc = L'?';
 			w = 1;
 			n = n == (size_t)-2 ? left : 1;
 		}
-		if (used + w > cols || len + n >= size)
+		if ((size_t)used + (size_t)w > max_cols)
 			break;
-		if (wc == L'?')
-			out[len] = '?';
-		else
-			memcpy(out + len, name, n);
-		len += wc == L'?' ? 1 : n;
 		used += w;
-		name += n;
+		at += n;
 		left -= n;
 	}
+	*bytes = at;
+	return used;
+}
+
+/*
+ * Writes name into out[0..size) in cols columns, measured by wcwidth
+ * and padded with spaces; a longer one is cut between characters and
+ * ends in an ellipsis ("…" in UTF-8, else "...").  What is not printable
+ * text shows as '?'.  Returns its length in bytes.
+ */
+static size_t
+fit_name(char *out, size_t size, const char *name, int cols, int utf8)
+{
+	const char *dots = utf8 ? "\u2026" : "...";
+	int dotw = utf8 ? 1 : 3, used;
+	size_t len = 0, keep, n, left;
+	mbstate_t ps;
+	wchar_t wc;
+
+	if (cols <= 0 || size == 0) {
+		if (size > 0)
+			out[0] = '\0';
+		return 0;
+	}
+	if (text_cols(name, (size_t)-1, &keep) > cols && cols > dotw)
+		(void)text_cols(name, (size_t)(cols - dotw), &keep);
+	else {
+		dots = "";
+		(void)text_cols(name, (size_t)cols, &keep);
+	}
+	memset(&ps, 0, sizeof(ps));
+	for (left = keep; left > 0 && len + 1 < size; name += n, left -= n) {
+		n = mbrtowc(&wc, name, left, &ps);
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0 ||
+		    wcwidth(wc) < 0) {
+			memset(&ps, 0, sizeof(ps));
+			n = n == (size_t)-2 ? left : 1;
+			out[len++] = '?';
+		} else if (len + n < size) {
+			memcpy(out + len, name, n);
+			len += n;
+		} else
+			break;
+	}
+	out[len] = '\0';
+	if (len + strlen(dots) < size) {
+		memcpy(out + len, dots, strlen(dots) + 1);
+		len += strlen(dots);
+	}
+	used = text_cols(out, (size_t)-1, &n);
 	while (used++ < cols && len + 1 < size)
 		out[len++] = ' ';
 	out[len] = '\0';
 	return len;
 }
 
-/* Columns the shown fields take, each with its leading space. */
+/* Columns the shown fields take, each with its leading space; padded to
+ * their usual widths, or (pad 0) as narrow as their text. */
 static int
-fields_width(char text[NFIELDS][64], const int *shown)
+fields_width(char text[NFIELDS][64], const int *shown, int pad)
 {
 	int f, w, width = 0;
 
 	for (f = 0; f < NFIELDS; f++)
 		if (shown[f]) {
 			w = (int)strlen(text[f]);
-			width += 1 + (w > field_width[f] ? w : field_width[f]);
+			width += 1 + (pad && field_width[f] > w ?
+			    field_width[f] : w);
 		}
 	return width;
 }
@@ -191,7 +249,7 @@ draw(struct progress *pg, int final, const char *note)
 	char line[1024], text[NFIELDS][64];
 	struct timespec now;
 	double secs, bps, pct;
-	int f, shown[NFIELDS], namew;
+	int f, shown[NFIELDS], namew, pad;
 	size_t len, d;
 
 	if (!pg->allowed || !pg->on || tcgetpgrp(STDOUT_FILENO) != getpgrp())
@@ -203,7 +261,8 @@ draw(struct progress *pg, int final, const char *note)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	pg->last_draw = now;
 	secs = elapsed(&pg->start, &now);
-	bps = secs > 0 ? (double)pg->bytes / secs : 0;
+	/* The rate is this transfer's: a resumed one's offset came free. */
+	bps = secs > 0 ? (double)(pg->bytes - pg->offset) / secs : 0;
 	format_bytes(text[F_BYTES], sizeof(text[F_BYTES]), (double)pg->bytes);
 	format_bytes(text[F_RATE], sizeof(text[F_RATE]), bps);
 	strlcat(text[F_RATE], "/s", sizeof(text[F_RATE]));
@@ -226,43 +285,62 @@ draw(struct progress *pg, int final, const char *note)
 		    (double)(pg->total - pg->bytes) / bps : -1);
 		strlcat(text[F_LEFT], " ETA", sizeof(text[F_LEFT]));
 	}
-	snprintf(text[F_NOTE], sizeof(text[F_NOTE]), "%s",
-	    note != NULL ? note : "");
+	note_text(pg, note, text[F_NOTE], sizeof(text[F_NOTE]));
 	for (f = 0; f < NFIELDS; f++)
-		shown[f] = f != F_NOTE || text[F_NOTE][0] != '\0';
-	for (d = 0;; d++) {
-		namew = pg->cols - 1 - fields_width(text, shown);
-		if (namew >= NAME_MIN || d == NDROP)
+		shown[f] = text[f][0] != '\0';	/* no size: no percent */
+	/* The padding goes first, then the fields, rate first. */
+	for (d = 0, pad = 1; (namew = pg->cols - COLS_SPARE -
+	    fields_width(text, shown, pad)) < NAME_MIN;)
+		if (pad)
+			pad = 0;
+		else if (d < NDROP)
+			shown[drop_order[d++]] = 0;
+		else
 			break;
-		shown[drop_order[d]] = 0;
-	}
-	len = fit_name(line, sizeof(line), pg->name, namew > 0 ? namew : 0);
+	len = fit_name(line, sizeof(line), pg->name, namew, pg->utf8);
 	for (f = 0; f < NFIELDS; f++)
 		if (shown[f]) {
 			snprintf(line + len, sizeof(line) - len, " %*s",
-			    field_width[f], text[f]);
+			    pad ? field_width[f] : 0, text[f]);
 			len += strlen(line + len);
 		}
 	/* Only the fields can be left over here, and they are ASCII. */
-	if (pg->cols > 0 && len > (size_t)pg->cols - 1 && namew <= 0)
-		line[pg->cols - 1] = '\0';
+	if (pg->cols > COLS_SPARE && len > (size_t)(pg->cols - COLS_SPARE) &&
+	    namew <= 0)
+		line[pg->cols - COLS_SPARE] = '\0';
 	printf("\r%s\033[K%s", line, final ? "\n" : "");
 	fflush(stdout);
 }
 
+/* The last field: "resumed at N" for a resumed get, then note. */
 static void
-on_start(void *ctx, uint64_t size)
+note_text(const struct progress *pg, const char *note, char *out,
+    size_t size)
+{
+	char held[32];
+
+	if (pg->offset == 0) {
+		snprintf(out, size, "%s", note != NULL ? note : "");
+		return;
+	}
+	format_bytes(held, sizeof(held), (double)pg->offset);
+	snprintf(out, size, "resumed at %s%s%s", held, note != NULL ? ", " :
+	    "", note != NULL ? note : "");
+}
+
+static void
+on_start(void *ctx, uint64_t offset, uint64_t size)
 {
 	struct progress *pg = ctx;
 
-	pg->total = size;
-	pg->bytes = 0;
+	pg->offset = offset;
+	pg->total = size == SIZE_UNKNOWN ? SIZE_UNKNOWN : offset + size;
+	pg->bytes = offset;
 	clock_gettime(CLOCK_MONOTONIC, &pg->start);
 	pg->last_move = pg->start;
 	pg->started = 1;
 	draw(pg, 0, NULL);
 }
-
 static void
 on_update(void *ctx, uint64_t bytes)
 {
@@ -270,9 +348,9 @@ on_update(void *ctx, uint64_t bytes)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (bytes != pg->bytes)
+	if (pg->offset + bytes != pg->bytes)
 		pg->last_move = now;
-	pg->bytes = bytes;
+	pg->bytes = pg->offset + bytes;
 	if (elapsed(&pg->last_draw, &now) * 1e9 >= REDRAW_NS)
 		draw(pg, 0, NULL);
 }
@@ -295,6 +373,7 @@ progress_watch(struct progress *pg, const char *name, struct watch *w)
 	strlcpy(pg->name, name, sizeof(pg->name));
 	pg->total = SIZE_UNKNOWN;
 	pg->bytes = 0;
+	pg->offset = 0;
 	pg->started = 0;
 	w->start = on_start;
 	w->update = on_update;

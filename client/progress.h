@@ -3,6 +3,8 @@
  * name, percent when the size is known, bytes, rate and time left, or
  * "stalled"; then a summary line.  Three calls as in OpenSSH's
  * progressmeter: start, refresh, stop.  Off a terminal, or quiet, silent.
+ * A resumed download shows the whole file's progress, from its offset,
+ * and says "resumed at N".
  */
 #ifndef PROGRESS_H
 #define PROGRESS_H
@@ -18,9 +20,11 @@ struct progress {
 	int on;				/* the progress command's switch */
 	int started;			/* a bar is on the screen */
 	int cols;			/* the terminal's width, 0: unknown */
+	int utf8;			/* the locale's: "…", else "..." */
 	char name[COMPONENT_LEN_MAX + 1];
-	uint64_t total;			/* or SIZE_UNKNOWN */
-	uint64_t bytes;
+	uint64_t total;			/* the whole file, or SIZE_UNKNOWN */
+	uint64_t bytes;			/* of the whole file, offset first */
+	uint64_t offset;		/* held before: a resumed get */
 	struct timespec start, last_draw, last_move;
 };
 
@@ -37,7 +41,10 @@ void	progress_init(struct progress *pg, int quiet);
  */
 int	progress_toggle(struct progress *pg);
 
-/* A watch for remote transfers, drawing on pg under name. */
+/*
+ * A watch for remote transfers, drawing on pg under name.  Its start
+ * takes the offset the transfer resumes at (0: from the beginning).
+ */
 void	progress_watch(struct progress *pg, const char *name,
 	    struct watch *w);
 

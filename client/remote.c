@@ -246,8 +246,15 @@ remote_connect(struct remote *r, int show_greeting)
 		if (cs == CONN_MALFORMED)
 			conn_send_err_nowait(&r->conn, ERR_ILLEGAL,
 			    pkt_status_str(r->conn.bad));
-		fail(r, RC_LOST, "no greeting from %s port %s: %s",
-		    r->cfg->host, r->cfg->port, conn_status_str(&r->conn, cs));
+		/* Bytes that are no packet of ours: another service. */
+		if (cs == CONN_MALFORMED)
+			fail(r, RC_LOST, "%s port %s does not speak the file "
+			    "protocol (what it sent is no greeting)",
+			    r->cfg->host, r->cfg->port);
+		else
+			fail(r, RC_LOST, "no greeting from %s port %s: %s",
+			    r->cfg->host, r->cfg->port,
+			    conn_status_str(&r->conn, cs));
 		remote_disconnect(r);
 		return RC_LOST;
 	}
@@ -570,7 +577,7 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 		    strerror(errno));
 	}
 	if (w != NULL && w->start != NULL)
-		w->start(w->ctx, sink.expect);
+		w->start(w->ctx, r->opts.offset, sink.expect);
 	xfer_recv(&r->conn, &xp, first, checked_write, checked_finish, &sink,
 	    &res);
 	r->watch = NULL;
@@ -613,7 +620,7 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 		return rc;
 	}
 	if (w != NULL && w->start != NULL)
-		w->start(w->ctx, size);
+		w->start(w->ctx, 0, size);
 	xp.size_hint = size;
 	xfer_send(&r->conn, &xp, read, ctx, &res);
 	r->watch = NULL;

@@ -29,7 +29,9 @@ enum {
 
 /* Someone watching a transfer: the progress bar. */
 struct watch {
-	void	(*start)(void *ctx, uint64_t size);	/* or SIZE_UNKNOWN */
+	/* offset: bytes held before (a resumed get); size: bytes to come,
+	 * or SIZE_UNKNOWN. */
+	void	(*start)(void *ctx, uint64_t offset, uint64_t size);
 	void	(*update)(void *ctx, uint64_t bytes);
 	void	(*tick)(void *ctx);	/* a second passed with no packet */
 	void *ctx;

@@ -74,6 +74,11 @@ run_line(struct client *c, const char *line, int *ignore)
 	}
 	if (w.argc == 0 || w.argv[0][0] == '#')
 		return RC_OK;
+	if (w.quote != 0) {
+		fprintf(stderr, "unterminated %c: the line was not run\n",
+		    w.quote);
+		return RC_FAILED;
+	}
 	return command_run(c, w.argc, w.argv);
 }
 

@@ -31,7 +31,8 @@ struct words {
 /*
  * Splits line (NUL-terminated; a newline in it is a blank, but inside
  * quotes a character like any other) into w.  An unclosed quote ends at
- * the end of the line.  Returns 0, or -1 when the line holds more than
+ * the end of the line and is left in w->quote: completion works inside
+ * it, and a line run with one is refused (shell.c).  Returns 0, or -1 when the line holds more than
  * WORDS_MAX words or more than WORDS_LINE_MAX bytes.
  */
 int	words_split(const char *line, struct words *w);

@@ -7,13 +7,13 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "cli.h"
 #include "config.h"
 #include "proto_limits.h"
 
@@ -25,6 +25,8 @@ static const char usage_line[] =
     "[--spares n]\n"
     "              [--syslog]\n"
     "              dir [port]\n";
+
+static const struct cli cli = { "server", usage_line, VERSION };
 
 /* Long options without a letter: values past any character. */
 enum {
@@ -56,35 +58,7 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static long long number(const char *, const char *, long long, long long);
 static int	activated(void);
-
-void
-config_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("server: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	fputs(usage_line, stderr);
-	exit(2);
-}
-
-static long long
-number(const char *what, const char *s, long long min, long long max)
-{
-	const char *errstr;
-	long long v;
-
-	v = strtonum(s, min, max, &errstr);
-	if (errstr != NULL)
-		config_usage_error("%s %s: %s (%lld to %lld)", what, s, errstr,
-		    min, max);
-	return v;
-}
 
 /*
  * sd_listen_fds(3): sockets are ours when LISTEN_PID names this process;
@@ -118,24 +92,24 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 	    long_opts, NULL)) != -1) {
 		switch (ch) {
 		case 't':
-			cfg->timeout = (unsigned)number("timeout", optarg, 1,
-			    TIMEOUT_MAX);
+			cfg->timeout = (unsigned)cli_number(&cli, "timeout",
+			    optarg, 1, TIMEOUT_MAX);
 			break;
 		case 'c':
-			cfg->max_clients = (unsigned)number("max-clients",
-			    optarg, 1, SERVER_CLIENTS_MAX);
+			cfg->max_clients = (unsigned)cli_number(&cli,
+			    "max-clients", optarg, 1, SERVER_CLIENTS_MAX);
 			break;
 		case 'p':
-			cfg->max_per_ip = (unsigned)number("max-per-ip",
-			    optarg, 1, SERVER_CLIENTS_MAX);
+			cfg->max_per_ip = (unsigned)cli_number(&cli,
+			    "max-per-ip", optarg, 1, SERVER_CLIENTS_MAX);
 			break;
 		case 'r':
 			cfg->read_only = 1;
 			break;
 		case 'm':
 			cfg->has_max_upload = 1;
-			cfg->max_upload = (uint64_t)number("max-upload", optarg,
-			    0, LLONG_MAX);
+			cfg->max_upload = (uint64_t)cli_number(&cli,
+			    "max-upload", optarg, 0, LLONG_MAX);
 			break;
 		case 'b':
 			cfg->bind_addr = optarg;
@@ -144,7 +118,8 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 			/* The greeting must fit in one 512-byte block. */
 			if (strlen(optarg) > GREETING_LEN_MAX -
 			    sizeof("Hello from 's fileserver") + 1)
-				config_usage_error("name too long: %s", optarg);
+				cli_usage_error(&cli, "name too long: %s",
+				    optarg);
 			cfg->name = optarg;
 			break;
 		case 'u':
@@ -160,12 +135,12 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 			cfg->proxy_protocol = 1;
 			break;
 		case OPT_DRAIN:
-			cfg->drain_timeout = (unsigned)number("drain-timeout",
-			    optarg, 1, TIMEOUT_MAX);
+			cfg->drain_timeout = (unsigned)cli_number(&cli,
+			    "drain-timeout", optarg, 1, TIMEOUT_MAX);
 			break;
 		case OPT_SPARES:
-			cfg->spares = (unsigned)number("spares", optarg, 0,
-			    SERVER_SPARES_MAX);
+			cfg->spares = (unsigned)cli_number(&cli, "spares",
+			    optarg, 0, SERVER_SPARES_MAX);
 			break;
 		case OPT_SYSLOG:
 			cfg->use_syslog = 1;
@@ -176,41 +151,32 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 		case 'v':
 			cfg->log_level = LOG_VERBOSE;
 			break;
-		case 'h':
-			fputs(usage_line, stdout);
-			exit(0);
-		case 'V':
-			printf("server %s\n", VERSION);
-			exit(0);
-		case ':':
-			config_usage_error("option requires an argument: %s",
-			    argv[optind - 1]);
 		default:
-			config_usage_error("unknown option: %s",
-			    argv[optind - 1]);
+			cli_other_option(&cli, ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	/* Started by inetd or systemd, the sockets come ready: no PORT. */
 	if (argc == 0 || (argc == 1 && !cfg->inetd && !activated()))
-		config_usage_error("missing %s", argc == 0 ? "dir and port" :
-		    "port");
+		cli_usage_error(&cli, "missing %s", argc == 0 ?
+		    "dir and port" : "port");
 	if (argc > 2)
-		config_usage_error("extra operand: %s", argv[2]);
+		cli_usage_error(&cli, "extra operand: %s", argv[2]);
 	cfg->dir = argv[0];
 	if (argc == 2) {
 		cfg->has_port = 1;
-		cfg->port = (uint16_t)number("port", argv[1], 0, 65535);
+		cfg->port = (uint16_t)cli_number(&cli, "port", argv[1], 0,
+		    65535);
 	}
 
 	if ((fd = open(cfg->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		config_usage_error("%s: %s", cfg->dir, strerror(errno));
+		cli_usage_error(&cli, "%s: %s", cfg->dir, strerror(errno));
 	if (fstat(fd, &st) == -1 || faccessat(fd, ".", R_OK | X_OK,
 	    AT_EACCESS) == -1)
-		config_usage_error("%s: %s", cfg->dir, strerror(errno));
+		cli_usage_error(&cli, "%s: %s", cfg->dir, strerror(errno));
 	close(fd);
 	if (cfg->user != NULL && geteuid() != 0)
-		config_usage_error("-u %s needs the server started as root",
+		cli_usage_error(&cli, "-u %s needs the server started as root",
 		    cfg->user);
 }

@@ -76,8 +76,4 @@ struct server_config {
  */
 void	config_parse(struct server_config *cfg, int argc, char *argv[]);
 
-/* Prints the reason, then the usage line, and exits 2. */
-void	config_usage_error(const char *fmt, ...)
-	    __attribute__((format(printf, 1, 2), noreturn));
-
 #endif

@@ -509,6 +509,31 @@ START_TEST(busy_server_cannot_be_reached)
 }
 END_TEST
 
+/* Another service on the port: its banner is no packet of ours. */
+static void
+other_service(int n, struct conn *c)
+{
+	static const char banner[] = "SSH-2.0-OpenSSH_9.2\r\n";
+	struct pkt p;
+
+	(void)n;
+	if (write(c->fd, banner, sizeof(banner) - 1) !=
+	    (ssize_t)sizeof(banner) - 1)
+		_exit(24);
+	(void)conn_recv(c, 512, &p);	/* the client's ERR, or its close */
+}
+
+START_TEST(another_service_is_named_in_plain_words)
+{
+	serve(other_service, 1);
+	ck_assert_int_eq(client((const char *const[]){ "ls", NULL }), 3);
+	ck_assert(one_line(err));
+	ck_assert_msg(strstr(err, "does not speak the file protocol") !=
+	    NULL, "stderr: %s", err);
+	ck_assert_ptr_null(strstr(err, "opcode"));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -523,6 +548,7 @@ suite(void)
 	tcase_add_test(tc, raised_option_is_refused_with_err_8);
 	tcase_add_test(tc, hostile_text_is_escaped);
 	tcase_add_test(tc, busy_server_cannot_be_reached);
+	tcase_add_test(tc, another_service_is_named_in_plain_words);
 	tcase_add_test(tc, sum_right_wrong_missing_malformed);
 	tcase_add_test(tc, sum_missing_is_a_lost_connection);
 	tcase_add_test(tc, server_without_digest_works_unverified);

@@ -33,6 +33,7 @@ static struct server S;
 static char local[PATH_MAX];
 static const char *state_home;	/* XDG_STATE_HOME for the next client */
 static unsigned short cols = 100;	/* its terminal's width */
+static const char *lc_all = "C.UTF-8";	/* its locale */
 static unsigned port;		/* 0: the server's */
 static pid_t fake_pid;		/* fake_server's process */
 static int fake_ready[2];	/* it writes a byte per listing asked */
@@ -70,7 +71,7 @@ spawn_client(const char *const *opts)
 			setenv("XDG_STATE_HOME", state_home, 1);
 		else
 			unsetenv("XDG_STATE_HOME");
-		setenv("LC_ALL", "C.UTF-8", 1);
+		setenv("LC_ALL", lc_all, 1);
 		setenv("SHELL", "/bin/sh", 1);
 		execv(argv[0], (char *const *)(uintptr_t)argv);
 		_exit(127);
@@ -447,15 +448,22 @@ START_TEST(a_dash_name_completes_as_a_name)
 }
 END_TEST
 
-START_TEST(completion_lists_in_columns)
+/* n remote files: prefix and a number of digits digits, from 0. */
+static void
+numbered_names(const char *prefix, int digits, int n)
 {
-	char name[32];
+	char name[64];
 	int i;
 
-	for (i = 0; i < 30; i++) {
-		snprintf(name, sizeof(name), "column_name_%02d", i);
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s%0*d", prefix, digits, i);
 		harness_write_file(&S, name, "c", 1);
 	}
+}
+
+START_TEST(completion_lists_in_columns)
+{
+	numbered_names("column_name_", 2, 30);
 	spawn_client(NULL);
 	expect("fs:/> ");
 	type("get col\t");		/* completes as far as they agree */
@@ -467,6 +475,61 @@ START_TEST(completion_lists_in_columns)
 	expect("column_name_04  column_name_09  column_name_14  "
 	    "column_name_19  column_name_24  column_name_29\r\n");
 	expect("fs:/> ");
+	type("\x03");
+	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
+/* More than a screen (24 rows here): asked first, as readline does. */
+START_TEST(completion_asks_before_a_long_list)
+{
+	numbered_names("a_long_completion_name_", 3, 150);
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("get a_lo\t");
+	expect("name_");
+	type("\t");
+	expect("Display all 150 possibilities? (y or n)");
+	type("n");
+	expect("fs:/> ");
+	drain();
+	ck_assert_ptr_null(strstr(screen + seen, "name_000  "));
+	type("\t");
+	expect("Display all 150 possibilities? (y or n)");
+	type("y");
+	/* 100 columns hold three of 26 + 2; 50 rows, down the columns. */
+	expect("\r\na_long_completion_name_000  a_long_completion_name_050  "
+	    "a_long_completion_name_100\r\n");
+	expect("a_long_completion_name_049  a_long_completion_name_099  "
+	    "a_long_completion_name_149\r\n");
+	expect("fs:/> ");
+	type("\x03");
+	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
+/*
+ * In ls(1)'s order: the locale's collation of the names, a directory's
+ * '/' left out ("tk/" first, where byte order with it put "tk-dev/").
+ */
+START_TEST(completion_sorts_as_ls_does)
+{
+	static const char *const dirs[] = { "tk8.6-dev", "tk-dev", "tk" };
+	char path[PATH_MAX * 2];
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", S.root, dirs[i]);
+		ck_assert_int_eq(mkdir(path, 0755), 0);
+	}
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("cd t\t");
+	expect("k");
+	type("\t");
+	expect("\r\ntk/         tk-dev/     tk8.6-dev/\r\n");	/* C.UTF-8 */
 	type("\x03");
 	expect("fs:/> ");
 	quit();
@@ -500,7 +563,8 @@ START_TEST(utf8_local_names_typed_and_completed)
 	type("lls ré\t");
 	expect("sumé");
 	type("\t");
-	expect("\r\nrésumé.pdf  résumé/\r\n");	/* in byte order */
+	/* As ls -p shows them: "résumé" sorts first, its '/' left out. */
+	expect("\r\nrésumé/     résumé.pdf\r\n");
 	type("\x03");
 	expect("fs:/> ");
 	quit();
@@ -705,6 +769,136 @@ START_TEST(bar_never_wraps_when_the_terminal_shrinks)
 	kill(server_child(), SIGCONT);
 	type("\x03");
 	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
+/* Columns of UTF-8 text: its bytes but continuation bytes. */
+static int
+text_columns(const char *s)
+{
+	int n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+/*
+ * The last frame on the screen that holds word, from the carriage return
+ * before it to the line's end, with erase sequences taken out.
+ */
+static void
+last_frame(const char *word, char *out, size_t size)
+{
+	char *hit = NULL, *p, *start, *k;
+	size_t len;
+
+	screen[have] = '\0';
+	for (p = screen; (p = strstr(p, word)) != NULL; p++)
+		hit = p;
+	ck_assert_msg(hit != NULL, "no frame with \"%s\"", word);
+	for (start = hit; start > screen && start[-1] != '\r' &&
+	    start[-1] != '\n'; start--)
+		continue;
+	len = strcspn(start, "\r\n");
+	snprintf(out, size, "%.*s", (int)len, start);
+	while ((k = strstr(out, "\033[K")) != NULL)
+		memmove(k, k + 3, strlen(k + 3) + 1);
+}
+
+/* A long name at 60 columns: cut with an ellipsis, the rate kept. */
+static void
+summary_at_60_columns(const char *ellipsis)
+{
+	const char *name = "a_rather_long_name_for_the_progress_bar.bin";
+	char huge[PATH_MAX * 2], path[PATH_MAX * 2], frame[1024];
+
+	snprintf(huge, sizeof(huge), "%s/huge", S.root);
+	snprintf(path, sizeof(path), "%s/%s", S.root, name);
+	ck_assert_int_eq(link(huge, path), 0);
+	cols = 60;
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("get a_rather_long_name_for_the_progress_bar.bin\r");
+	expect("verified xxh128\033[K\r\n");
+	last_frame("verified xxh128", frame, sizeof(frame));
+	ck_assert_msg(strncmp(frame, "a_rather", 8) == 0 &&
+	    strstr(frame, ellipsis) != NULL && strstr(frame, "100%") &&
+	    strstr(frame, "64.0MiB") != NULL && strstr(frame, "/s") != NULL &&
+	    text_columns(frame) <= 57, "summary \"%s\" in 60 columns",
+	    frame);
+	expect("fs:/> ");
+	quit();
+}
+
+START_TEST(bar_shortens_a_name_with_an_ellipsis)
+{
+	summary_at_60_columns("\u2026 ");
+}
+END_TEST
+
+START_TEST(bar_shortens_with_dots_outside_utf8)
+{
+	lc_all = "C";
+	summary_at_60_columns("... ");
+}
+END_TEST
+
+/*
+ * Ctrl-C during a transfer: the terminal echoes "^C" after the bar.  It
+ * must fit on the bar's line (every frame leaves it two columns), and the
+ * line is then cleared whole before the message, so no "ETA^" is left.
+ */
+START_TEST(ctrl_c_leaves_a_clean_line)
+{
+	static const char *const plain[] = { "--no-options", NULL };
+	char *echo, *msg;
+	size_t from;
+
+	spawn_client(plain);
+	expect("fs:/> ");
+	type("get huge\r");
+	expect("\r\n");
+	from = seen;
+	expect("huge ");
+	expect(" ETA");			/* a whole frame */
+	type("\x03");
+	expect("get huge: interrupted");
+	msg = screen + seen - strlen("get huge: interrupted");
+	/* The frames hold the echo: with it, still short of the edge. */
+	ck_assert_int_gt(frames_fit(from, cols, "ETA", "huge "), 0);
+	*msg = '\0';
+	echo = strstr(screen + from, "^C");
+	ck_assert_msg(echo != NULL && strstr(echo, "\r\033[K") != NULL,
+	    "no cleared line after the echo: %s", screen + from);
+	*msg = 'g';
+	expect("fs:/> ");
+	quit();
+}
+END_TEST
+
+/* get -a of a half-held file: the whole file's progress, and says so. */
+START_TEST(a_resumed_get_shows_the_whole_file)
+{
+	static char half[32 << 20];
+	char path[PATH_MAX * 2], frame[1024];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/huge.part", local);
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT, 0644), 0);
+	ck_assert_int_eq(write(fd, half, sizeof(half)), (ssize_t)sizeof(half));
+	close(fd);
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("get -a huge\r");
+	expect("resumed at 32.0MiB, verified xxh128\033[K\r\n");
+	last_frame("verified xxh128", frame, sizeof(frame));
+	ck_assert_msg(strstr(frame, " 100% ") != NULL &&
+	    strstr(frame, " 64.0MiB ") != NULL, "summary \"%s\"", frame);
+	expect("fs:/> ");
+	ck_assert_int_eq(local_exists("huge"), 1);
+	ck_assert_int_eq(local_exists("huge.part"), 0);
 	quit();
 }
 END_TEST
@@ -932,6 +1126,8 @@ suite(void)
 	tcase_add_test(tc, ctrl_c_at_the_prompt_discards_the_line);
 	tcase_add_test(tc, completed_names_run_as_shown);
 	tcase_add_test(tc, completion_lists_in_columns);
+	tcase_add_test(tc, completion_asks_before_a_long_list);
+	tcase_add_test(tc, completion_sorts_as_ls_does);
 	tcase_add_test(tc, a_dash_name_completes_as_a_name);
 	tcase_add_test(tc, utf8_local_names_typed_and_completed);
 	tcase_add_test(tc, utf8_remote_names_completed);
@@ -940,6 +1136,10 @@ suite(void)
 	tcase_add_test(tc, progress_turns_bars_off_and_on);
 	tcase_add_test(tc, bar_keeps_the_name_at_40_columns);
 	tcase_add_test(tc, bar_never_wraps_when_the_terminal_shrinks);
+	tcase_add_test(tc, bar_shortens_a_name_with_an_ellipsis);
+	tcase_add_test(tc, bar_shortens_with_dots_outside_utf8);
+	tcase_add_test(tc, ctrl_c_leaves_a_clean_line);
+	tcase_add_test(tc, a_resumed_get_shows_the_whole_file);
 	tcase_add_test(tc, ctrl_c_ends_a_completion_that_waits);
 	tcase_add_test(tc, a_trickling_completion_is_bounded);
 	suite_add_tcase(s, tc);

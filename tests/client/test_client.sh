@@ -42,6 +42,22 @@ check "IPv6 loopback, LOCAL given: exit 0" [ "$rc" = 0 ]
 check "IPv6: content" cmp -s "$loc/copy" "$srv/with space"
 rm -f "$loc/copy"
 
+# HOST[:PORT]: the port in the host operand; brackets for IPv6.
+client -q 127.0.0.1:"$port" get a.txt
+check "HOST:PORT COMMAND: exit 0" [ "$rc" = 0 ]
+check "HOST:PORT: content" cmp -s "$loc/a.txt" "$srv/a.txt"
+rm -f "$loc/a.txt"
+client -q "[::1]:$port" get a.txt
+check "[IPv6]:PORT: exit 0" [ "$rc" = 0 ]
+rm -f "$loc/a.txt"
+client -q "[::1]" "$port" get a.txt
+check "[IPv6] PORT: exit 0" [ "$rc" = 0 ]
+rm -f "$loc/a.txt"
+# Without a port, the package's 10000 (whoever answers there, if anyone).
+client -q -t 2 127.0.0.1 ls
+check "HOST alone: port 10000" sh -c \
+    "[ $rc = 0 ] || grep -q 'port 10000' '$top/err'"
+
 mkdir "$loc/into"
 client -q localhost "$port" get sub/inner.txt into
 check "get into a directory" cmp -s "$loc/into/inner.txt" "$srv/sub/inner.txt"
@@ -138,13 +154,30 @@ client_stdin 'bogus
 ' -q 127.0.0.1 "$port"
 check "unknown command in batch: exit 1" [ "$rc" = 1 ]
 check "unknown command: one line" one_error_line
+client_stdin 'get "a.txt
+' -q 127.0.0.1 "$port"
+check "unterminated quote: exit 1" [ "$rc" = 1 ]
+check "unterminated quote: one line" one_error_line
+check "unterminated quote: says so" grep -q '^unterminated "' "$top/err"
+check "unterminated quote: not run" [ ! -e "$loc/a.txt" ]
 
 # Usage errors: exit 2, before connecting.
 client -b "$top/batch" 127.0.0.1 "$port" get a.txt
 check "-b with a command: exit 2" [ "$rc" = 2 ]
-client 127.0.0.1
-check "missing port: exit 2" [ "$rc" = 2 ]
+client
+check "missing host: exit 2" [ "$rc" = 2 ]
 check "usage line" grep -q "^usage: client" "$top/err"
+client 127.0.0.1:"$port" "$port"
+check "HOST:PORT and PORT: exit 2" [ "$rc" = 2 ]
+check "HOST:PORT and PORT: says so" grep -q "port given twice" "$top/err"
+client '[::1' ls
+check "unclosed [: exit 2" [ "$rc" = 2 ]
+client 127.0.0.1 frobnicate
+check "HOST then a command: the command is checked, exit 2" [ "$rc" = 2 ]
+check "HOST then a command: not taken for a port" \
+    grep -q "frobnicate" "$top/err"
+check "HOST then a command: no port complaint" \
+    sh -c "! grep -q '^client: port' '$top/err'"
 client -Z 127.0.0.1 "$port"
 check "unknown option: exit 2" [ "$rc" = 2 ]
 client -t 0 127.0.0.1 "$port" ls
@@ -157,6 +190,19 @@ client 127.0.0.1 "$port" get
 check "get without REMOTE: exit 2" [ "$rc" = 2 ]
 client -b "$top/no-such-batch" 127.0.0.1 "$port"
 check "unreadable batch file: exit 2" [ "$rc" = 2 ]
+
+# -h, -V and "--" are documented: in the page, the usage and help.
+page=$(dirname "$0")/../../client/client.1
+check "client.1: -h" grep -q '^\.It Fl h , Fl Fl help$' "$page"
+check "client.1: -V" grep -q '^\.It Fl V , Fl Fl version$' "$page"
+check "client.1: -- ends the options" grep -q '^\.It Fl Fl$' "$page"
+check "client.1: -- ends a command's flags" \
+    grep -q '^\.Ql get \\-\\- \\-notes.txt \.$' "$page"
+client -h
+check "-h: exit 0, usage on stdout" grep -q "host\[:port\]" "$top/out"
+client -q 127.0.0.1 "$port" help
+check "help: says what -- does" grep -q "^get -- -NAME.* -- ends the flags" \
+    "$top/out"
 
 # A client idle past the server's timeout: the server says ERR 5 and
 # closes; the next command connects again, quietly, and succeeds.
