@@ -16,8 +16,10 @@
  */
 void	testhook_pause_confine(void);
 /*
- * FS_TEST_ESCAPE=passwd|exec|socket|ptrace: a child, once sandboxed, tries
- * that escape and logs what happened (if it is still alive to do so).
+ * FS_TEST_ESCAPE=passwd|exec|socket|ptrace|tgkill-parent|tgkill-self|
+ * fchmod-plain|fchmod-setuid|fchmodat-setgid|fchmodat2-sticky: a child,
+ * once sandboxed, tries that escape and logs what happened (if it is
+ * still alive to do so).
  */
 void	testhook_escape(void);
 /*

@@ -703,8 +703,10 @@ END_TEST
  * (Landlock for root; for nobody the chroot has no /etc), and exec,
  * socket(), ptrace and a signal to the parent are fatal (seccomp), which
  * the parent logs; a signal to itself is allowed (the pid the child
- * writes into the filter the parent built).  With --spares the child was
- * confined before its connection came, and the same holds.
+ * writes into the filter the parent built), and so is a mode change
+ * without set-id or sticky bits, while one with them is fatal.  With
+ * --spares the child was confined before its connection came, and the
+ * same holds.
  */
 static void
 escape(const char *what, int as_nobody, int spares)
@@ -728,6 +730,14 @@ escape(const char *what, int as_nobody, int spares)
 		ck_assert_int_eq(p.op, PKT_DAT);	/* the greeting */
 		ck_assert(harness_log_has(&S,
 		    "test hook: tgkill-self: allowed"));
+		return;
+	}
+	if (strcmp(what, "fchmod-plain") == 0) {
+		/* An ordinary mode goes through to the kernel: EBADF. */
+		ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+		ck_assert_int_eq(p.op, PKT_DAT);
+		ck_assert(harness_log_has(&S,
+		    "test hook: fchmod-plain: Bad file descriptor"));
 		return;
 	}
 	if (strcmp(what, "passwd") == 0) {
@@ -798,6 +808,11 @@ static const struct {
 	{ "ptrace", 0, 1 }, { "tgkill-parent", 0, 1 }, { "tgkill-self", 0, 1 },
 	{ "passwd", 1, 1 }, { "exec", 1, 1 }, { "socket", 1, 1 },
 	{ "ptrace", 1, 1 }, { "tgkill-parent", 1, 1 }, { "tgkill-self", 1, 1 },
+	/* Issue 25, finding 4b: no set-id or sticky mode, root or not. */
+	{ "fchmod-plain", 0, 0 }, { "fchmod-setuid", 0, 0 },
+	{ "fchmodat-setgid", 0, 0 }, { "fchmodat2-sticky", 0, 0 },
+	{ "fchmod-plain", 1, 0 }, { "fchmod-setuid", 1, 0 },
+	{ "fchmod-setuid", 0, 1 }, { "fchmodat-setgid", 1, 1 },
 };
 
 START_TEST(escapes_are_refused_or_fatal)
