@@ -64,6 +64,16 @@ int	jail_openat(const struct jail *j, const char *path, int flags);
 int	jail_open_regular(const struct jail *j, const char *path, int flags,
 	    struct stat *st);
 
+/*
+ * 1 when the directory fd is the directory top (by device and inode) or
+ * beneath it, found by walking up with ".." from fd; 0 when the walk
+ * reaches the root of the file system tree (or the chroot's) without
+ * meeting it.  -1 with errno when a step cannot be taken (EACCES on the
+ * way, say): the caller decides, and refuses.  Paths and their strings
+ * are never compared: a bind mount or a link cannot fool it.
+ */
+int	jail_dir_beneath(int fd, const struct stat *top);
+
 /* What jail_openat(path, O_PATH) and fstat would say.  0, or -1 errno. */
 int	jail_stat(const struct jail *j, const char *path, struct stat *st);
 

@@ -144,11 +144,10 @@ main(int argc, char *argv[])
 		log_error("%s", why);
 		return 1;
 	}
+	/* A spool that cannot serve is a bad argument (interface.md). */
 	if (cfg.spool != NULL && spool_open(&jail.spool, cfg.spool,
-	    jail.rootfd, jail.realroot, why, sizeof(why)) == -1) {
-		log_error("%s", why);
-		return 1;
-	}
+	    jail.rootfd, why, sizeof(why)) == -1)
+		config_usage_error("%s", why);
 	if (session_prepare(&cfg) == -1) {
 		log_error("cannot encode the greeting");
 		return 1;

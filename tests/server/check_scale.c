@@ -966,25 +966,45 @@ START_TEST(spool_swept_at_start_of_dead_processes_of_this_host)
 }
 END_TEST
 
-START_TEST(spool_start_up_errors)
+/* One bad spool: exit 2 with the reason, then the usage line. */
+static void
+bad_spool(const char *dir, const char *reason)
 {
-	char inside[PATH_MAX * 2], out[PATH_MAX];
-	const char *args1[] = { "-s", inside, S.root, "0", NULL };
-	const char *args2[] = { "-s", "/dev/shm", S.root, "0", NULL };
-	struct stat a, b;
+	const char *args[] = { "-s", dir, S.root, "0", NULL };
+	char out[PATH_MAX], want[PATH_MAX * 3];
 
 	snprintf(out, sizeof(out), "%s/stdout", S.top);
+	ck_assert_int_eq(truncate(S.log, 0) == 0 || errno == ENOENT, 1);
+	ck_assert_int_eq(wait_exit(spawn(args, -1, -1, out)), 2);
+	snprintf(want, sizeof(want), "server: spool %s %s\nusage: server",
+	    dir, reason);
+	ck_assert_msg(harness_log_has(&S, want), "no \"%s\"", want);
+}
+
+/*
+ * Issue 25, finding 4c: a spool that is the served directory, inside it
+ * or around it is a bad argument, by device and inode (a link to the
+ * directory is caught as the directory).
+ */
+START_TEST(spool_start_up_errors)
+{
+	char inside[PATH_MAX * 2], link[PATH_MAX];
+	struct stat a, b;
+
 	snprintf(inside, sizeof(inside), "%s/in", S.root);
 	ck_assert_int_eq(mkdir(inside, 0755), 0);
-	ck_assert_int_eq(wait_exit(spawn(args1, -1, -1, out)), 1);
-	ck_assert(harness_log_has(&S, "is inside the served directory"));
+	bad_spool(inside, "is inside the served directory");
+	bad_spool(S.root, "is the served directory");
+	bad_spool(S.top, "contains the served directory");
+	bad_spool("/", "contains the served directory");
+	snprintf(link, sizeof(link), "%s/link", S.top);
+	ck_assert_int_eq(symlink(S.root, link), 0);
+	bad_spool(link, "is the served directory");
 	/* Another file system, where this machine has one at hand. */
 	if (stat("/dev/shm", &a) == 0 && stat(S.root, &b) == 0 &&
-	    a.st_dev != b.st_dev) {
-		ck_assert_int_eq(wait_exit(spawn(args2, -1, -1, out)), 1);
-		ck_assert(harness_log_has(&S, "is not on the file system of "
-		    "the served directory"));
-	}
+	    a.st_dev != b.st_dev)
+		bad_spool("/dev/shm", "is not on the file system of the "
+		    "served directory");
 }
 END_TEST
 
