@@ -253,6 +253,74 @@ START_TEST(socket_activation_serves_the_sockets_given)
 }
 END_TEST
 
+/* Where /proc/PID/fd/N leads, into buf. */
+static const char *
+fd_target(pid_t pid, int n, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, n);
+	len = readlink(path, buf, size - 1);
+	buf[len > 0 ? len : 0] = '\0';
+	return buf;
+}
+
+static pid_t	last_child(void);
+
+/*
+ * Issue 25, finding 4d: whatever standard input and output the server
+ * was given (files here, outside DIR), a child serves with /dev/null in
+ * their place, and standard error is the log; under -u too, whose chroot
+ * has no /dev/null, and a spare as well.  Started by socket activation,
+ * so that standard output is a file of the test's.
+ */
+START_TEST(children_have_dev_null_for_standard_input_and_output)
+{
+	static const char *const variants[][5] = {
+		{ NULL },
+		{ "-u", "nobody", NULL },
+		{ "-u", "nobody", "--spares", "1", NULL },
+	};
+	const char *args[8];
+	char out[PATH_MAX], in[PATH_MAX], link[PATH_MAX];
+	unsigned port;
+	struct conn c;
+	int l, f, fin, n = 0, i;
+	pid_t pid, child;
+
+	if (_i > 0 && geteuid() != 0)
+		return;		/* -u needs root */
+	for (i = 0; variants[_i][i] != NULL; i++)
+		args[n++] = variants[_i][i];
+	args[n++] = S.root;
+	args[n] = NULL;
+	chmod(S.top, 0755);	/* for nobody */
+	snprintf(in, sizeof(in), "%s/stdin", S.top);
+	snprintf(out, sizeof(out), "%s/stdout", S.top);
+	ck_assert_int_ge(fin = open(in, O_RDWR | O_CREAT, 0644), 0);
+	l = listen_any(&port);
+	pid = spawn(args, fin, l, out);
+	close(l);
+	close(fin);
+	f = dial(port);
+	greeted(f, &c);
+	ck_assert_int_gt(child = last_child(), 0);
+	ck_assert_str_eq(fd_target(child, 0, link, sizeof(link)), "/dev/null");
+	ck_assert_str_eq(fd_target(child, 1, link, sizeof(link)), "/dev/null");
+	ck_assert_str_eq(fd_target(child, 2, link, sizeof(link)), S.log);
+	fetch_hello(&c);
+	conn_free(&c);
+	close(f);
+	kill(pid, SIGTERM);
+	/* Chrooted, the sanitizer's leak check at exit finds no /proc. */
+	if (_i == 0)
+		ck_assert_int_eq(wait_exit(pid), 0);
+	else
+		(void)wait_exit(pid);
+}
+END_TEST
+
 /* A port that was free a moment ago, for a program that binds it. */
 static unsigned
 free_port(void)
@@ -1226,6 +1294,8 @@ suite(void)
 	tcase_add_test(tc, inetd_serves_standard_input_and_exits);
 	tcase_add_test(tc, inetd_refuses_what_is_not_a_socket);
 	tcase_add_test(tc, socket_activation_serves_the_sockets_given);
+	tcase_add_loop_test(tc,
+	    children_have_dev_null_for_standard_input_and_output, 0, 3);
 	tcase_add_test(tc, activation_for_another_process_is_not_ours);
 	tcase_add_test(tc, systemd_socket_activate_both_ways);
 	suite_add_tcase(s, tc);
