@@ -42,6 +42,8 @@ static int	upload_write(void *, struct iovec *, int);
 static int	upload_finish(void *);
 static int	link_tmpfile(const struct upload *);
 static int	publish(struct upload *);
+static int	still_beneath(const struct upload *);
+static void	take_back(const struct upload *);
 static void	start_writeback(struct upload *);
 
 /* Only a hint: the fsync at the end is what makes the data durable. */
@@ -122,17 +124,66 @@ publish(struct upload *u)
 	return rc;
 }
 
+/*
+ * 0 when the upload's directory is still the served directory or beneath
+ * it, else -1 with EXDEV (issue 25, finding 4a).  The directory was
+ * opened through the jail, but a local user may since have moved it out
+ * of DIR, and a descriptor follows its directory wherever it goes:
+ * Landlock, where the kernel has it, refuses the link out there, and
+ * without it nothing else would, root or -u (a chroot does not hold a
+ * descriptor either).  So the publication asks, by walking up.
+ */
+static int
+still_beneath(const struct upload *u)
+{
+	struct stat root;
+	int rc;
+
+	if (fstat(u->jail->rootfd, &root) == -1)
+		return -1;
+	if ((rc = jail_dir_beneath(u->dirfd, &root)) != 1) {
+		/* A step that cannot be taken is no proof of inside. */
+		errno = EXDEV;
+		return -1;
+	}
+	return 0;
+}
+
+/* Removes the name just linked, if it is still the upload's own. */
+static void
+take_back(const struct upload *u)
+{
+	struct stat ours, there;
+
+	if (fstat(u->fd, &ours) == 0 && fstatat(u->dirfd, u->name, &there,
+	    AT_SYMLINK_NOFOLLOW) == 0 && ours.st_dev == there.st_dev &&
+	    ours.st_ino == there.st_ino)
+		(void)unlinkat(u->dirfd, u->name, 0);
+}
+
 static int
 upload_finish(void *ctx)
 {
 	struct upload *u = ctx;
+	int saved;
 
-	if (fsync(u->fd) == -1 || publish(u) == -1)
+	if (fsync(u->fd) == -1 || still_beneath(u) == -1 || publish(u) == -1)
 		return -1;
+	/*
+	 * And once more after the link: a directory moved out between the
+	 * check and the link would hold the file out there.  Its name is
+	 * taken back and the upload refused; between the two, for a moment,
+	 * it was visible where the directory went.
+	 */
+	if (still_beneath(u) == -1) {
+		saved = errno;
+		take_back(u);
+		errno = saved;
+		return -1;
+	}
 	/* The name is there; make it durable too, or take it back. */
 	if (fsync(u->dirfd) == -1) {
-		int saved = errno;
-
+		saved = errno;
 		(void)unlinkat(u->dirfd, u->name, 0);
 		errno = saved;
 		return -1;

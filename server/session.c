@@ -205,6 +205,9 @@ session_xfer_failed(struct session *s, const struct xfer_result *res)
 		if (err == EFBIG)
 			return session_abort(s, ERR_DISK_FULL,
 			    "Upload size limit exceeded");
+		if (err == EXDEV)
+			return session_abort(s, ERR_ACCESS, "Access violation: "
+			    "the directory left the served directory");
 		return session_abort(s, ERR_UNDEFINED, "Write error: %s",
 		    strerror(err));
 	}

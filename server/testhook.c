@@ -146,6 +146,12 @@ testhook_old_kernel(void)
 	return getenv("FS_TEST_OLD_KERNEL") != NULL;
 }
 
+int
+testhook_no_landlock(void)
+{
+	return getenv("FS_TEST_NO_LANDLOCK") != NULL;
+}
+
 unsigned long long
 testhook_listing_max(void)
 {

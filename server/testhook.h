@@ -33,6 +33,12 @@ int	testhook_seccomp_trap(void);
  * (AT_EMPTY_PATH) is for privileged processes only.  Returns 1 when so.
  */
 int	testhook_old_kernel(void);
+/*
+ * FS_TEST_NO_LANDLOCK=1: landlock_create_ruleset fails with EOPNOTSUPP,
+ * as on a kernel built without Landlock or booted with it off, so that
+ * the other layers are tested alone.  Returns 1 when so.
+ */
+int	testhook_no_landlock(void);
 /* FS_TEST_LISTING_MAX=BYTES: a smaller listing bound, or 0 for none. */
 unsigned long long testhook_listing_max(void);
 /* FS_TEST_SYSLOG=PATH: --syslog sends to this socket, not /dev/log. */
@@ -42,6 +48,7 @@ static inline void testhook_pause_confine(void) { }
 static inline void testhook_escape(void) { }
 static inline int testhook_seccomp_trap(void) { return 0; }
 static inline int testhook_old_kernel(void) { return 0; }
+static inline int testhook_no_landlock(void) { return 0; }
 static inline unsigned long long testhook_listing_max(void) { return 0; }
 static inline const char *testhook_syslog_path(void) { return 0; }
 #endif

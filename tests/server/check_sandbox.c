@@ -893,6 +893,59 @@ START_TEST(confined_upload_killed_leaves_nothing)
 }
 END_TEST
 
+/*
+ * Issue 25, finding 4a: without Landlock (the test-only hook makes the
+ * kernel seem to lack it), an upload whose directory a local user moves
+ * out of DIR while it is in flight is refused at its end, ERR 2, and
+ * published neither out there nor inside; as root and as nobody, and
+ * with Landlock as well.  An upload into a directory that stays is
+ * published as ever.
+ */
+START_TEST(upload_into_a_directory_moved_out_is_refused)
+{
+	char sub[PATH_MAX * 2], away[PATH_MAX], moved[PATH_MAX * 2];
+	char data[100];
+	uint8_t buf[6 + 512];
+	struct stat st;
+	struct pkt p;
+	ssize_t n;
+
+	if (!has_hooks() || (_i == 1 && !can_confine()))
+		return;
+	if (_i < 2)
+		setenv("FS_TEST_NO_LANDLOCK", "1", 1);
+	if (_i == 1)
+		start_as_nobody(NULL);
+	else
+		harness_start(&S, NULL);
+	if (_i < 2)
+		ck_assert(harness_log_has(&S, "sandbox: no Landlock"));
+	snprintf(sub, sizeof(sub), "%s/sub", S.root);
+	snprintf(away, sizeof(away), "%s/away", S.top);
+	snprintf(moved, sizeof(moved), "%s/away/f", S.top);
+	ck_assert_int_eq(mkdir(sub, 0777), 0);
+	ck_assert_int_eq(chmod(sub, 0777), 0);
+	memset(data, 'm', sizeof(data));
+	fd = harness_session(&S, &C);
+	ck_assert_int_eq(harness_upload(&C, "sub/stays", data, sizeof(data)),
+	    0);
+	n = pkt_encode_req(buf, sizeof(buf), PKT_WRQ, "sub/f");
+	harness_send(fd, buf, (size_t)n);
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_ACK);
+	/* Out of DIR while the upload is open there. */
+	ck_assert_int_eq(rename(sub, away), 0);
+	n = pkt_encode_dat(buf, sizeof(buf), 1, data, sizeof(data));
+	harness_send(fd, buf, (size_t)n);
+	harness_expect_err(&C, ERR_ACCESS);
+	ck_assert_int_eq(lstat(moved, &st), -1);
+	snprintf(moved, sizeof(moved), "%s/sub/f", S.root);
+	ck_assert_int_eq(lstat(moved, &st), -1);
+	ck_assert(harness_log_has(&S, "the directory left the served "
+	    "directory"));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -904,6 +957,8 @@ suite(void)
 	tcase_add_test(tc, chroot_is_the_directory_opened);
 	tcase_add_test(tc, confined_child_holds_nothing_outside);
 	tcase_add_test(tc, confined_upload_killed_leaves_nothing);
+	tcase_add_loop_test(tc, upload_into_a_directory_moved_out_is_refused,
+	    0, 3);
 	tcase_add_test(tc, old_kernel_uploads_under_user_still_work);
 	tcase_add_test(tc, fifo_is_never_opened);
 	tcase_add_test(tc, log_lines_carry_a_timestamp);
