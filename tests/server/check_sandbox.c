@@ -586,10 +586,50 @@ START_TEST(too_large_directory_is_a_clear_err)
 	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
 	ck_assert_int_eq(p.op, PKT_ERR);
 	ck_assert_uint_eq(p.u.err.code, ERR_UNDEFINED);
-	ck_assert_msg(strstr(p.u.err.msg, "too large") != NULL, "%s",
-	    p.u.err.msg);
+	ck_assert_str_eq(p.u.err.msg, "Directory too large to list: its "
+	    "listing needs more than 4 KiB");
 	/* The session goes on. */
 	harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+}
+END_TEST
+
+/*
+ * Issue 25: the bound is the listing's text and its 4 bytes a line, with
+ * long names as with short: 3,000 names of 250 bytes (about 800 KiB of
+ * text and 12 KiB of index) list within 1 MiB, where doubling both
+ * buffers stopped at 2,048 of them; 3,900 (over 1 MiB) are refused, and
+ * the ERR says the bound.
+ */
+START_TEST(long_names_list_up_to_the_bound)
+{
+	uint8_t buf[64];
+	char *text;
+	uint16_t code = 0;
+	ssize_t len;
+	struct pkt p;
+	ssize_t n;
+
+	if (!has_hooks())
+		return;		/* the small bound is a test hook */
+	many_files(3000, 250);
+	setenv("FS_TEST_LISTING_MAX", "1048576", 1);
+	harness_start(&S, NULL);
+	fd = harness_session(&S, &C);
+	len = harness_fetch(&C, PKT_DRQ, "", &text, &code);
+	ck_assert_msg(len > 3000 * 250, "ERR %u", code);
+	ck_assert_int_lt(len + 3001 * 4, 1048576);
+	free(text);
+	conn_free(&C);
+	close(fd);
+	many_files(3900, 250);
+	fd = harness_session(&S, &C);
+	n = pkt_encode_req(buf, sizeof(buf), PKT_DRQ, "");
+	harness_send(fd, buf, (size_t)n);
+	ck_assert_int_eq(harness_recv(&C, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_ERR);
+	ck_assert_uint_eq(p.u.err.code, ERR_UNDEFINED);
+	ck_assert_str_eq(p.u.err.msg, "Directory too large to list: its "
+	    "listing needs more than 1 MiB");
 }
 END_TEST
 
@@ -968,6 +1008,7 @@ suite(void)
 	tcase_add_test(tc, stopped_reader_is_timed_out);
 	tcase_add_test(tc, large_listing_is_whole_and_sorted);
 	tcase_add_test(tc, too_large_directory_is_a_clear_err);
+	tcase_add_test(tc, long_names_list_up_to_the_bound);
 	tcase_add_test(tc, listing_memory_is_compact_and_bounded);
 	tcase_add_test(tc, absolute_link_inside_is_listed_when_confined);
 	tcase_add_test(tc, long_name_is_greeted_whole);
