@@ -90,7 +90,7 @@ SERVER_SRCS := server/main.c server/config.c server/listener.c \
 	   server/serve_write.c server/serve_list.c server/log.c \
 	   server/idle.c server/harden.c server/serve_mkdir.c server/proxy.c \
 	   server/child.c server/spool.c server/testhook.c server/landlock.c \
-	   server/syscall_filter.c server/handoff.c
+	   server/syscall_filter.c server/handoff.c server/hashslot.c
 CLIENT_SRCS := client/main.c client/args.c client/remote.c \
 	   client/commands.c client/shell.c client/complete.c \
 	   client/words.c client/progress.c \

@@ -48,6 +48,7 @@
 #include <sys/stat.h>
 
 #include "harden.h"
+#include "hashslot.h"
 #include "landlock.h"
 #include "log.h"
 #include "syscall_filter.h"
@@ -166,7 +167,7 @@ harden_child(const struct server_config *cfg, const struct jail *j,
     int sock, int admit_fd, char *why, size_t whylen)
 {
 	int keep[9];	/* a socket, a pair, 2 directories, /proc, the log's,
-			 * the Landlock ruleset */
+			 * the Landlock ruleset, the hashing slots */
 	size_t n = 0;
 	struct stat st;
 
@@ -181,6 +182,8 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 		keep[n++] = j->procfd;
 	if (landlock_fd() != -1)	/* closed once enforced */
 		keep[n++] = landlock_fd();
+	if (hashslot_fd() != -1)	/* the prefix-hashing slots */
+		keep[n++] = hashslot_fd();
 	n += log_fds(keep + n, sizeof(keep) / sizeof(keep[0]) - n);
 	standard_to_null(sock, admit_fd);
 	close_others(keep, n);	/* /dev/null's own descriptor too */

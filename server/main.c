@@ -21,6 +21,7 @@
 #include "config.h"
 #include "conn.h"
 #include "harden.h"
+#include "hashslot.h"
 #include "landlock.h"
 #include "jail.h"
 #include "listener.h"
@@ -152,7 +153,8 @@ main(int argc, char *argv[])
 		log_error("cannot encode the greeting");
 		return 1;
 	}
-	if (harden_prepare(&jail, why, sizeof(why)) == -1) {
+	if (harden_prepare(&jail, why, sizeof(why)) == -1 ||
+	    hashslot_prepare(why, sizeof(why)) == -1) {
 		log_error("%s", why);
 		return 1;
 	}

@@ -146,6 +146,20 @@ testhook_old_kernel(void)
 	return getenv("FS_TEST_OLD_KERNEL") != NULL;
 }
 
+void
+testhook_pause_prefix(void)
+{
+	const char *go = getenv("FS_TEST_PAUSE_PREFIX");
+	struct stat st;
+	int i;
+
+	if (go == NULL)
+		return;
+	log_event("test hook: prefix slot taken");
+	for (i = 0; i < 2000 && stat(go, &st) == -1; i++)
+		usleep(10000);
+}
+
 int
 testhook_no_landlock(void)
 {

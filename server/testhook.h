@@ -39,6 +39,12 @@ int	testhook_old_kernel(void);
  * the other layers are tested alone.  Returns 1 when so.
  */
 int	testhook_no_landlock(void);
+/*
+ * FS_TEST_PAUSE_PREFIX=FILE: a child that took a slot to hash a prefix
+ * (hashslot.c) logs so and waits (at most 20 s) until FILE exists,
+ * holding the slot meanwhile.
+ */
+void	testhook_pause_prefix(void);
 /* FS_TEST_LISTING_MAX=BYTES: a smaller listing bound, or 0 for none. */
 unsigned long long testhook_listing_max(void);
 /* FS_TEST_SYSLOG=PATH: --syslog sends to this socket, not /dev/log. */
@@ -49,6 +55,7 @@ static inline void testhook_escape(void) { }
 static inline int testhook_seccomp_trap(void) { return 0; }
 static inline int testhook_old_kernel(void) { return 0; }
 static inline int testhook_no_landlock(void) { return 0; }
+static inline void testhook_pause_prefix(void) { }
 static inline unsigned long long testhook_listing_max(void) { return 0; }
 static inline const char *testhook_syslog_path(void) { return 0; }
 #endif

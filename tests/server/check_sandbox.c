@@ -168,9 +168,25 @@ END_TEST
 
 /*
  * Finding 5: a confined child holds no descriptor that leads outside DIR:
- * only its socket, the log (standard error), /dev/null, and what it opens
- * beneath DIR.  Uploads still work and leave nothing when killed.
+ * only its socket, the log (standard error), /dev/null, the sealed
+ * memfd of the prefix-hashing slots (nothing can be written to it), and
+ * what it opens beneath DIR.  Uploads still work and leave nothing when
+ * killed.
  */
+/* The child's descriptor name, as the test's own, for writing. */
+static int
+fd_of(pid_t child, const char *name)
+{
+	static int mine = -1;
+	char path[320];
+
+	if (mine != -1)
+		close(mine);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%s", (int)child, name);
+	ck_assert_int_ge(mine = open(path, O_RDWR), 0);
+	return mine;
+}
+
 START_TEST(confined_child_holds_nothing_outside)
 {
 	char dir[64], link[PATH_MAX], target[PATH_MAX];
@@ -202,6 +218,11 @@ START_TEST(confined_child_holds_nothing_outside)
 		    strcmp(target, "/dev/null") == 0 ||
 		    strcmp(target, S.log) == 0)
 			continue;
+		if (strncmp(target, "/memfd:fileserver-hash-slots", 28) == 0) {
+			ck_assert_int_eq(write(fd_of(child, d->d_name), "x", 1),
+			    -1);
+			continue;
+		}
 		ck_assert_msg(strncmp(target, S.root, strlen(S.root)) == 0 &&
 		    (target[strlen(S.root)] == '\0' ||
 		    target[strlen(S.root)] == '/'),
@@ -986,6 +1007,117 @@ START_TEST(upload_into_a_directory_moved_out_is_refused)
 }
 END_TEST
 
+/* How many times the log holds needle, once it holds it want times. */
+static int
+log_count(const char *needle, int want)
+{
+	static char buf[1 << 20];
+	const char *p;
+	ssize_t n;
+	int f, i, count = 0;
+
+	for (i = 0; i < 400 && count < want; i++) {
+		if (i > 0)
+			usleep(25000);
+		if ((f = open(S.log, O_RDONLY)) == -1)
+			continue;
+		n = read(f, buf, sizeof(buf) - 1);
+		close(f);
+		buf[n > 0 ? n : 0] = '\0';
+		for (count = 0, p = buf; (p = strstr(p, needle)) != NULL; p++)
+			count++;
+	}
+	return count;
+}
+
+/* OPT offset=size of "big", digest xxh128, its OACK, then the RRQ. */
+static void
+ask_resume(struct conn *c, const char *size)
+{
+	const struct pkt_opt opts[] = { { "offset", size },
+	    { "digest", "xxh128" } };
+	uint8_t buf[600];
+	struct pkt p;
+	ssize_t n;
+
+	n = pkt_encode_opt(buf, sizeof(buf), PKT_OPT, opts, 2);
+	harness_send(c->fd, buf, (size_t)n);
+	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_OACK);
+	n = pkt_encode_req(buf, sizeof(buf), PKT_RRQ, "big");
+	harness_send(c->fd, buf, (size_t)n);
+}
+
+/* The answer to ask_resume: one empty DAT and the SUM, into hex. */
+static void
+resume_answered(struct conn *c, char *hex, size_t size)
+{
+	struct pkt p;
+
+	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_DAT);
+	ck_assert_uint_eq(p.u.dat.size, 0);
+	ck_assert_int_eq(harness_recv(c, &p), CONN_OK);
+	ck_assert_int_eq(p.op, PKT_SUM);
+	snprintf(hex, size, "%s", p.u.sum.digest);
+	ck_assert_int_eq(conn_send_ack(c, 1), CONN_OK);
+}
+
+/*
+ * Issue 25, finding 6: a download with a digest and an offset at the end
+ * of a large file makes the child hash all of it and send nothing.  At
+ * most two children do that at once: a third waits for a slot, and gets
+ * ERR 9 when none comes free within the idle timeout (3 s here); once
+ * the two are done (the test hook held them), the next one is served.
+ */
+START_TEST(prefix_hashing_is_two_at_a_time)
+{
+	const char *args[] = { "-v", "-t", "3", NULL };
+	char go[PATH_MAX], big[PATH_MAX * 2], size[24], h1[80], h2[80], h3[80];
+	struct conn a, b, d;
+	int fa, fb, fd2, f;
+
+	if (!has_hooks())
+		return;		/* the pause is a test hook */
+	snprintf(big, sizeof(big), "%s/big", S.root);
+	ck_assert_int_ge(f = open(big, O_WRONLY | O_CREAT, 0644), 0);
+	ck_assert_int_eq(ftruncate(f, (off_t)64 << 20), 0);	/* sparse */
+	close(f);
+	snprintf(size, sizeof(size), "%lld", (long long)64 << 20);
+	snprintf(go, sizeof(go), "%s/go", S.top);
+	setenv("FS_TEST_PAUSE_PREFIX", go, 1);
+	harness_start(&S, args);
+	fa = harness_session(&S, &a);
+	fb = harness_session(&S, &b);
+	ask_resume(&a, size);
+	ask_resume(&b, size);
+	ck_assert_int_eq(log_count("test hook: prefix slot taken", 2), 2);
+	/* A third waits, and gives up at the timeout: ERR 9, closed. */
+	fd = harness_session(&S, &C);
+	ask_resume(&C, size);
+	ck_assert(harness_log_has(&S, "Waiting for one of the 2 slots to "
+	    "hash a prefix of 67108864 bytes"));
+	harness_expect_err(&C, ERR_BUSY);
+	harness_expect_closed(&C);
+	/* The two go on, and a slot is free for the next. */
+	ck_assert_int_ge(f = open(go, O_WRONLY | O_CREAT, 0644), 0);
+	close(f);
+	resume_answered(&a, h1, sizeof(h1));
+	resume_answered(&b, h2, sizeof(h2));
+	fd2 = harness_session(&S, &d);
+	ask_resume(&d, size);
+	resume_answered(&d, h3, sizeof(h3));
+	ck_assert_str_eq(h1, h2);
+	ck_assert_str_eq(h1, h3);
+	conn_free(&a);
+	conn_free(&b);
+	conn_free(&d);
+	close(fa);
+	close(fb);
+	close(fd2);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1009,6 +1141,7 @@ suite(void)
 	tcase_add_test(tc, large_listing_is_whole_and_sorted);
 	tcase_add_test(tc, too_large_directory_is_a_clear_err);
 	tcase_add_test(tc, long_names_list_up_to_the_bound);
+	tcase_add_test(tc, prefix_hashing_is_two_at_a_time);
 	tcase_add_test(tc, listing_memory_is_compact_and_bounded);
 	tcase_add_test(tc, absolute_link_inside_is_listed_when_confined);
 	tcase_add_test(tc, long_name_is_greeted_whole);
