@@ -137,11 +137,10 @@ static int
 still_beneath(const struct upload *u)
 {
 	struct stat root;
-	int rc;
 
 	if (fstat(u->jail->rootfd, &root) == -1)
 		return -1;
-	if ((rc = jail_dir_beneath(u->dirfd, &root)) != 1) {
+	if (jail_dir_beneath(u->dirfd, &root) != 1) {
 		/* A step that cannot be taken is no proof of inside. */
 		errno = EXDEV;
 		return -1;
