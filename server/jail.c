@@ -299,6 +299,20 @@ fail:
 }
 
 int
+jail_holds(const struct jail *j, int dirfd)
+{
+	struct stat root;
+
+	if (fstat(j->rootfd, &root) == -1)
+		return -1;
+	if (jail_dir_beneath(dirfd, &root) != 1) {
+		errno = EXDEV;
+		return -1;
+	}
+	return 0;
+}
+
+int
 jail_stat(const struct jail *j, const char *path, struct stat *st)
 {
 	int fd, rc, saved;

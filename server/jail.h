@@ -74,6 +74,15 @@ int	jail_open_regular(const struct jail *j, const char *path, int flags,
  */
 int	jail_dir_beneath(int fd, const struct stat *top);
 
+/*
+ * 0 when the directory dirfd, opened through the jail, is still the
+ * served directory or beneath it (jail_dir_beneath), else -1 with EXDEV:
+ * a local user may have moved it out of DIR since, and a descriptor
+ * follows its directory wherever it goes.  A step of the walk that
+ * cannot be taken is no proof of inside: EXDEV too.
+ */
+int	jail_holds(const struct jail *j, int dirfd);
+
 /* What jail_openat(path, O_PATH) and fstat would say.  0, or -1 errno. */
 int	jail_stat(const struct jail *j, const char *path, struct stat *st);
 

@@ -42,7 +42,6 @@ static int	upload_write(void *, struct iovec *, int);
 static int	upload_finish(void *);
 static int	link_tmpfile(const struct upload *);
 static int	publish(struct upload *);
-static int	still_beneath(const struct upload *);
 static void	take_back(const struct upload *);
 static void	start_writeback(struct upload *);
 
@@ -124,30 +123,6 @@ publish(struct upload *u)
 	return rc;
 }
 
-/*
- * 0 when the upload's directory is still the served directory or beneath
- * it, else -1 with EXDEV (issue 25, finding 4a).  The directory was
- * opened through the jail, but a local user may since have moved it out
- * of DIR, and a descriptor follows its directory wherever it goes:
- * Landlock, where the kernel has it, refuses the link out there, and
- * without it nothing else would, root or -u (a chroot does not hold a
- * descriptor either).  So the publication asks, by walking up.
- */
-static int
-still_beneath(const struct upload *u)
-{
-	struct stat root;
-
-	if (fstat(u->jail->rootfd, &root) == -1)
-		return -1;
-	if (jail_dir_beneath(u->dirfd, &root) != 1) {
-		/* A step that cannot be taken is no proof of inside. */
-		errno = EXDEV;
-		return -1;
-	}
-	return 0;
-}
-
 /* Removes the name just linked, if it is still the upload's own. */
 static void
 take_back(const struct upload *u)
@@ -166,15 +141,20 @@ upload_finish(void *ctx)
 	struct upload *u = ctx;
 	int saved;
 
-	if (fsync(u->fd) == -1 || still_beneath(u) == -1 || publish(u) == -1)
-		return -1;
 	/*
-	 * And once more after the link: a directory moved out between the
-	 * check and the link would hold the file out there.  Its name is
-	 * taken back and the upload refused; between the two, for a moment,
-	 * it was visible where the directory went.
+	 * The directory was opened through the jail, but may have been
+	 * moved out of DIR since (issue 25, finding 4a): Landlock, where
+	 * the kernel has it, refuses the link out there, and without it
+	 * nothing else would, root or -u (a chroot does not hold a
+	 * descriptor).  So the publication asks first, and once more after
+	 * the link: a directory moved out between the check and the link
+	 * would hold the file out there.  Its name is then taken back and
+	 * the upload refused; for that moment it was visible out there.
 	 */
-	if (still_beneath(u) == -1) {
+	if (fsync(u->fd) == -1 || jail_holds(u->jail, u->dirfd) == -1 ||
+	    publish(u) == -1)
+		return -1;
+	if (jail_holds(u->jail, u->dirfd) == -1) {
 		saved = errno;
 		take_back(u);
 		errno = saved;

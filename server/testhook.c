@@ -146,18 +146,31 @@ testhook_old_kernel(void)
 	return getenv("FS_TEST_OLD_KERNEL") != NULL;
 }
 
-void
-testhook_pause_prefix(void)
+/* Logs what, then waits (at most 20 s) until the file $env exists. */
+static void
+pause_until(const char *env, const char *what)
 {
-	const char *go = getenv("FS_TEST_PAUSE_PREFIX");
+	const char *go = getenv(env);
 	struct stat st;
 	int i;
 
 	if (go == NULL)
 		return;
-	log_event("test hook: prefix slot taken");
+	log_event("test hook: %s", what);
 	for (i = 0; i < 2000 && stat(go, &st) == -1; i++)
 		usleep(10000);
+}
+
+void
+testhook_pause_prefix(void)
+{
+	pause_until("FS_TEST_PAUSE_PREFIX", "prefix slot taken");
+}
+
+void
+testhook_pause_mkdir(void)
+{
+	pause_until("FS_TEST_PAUSE_MKDIR", "MKD's parent open");
 }
 
 int

@@ -45,6 +45,12 @@ int	testhook_no_landlock(void);
  * holding the slot meanwhile.
  */
 void	testhook_pause_prefix(void);
+/*
+ * FS_TEST_PAUSE_MKDIR=FILE: MKD, once the parent is open, logs so and
+ * waits (at most 20 s) until FILE exists, so that a test can move the
+ * parent meanwhile.
+ */
+void	testhook_pause_mkdir(void);
 /* FS_TEST_LISTING_MAX=BYTES: a smaller listing bound, or 0 for none. */
 unsigned long long testhook_listing_max(void);
 /* FS_TEST_SYSLOG=PATH: --syslog sends to this socket, not /dev/log. */
@@ -56,6 +62,7 @@ static inline int testhook_seccomp_trap(void) { return 0; }
 static inline int testhook_old_kernel(void) { return 0; }
 static inline int testhook_no_landlock(void) { return 0; }
 static inline void testhook_pause_prefix(void) { }
+static inline void testhook_pause_mkdir(void) { }
 static inline unsigned long long testhook_listing_max(void) { return 0; }
 static inline const char *testhook_syslog_path(void) { return 0; }
 #endif

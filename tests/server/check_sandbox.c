@@ -1007,6 +1007,42 @@ START_TEST(upload_into_a_directory_moved_out_is_refused)
 }
 END_TEST
 
+/*
+ * The same for MKD: without Landlock, a parent moved out of DIR between
+ * its opening and the mkdirat (the test hook holds the child there) has
+ * the new directory taken back, ERR 2.
+ */
+START_TEST(mkdir_into_a_directory_moved_out_is_taken_back)
+{
+	char sub[PATH_MAX * 2], away[PATH_MAX], made[PATH_MAX * 2];
+	char go[PATH_MAX];
+	uint8_t buf[64];
+	struct stat st;
+	ssize_t n;
+	int f;
+
+	if (!has_hooks())
+		return;
+	snprintf(go, sizeof(go), "%s/go", S.top);
+	setenv("FS_TEST_NO_LANDLOCK", "1", 1);
+	setenv("FS_TEST_PAUSE_MKDIR", go, 1);
+	harness_start(&S, NULL);
+	snprintf(sub, sizeof(sub), "%s/sub", S.root);
+	snprintf(away, sizeof(away), "%s/away", S.top);
+	snprintf(made, sizeof(made), "%s/away/new", S.top);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	fd = harness_session(&S, &C);
+	n = pkt_encode_req(buf, sizeof(buf), PKT_MKD, "sub/new");
+	harness_send(fd, buf, (size_t)n);
+	ck_assert(harness_log_has(&S, "test hook: MKD's parent open"));
+	ck_assert_int_eq(rename(sub, away), 0);
+	ck_assert_int_ge(f = open(go, O_WRONLY | O_CREAT, 0644), 0);
+	close(f);
+	harness_expect_err(&C, ERR_ACCESS);
+	ck_assert_int_eq(lstat(made, &st), -1);
+}
+END_TEST
+
 /* How many times the log holds needle, once it holds it want times. */
 static int
 log_count(const char *needle, int want)
@@ -1142,6 +1178,7 @@ suite(void)
 	tcase_add_test(tc, too_large_directory_is_a_clear_err);
 	tcase_add_test(tc, long_names_list_up_to_the_bound);
 	tcase_add_test(tc, prefix_hashing_is_two_at_a_time);
+	tcase_add_test(tc, mkdir_into_a_directory_moved_out_is_taken_back);
 	tcase_add_test(tc, listing_memory_is_compact_and_bounded);
 	tcase_add_test(tc, absolute_link_inside_is_listed_when_confined);
 	tcase_add_test(tc, long_name_is_greeted_whole);
