@@ -50,9 +50,12 @@ log_sandbox(const struct server_config *cfg, const struct jail *jail)
 	else
 		snprintf(data, sizeof(data), "no data limit (sanitizer "
 		    "build)");
+	/* The spool is the one other place a child may write. */
 	if (abi > 0)
-		log_notice("sandbox: Landlock ABI %d (beneath %s only), "
+		log_notice("sandbox: Landlock ABI %d (beneath %s%s%s only), "
 		    "seccomp %s, %s per child", abi, cfg->dir,
+		    cfg->spool != NULL ? " and the spool " : "",
+		    cfg->spool != NULL ? cfg->spool : "",
 		    filter_available() ? "allow-list" : "not in this kernel",
 		    data);
 	else
