@@ -16,6 +16,9 @@ static const struct errno_row rows[] = {
 	/* A resolution refused on its way out of the served tree. */
 	{ EXDEV, ERRNO_OPENING, ERR_ACCESS,
 	    "Access violation: outside the served directory" },
+	/* An upload's directory moved out of the served tree meanwhile. */
+	{ EXDEV, ERRNO_WRITING, ERR_ACCESS,
+	    "Access violation: the directory left the served directory" },
 	{ ELOOP, ERRNO_OPENING, ERR_ACCESS,
 	    "Access violation: outside the served directory" },
 	{ ENAMETOOLONG, ERRNO_OPENING, ERR_BAD_NAME,

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,4 +180,16 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 	if (cfg->user != NULL && geteuid() != 0)
 		cli_usage_error(&cli, "-u %s needs the server started as root",
 		    cfg->user);
+}
+
+void
+config_usage_error(const char *fmt, ...)
+{
+	char reason[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	cli_usage_error(&cli, "%s", reason);
 }

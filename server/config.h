@@ -18,7 +18,8 @@
 /*
  * Memory per child (issue 13, finding 2).  A listing is held as its text
  * plus 4 bytes a line, within SERVER_LISTING_MAX: a million entries with
- * names of up to 40 bytes fit; a directory that needs more is ERR 0.
+ * names of up to 40 bytes fit, or 230,000 of 255; a directory that needs
+ * more is ERR 0.
  * Everything else a session holds is under a megabyte (a receive buffer
  * of 128 KiB, grown to 192 KiB once an upload's data is held there, and a
  * send stage of 128 KiB), so the child's data segment (RLIMIT_DATA) is
@@ -75,5 +76,12 @@ struct server_config {
  * this process): then cfg->has_port is 0.
  */
 void	config_parse(struct server_config *cfg, int argc, char *argv[]);
+
+/*
+ * A bad argument found after parsing (a spool that cannot serve): the
+ * reason and the usage line on standard error, exit 2, as config_parse.
+ */
+void	config_usage_error(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

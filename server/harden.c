@@ -10,7 +10,11 @@
  * - Every descriptor but the socket, the served directory, the log's and
  *   standard input, output and error is closed: whatever the server
  *   inherited from whoever started it (a file, a directory, a socket)
- *   never reaches a child (issue 13, finding 5).
+ *   never reaches a child (issue 13, finding 5).  Standard input and
+ *   output become /dev/null, and standard error too unless the log is
+ *   written there: they may be files or a terminal outside DIR.  The
+ *   parent opens /dev/null at start-up, before any chroot, which has
+ *   none (issue 25, finding 4d).
  * - RLIMIT_DATA SERVER_CHILD_DATA_MAX (config.h): a child's heap and
  *   private mappings are bounded, whatever a bug or a client makes it
  *   allocate; the listing, its largest holding, has its own lower bound
@@ -33,6 +37,7 @@
  * allow-list (syscall_filter.c), each file saying what it guarantees.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +48,7 @@
 #include <sys/stat.h>
 
 #include "harden.h"
+#include "hashslot.h"
 #include "landlock.h"
 #include "log.h"
 #include "signals.h"
@@ -52,7 +58,11 @@
 #define CHILD_FILES_MAX	32
 #define CHILD_FILES_SCAN	65536	/* without close_range: the first ones */
 
+/* /dev/null, opened by harden_prepare for every child's 0, 1 and 2. */
+static int null_fd = -1;
+
 static void	limit(const char *, int, rlim_t);
+static void	standard_to_null(int, int);
 static void	close_others(int *, size_t);
 static int	by_fd(const void *, const void *);
 
@@ -115,11 +125,37 @@ close_others(int *keep, size_t n)
 	}
 }
 
+/*
+ * Standard input and output, and error unless the log is there, become
+ * /dev/null; a descriptor that is the connection itself (-i, where the
+ * socket is standard input) or its pair stays.
+ */
+static void
+standard_to_null(int sock, int admit_fd)
+{
+	int fd;
+
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fd == sock || fd == admit_fd || null_fd == -1 ||
+		    (fd == STDERR_FILENO && log_on_stderr()))
+			continue;
+		if (dup2(null_fd, fd) == -1)
+			log_debug("Cannot make descriptor %d /dev/null: %s", fd,
+			    strerror(errno));
+	}
+}
+
 int
 harden_prepare(const struct jail *j, char *why, size_t whylen)
 {
 	int dirs[2];
 	size_t n = 0;
+
+	if (null_fd == -1 && (null_fd = open("/dev/null", O_RDWR |
+	    O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "/dev/null: %s", strerror(errno));
+		return -1;
+	}
 
 	dirs[n++] = j->rootfd;
 	if (j->spool.fd != -1)
@@ -132,7 +168,7 @@ harden_child(const struct server_config *cfg, const struct jail *j,
     int sock, int admit_fd, char *why, size_t whylen)
 {
 	int keep[9];	/* a socket, a pair, 2 directories, /proc, the log's,
-			 * the Landlock ruleset */
+			 * the Landlock ruleset, the hashing slots */
 	size_t n = 0;
 	struct stat st;
 
@@ -147,8 +183,11 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 		keep[n++] = j->procfd;
 	if (landlock_fd() != -1)	/* closed once enforced */
 		keep[n++] = landlock_fd();
+	if (hashslot_fd() != -1)	/* the prefix-hashing slots */
+		keep[n++] = hashslot_fd();
 	n += log_fds(keep + n, sizeof(keep) / sizeof(keep[0]) - n);
-	close_others(keep, n);
+	standard_to_null(sock, admit_fd);
+	close_others(keep, n);	/* /dev/null's own descriptor too */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
 		snprintf(why, whylen, "no-new-privileges: %s",
 		    strerror(errno));

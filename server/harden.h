@@ -12,15 +12,18 @@
 #include "jail.h"
 
 /*
- * In the parent, once its directories are open and before any child:
- * builds the Landlock ruleset every child will enforce (the served
- * directory and the spool), so that a child only enforces it.  Returns
+ * In the parent, once its directories are open and before any child (and
+ * any chroot): builds the Landlock ruleset every child will enforce (the
+ * served directory and the spool), so that a child only enforces it, and
+ * opens the /dev/null each child's standard descriptors become.  Returns
  * 0, or -1 with a reason in why[0..whylen).
  */
 int	harden_prepare(const struct jail *j, char *why, size_t whylen);
 
 /*
- * In the child, before the session: every descriptor closed but sock
+ * In the child, before the session: standard input and output, and
+ * standard error unless the log is written there, made /dev/null (but
+ * never sock or admit_fd); every descriptor above them closed but sock
  * (or -1: a spare child has no connection yet), admit_fd (the parent's
  * admission or hand-over pair, or -1), the served directory,
  * the spool and the log's; no new privileges, no core dumps, no

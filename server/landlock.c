@@ -34,6 +34,7 @@
 #include <sys/syscall.h>
 
 #include "landlock.h"
+#include "testhook.h"
 
 #ifndef LANDLOCK_ACCESS_FS_REFER
 #define LANDLOCK_ACCESS_FS_REFER	(1ULL << 13)	/* ABI 2 */
@@ -84,6 +85,10 @@ static int	create_ruleset(const struct ruleset_attr *, size_t, uint32_t);
 static int
 create_ruleset(const struct ruleset_attr *attr, size_t size, uint32_t flags)
 {
+	if (testhook_no_landlock()) {
+		errno = EOPNOTSUPP;	/* what a kernel with it off says */
+		return -1;
+	}
 	return (int)syscall(SYS_landlock_create_ruleset, attr, size, flags);
 }
 

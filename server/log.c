@@ -130,6 +130,12 @@ log_open(int use_syslog, const char *path, char *why, size_t whylen)
 	return 0;
 }
 
+int
+log_on_stderr(void)
+{
+	return sink != SINK_SYSLOG;
+}
+
 size_t
 log_fds(int *fds, size_t max)
 {

@@ -36,6 +36,13 @@ int	log_open(int use_syslog, const char *syslog_path, char *why,
  */
 size_t	log_fds(int *fds, size_t max);
 
+/*
+ * 1 when the lines go to standard error (through it, or through its own
+ * descriptor to the same pipe or terminal), 0 with --syslog, where
+ * standard error is no part of the log.
+ */
+int	log_on_stderr(void);
+
 /* "[pid] ..." at LOG_NORMAL: connection, request and ERR-sent lines. */
 void	log_event(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "[pid] ..." at LOG_VERBOSE. */

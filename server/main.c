@@ -21,6 +21,7 @@
 #include "config.h"
 #include "conn.h"
 #include "harden.h"
+#include "hashslot.h"
 #include "landlock.h"
 #include "jail.h"
 #include "listener.h"
@@ -54,9 +55,12 @@ log_sandbox(const struct server_config *cfg, const struct jail *jail)
 	else
 		snprintf(data, sizeof(data), "no data limit (sanitizer "
 		    "build)");
+	/* The spool is the one other place a child may write. */
 	if (abi > 0)
-		log_notice("sandbox: Landlock ABI %d (beneath %s only), "
+		log_notice("sandbox: Landlock ABI %d (beneath %s%s%s only), "
 		    "seccomp %s, %s per child", abi, cfg->dir,
+		    cfg->spool != NULL ? " and the spool " : "",
+		    cfg->spool != NULL ? cfg->spool : "",
 		    filter_available() ? "allow-list" : "not in this kernel",
 		    data);
 	else
@@ -132,14 +136,16 @@ prepare(const struct server_config *cfg, struct jail *jail, char *why,
 	}
 	if (jail_open(jail, cfg->dir, why, whylen) == -1)
 		return -1;
+	/* A spool that cannot serve is a bad argument (interface.md). */
 	if (cfg->spool != NULL && spool_open(&jail->spool, cfg->spool,
-	    jail->rootfd, jail->realroot, why, whylen) == -1)
-		return -1;
+	    jail->rootfd, why, whylen) == -1)
+		config_usage_error("%s", why);
 	if (session_prepare(cfg) == -1) {
 		snprintf(why, whylen, "cannot encode the greeting");
 		return -1;
 	}
-	if (harden_prepare(jail, why, whylen) == -1)
+	if (harden_prepare(jail, why, whylen) == -1 ||
+	    hashslot_prepare(why, whylen) == -1)
 		return -1;
 	/* Issue 12: a FUSE or network file system has no O_TMPFILE. */
 	if (cfg->spool == NULL && !cfg->read_only &&

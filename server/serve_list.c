@@ -28,12 +28,18 @@
  * under a bound (SERVER_LISTING_MAX): a directory that needs more is
  * refused with a clear ERR before anything is sent, never an exhausted
  * memory.
+ *
+ * The index is made once the directory is read, at its exact size, with
+ * the text cut to its length first: growing both by doubling, the text
+ * took the room the index would need, and long names hit the bound at
+ * about half of it (issue 25).  So the bound is what it says: text and
+ * index, as held when the listing is sent.
  */
 struct lines {
 	char *text;
 	size_t len, cap;
 	uint32_t *start;		/* offsets of the lines in text */
-	size_t n, ncap;
+	size_t n;
 	size_t max;			/* bytes text and start may take */
 };
 
@@ -48,7 +54,9 @@ static int	list_entry(struct session *, int, const char *, size_t,
 static int	read_entries(struct session *, int, const char *, size_t,
 		    struct lines *);
 static int	add_line(struct lines *, const char *, size_t);
-static int	grow(void **, size_t *, size_t, size_t, size_t);
+static int	index_lines(struct lines *);
+static int	grow_text(struct lines *, size_t, size_t);
+static void	size_str(char *, size_t, size_t);
 static const char *line_name(const char *);
 static int	by_name(const void *, const void *, void *);
 static ssize_t	lines_read(void *, void *, size_t);
@@ -119,56 +127,90 @@ lines_read(void *ctx, void *buf, size_t len)
 }
 
 /*
- * Makes room for want more items of size in *buf (cap items), doubling,
- * while used + the other buffer's bytes stay within max.  0, or -1 with
- * EFBIG past the bound, ENOMEM when memory is short.
+ * Makes room for want bytes of text, doubling, within budget.  0, or -1
+ * with EFBIG past the bound, ENOMEM when memory is short.
  */
 static int
-grow(void **buf, size_t *cap, size_t size, size_t want, size_t budget)
+grow_text(struct lines *l, size_t want, size_t budget)
 {
-	size_t ncap = *cap ? *cap : 1024;
-	void *p;
+	size_t ncap = l->cap ? l->cap : 4096;
+	char *p;
 
 	while (ncap < want)
 		ncap *= 2;
-	if (ncap > budget / size)
-		ncap = budget / size;
+	if (ncap > budget)
+		ncap = budget;
 	if (ncap < want) {
 		errno = EFBIG;
 		return -1;
 	}
-	if ((p = realloc(*buf, ncap * size)) == NULL)
+	if ((p = realloc(l->text, ncap)) == NULL)
 		return -1;
-	*buf = p;
-	*cap = ncap;
+	l->text = p;
+	l->cap = ncap;
 	return 0;
 }
 
+/*
+ * Appends a line, if it and the index entry every line will need fit
+ * in the bound.  0, or -1 with EFBIG or ENOMEM.
+ */
 static int
 add_line(struct lines *l, const char *line, size_t len)
 {
-	size_t used;
+	size_t index = (l->n + 1) * sizeof(*l->start);
 
-	if (l->len + len > UINT32_MAX) {
+	if (l->len + len > UINT32_MAX || index > l->max ||
+	    l->len + len > l->max - index) {
 		errno = EFBIG;
 		return -1;
 	}
-	if (l->len + len > l->cap) {
-		used = l->ncap * sizeof(*l->start);
-		if (used > l->max || grow((void **)&l->text, &l->cap, 1,
-		    l->len + len, l->max - used) == -1)
-			return -1;
-	}
-	if (l->n == l->ncap) {
-		used = l->cap;
-		if (used > l->max || grow((void **)&l->start, &l->ncap,
-		    sizeof(*l->start), l->n + 1, l->max - used) == -1)
-			return -1;
-	}
+	if (l->len + len > l->cap &&
+	    grow_text(l, l->len + len, l->max - index) == -1)
+		return -1;
 	memcpy(l->text + l->len, line, len);
-	l->start[l->n++] = (uint32_t)l->len;
 	l->len += len;
+	l->n++;
 	return 0;
+}
+
+/*
+ * The index of the lines, once all are read: the text cut to its length
+ * (so that both together are within the bound add_line kept), then an
+ * offset per line.  0, or -1 with ENOMEM.
+ */
+static int
+index_lines(struct lines *l)
+{
+	size_t i, off = 0;
+	char *p;
+
+	if (l->n == 0)
+		return 0;
+	if (l->cap > l->len && (p = realloc(l->text, l->len)) != NULL) {
+		l->text = p;
+		l->cap = l->len;
+	}
+	if ((l->start = malloc(l->n * sizeof(*l->start))) == NULL)
+		return -1;
+	for (i = 0; i < l->n; i++) {
+		l->start[i] = (uint32_t)off;
+		off += (size_t)((const char *)memchr(l->text + off, '\n',
+		    l->len - off) - (l->text + off)) + 1;
+	}
+	return 0;
+}
+
+/* A bound as people write it: "64 MiB", "16 KiB", "4000 bytes". */
+static void
+size_str(char *buf, size_t size, size_t bytes)
+{
+	if (bytes >= (1U << 20) && bytes % (1U << 20) == 0)
+		snprintf(buf, size, "%zu MiB", bytes >> 20);
+	else if (bytes >= 1024 && bytes % 1024 == 0)
+		snprintf(buf, size, "%zu KiB", bytes >> 10);
+	else
+		snprintf(buf, size, "%zu bytes", bytes);
 }
 
 /* What a request for st would need: read, and search for a directory. */
@@ -270,6 +312,7 @@ read_entries(struct session *s, int fd, const char *dir, size_t dirlen,
 enum serve_result
 serve_list(struct session *s, const char *path, size_t len)
 {
+	char bound[32];
 	struct lines l;
 	struct lines_source src;
 	struct xfer_params xp;
@@ -291,12 +334,13 @@ serve_list(struct session *s, const char *path, size_t len)
 	memset(&l, 0, sizeof(l));
 	l.max = testhook_listing_max() ? (size_t)testhook_listing_max() :
 	    SERVER_LISTING_MAX;
-	if (read_entries(s, fd, path, len, &l) == -1) {
-		if (errno == EFBIG)
+	if (read_entries(s, fd, path, len, &l) == -1 || index_lines(&l) == -1) {
+		if (errno == EFBIG) {
+			size_str(bound, sizeof(bound), l.max);
 			r = session_refuse(s, ERR_UNDEFINED, "Directory too "
-			    "large to list: its listing needs more than %zu "
-			    "MiB", l.max >> 20 ? l.max >> 20 : 1);
-		else if (errno == ENOMEM)
+			    "large to list: its listing needs more than %s",
+			    bound);
+		} else if (errno == ENOMEM)
 			r = session_refuse(s, ERR_UNDEFINED, "Listing failed: "
 			    "out of memory");
 		else

@@ -10,6 +10,7 @@
 
 #include "path.h"
 #include "session.h"
+#include "testhook.h"
 
 #define MKD_MODE	0755
 
@@ -39,6 +40,7 @@ serve_mkdir(struct session *s, const char *path, size_t len)
 			    "parent is not a directory");
 		return session_refuse_errno(s, err);
 	}
+	testhook_pause_mkdir();
 	if (mkdirat(dirfd, name, MKD_MODE) == -1) {
 		r = session_refuse_errno(s, errno);
 		goto out;
@@ -50,7 +52,14 @@ serve_mkdir(struct session *s, const char *path, size_t len)
 	 */
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
-	if (fd == -1 || fchmod(fd, MKD_MODE) == -1 || fsync(dirfd) == -1) {
+	/*
+	 * The parent may have been moved out of DIR since it was opened,
+	 * and the descriptor went with it (as for uploads, serve_write.c):
+	 * without Landlock the directory was made out there, and is taken
+	 * back.
+	 */
+	if (fd == -1 || jail_holds(s->jail, dirfd) == -1 ||
+	    fchmod(fd, MKD_MODE) == -1 || fsync(dirfd) == -1) {
 		int err = errno;
 
 		/* Refused means not made: take it back. */

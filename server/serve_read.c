@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "hashslot.h"
 #include "path.h"
 #include "session.h"
 
@@ -113,12 +114,27 @@ serve_read(struct session *s, const char *path, size_t len)
 		r = session_refuse_errno(s, errno);
 		goto out;
 	}
+	/*
+	 * The prefix is read and hashed, not sent: a short request that
+	 * costs a whole file's reading.  A large one waits for a slot
+	 * (hashslot.h), so that clients cannot make the server read more
+	 * than a few such prefixes at once; none within the timeout is
+	 * ERR 9, and the connection closes.
+	 */
+	if (xp.digest != NULL && hashslot_take(s->req.offset,
+	    s->cfg->timeout) == -1) {
+		r = session_abort(s, ERR_BUSY, "Server busy: too many resumed "
+		    "downloads being verified");
+		goto out;
+	}
 	if ((xp.digest != NULL && hash_prefix(src.fd, s->req.offset, &d) ==
 	    -1) || (xp.digest == NULL && lseek(src.fd, (off_t)s->req.offset,
 	    SEEK_SET) == -1)) {
+		hashslot_release();
 		r = session_refuse_errno(s, errno);
 		goto out;
 	}
+	hashslot_release();
 	if (s->opts.tsize &&
 	    (r = session_announce_size(s, src.left)) != SERVE_NEXT)
 		goto out;

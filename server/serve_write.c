@@ -42,6 +42,7 @@ static int	upload_write(void *, struct iovec *, int);
 static int	upload_finish(void *);
 static int	link_tmpfile(const struct upload *);
 static int	publish(struct upload *);
+static void	take_back(const struct upload *);
 static void	start_writeback(struct upload *);
 
 /* Only a hint: the fsync at the end is what makes the data durable. */
@@ -122,17 +123,46 @@ publish(struct upload *u)
 	return rc;
 }
 
+/* Removes the name just linked, if it is still the upload's own. */
+static void
+take_back(const struct upload *u)
+{
+	struct stat ours, there;
+
+	if (fstat(u->fd, &ours) == 0 && fstatat(u->dirfd, u->name, &there,
+	    AT_SYMLINK_NOFOLLOW) == 0 && ours.st_dev == there.st_dev &&
+	    ours.st_ino == there.st_ino)
+		(void)unlinkat(u->dirfd, u->name, 0);
+}
+
 static int
 upload_finish(void *ctx)
 {
 	struct upload *u = ctx;
+	int saved;
 
-	if (fsync(u->fd) == -1 || publish(u) == -1)
+	/*
+	 * The directory was opened through the jail, but may have been
+	 * moved out of DIR since (issue 25, finding 4a): Landlock, where
+	 * the kernel has it, refuses the link out there, and without it
+	 * nothing else would, root or -u (a chroot does not hold a
+	 * descriptor).  So the publication asks first, and once more after
+	 * the link: a directory moved out between the check and the link
+	 * would hold the file out there.  Its name is then taken back and
+	 * the upload refused; for that moment it was visible out there.
+	 */
+	if (fsync(u->fd) == -1 || jail_holds(u->jail, u->dirfd) == -1 ||
+	    publish(u) == -1)
 		return -1;
+	if (jail_holds(u->jail, u->dirfd) == -1) {
+		saved = errno;
+		take_back(u);
+		errno = saved;
+		return -1;
+	}
 	/* The name is there; make it durable too, or take it back. */
 	if (fsync(u->dirfd) == -1) {
-		int saved = errno;
-
+		saved = errno;
 		(void)unlinkat(u->dirfd, u->name, 0);
 		errno = saved;
 		return -1;

@@ -22,6 +22,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include "jail.h"
 #include "spool.h"
 
 static int	parse_name(const char *, const char *, pid_t *);
@@ -47,12 +48,12 @@ spool_none(struct spool *sp)
 }
 
 int
-spool_open(struct spool *sp, const char *path, int rootfd,
-    const char *realroot, char *why, size_t whylen)
+spool_open(struct spool *sp, const char *path, int rootfd, char *why,
+    size_t whylen)
 {
-	char real[PATH_MAX];
 	struct stat st, rst;
-	size_t i, rlen = strlen(realroot);
+	size_t i;
+	int in, around;
 
 	spool_none(sp);
 	if (gethostname(sp->host, sizeof(sp->host)) == -1)
@@ -62,8 +63,7 @@ spool_open(struct spool *sp, const char *path, int rootfd,
 	for (i = 0; sp->host[i] != '\0'; i++)
 		if (sp->host[i] == '.' || sp->host[i] == '/')
 			sp->host[i] = '_';
-	if (realpath(path, real) == NULL ||
-	    (sp->fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+	if ((sp->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		snprintf(why, whylen, "spool %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -78,11 +78,20 @@ spool_open(struct spool *sp, const char *path, int rootfd,
 		    "the served directory", path);
 		goto fail;
 	}
-	/* Inside, a staged upload would be an entry of the served tree. */
-	if (strcmp(realroot, "/") == 0 || (strncmp(real, realroot, rlen) ==
-	    0 && (real[rlen] == '\0' || real[rlen] == '/'))) {
-		snprintf(why, whylen, "spool %s is inside the served "
-		    "directory", path);
+	/*
+	 * Inside, a staged upload would be an entry of the served tree;
+	 * around it, every child's Landlock rule would reach past the served
+	 * directory (issue 25, finding 4c).  By device and inode, walking
+	 * up, so that no link or bind mount hides either.
+	 */
+	if ((in = jail_dir_beneath(sp->fd, &rst)) == -1 ||
+	    (around = jail_dir_beneath(rootfd, &st)) == -1) {
+		snprintf(why, whylen, "spool %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (in || around) {
+		snprintf(why, whylen, "spool %s %s the served directory",
+		    path, in && around ? "is" : in ? "is inside" : "contains");
 		goto fail;
 	}
 	spool_sweep(sp, 0);

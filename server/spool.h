@@ -34,13 +34,14 @@ int	spool_probe_tmpfile(int dirfd);
 void	spool_none(struct spool *sp);
 
 /*
- * Opens the spool at path for the served directory rootfd/realroot:
- * a writable directory, on the same file system (st_dev) and outside
- * (by real path, links resolved).  Then sweeps the files of dead
- * processes of this host.  Returns 0, or -1 with a reason.
+ * Opens the spool at path for the served directory rootfd: a writable
+ * directory, on the same file system (st_dev), neither the served
+ * directory nor inside it nor around it (by device and inode, walking
+ * up).  Then sweeps the files of dead processes of this host.  Returns
+ * 0, or -1 with a reason: every failure is one of the argument's.
  */
 int	spool_open(struct spool *sp, const char *path, int rootfd,
-	    const char *realroot, char *why, size_t whylen);
+	    char *why, size_t whylen);
 
 /*
  * Creates a new, empty, unique file in the spool, mode 0600, and writes

@@ -17,7 +17,10 @@
  * localtime_r), and what the sanitizer runtimes and valgrind do inside
  * the same process in the test builds.  Names unknown to this
  * architecture's kernel are skipped.  A few calls are allowed only with
- * certain arguments (ioctl, prctl, tgkill, prlimit64).
+ * certain arguments (ioctl, prctl, tgkill, prlimit64), and the mode
+ * changes only without set-user-ID, set-group-ID or sticky bits: a root
+ * child without -u could otherwise make a set-user-ID root program in DIR
+ * (issue 25, finding 4b).
  *
  * Only x86-64 and other native calls are allowed: libseccomp's filter
  * kills a call made through another architecture's table (int 0x80 from
@@ -35,6 +38,7 @@
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 
 #include "config.h"
 #include "syscall_filter.h"
@@ -51,6 +55,8 @@
  */
 #define SELF		0x5eccf1d0U
 #define ANY		(-1)
+/* The bits of a mode no upload or directory of ours ever has. */
+#define SPECIAL_MODE	(S_ISUID | S_ISGID | S_ISVTX)
 
 /* The program, built by filter_prepare, and where the mark lies in it. */
 static struct sock_filter program[BPF_MAXINSNS];
@@ -62,6 +68,16 @@ struct rule {
 	const char *name;
 	int arg;			/* ANY, or the argument checked */
 	scmp_datum_t vals[4];		/* its allowed values (0 ends) */
+	const char *why;
+};
+
+/*
+ * Mode changes, allowed only when the mode (argument arg) has none of
+ * the SPECIAL_MODE bits: a masked compare, arg & SPECIAL_MODE == 0.
+ */
+struct mode_rule {
+	const char *name;
+	unsigned arg;
 	const char *why;
 };
 
@@ -88,9 +104,6 @@ static const struct rule rules[] = {
 	{ "readlink", ANY, { 0 }, "the sanitizer runtime (/proc/self/exe)" },
 	{ "getdents64", ANY, { 0 }, "directory listings" },
 	{ "mkdirat", ANY, { 0 }, "MKD" },
-	{ "fchmod", ANY, { 0 }, "an upload is 0644 whatever the umask" },
-	{ "fchmodat", ANY, { 0 }, "the same by name (MKD's 0755)" },
-	{ "fchmodat2", ANY, { 0 }, "the same, as glibc 2.39 issues it" },
 	{ "fsync", ANY, { 0 }, "uploads are durable before the last ACK" },
 	{ "fdatasync", ANY, { 0 }, "the same for data only" },
 	{ "sync_file_range", ANY, { 0 }, "upload writeback started early" },
@@ -168,6 +181,12 @@ static const struct rule rules[] = {
 	{ "exit_group", ANY, { 0 }, "the child's end" },
 };
 
+static const struct mode_rule mode_rules[] = {
+	{ "fchmod", 1, "an upload is 0644 whatever the umask" },
+	{ "fchmodat", 2, "the same by name (MKD's 0755)" },
+	{ "fchmodat2", 2, "the same, as glibc 2.39 issues it" },
+};
+
 
 /*
  * In a sanitizer build a report spawns a symbolizer: there fork fails
@@ -180,6 +199,7 @@ static const char *const spawn[] = { "clone", "clone3", "fork", "vfork" };
 #endif
 
 static int	add_rule(scmp_filter_ctx, const struct rule *);
+static int	add_mode_rule(scmp_filter_ctx, const struct mode_rule *);
 
 
 static int
@@ -205,6 +225,17 @@ add_rule(scmp_filter_ctx ctx, const struct rule *r)
 	return rc;
 }
 
+static int
+add_mode_rule(scmp_filter_ctx ctx, const struct mode_rule *r)
+{
+	int nr = seccomp_syscall_resolve_name(r->name);
+
+	if (nr == __NR_SCMP_ERROR)
+		return 0;	/* not a call of this architecture */
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+	    SCMP_CMP(r->arg, SCMP_CMP_MASKED_EQ, SPECIAL_MODE, 0));
+}
+
 int
 filter_available(void)
 {
@@ -215,7 +246,8 @@ filter_available(void)
 size_t
 filter_rules(void)
 {
-	return sizeof(rules) / sizeof(rules[0]);
+	return sizeof(rules) / sizeof(rules[0]) +
+	    sizeof(mode_rules) / sizeof(mode_rules[0]);
 }
 
 /*
@@ -292,6 +324,11 @@ filter_prepare(int trap, char *why, size_t whylen)
 		if ((rc = add_rule(ctx, &rules[i])) != 0)
 			snprintf(why, whylen, "seccomp rule %s: %s",
 			    rules[i].name, strerror(-rc));
+	for (i = 0; i < sizeof(mode_rules) / sizeof(mode_rules[0]) && rc == 0;
+	    i++)
+		if ((rc = add_mode_rule(ctx, &mode_rules[i])) != 0)
+			snprintf(why, whylen, "seccomp rule %s: %s",
+			    mode_rules[i].name, strerror(-rc));
 #if SERVER_SANITIZED
 	for (i = 0; rc == 0 && i < sizeof(spawn) / sizeof(spawn[0]); i++) {
 		int nr = seccomp_syscall_resolve_name(spawn[i]);

@@ -37,6 +37,33 @@ testhook_pause_confine(void)
 		usleep(10000);
 }
 
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2	452	/* Linux 6.6, the same on every architecture */
+#endif
+
+/*
+ * A mode change with set-id or sticky bits, or an ordinary one: on no
+ * file (descriptor -1), so that the kernel's EBADF says the filter let
+ * the call through, while the filter refuses it before the descriptor is
+ * looked at.
+ */
+static void
+try_chmod(const char *what)
+{
+	long rc = 0;
+
+	if (strcmp(what, "fchmod-plain") == 0)
+		rc = syscall(SYS_fchmod, -1L, 0644L);
+	else if (strcmp(what, "fchmod-setuid") == 0)
+		rc = syscall(SYS_fchmod, -1L, 04755L);
+	else if (strcmp(what, "fchmodat-setgid") == 0)
+		rc = syscall(SYS_fchmodat, -1L, "x", 02755L);
+	else if (strcmp(what, "fchmodat2-sticky") == 0)
+		rc = syscall(SYS_fchmodat2, -1L, "x", 01755L, 0L);
+	log_event("test hook: %s: %s", what, rc == -1 ? strerror(errno) :
+	    "changed");
+}
+
 void
 testhook_escape(void)
 {
@@ -74,7 +101,9 @@ testhook_escape(void)
 
 		log_event("test hook: %s: %s", what, rc == -1 ?
 		    strerror(errno) : "allowed");
-	} else if (strcmp(what, "ptrace") == 0) {
+	} else if (strncmp(what, "fchmod", 6) == 0)
+		try_chmod(what);
+	else if (strcmp(what, "ptrace") == 0) {
 		long rc = ptrace(PTRACE_ATTACH, getppid(), NULL, NULL);
 
 		log_event("test hook: ptrace: %s", rc == -1 ?
@@ -109,6 +138,39 @@ int
 testhook_old_kernel(void)
 {
 	return getenv("FS_TEST_OLD_KERNEL") != NULL;
+}
+
+/* Logs what, then waits (at most 20 s) until the file $env exists. */
+static void
+pause_until(const char *env, const char *what)
+{
+	const char *go = getenv(env);
+	struct stat st;
+	int i;
+
+	if (go == NULL)
+		return;
+	log_event("test hook: %s", what);
+	for (i = 0; i < 2000 && stat(go, &st) == -1; i++)
+		usleep(10000);
+}
+
+void
+testhook_pause_prefix(void)
+{
+	pause_until("FS_TEST_PAUSE_PREFIX", "prefix slot taken");
+}
+
+void
+testhook_pause_mkdir(void)
+{
+	pause_until("FS_TEST_PAUSE_MKDIR", "MKD's parent open");
+}
+
+int
+testhook_no_landlock(void)
+{
+	return getenv("FS_TEST_NO_LANDLOCK") != NULL;
 }
 
 unsigned long long

@@ -16,8 +16,10 @@
  */
 void	testhook_pause_confine(void);
 /*
- * FS_TEST_ESCAPE=passwd|exec|socket|ptrace: a child, once sandboxed, tries
- * that escape and logs what happened (if it is still alive to do so).
+ * FS_TEST_ESCAPE=passwd|exec|socket|ptrace|tgkill-parent|tgkill-self|
+ * fchmod-plain|fchmod-setuid|fchmodat-setgid|fchmodat2-sticky: a child,
+ * once sandboxed, tries that escape and logs what happened (if it is
+ * still alive to do so).
  */
 void	testhook_escape(void);
 /*
@@ -32,6 +34,24 @@ int	testhook_seccomp_trap(void);
  * (AT_EMPTY_PATH) is for privileged processes only.  Returns 1 when so.
  */
 int	testhook_old_kernel(void);
+/*
+ * FS_TEST_NO_LANDLOCK=1: landlock_create_ruleset fails with EOPNOTSUPP,
+ * as on a kernel built without Landlock or booted with it off, so that
+ * the other layers are tested alone.  Returns 1 when so.
+ */
+int	testhook_no_landlock(void);
+/*
+ * FS_TEST_PAUSE_PREFIX=FILE: a child that took a slot to hash a prefix
+ * (hashslot.c) logs so and waits (at most 20 s) until FILE exists,
+ * holding the slot meanwhile.
+ */
+void	testhook_pause_prefix(void);
+/*
+ * FS_TEST_PAUSE_MKDIR=FILE: MKD, once the parent is open, logs so and
+ * waits (at most 20 s) until FILE exists, so that a test can move the
+ * parent meanwhile.
+ */
+void	testhook_pause_mkdir(void);
 /* FS_TEST_LISTING_MAX=BYTES: a smaller listing bound, or 0 for none. */
 unsigned long long testhook_listing_max(void);
 /* FS_TEST_SYSLOG=PATH: --syslog sends to this socket, not /dev/log. */
@@ -41,6 +61,9 @@ static inline void testhook_pause_confine(void) { }
 static inline void testhook_escape(void) { }
 static inline int testhook_seccomp_trap(void) { return 0; }
 static inline int testhook_old_kernel(void) { return 0; }
+static inline int testhook_no_landlock(void) { return 0; }
+static inline void testhook_pause_prefix(void) { }
+static inline void testhook_pause_mkdir(void) { }
 static inline unsigned long long testhook_listing_max(void) { return 0; }
 static inline const char *testhook_syslog_path(void) { return 0; }
 #endif

@@ -211,6 +211,72 @@ START_TEST(socket_activation_serves_the_sockets_given)
 }
 END_TEST
 
+/* Where /proc/PID/fd/N leads, into buf. */
+static const char *
+fd_target(pid_t pid, int n, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, n);
+	len = readlink(path, buf, size - 1);
+	buf[len > 0 ? len : 0] = '\0';
+	return buf;
+}
+
+/*
+ * Issue 25, finding 4d: whatever standard input and output the server
+ * was given (files here, outside DIR), a child serves with /dev/null in
+ * their place, and standard error is the log; under -u too, whose chroot
+ * has no /dev/null, and a spare as well.  Started by socket activation,
+ * so that standard output is a file of the test's.
+ */
+START_TEST(children_have_dev_null_for_standard_input_and_output)
+{
+	static const char *const variants[][5] = {
+		{ NULL },
+		{ "-u", "nobody", NULL },
+		{ "-u", "nobody", "--spares", "1", NULL },
+	};
+	const char *args[8];
+	char out[PATH_MAX], in[PATH_MAX], link[PATH_MAX];
+	unsigned port;
+	struct conn c;
+	int l, f, fin, n = 0, i;
+	pid_t pid, child;
+
+	if (_i > 0 && geteuid() != 0)
+		return;		/* -u needs root */
+	for (i = 0; variants[_i][i] != NULL; i++)
+		args[n++] = variants[_i][i];
+	args[n++] = S.root;
+	args[n] = NULL;
+	chmod(S.top, 0755);	/* for nobody */
+	snprintf(in, sizeof(in), "%s/stdin", S.top);
+	snprintf(out, sizeof(out), "%s/stdout", S.top);
+	ck_assert_int_ge(fin = open(in, O_RDWR | O_CREAT, 0644), 0);
+	l = listen_any(&port);
+	pid = spawn(args, fin, l, out);
+	close(l);
+	close(fin);
+	f = harness_dial_port(port, 0);
+	harness_greet(f, &c);
+	ck_assert_int_gt(child = harness_last_child(&S), 0);
+	ck_assert_str_eq(fd_target(child, 0, link, sizeof(link)), "/dev/null");
+	ck_assert_str_eq(fd_target(child, 1, link, sizeof(link)), "/dev/null");
+	ck_assert_str_eq(fd_target(child, 2, link, sizeof(link)), S.log);
+	fetch_hello(&c);
+	conn_free(&c);
+	close(f);
+	kill(pid, SIGTERM);
+	/* Chrooted, the sanitizer's leak check at exit finds no /proc. */
+	if (_i == 0)
+		ck_assert_int_eq(harness_wait_exit(pid), 0);
+	else
+		(void)harness_wait_exit(pid);
+}
+END_TEST
+
 /* A port that was free a moment ago, for a program that binds it. */
 static unsigned
 free_port(void)
@@ -873,25 +939,45 @@ START_TEST(spool_swept_at_start_of_dead_processes_of_this_host)
 }
 END_TEST
 
-START_TEST(spool_start_up_errors)
+/* One bad spool: exit 2 with the reason, then the usage line. */
+static void
+bad_spool(const char *dir, const char *reason)
 {
-	char inside[PATH_MAX * 2], out[PATH_MAX];
-	const char *args1[] = { "-s", inside, S.root, "0", NULL };
-	const char *args2[] = { "-s", "/dev/shm", S.root, "0", NULL };
-	struct stat a, b;
+	const char *args[] = { "-s", dir, S.root, "0", NULL };
+	char out[PATH_MAX], want[PATH_MAX * 3];
 
 	snprintf(out, sizeof(out), "%s/stdout", S.top);
+	ck_assert_int_eq(truncate(S.log, 0) == 0 || errno == ENOENT, 1);
+	ck_assert_int_eq(harness_wait_exit(spawn(args, -1, -1, out)), 2);
+	snprintf(want, sizeof(want), "server: spool %s %s\nusage: server",
+	    dir, reason);
+	ck_assert_msg(harness_log_has(&S, want), "no \"%s\"", want);
+}
+
+/*
+ * Issue 25, finding 4c: a spool that is the served directory, inside it
+ * or around it is a bad argument, by device and inode (a link to the
+ * directory is caught as the directory).
+ */
+START_TEST(spool_start_up_errors)
+{
+	char inside[PATH_MAX * 2], link[PATH_MAX];
+	struct stat a, b;
+
 	snprintf(inside, sizeof(inside), "%s/in", S.root);
 	ck_assert_int_eq(mkdir(inside, 0755), 0);
-	ck_assert_int_eq(harness_wait_exit(spawn(args1, -1, -1, out)), 1);
-	ck_assert(harness_log_has(&S, "is inside the served directory"));
+	bad_spool(inside, "is inside the served directory");
+	bad_spool(S.root, "is the served directory");
+	bad_spool(S.top, "contains the served directory");
+	bad_spool("/", "contains the served directory");
+	snprintf(link, sizeof(link), "%s/link", S.top);
+	ck_assert_int_eq(symlink(S.root, link), 0);
+	bad_spool(link, "is the served directory");
 	/* Another file system, where this machine has one at hand. */
 	if (stat("/dev/shm", &a) == 0 && stat(S.root, &b) == 0 &&
-	    a.st_dev != b.st_dev) {
-		ck_assert_int_eq(harness_wait_exit(spawn(args2, -1, -1, out)), 1);
-		ck_assert(harness_log_has(&S, "is not on the file system of "
-		    "the served directory"));
-	}
+	    a.st_dev != b.st_dev)
+		bad_spool("/dev/shm", "is not on the file system of the "
+		    "served directory");
 }
 END_TEST
 
@@ -1113,6 +1199,8 @@ suite(void)
 	tcase_add_test(tc, inetd_serves_standard_input_and_exits);
 	tcase_add_test(tc, inetd_refuses_what_is_not_a_socket);
 	tcase_add_test(tc, socket_activation_serves_the_sockets_given);
+	tcase_add_loop_test(tc,
+	    children_have_dev_null_for_standard_input_and_output, 0, 3);
 	tcase_add_test(tc, activation_for_another_process_is_not_ours);
 	tcase_add_test(tc, systemd_socket_activate_both_ways);
 	suite_add_tcase(s, tc);
