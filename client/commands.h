@@ -8,16 +8,7 @@
 
 #include <stddef.h>
 
-#include "args.h"
-#include "progress.h"
-#include "remote.h"
-
-/* The whole client, as commands see it. */
-struct client {
-	const struct client_config *cfg;
-	struct remote remote;
-	struct progress progress;
-};
+#include "client.h"
 
 /* The most arguments a command takes (get and put: many names). */
 #define ARGS_PER_COMMAND	255
@@ -53,20 +44,5 @@ int	command_run(struct client *c, int argc, char **argv);
  * printing why (unknown command, wrong number of arguments).
  */
 int	command_check(int argc, char **argv);
-
-/*
- * A command's failure: the line fmt makes on standard error, standard
- * output flushed first so that the two interleave as they happened.
- * Returns status, for "return command_report(RC_FAILED, ...)".
- */
-int	command_report(int status, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-
-/*
- * A name made fit to print in the user's character set (text_escape with
- * the client's flags).  Four static buffers in turn, so one report line
- * can show a few names; not reentrant.
- */
-const char *command_show(const struct client *c, const char *s);
 
 #endif

@@ -7,7 +7,7 @@
 #ifndef EXPAND_H
 #define EXPAND_H
 
-#include "commands.h"
+#include "client.h"
 #include "pattern.h"
 
 /*

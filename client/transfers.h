@@ -7,7 +7,7 @@
 #ifndef TRANSFERS_H
 #define TRANSFERS_H
 
-#include "commands.h"
+#include "client.h"
 
 /* The per-command flags of get and put (interface.md). */
 struct transfer_flags {

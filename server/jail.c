@@ -22,11 +22,11 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 
+#include "dirwalk.h"
 #include "jail.h"
 #include "testhook.h"
 
 #define LINKS_MAX	40	/* as the kernel's own limit */
-#define DEPTH_MAX	(PATH_MAX / 2)	/* "a/" each: no deeper tree exists */
 
 static int	openat2_beneath(int, const char *, int, unsigned long long);
 static int	resolve_links(const struct jail *, const char *, char *,
@@ -274,41 +274,6 @@ jail_openat(const struct jail *j, const char *path, int flags)
 	return openat2_beneath(j->rootfd, canon, flags, RESOLVE_NO_SYMLINKS);
 }
 
-int
-jail_dir_beneath(int fd, const struct stat *top)
-{
-	struct stat st, up;
-	int cur, next, depth, rc = 0, saved;
-
-	if ((cur = openat(fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(cur, &st) == -1)
-		goto fail;
-	for (depth = 0; depth < DEPTH_MAX; depth++) {
-		if (st.st_dev == top->st_dev && st.st_ino == top->st_ino) {
-			rc = 1;
-			break;
-		}
-		if ((next = openat(cur, "..", O_PATH | O_DIRECTORY |
-		    O_CLOEXEC)) == -1)
-			goto fail;
-		close(cur);
-		cur = next;
-		if (fstat(cur, &up) == -1)
-			goto fail;
-		/* The root is its own parent: nowhere further up. */
-		if (up.st_dev == st.st_dev && up.st_ino == st.st_ino)
-			break;
-		st = up;
-	}
-	close(cur);
-	return rc;
-fail:
-	saved = errno;
-	close(cur);
-	errno = saved;
-	return -1;
-}
 
 int
 jail_holds(const struct jail *j, int dirfd)
@@ -317,7 +282,7 @@ jail_holds(const struct jail *j, int dirfd)
 
 	if (fstat(j->rootfd, &root) == -1)
 		return -1;
-	if (jail_dir_beneath(dirfd, &root) != 1) {
+	if (dir_beneath(dirfd, &root) != 1) {
 		errno = EXDEV;
 		return -1;
 	}

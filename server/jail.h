@@ -65,18 +65,8 @@ int	jail_open_regular(const struct jail *j, const char *path, int flags,
 	    struct stat *st);
 
 /*
- * 1 when the directory fd is the directory top (by device and inode) or
- * beneath it, found by walking up with ".." from fd; 0 when the walk
- * reaches the root of the file system tree (or the chroot's) without
- * meeting it.  -1 with errno when a step cannot be taken (EACCES on the
- * way, say): the caller decides, and refuses.  Paths and their strings
- * are never compared: a bind mount or a link cannot fool it.
- */
-int	jail_dir_beneath(int fd, const struct stat *top);
-
-/*
  * 0 when the directory dirfd, opened through the jail, is still the
- * served directory or beneath it (jail_dir_beneath), else -1 with EXDEV:
+ * served directory or beneath it (dir_beneath), else -1 with EXDEV:
  * a local user may have moved it out of DIR since, and a descriptor
  * follows its directory wherever it goes.  A step of the walk that
  * cannot be taken is no proof of inside: EXDEV too.

@@ -22,7 +22,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include "jail.h"
+#include "dirwalk.h"
 #include "spool.h"
 
 static int	parse_name(const char *, const char *, pid_t *);
@@ -84,8 +84,8 @@ spool_open(struct spool *sp, const char *path, int rootfd, char *why,
 	 * directory (issue 25, finding 4c).  By device and inode, walking
 	 * up, so that no link or bind mount hides either.
 	 */
-	if ((in = jail_dir_beneath(sp->fd, &rst)) == -1 ||
-	    (around = jail_dir_beneath(rootfd, &st)) == -1) {
+	if ((in = dir_beneath(sp->fd, &rst)) == -1 ||
+	    (around = dir_beneath(rootfd, &st)) == -1) {
 		snprintf(why, whylen, "spool %s: %s", path, strerror(errno));
 		goto fail;
 	}

@@ -1,0 +1,37 @@
+/*
+ * The whole client as its commands see it (the configuration, the
+ * session with the server, the progress bar), and how a command reports:
+ * what every command module (commands.c, transfers.c, expand.c) shares,
+ * kept apart from the command table so that none of them includes
+ * another's header.  The reporting lives in report.c.
+ */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include "args.h"
+#include "progress.h"
+#include "remote.h"
+
+/* The whole client, as commands see it. */
+struct client {
+	const struct client_config *cfg;
+	struct remote remote;
+	struct progress progress;
+};
+
+/*
+ * A command's failure: the line fmt makes on standard error, standard
+ * output flushed first so that the two interleave as they happened.
+ * Returns status, for "return command_report(RC_FAILED, ...)".
+ */
+int	command_report(int status, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/*
+ * A name made fit to print in the user's character set (text_escape with
+ * the client's flags).  Four static buffers in turn, so one report line
+ * can show a few names; not reentrant.
+ */
+const char *command_show(const struct client *c, const char *s);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * How a command reports (see client.h): one line on standard error, and
+ * names escaped for the user's character set.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+#include "proto_limits.h"
+#include "text.h"
+
+int
+command_report(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+/*
+ * A name made fit to print in the user's character set.  Four buffers in
+ * turn, so one report line can show a few names.
+ */
+const char *
+command_show(const struct client *c, const char *s)
+{
+	static char buf[4][TEXT_ESCAPED_LEN(PATH_LEN_MAX)];
+	static unsigned next;
+	char *b = buf[next++ % 4];
+
+	text_escape(b, sizeof(buf[0]), s, strlen(s), c->cfg->text_flags);
+	return b;
+}
