@@ -19,27 +19,13 @@ serve_mkdir(struct session *s, const char *path, size_t len)
 {
 	char parent[PATH_LEN_MAX + 1];
 	enum conn_status cs;
-	enum path_status ps;
 	enum serve_result r;
 	const char *name;
-	struct stat st;
 	int dirfd, fd;
 
-	if ((ps = path_check(path, len)) != PATH_OK)
-		return session_refuse(s, ERR_BAD_NAME, "Bad file name: %s",
-		    path_status_str(ps));
-	path_split(path, parent, &name);
-	if ((dirfd = jail_openat(s->jail, parent, O_RDONLY | O_DIRECTORY))
-	    == -1) {
-		int err = errno;
-
-		/* A parent that is there but is no directory: ERR 2. */
-		if (err == ENOTDIR && jail_stat(s->jail, parent, &st) == 0 &&
-		    !S_ISDIR(st.st_mode))
-			return session_refuse(s, ERR_ACCESS, "Access violation: "
-			    "parent is not a directory");
-		return session_refuse_errno(s, err);
-	}
+	dirfd = session_open_parent(s, PKT_MKD, path, len, parent, &name, &r);
+	if (dirfd == -1)
+		return r;
 	testhook_pause_mkdir();
 	if (mkdirat(dirfd, name, MKD_MODE) == -1) {
 		r = session_refuse_errno(s, errno);

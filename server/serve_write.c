@@ -179,23 +179,19 @@ serve_write(struct session *s, const char *path, size_t len)
 	struct xfer_params xp;
 	struct xfer_result res;
 	enum conn_status cs;
-	enum path_status ps;
 	enum serve_result r;
 	struct stat st;
 
-	if ((ps = path_check(path, len)) != PATH_OK)
-		return session_refuse(s, ERR_BAD_NAME, "Bad file name: %s",
-		    path_status_str(ps));
 	memset(&u, 0, sizeof(u));
 	memset(&d, 0, sizeof(d));
 	u.jail = s->jail;
 	u.fd = -1;
 	u.has_limit = s->cfg->has_max_upload;
 	u.limit = s->cfg->max_upload;
-	path_split(path, parent, &u.name);
-	u.dirfd = jail_openat(s->jail, parent, O_RDONLY | O_DIRECTORY);
+	u.dirfd = session_open_parent(s, PKT_WRQ, path, len, parent, &u.name,
+	    &r);
 	if (u.dirfd == -1)
-		return session_refuse_errno(s, errno);
+		return r;
 	/* Anything at all under the name, a dangling link too: ERR 6. */
 	if (fstatat(u.dirfd, u.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		r = session_refuse(s, ERR_EXISTS, "File already exists");

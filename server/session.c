@@ -4,6 +4,7 @@
  * the session goes on (protocol.md section 7).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "errno_map.h"
 #include "idle.h"
@@ -119,6 +121,35 @@ session_refuse_errno(struct session *s, int err)
 		return session_refuse(s, row->code, "%s", row->msg);
 	return session_refuse(s, ERR_ACCESS, "Access violation: %s",
 	    strerror(err));
+}
+
+int
+session_open_parent(struct session *s, enum pkt_op op, const char *path,
+    size_t len, char *parent, const char **name, enum serve_result *r)
+{
+	enum path_status ps;
+	struct stat st;
+	int dirfd, err;
+
+	if ((ps = path_check(path, len)) != PATH_OK) {
+		*r = session_refuse(s, ERR_BAD_NAME, "Bad file name: %s",
+		    path_status_str(ps));
+		return -1;
+	}
+	path_split(path, parent, name);
+	if ((dirfd = jail_openat(s->jail, parent, O_RDONLY | O_DIRECTORY)) !=
+	    -1)
+		return dirfd;
+	err = errno;
+	/* MKD's parent there but no directory: ERR 2 (section 4). */
+	if (op == PKT_MKD && err == ENOTDIR &&
+	    jail_stat(s->jail, parent, &st) == 0 &&
+	    !S_ISDIR(st.st_mode))
+		*r = session_refuse(s, ERR_ACCESS, "Access violation: parent "
+		    "is not a directory");
+	else
+		*r = session_refuse_errno(s, err);
+	return -1;
 }
 
 enum serve_result

@@ -82,6 +82,18 @@ enum serve_result session_conn_failed(struct session *s, enum conn_status cs);
 enum serve_result session_refuse_errno(struct session *s, int err);
 
 /*
+ * The directory that is to hold a new name (WRQ, MKD): path checked
+ * (section 5), split into parent (PATH_LEN_MAX + 1 bytes) and *name, and
+ * the parent opened beneath DIR.  Returns its descriptor, or -1 once the
+ * request (op) has been refused, with *r saying how the session goes on:
+ * a bad name ERR 7, a missing parent ERR 1, and one that is no directory
+ * ERR 2 for MKD (section 4), ERR 1 for WRQ as any place not found.
+ */
+int	session_open_parent(struct session *s, enum pkt_op op,
+	    const char *path, size_t len, char *parent, const char **name,
+	    enum serve_result *r);
+
+/*
  * Ends a transfer that did not finish: sends what the result owes (ERR 4
  * for a violation, ERR 5 for a timeout, ERR 0 or 3 for a failing file),
  * and always returns SERVE_CLOSE, as an interrupted transfer closes the
