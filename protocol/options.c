@@ -27,6 +27,7 @@ static const struct opt_def opt_defs[] = {
 	{ "tsize", OPT_TSIZE, 0, 0 },
 	{ "digest", OPT_DIGEST, 0, 0 },
 	{ "offset", OPT_OFFSET, 0, UINT64_MAX },
+	{ "pipeline", OPT_PIPELINE, PIPELINE_MIN, PIPELINE_MAX },
 };
 #define NOPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
@@ -100,6 +101,9 @@ opt_set(struct xfer_opts *o, unsigned bit, uint64_t v)
 	case OPT_OFFSET:
 		o->offset = v;
 		break;
+	case OPT_PIPELINE:
+		o->pipeline = (uint16_t)v;
+		break;
 	}
 }
 
@@ -115,6 +119,8 @@ opt_get(const struct xfer_opts *o, unsigned bit)
 		return o->digest;
 	case OPT_OFFSET:
 		return o->offset;
+	case OPT_PIPELINE:
+		return o->pipeline;
 	default:
 		return 0;
 	}
@@ -188,7 +194,8 @@ opts_from_oack(const struct pkt *p, const struct xfer_opts *asked,
 		/* Lowered, never raised; a digest or offset only echoed. */
 		min = d->min;
 		max = d->max;
-		if (d->bit == OPT_BLKSIZE || d->bit == OPT_WINDOWSIZE)
+		if (d->bit == OPT_BLKSIZE || d->bit == OPT_WINDOWSIZE ||
+		    d->bit == OPT_PIPELINE)
 			max = opt_get(asked, d->bit);
 		else if (d->bit == OPT_OFFSET)
 			min = max = asked->offset;

@@ -18,6 +18,7 @@
 #define OPT_TSIZE	0x4
 #define OPT_DIGEST	0x8
 #define OPT_OFFSET	0x10
+#define OPT_PIPELINE	0x20
 
 /* The options in force for a session's transfers. */
 struct xfer_opts {
@@ -27,11 +28,12 @@ struct xfer_opts {
 	int tsize;		/* 1: RRQ and DRQ are preceded by a size OACK */
 	enum digest_alg digest;	/* file transfers end with SUM */
 	uint64_t offset;	/* the next RRQ starts here */
+	uint16_t pipeline;	/* requests ahead (protocol.md); 0: off */
 };
 
 /*
  * The defaults: block size 512, window 1, no tsize, no digest, offset 0,
- * nothing named.
+ * no pipeline, nothing named.
  */
 void	opts_default(struct xfer_opts *o);
 

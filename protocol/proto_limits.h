@@ -21,6 +21,9 @@
 #define WINDOWSIZE_DEFAULT	1
 #define WINDOWSIZE_MIN		1
 #define WINDOWSIZE_MAX		65535
+/* pipeline (protocol.md, "Pipelining"): requests outstanding at once */
+#define PIPELINE_MIN		1
+#define PIPELINE_MAX		65535
 #define OPT_VALUE_DIGITS_MAX	20
 
 /* Packet header sizes. */

@@ -306,10 +306,11 @@ xfer_send(struct conn *c, const struct xfer_params *xp, xfer_read_fn read,
 				goto out;
 		}
 		if (flush_batch(s, res) != XFER_OK ||
-		    wait_ack(c, block, res) != XFER_OK ||
+		    (!xp->pipelined && wait_ack(c, block, res) != XFER_OK) ||
 		    stopped(xp, res, last))
 			goto out;
 	}
+	res->final_block = block;
 	res->status = XFER_OK;
 out:
 	free(s->stage);
@@ -421,9 +422,12 @@ end_recv(struct conn *c, const struct xfer_params *xp, struct receiver *r,
 	conn_release(c);
 	if (xp->digest != NULL && check_sum(c, xp, res) != XFER_OK)
 		return 0;
+	res->sum_left = 0;
 	if (finish != NULL && finish(r->ctx) == -1)
 		return -1;
-	if (send_ack(c, block, res) != XFER_OK)
+	res->final_block = block;
+	/* Pipelined, the one ACK is the caller's to send, in its order. */
+	if (!xp->pipelined && send_ack(c, block, res) != XFER_OK)
 		return 0;
 	stopped(xp, res, 1);
 	res->status = XFER_OK;
@@ -457,6 +461,10 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 	r->ctx = sink_ctx;
 	if (first == NULL)
 		hold_stage(c);
+	/* Until a DAT is read, all of the transfer is unread. */
+	res->next_block = expect;
+	res->dats_left = 1;
+	res->sum_left = xp->digest != NULL;
 	for (;;) {
 		if (first != NULL) {
 			p = *first;
@@ -482,9 +490,13 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 		 */
 		if (!last && ++inwin == xp->windowsize) {
 			inwin = 0;
-			if (send_ack(c, expect, res) != XFER_OK)
+			if (!xp->pipelined &&
+			    send_ack(c, expect, res) != XFER_OK)
 				break;
 		}
+		/* From here a sink failure leaves this DAT read. */
+		res->next_block = (uint16_t)(expect + 1);
+		res->dats_left = !last;
 		if (take(r, p.u.dat.data, p.u.dat.size) == -1)
 			goto sink_failed;
 		res->bytes += p.u.dat.size;

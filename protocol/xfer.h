@@ -57,6 +57,15 @@ struct xfer_params {
 	 * already added); the engine finalises it; the caller frees it.
 	 */
 	struct digest *digest;
+	/*
+	 * The pipeline extension (protocol.md, "Pipelining"): the sender
+	 * waits for no ACK at all, not even the final one, which the caller
+	 * matches later; the receiver sends no ACK at all, and leaves the
+	 * final one to its caller (res->final_block), who sends it when its
+	 * own order allows.  Progress is still reported every windowsize
+	 * blocks.
+	 */
+	int pipelined;
 };
 
 enum xfer_status {
@@ -76,12 +85,21 @@ struct xfer_result {
 	int sys_errno;			/* for XFER_SOURCE, XFER_SINK */
 	uint16_t errcode;		/* received (PEER_ERR) or owed (VIOLATION) */
 	char msg[ERRMSG_LEN_MAX + 1];	/* its text, the peer's unescaped */
+	uint16_t final_block;		/* pipelined, XFER_OK: the final DAT */
+	/*
+	 * Receiver, XFER_SINK: what of the transfer is still unread, so a
+	 * pipelined caller can read past it: DATs from next_block on (when
+	 * dats_left), then the SUM (when sum_left).
+	 */
+	int dats_left, sum_left;
+	uint16_t next_block;
 };
 
 /*
  * Sends the source's bytes as DAT 1, 2, ... and waits for the ACKs; with a
  * digest, the SUM goes right after the final DAT, without waiting.
- * Returns XFER_OK once the final block is acknowledged.
+ * Returns XFER_OK once the final block is acknowledged (pipelined: once
+ * it and the SUM are written).
  */
 enum xfer_status xfer_send(struct conn *c, const struct xfer_params *xp,
     xfer_read_fn read, void *read_ctx, struct xfer_result *res);
@@ -91,9 +109,10 @@ enum xfer_status xfer_send(struct conn *c, const struct xfer_params *xp,
  * handed the data in large gathered pieces, straight from the conn's
  * buffer (conn_hold), not block by block; with a digest the SUM is
  * read and checked after the final DAT; then finish is called, and then
- * the final ACK goes out.  first, when not NULL, is a packet the caller already read
- * (a download's answer to its request), taken as the first one.  Returns
- * XFER_OK once the final ACK is sent.
+ * the final ACK goes out (pipelined: is left to the caller).  first, when
+ * not NULL, is a packet the caller already read (a download's answer to
+ * its request), taken as the first one.  Returns XFER_OK once the final
+ * ACK is sent (pipelined: is due).
  */
 enum xfer_status xfer_recv(struct conn *c, const struct xfer_params *xp,
     const struct pkt *first, xfer_write_fn write, xfer_finish_fn finish,

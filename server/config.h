@@ -12,6 +12,18 @@
 /* The server's own ceilings for negotiated values (docs/protocol.md). */
 #define SERVER_BLKSIZE_MAX	65464
 #define SERVER_WINDOWSIZE_MAX	65535
+/*
+ * pipeline: at most this many requests ahead.  The answers to that many
+ * uploads (516 bytes at most each) fit in any receive buffer, so the
+ * server never waits to write them (protocol.md, "Pipelining").
+ */
+#define SERVER_PIPELINE_MAX	64
+/*
+ * Pipelined uploads held for one sync (syncfs) before they are published
+ * and acknowledged together; each holds two descriptors, within the
+ * child's 32 (harden.c).
+ */
+#define SERVER_HOLD_MAX		8
 #define SERVER_CLIENTS_MAX	4096
 #define DRAIN_TIMEOUT_DEFAULT	60
 

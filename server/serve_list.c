@@ -358,7 +358,7 @@ serve_list(struct session *s, const char *path, size_t len)
 	xp.size_hint = l.len;
 	xfer_send(&s->conn, &xp, lines_read, &src, &res);
 	s->req.bytes = res.bytes;
-	r = session_xfer_failed(s, &res);
+	r = pipeline_sent(s, &res);
 out:
 	free(l.text);
 	free(l.start);

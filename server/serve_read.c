@@ -141,7 +141,7 @@ serve_read(struct session *s, const char *path, size_t len)
 	xp.size_hint = src.left;
 	xfer_send(&s->conn, &xp, file_read, &src, &res);
 	s->req.bytes = res.bytes;
-	r = session_xfer_failed(s, &res);
+	r = pipeline_sent(s, &res);
 out:
 	digest_free(&d);
 	close(src.fd);

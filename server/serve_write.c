@@ -107,6 +107,19 @@ link_tmpfile(const struct upload *u)
 	    u->dirfd, u->name, AT_SYMLINK_FOLLOW);
 }
 
+int
+serve_write_link(const struct jail *j, int fd, int dirfd, const char *name)
+{
+	struct upload u;
+
+	memset(&u, 0, sizeof(u));
+	u.jail = j;
+	u.fd = fd;
+	u.dirfd = dirfd;
+	u.name = name;
+	return link_tmpfile(&u);
+}
+
 /* Links the upload under its name; a staged one leaves the spool. */
 static int
 publish(struct upload *u)
@@ -181,6 +194,7 @@ serve_write(struct session *s, const char *path, size_t len)
 	enum conn_status cs;
 	enum serve_result r;
 	struct stat st;
+	int hold;
 
 	memset(&u, 0, sizeof(u));
 	memset(&d, 0, sizeof(d));
@@ -223,20 +237,33 @@ serve_write(struct session *s, const char *path, size_t len)
 		r = session_refuse_errno(s, errno);
 		goto out;
 	}
-	if ((cs = conn_send_ack(&s->conn, 0)) != CONN_OK) {
+	/* Pipelined, the data follows the WRQ unasked. */
+	if (!xp.pipelined && (cs = conn_send_ack(&s->conn, 0)) != CONN_OK) {
 		r = session_conn_failed(s, cs);
 		goto out;
 	}
-	/* With a digest, the engine checks the SUM before upload_finish
-	 * links the file in: a mismatch leaves nothing (section 6). */
-	xfer_recv(&s->conn, &xp, NULL, upload_write, upload_finish, &u, &res);
+	s->req.upload_read = 1;
+	/*
+	 * With a digest, the engine checks the SUM before upload_finish
+	 * links the file in: a mismatch leaves nothing (section 6).
+	 * Pipelined, an upload that is no spool's is held instead, to be
+	 * synced with the next ones and published with them.
+	 */
+	hold = xp.pipelined && u.spool_name[0] == '\0';
+	xfer_recv(&s->conn, &xp, NULL, upload_write, hold ? NULL :
+	    upload_finish, &u, &res);
 	s->req.bytes = res.bytes;
-	r = session_xfer_failed(s, &res);
+	if (hold && res.status == XFER_OK)
+		r = pipeline_hold(s, &u.fd, &u.dirfd, u.name,
+		    res.final_block);
+	else
+		r = pipeline_received(s, &res);
 out:
 	digest_free(&d);
 	if (u.fd != -1)
 		close(u.fd);	/* unlinked, it vanishes */
 	spool_discard(&s->jail->spool, u.spool_name);	/* staged: remove */
-	close(u.dirfd);
+	if (u.dirfd != -1)
+		close(u.dirfd);
 	return r;
 }

@@ -65,6 +65,9 @@ session_refuse(struct session *s, uint16_t code, const char *fmt, ...)
 	va_list ap;
 	ssize_t len;
 
+	/* Answers go in order: the held uploads' first (pipelining). */
+	if (pipeline_flush(s) != SERVE_NEXT)
+		return SERVE_CLOSE;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -102,6 +105,10 @@ session_abort(struct session *s, uint16_t code, const char *fmt, ...)
 	char msg[ERRMSG_LEN_MAX + 1];
 	va_list ap;
 
+	/* The held uploads are answered first, when the socket takes it. */
+	if (code != ERR_TIMEOUT)
+		(void)pipeline_flush(s);
+	pipeline_drop(s);
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -230,6 +237,7 @@ session_xfer_params(const struct session *s, struct digest *d,
 	memset(xp, 0, sizeof(*xp));
 	xp->blksize = s->opts.blksize;
 	xp->windowsize = s->opts.windowsize;
+	xp->pipelined = s->opts.pipeline != 0;
 	if (d == NULL)
 		return 0;
 	if (digest_init(d, s->opts.digest) == -1)
@@ -248,8 +256,15 @@ session_announce_size(struct session *s, uint64_t size)
 	ssize_t len;
 
 	len = opts_encode_tsize(buf, sizeof(buf), size);
-	if ((cs = conn_send(&s->conn, buf, (size_t)len)) != CONN_OK)
+	/* Pipelined, DAT 1 follows at once, in the same segment. */
+	if (s->opts.pipeline)
+		cs = conn_send_more(&s->conn, buf, (size_t)len);
+	else
+		cs = conn_send(&s->conn, buf, (size_t)len);
+	if (cs != CONN_OK)
 		return session_conn_failed(s, cs);
+	if (s->opts.pipeline)
+		return SERVE_NEXT;
 	if ((cs = conn_recv(&s->conn, s->opts.blksize, &p)) != CONN_OK)
 		return session_conn_failed(s, cs);
 	if (p.op == PKT_ERR) {
@@ -273,15 +288,20 @@ serve_opt(struct session *s, const struct pkt *p)
 	struct xfer_opts o;
 	ssize_t len;
 
+	if (pipeline_flush(s) != SERVE_NEXT)
+		return SERVE_CLOSE;
 	if (opts_from_opt(p, SERVER_BLKSIZE_MAX, SERVER_WINDOWSIZE_MAX, &o,
 	    why, sizeof(why)) == -1)
 		return session_abort(s, ERR_OPTIONS,
 		    "Option negotiation failed: %s", why);
+	if (o.pipeline > SERVER_PIPELINE_MAX)
+		o.pipeline = SERVER_PIPELINE_MAX;
 	s->opts = o;
 	log_debug("Options: blksize %u, windowsize %u, tsize %s, digest %s, "
-	    "offset %" PRIu64, o.blksize, o.windowsize, o.tsize ? "on" : "off",
-	    digest_name(o.digest), o.offset);
-	/* The accepted values fit: at most five short pairs. */
+	    "offset %" PRIu64 ", pipeline %u", o.blksize, o.windowsize,
+	    o.tsize ? "on" : "off", digest_name(o.digest), o.offset,
+	    o.pipeline);
+	/* The accepted values fit: at most six short pairs. */
 	len = opts_encode(buf, sizeof(buf), PKT_OACK, &o);
 	if (len == -1)
 		return SERVE_CLOSE;
@@ -322,11 +342,18 @@ serve_request(struct session *s, const struct handler *h,
 	    TEXT_UTF8 | TEXT_QUOTE);
 	setproctitle("%s: %s %s", s->peer, h->name, esc);
 
-	if (h->does_write && s->cfg->read_only)
+	/* Only an upload may join the held ones; any other answer waits. */
+	if (h->op != PKT_WRQ && pipeline_flush(s) != SERVE_NEXT)
+		r = SERVE_CLOSE;
+	else if (h->does_write && s->cfg->read_only)
 		r = session_refuse(s, ERR_ACCESS,
 		    "Access violation: the server is read-only");
 	else
 		r = h->serve(s, s->req.path, s->req.pathlen);
+	/* Pipelined, a refused upload's data follows all the same. */
+	if (r == SERVE_NEXT && h->op == PKT_WRQ && s->opts.pipeline &&
+	    !s->req.upload_read)
+		r = pipeline_discard(s, 1, s->opts.digest != DIGEST_NONE);
 
 	log_event("%s \"%s\" %" PRIu64 " bytes %.3f s: %s", h->name, esc,
 	    s->req.bytes, (double)(monotonic_ms() - start) / 1000,
@@ -442,8 +469,16 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 	if (greet(&s) == -1)
 		goto out;
 	setproctitle("%s: idle", s.peer);
-	while (r == SERVE_NEXT && !drained(CONN_OK)) {
-		idle_request_wait(1);
+	while (r == SERVE_NEXT) {
+		/* Held uploads are answered before the session waits or
+		 * ends. */
+		if ((!conn_packet_ready(&s.conn) || idle_draining()) &&
+		    (r = pipeline_flush(&s)) != SERVE_NEXT)
+			break;
+		if (drained(CONN_OK))
+			break;
+		/* A drain waits for the ACKs of pipelined downloads. */
+		idle_request_wait(s.awaiting.n == 0);
 		cs = conn_recv(&s.conn, s.opts.blksize, &p);
 		idle_request_wait(0);
 		if (cs != CONN_OK) {
@@ -451,6 +486,8 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 				session_conn_failed(&s, cs);
 			break;
 		}
+		if (pipeline_packet(&s, &p, &r))
+			continue;
 		for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
 			if (handlers[i].op == p.op)
 				break;
@@ -467,6 +504,7 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 			    "unexpected %s", pkt_op_name(p.op));
 	}
 out:
+	pipeline_drop(&s);	/* never answered: never published */
 	idle_stop();
 	conn_free(&s.conn);
 	close(fd);

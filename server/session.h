@@ -23,6 +23,31 @@ struct request {
 	uint64_t bytes;
 	uint64_t offset;		/* section 6: for a RRQ only */
 	char result[ERRMSG_LEN_MAX * 4 + 64];	/* "ok", "ERR n message" */
+	int upload_read;		/* the engine took the WRQ's data */
+};
+
+/*
+ * pipeline (protocol.md, "Pipelining"): the downloads sent whole that
+ * await their final ACK, oldest first, by their final block number.
+ */
+struct awaiting {
+	uint16_t block[SERVER_PIPELINE_MAX];
+	unsigned head, n;
+};
+
+/*
+ * Pipelined uploads received whole and verified, held to be synced in
+ * one batch, then published and acknowledged in order (serve_pipeline.c).
+ */
+struct held_upload {
+	int fd, dirfd;			/* the O_TMPFILE, its directory */
+	uint16_t block;			/* its final DAT: the ACK's number */
+	char name[COMPONENT_LEN_MAX + 1];
+};
+
+struct held {
+	struct held_upload u[SERVER_HOLD_MAX];
+	unsigned n;
 };
 
 struct session {
@@ -31,6 +56,8 @@ struct session {
 	const struct server_config *cfg;
 	const struct jail *jail;
 	struct xfer_opts opts;		/* in force for the next transfers */
+	struct awaiting awaiting;	/* pipelined downloads, unacknowledged */
+	struct held held;		/* pipelined uploads, not yet published */
 	char peer[64];			/* "address, port", for ps(1) */
 };
 
@@ -116,6 +143,44 @@ int	session_xfer_params(const struct session *s, struct digest *d,
  * Returns SERVE_NEXT to go on with DAT 1, SERVE_CLOSE otherwise.
  */
 enum serve_result session_announce_size(struct session *s, uint64_t size);
+
+/*
+ * The pipeline extension (serve_pipeline.c).  pipeline_packet takes a
+ * packet read between requests that the extension governs (an ACK for a
+ * download, a request or OPT it forbids): 1 when it did, with *r set.
+ */
+int	pipeline_packet(struct session *s, const struct pkt *p,
+	    enum serve_result *r);
+/* A download or listing sent: pipelined, it awaits its ACK from now. */
+enum serve_result pipeline_sent(struct session *s,
+	    const struct xfer_result *res);
+/* An upload received, or not: pipelined, its one answer, then on. */
+enum serve_result pipeline_received(struct session *s,
+	    const struct xfer_result *res);
+/*
+ * A pipelined upload received and verified, its file not yet synced:
+ * held (taking *fd and *dirfd, set to -1) until the batch is published.
+ */
+enum serve_result pipeline_hold(struct session *s, int *fd, int *dirfd,
+	    const char *name, uint16_t block);
+/*
+ * Makes the held uploads durable (one sync), publishes them and sends
+ * their answers in order.  Called before any other packet is sent and
+ * before the session waits for the client.
+ */
+enum serve_result pipeline_flush(struct session *s);
+/* Drops the held uploads unpublished: the session ended without them. */
+void	pipeline_drop(struct session *s);
+/*
+ * A pipelined upload refused before its data: reads the DATs and SUM
+ * that follow its WRQ and drops them.
+ */
+enum serve_result pipeline_discard(struct session *s, uint16_t block,
+	    int sum_due);
+
+/* Links an upload's O_TMPFILE fd as name in dirfd (serve_write.c). */
+int	serve_write_link(const struct jail *j, int fd, int dirfd,
+	    const char *name);
 
 /* The request handlers, one per opcode. */
 enum serve_result serve_read(struct session *s, const char *path,

@@ -106,6 +106,7 @@ static const struct rule rules[] = {
 	{ "mkdirat", ANY, { 0 }, "MKD" },
 	{ "fsync", ANY, { 0 }, "uploads are durable before the last ACK" },
 	{ "fdatasync", ANY, { 0 }, "the same for data only" },
+	{ "syncfs", ANY, { 0 }, "a pipeline's uploads made durable at once" },
 	{ "sync_file_range", ANY, { 0 }, "upload writeback started early" },
 	{ "fadvise64", ANY, { 0 }, "sequential reads of a download" },
 	{ "linkat", ANY, { 0 }, "an upload's O_TMPFILE, or spool file, named" },

@@ -259,6 +259,41 @@ START_TEST(offset_range_and_echo)
 }
 END_TEST
 
+START_TEST(pipeline_range_and_lowering)
+{
+	struct xfer_opts o, ask, got;
+	struct pkt_opt lower = { "Pipeline", "16" }, raise = { "pipeline",
+	    "65" };
+	uint8_t enc[64];
+	ssize_t len;
+
+	ck_assert_int_eq(from_opt("PIPELINE", "1", &o), 0);
+	ck_assert_uint_eq(o.named, OPT_PIPELINE);
+	ck_assert_uint_eq(o.pipeline, 1);
+	ck_assert_int_eq(from_opt("pipeline", "65535", &o), 0);
+	ck_assert_uint_eq(o.pipeline, 65535);
+	ck_assert_int_eq(from_opt("pipeline", "0", &o), -1);
+	ck_assert_int_eq(from_opt("pipeline", "65536", &o), -1);
+	ck_assert_int_eq(from_opt("pipeline", "x", &o), -1);
+	/* Without it, nothing is pipelined. */
+	opts_default(&o);
+	ck_assert_uint_eq(o.pipeline, 0);
+	/* The server may lower it, never raise it; the OACK names it. */
+	opts_default(&ask);
+	ask.named = OPT_PIPELINE;
+	ask.pipeline = 64;
+	make(PKT_OACK, &lower, 1);
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)), 0);
+	ck_assert_uint_eq(got.pipeline, 16);
+	make(PKT_OACK, &raise, 1);
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)),
+	    -1);
+	len = opts_encode(enc, sizeof(enc), PKT_OPT, &ask);
+	ck_assert_int_eq(len, 2 + 9 + 3 + 1);	/* and the list's end */
+	ck_assert_mem_eq(enc + 2, "pipeline\0" "64\0", 12);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -274,6 +309,7 @@ suite(void)
 	tcase_add_test(tc, tsize_announcement);
 	tcase_add_test(tc, digest_negotiated_by_word);
 	tcase_add_test(tc, offset_range_and_echo);
+	tcase_add_test(tc, pipeline_range_and_lowering);
 	suite_add_tcase(s, tc);
 	return s;
 }
