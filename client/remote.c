@@ -16,6 +16,7 @@
 #include "errno_map.h"
 #include "fdio.h"
 #include "packet.h"
+#include "pipeline.h"
 #include "remote.h"
 #include "signals.h"
 #include "text.h"
@@ -65,7 +66,7 @@ interrupted(void *ctx)
 {
 	struct remote *r = ctx;
 
-	if (sig_intr_pending())
+	if (sig_intr_pending() && !r->hold_int)
 		return CONN_INTERRUPTED;
 	if (sig_tick_taken()) {
 		if (sig_deadline_passed())
@@ -163,6 +164,10 @@ wanted_opts(const struct remote *r, uint64_t offset, struct xfer_opts *ask)
 	if (offset > 0) {
 		ask->named |= OPT_OFFSET;
 		ask->offset = offset;
+	}
+	if (r->want_pipeline) {
+		ask->named |= OPT_PIPELINE;
+		ask->pipeline = CLIENT_PIPELINE;
 	}
 }
 
@@ -366,6 +371,7 @@ xfer_params(struct remote *r, const struct watch *w, struct xfer_params *xp)
 	memset(xp, 0, sizeof(*xp));
 	xp->blksize = r->opts.blksize;
 	xp->windowsize = r->opts.windowsize;
+	xp->pipelined = r->opts.pipeline != 0;
 	xp->progress = on_progress;
 	xp->progress_ctx = r;
 	r->watch = w;
@@ -397,50 +403,12 @@ checked_finish(void *ctx)
 }
 
 /*
- * Sends a request; the first answer is read into *p.  An offset (for a
- * RRQ) goes in an OPT of its own right before it; r->opts.offset then
- * says whether the server took it.
+ * Reads the first packet of a request's answer into *p: a failed
+ * connection ends the session, an ERR is the server's reason.
  */
 static int
-request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
-    struct pkt *p)
+answer_of(struct remote *r, enum conn_status cs, struct pkt *p)
 {
-	/* Room for an OPT and the request behind it. */
-	uint8_t buf[2 * PKT_OPCODE_LEN + OPT_BODY_MAX + PATH_LEN_MAX + 1];
-	struct xfer_opts ask;
-	enum conn_status cs;
-	ssize_t len = 0, n;
-	int rc, opt;
-
-	if ((rc = remote_connect(r, 0)) != RC_OK)
-		return rc;
-	sig_tick_start();
-	/*
-	 * The first request of a connection carries the OPT in front of
-	 * it, in one write: the answers come back in order, and a round
-	 * trip is saved on every connection.
-	 */
-	r->errcode = -1;
-	r->integrity_failed = 0;
-	r->refused = 0;
-	r->verified = DIGEST_NONE;
-	r->watch = NULL;	/* a failed transfer's may be gone */
-	if ((opt = r->use_options && (!r->negotiated || offset > 0))) {
-		wanted_opts(r, offset, &ask);
-		len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
-	} else
-		r->opts.offset = 0;	/* spent by the request before */
-	if ((n = pkt_encode_req(buf + len, sizeof(buf) - (size_t)len, op,
-	    path)) == -1)
-		return fail(r, RC_FAILED, "path too long");
-	len += n;
-	cs = conn_send(&r->conn, buf, (size_t)len);
-	if (cs == CONN_OK && opt) {
-		if ((rc = read_oack(r, offset)) == RETRY_PLAIN)
-			return request(r, op, path, offset, p);
-		if (rc != RC_OK)
-			return rc;
-	}
 	if (cs == CONN_OK)
 		cs = conn_recv(&r->conn, r->opts.blksize, p);
 	if (cs != CONN_OK) {
@@ -463,6 +431,63 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 		return server_err(r, p);
 	}
 	return RC_OK;
+}
+
+/*
+ * Sends a request; the first answer is read into *p.  An offset (for a
+ * RRQ) goes in an OPT of its own right before it; r->opts.offset then
+ * says whether the server took it.  In a pipeline run the request was
+ * written ahead, and only its answer is read; a pipelined WRQ has no
+ * answer before its data.
+ */
+static int
+request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
+    struct pkt *p)
+{
+	/* Room for an OPT and the request behind it. */
+	uint8_t buf[2 * PKT_OPCODE_LEN + OPT_BODY_MAX + PATH_LEN_MAX + 1];
+	struct xfer_opts ask;
+	enum conn_status cs = CONN_OK;
+	ssize_t len = 0, n;
+	int rc, opt, ahead = r->ahead != NULL && op != PKT_WRQ;
+
+	if (r->ahead == NULL && (rc = remote_connect(r, 0)) != RC_OK)
+		return rc;
+	if (r->fd == -1)
+		return fail(r, RC_LOST, "connection lost");
+	sig_tick_start();
+	/*
+	 * The first request of a connection carries the OPT in front of
+	 * it, in one write: the answers come back in order, and a round
+	 * trip is saved on every connection.
+	 */
+	r->errcode = -1;
+	r->integrity_failed = 0;
+	r->refused = 0;
+	r->verified = DIGEST_NONE;
+	r->watch = NULL;	/* a failed transfer's may be gone */
+	if ((opt = !ahead && r->use_options && (!r->negotiated ||
+	    offset > 0 || r->asked_pipeline != r->want_pipeline))) {
+		r->asked_pipeline = r->want_pipeline;
+		wanted_opts(r, offset, &ask);
+		len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
+	} else
+		r->opts.offset = 0;	/* spent by the request before */
+	if ((n = pkt_encode_req(buf + len, sizeof(buf) - (size_t)len, op,
+	    path)) == -1)
+		return fail(r, RC_FAILED, "path too long");
+	len += n;
+	if (!ahead)
+		cs = conn_send(&r->conn, buf, (size_t)len);
+	if (cs == CONN_OK && opt) {
+		if ((rc = read_oack(r, offset)) == RETRY_PLAIN)
+			return request(r, op, path, offset, p);
+		if (rc != RC_OK)
+			return rc;
+	}
+	if (cs == CONN_OK && op == PKT_WRQ && r->opts.pipeline)
+		return RC_OK;
+	return answer_of(r, cs, p);
 }
 
 static void
@@ -521,7 +546,8 @@ first_answer(struct remote *r, const struct remote_sink *rs,
 			    "here: %s", (unsigned long long)*size,
 			    strerror(err));
 		}
-		if ((cs = conn_send_ack(&r->conn, 0)) != CONN_OK) {
+		if (!r->opts.pipeline &&
+		    (cs = conn_send_ack(&r->conn, 0)) != CONN_OK) {
 			remote_disconnect(r);
 			return fail(r, RC_LOST, "connection lost: %s",
 			    conn_status_str(&r->conn, cs));
@@ -544,6 +570,7 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 	const struct pkt *first = NULL;
 	struct xfer_params xp;
 	struct xfer_result res;
+	enum conn_status cs;
 	struct digest d;
 	struct pkt p = { .op = 0 };
 	int rc;
@@ -594,6 +621,14 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 		    (unsigned long long)sink.got,
 		    (unsigned long long)sink.expect);
 	}
+	/* Pipelined, the one ACK: stored, so it goes now or joins a run's. */
+	if (res.status == XFER_OK && xp.pipelined &&
+	    (cs = r->ahead != NULL ? outq_ack(r->ahead, res.final_block) :
+	    conn_send_ack(&r->conn, res.final_block)) != CONN_OK) {
+		remote_disconnect(r);
+		return fail(r, RC_LOST, "connection lost: %s",
+		    conn_status_str(&r->conn, cs));
+	}
 	return xfer_failed(r, &res);
 }
 
@@ -609,7 +644,7 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 
 	if ((rc = request(r, PKT_WRQ, path, 0, &p)) != RC_OK)
 		return rc;
-	if (p.op != PKT_ACK || p.u.ack.block != 0) {
+	if (!r->opts.pipeline && (p.op != PKT_ACK || p.u.ack.block != 0)) {
 		violation(r, &p, "ACK 0");
 		return RC_FAILED;
 	}
@@ -628,7 +663,34 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	if (res.status == XFER_OK && xp.digest != NULL)
 		r->verified = xp.digest->alg;
 	digest_free(&d);
+	/* In a run, the answer is read later; Ctrl-C lets it come. */
+	if (xp.pipelined && r->ahead != NULL && res.status == XFER_OK) {
+		r->final_block = res.final_block;
+		return RC_OK;
+	}
+	if (xp.pipelined && r->ahead != NULL && res.status == XFER_CONN &&
+	    res.conn_status == CONN_INTERRUPTED)
+		return outq_stop(r);
+	if (xp.pipelined && res.status == XFER_OK)
+		return remote_upload_answer(r, res.final_block);
 	return xfer_failed(r, &res);
+}
+
+int
+remote_upload_answer(struct remote *r, uint16_t block)
+{
+	struct pkt p = { .op = 0 };
+	int rc;
+
+	sig_tick_start();
+	if ((rc = answer_of(r, CONN_OK, &p)) != RC_OK)
+		return rc;
+	sig_tick_stop();
+	if (p.op != PKT_ACK || p.u.ack.block != block) {
+		violation(r, &p, "the ACK of the upload's final block");
+		return RC_FAILED;
+	}
+	return RC_OK;
 }
 
 int

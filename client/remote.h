@@ -27,6 +27,11 @@ enum {
 
 #define SIZE_UNKNOWN	UINT64_MAX
 
+/* Requests a client keeps outstanding with the pipeline extension. */
+#define CLIENT_PIPELINE	64
+
+struct outq;
+
 /* Someone watching a transfer: the progress bar. */
 struct watch {
 	/* offset: bytes held before (a resumed get); size: bytes to come,
@@ -68,6 +73,21 @@ struct remote {
 	int integrity_failed;		/* it was a SUM mismatch */
 	int refused;			/* the ERR answered the request itself */
 	enum digest_alg verified;	/* the last transfer's check, if any */
+	/*
+	 * A pipeline run (pipeline.c): requests other than WRQ were written
+	 * ahead, so a request only reads its answer, and a download's final
+	 * ACK joins the bytes written ahead.  NULL outside a run.
+	 */
+	struct outq *ahead;
+	uint16_t final_block;		/* a pipelined upload's last DAT */
+	int hold_int;			/* Ctrl-C waits: an answer is due */
+	/*
+	 * pipeline is asked for in runs only: a lone request goes as
+	 * without it (a WRQ waits for its ACK 0, so an upload the server
+	 * refuses costs no data).  An OPT goes in front of the next request
+	 * when the wish changed since the last one sent.
+	 */
+	int want_pipeline, asked_pipeline;
 };
 
 void	remote_init(struct remote *r, const struct client_config *cfg);
@@ -96,6 +116,12 @@ int	remote_download(struct remote *r, enum pkt_op op, const char *path,
  */
 int	remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	    void *ctx, uint64_t size, const struct watch *w);
+
+/*
+ * Pipelined (protocol.md, "Pipelining"): the one answer to an upload sent
+ * whole, whose final DAT was block.  As remote_download.
+ */
+int	remote_upload_answer(struct remote *r, uint16_t block);
 
 /* Makes the directory path (MKD).  As remote_download. */
 int	remote_mkdir(struct remote *r, const char *path);

@@ -16,6 +16,7 @@
 #include "local_limits.h"
 #include "localfile.h"
 #include "path.h"
+#include "pipeline.h"
 #include "remote_list.h"
 #include "transfers.h"
 
@@ -38,6 +39,8 @@ static int	get_one(struct client *, const char *, char, const char *,
 static int	put_file(struct client *, const char *, const char *, int);
 static int	by_string(const void *, const void *);
 static int	put_tree(struct client *, const char *, const char *, int);
+static int	one_batch(struct client *, const char *, const char *, char,
+		    const struct transfer_flags *);
 
 /* The outcome of several: a lost connection beats a failure. */
 static int
@@ -154,6 +157,30 @@ get_tree(struct client *c, const char *remote, const char *local,
 	return all;
 }
 
+/*
+ * One name as a pipeline (pipeline.c): a file, or a tree for 'd'; a
+ * download when get, else an upload.
+ */
+static int
+one_batch(struct client *c, const char *remote, const char *local,
+    char type, const struct transfer_flags *get)
+{
+	struct names r = { NULL, NULL, 0, 0 }, l = { NULL, NULL, 0, 0 };
+	int rc;
+
+	if (names_add(&r, remote, type) == -1 ||
+	    names_add(&l, local, type) == -1)
+		rc = command_report(RC_FAILED, "%s: out of memory",
+		    get != NULL ? "get" : "put");
+	else if (get != NULL)
+		rc = pipeline_get(c, &r, &l, get->force);
+	else
+		rc = pipeline_put(c, &r, &l);
+	names_free(&r);
+	names_free(&l);
+	return rc;
+}
+
 /* A remote name of the type known so far, to local. */
 static int
 get_one(struct client *c, const char *remote, char type, const char *local,
@@ -171,6 +198,8 @@ get_one(struct client *c, const char *remote, char type, const char *local,
 	if (type == 'd' && !f->recursive)
 		return command_report(RC_FAILED, "get %s: is a directory (use "
 		    "get -r)", command_show(c, remote));
+	if (type == 'd' && !f->append && pipeline_wanted(&c->remote))
+		return one_batch(c, remote, local, type, f);
 	if (type == 'd')
 		return get_tree(c, remote, local, f, 0);
 	return get_file(c, remote, local, f);
@@ -182,10 +211,12 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 {
 	char local[LOCAL_PATH_SIZE], dest[LOCAL_PATH_SIZE];
 	struct names l = { NULL, NULL, 0, 0 };
+	struct names br = { NULL, NULL, 0, 0 }, bl = { NULL, NULL, 0, 0 };
 	const char *name;
 	struct stat st;
 	size_t i;
 	int nsrc = nargs > 1 ? nargs - 1 : 1, into_dir, rc, all = RC_OK;
+	int batch = !f->append && pipeline_wanted(&c->remote);
 
 	dest[0] = '\0';
 	if (nargs > 1 && pattern_unescape(args[nargs - 1], dest,
@@ -219,8 +250,21 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 			    "local path too long", command_show(c, l.v[i])));
 			continue;
 		}
+		/* Files go together, as one pipeline, after the trees. */
+		if (batch && (l.type[i] == 'f' || (l.type[i] == '?' &&
+		    !f->recursive))) {
+			if (names_add(&br, l.v[i], 'f') == -1 ||
+			    names_add(&bl, local, 'f') == -1)
+				all = worst(all, command_report(RC_FAILED,
+				    "get: out of memory"));
+			continue;
+		}
 		all = worst(all, get_one(c, l.v[i], l.type[i], local, f));
 	}
+	if (br.n > 0 && all != RC_LOST)
+		all = worst(all, pipeline_get(c, &br, &bl, f->force));
+	names_free(&br);
+	names_free(&bl);
 	names_free(&l);
 	return all;
 }
@@ -293,6 +337,8 @@ put_tree(struct client *c, const char *local, const char *remote, int depth)
 	if (depth > TREE_DEPTH_MAX)
 		return command_report(RC_FAILED, "put %s: more than %d levels "
 		    "deep; skipped", command_show(c, local), TREE_DEPTH_MAX);
+	if (depth == 0 && pipeline_wanted(&c->remote))
+		return one_batch(c, remote, local, 'd', NULL);
 	rc = remote_mkdir(&c->remote, remote);
 	if (rc != RC_OK && !(rc == RC_FAILED &&
 	    c->remote.errcode == ERR_EXISTS))
@@ -345,6 +391,7 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
 	char dest[PATH_LEN_MAX + 1], plain[PATH_LEN_MAX + 1];
 	char target[PATH_LEN_MAX + 1];
 	struct names l = { NULL, NULL, 0, 0 };
+	struct names br = { NULL, NULL, 0, 0 }, bl = { NULL, NULL, 0, 0 };
 	const char *name;
 	struct stat st;
 	size_t i;
@@ -376,6 +423,15 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
 		}
 		if (named)
 			strlcpy(target, dest, sizeof(target));
+		/* Several files go together, as one pipeline, at the end. */
+		if (!S_ISDIR(st.st_mode) && !named &&
+		    pipeline_wanted(&c->remote)) {
+			if (names_add(&br, target, 'f') == -1 ||
+			    names_add(&bl, l.v[i], 'f') == -1)
+				all = worst(all, command_report(RC_FAILED,
+				    "put: out of memory"));
+			continue;
+		}
 		if (!S_ISDIR(st.st_mode)) {
 			all = worst(all, put_file(c, l.v[i], target, named));
 			continue;
@@ -402,6 +458,29 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
 		}
 		all = worst(all, put_tree(c, l.v[i], target, 0));
 	}
+	if (br.n > 0 && all != RC_LOST)
+		all = worst(all, pipeline_put(c, &br, &bl));
+	names_free(&br);
+	names_free(&bl);
 	names_free(&l);
 	return all;
+}
+
+/* For pipeline.c: the same outcome, names and bars as these commands. */
+int
+transfer_worst(int a, int b)
+{
+	return worst(a, b);
+}
+
+const char *
+transfer_base(const char *path)
+{
+	return last_component(path);
+}
+
+void
+transfer_bar_stop(struct client *c, int ok)
+{
+	bar_stop(c, ok);
 }

@@ -5,6 +5,7 @@
  * tokenizer's rule (client/words.c) on its own.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -36,6 +37,8 @@ static unsigned short cols = 100;	/* its terminal's width */
 static const char *lc_all = "C.UTF-8";	/* its locale */
 static unsigned port;		/* 0: the server's */
 static pid_t fake_pid;		/* fake_server's process */
+static pid_t link_pgid;		/* slow_link's process group */
+static void	link_stop(void);
 static int fake_ready[2];	/* it writes a byte per listing asked */
 static int tty = -1;
 static pid_t client_pid;
@@ -198,6 +201,7 @@ teardown(void)
 		waitpid(client_pid, &status, 0);
 		client_pid = 0;
 	}
+	link_stop();
 	if (fake_pid > 0) {
 		kill(fake_pid, SIGKILL);
 		waitpid(fake_pid, &status, 0);
@@ -1107,6 +1111,162 @@ START_TEST(quoted_names_split_back)
 }
 END_TEST
 
+/*
+ * A slow link in front of the server: the delay relay (DELAY_BIN) at
+ * 5 ms each way and 2 MB/s, in a process group of its own so that its
+ * connections' children go with it.  Returns its port.
+ */
+static unsigned
+slow_link(void)
+{
+	char portstr[16], line[64];
+	struct pollfd pfd;
+	const char *bin = getenv("DELAY_BIN");
+	unsigned p = 0;
+	ssize_t n;
+	size_t got = 0;
+	int out[2];
+
+	ck_assert_ptr_nonnull(bin);
+	ck_assert_int_eq(pipe(out), 0);
+	snprintf(portstr, sizeof(portstr), "%u", S.port);
+	link_pgid = fork();
+	ck_assert_int_ge(link_pgid, 0);
+	if (link_pgid == 0) {
+		setpgid(0, 0);
+		dup2(out[1], STDOUT_FILENO);
+		execl(bin, "delay", "-d", "5", "-r", "2000000", portstr,
+		    (char *)NULL);
+		_exit(127);
+	}
+	setpgid(link_pgid, link_pgid);
+	close(out[1]);
+	pfd.fd = out[0];
+	pfd.events = POLLIN;
+	while (got < sizeof(line) - 1 && sscanf(line, "delay port %u", &p) !=
+	    1) {
+		ck_assert_int_eq(poll(&pfd, 1, EXPECT_SECONDS * 1000), 1);
+		n = read(out[0], line + got, sizeof(line) - 1 - got);
+		ck_assert_int_gt(n, 0);
+		got += (size_t)n;
+		line[got] = '\0';
+	}
+	close(out[0]);
+	ck_assert_uint_gt(p, 0);
+	return p;
+}
+
+static void
+link_stop(void)
+{
+	int status;
+
+	if (link_pgid > 0) {
+		kill(-link_pgid, SIGKILL);
+		waitpid(link_pgid, &status, 0);
+		link_pgid = 0;
+	}
+	port = 0;
+}
+
+/* Regular files under dir: how many, and whether each is size bytes. */
+static int
+whole_files(const char *dir, off_t size, int *all_whole)
+{
+	char path[PATH_MAX * 2];
+	struct dirent *d;
+	struct stat st;
+	DIR *dp;
+	int n = 0;
+
+	*all_whole = 1;
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while ((d = readdir(dp)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		n++;
+		*all_whole &= st.st_size == size;
+	}
+	closedir(dp);
+	return n;
+}
+
+static long
+ms_since(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/*
+ * Ctrl-C during a pipelined get -r and put -r (issue 23), over a slow
+ * link: back at the prompt within a second, what was done said, only
+ * whole files on either side, and no file started afterwards.
+ */
+START_TEST(ctrl_c_stops_a_tree_at_once)
+{
+	static char data[200000];
+	char path[PATH_MAX * 2], name[64];
+	struct timespec t0;
+	int i, n, n2, whole;
+	long ms;
+
+	memset(data, 't', sizeof(data));
+	snprintf(path, sizeof(path), "%s/t", S.root);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/up", local);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "t/f%02d", i);
+		harness_write_file(&S, name, data, sizeof(data));
+		snprintf(path, sizeof(path), "%s/up/f%02d", local, i);
+		n = open(path, O_WRONLY | O_CREAT, 0644);
+		ck_assert_int_eq(write(n, data, sizeof(data)),
+		    (ssize_t)sizeof(data));
+		close(n);
+	}
+	port = slow_link();
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("get -r t\r");
+	expect("100%");			/* a first file is in */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	type("\x03");
+	expect("get: interrupted: ");
+	expect("fs:/> ");
+	ms = ms_since(&t0);
+	ck_assert_msg(ms < 1000, "get -r: %ld ms to the prompt", ms);
+	snprintf(path, sizeof(path), "%s/t", local);
+	n = whole_files(path, sizeof(data), &whole);
+	ck_assert_msg(n > 0 && n < 30 && whole, "get -r: %d files", n);
+	usleep(300000);
+	ck_assert_int_eq(whole_files(path, sizeof(data), &whole), n);
+
+	type("put -r up\r");
+	expect("100%");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	type("\x03");
+	expect("put: interrupted: ");
+	expect("fs:/> ");
+	ms = ms_since(&t0);
+	ck_assert_msg(ms < 1000, "put -r: %ld ms to the prompt", ms);
+	snprintf(path, sizeof(path), "%s/up", S.root);
+	usleep(300000);
+	n = whole_files(path, sizeof(data), &whole);
+	ck_assert_msg(n < 30 && whole, "put -r: %d files", n);
+	usleep(300000);
+	n2 = whole_files(path, sizeof(data), &whole);
+	ck_assert_int_eq(n2, n);
+	quit();
+	link_stop();
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1142,6 +1302,7 @@ suite(void)
 	tcase_add_test(tc, a_resumed_get_shows_the_whole_file);
 	tcase_add_test(tc, ctrl_c_ends_a_completion_that_waits);
 	tcase_add_test(tc, a_trickling_completion_is_bounded);
+	tcase_add_test(tc, ctrl_c_stops_a_tree_at_once);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tokenizer");
 	tcase_add_test(tc, words_follow_the_pattern_rule);
