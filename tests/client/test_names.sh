@@ -126,9 +126,9 @@ client -q 127.0.0.1 "$port" lmkdir "$cjkdir"
 check "lmkdir: a directory" [ -d "$loc/$cjkdir" ]
 printf '12345' > "$loc/$cjkdir/f"
 client -q 127.0.0.1 "$port" lls "$cjkdir"
-check "lls PATH: lists it" grep -q '^f *5 .* f$' "$top/out"
-client -q 127.0.0.1 "$port" lls "$cjkdir/f"
-check "lls FILE: its line" grep -q "^f *5 .* $cjkdir/f$" "$top/out"
+check "lls PATH: lists it" grep -qx 'f' "$top/out"
+client -q 127.0.0.1 "$port" lls -l "$cjkdir/f"
+check "lls -l FILE: its line" grep -q "^-.* 5 .* $cjkdir/f$" "$top/out"
 rm -rf "$loc"/*
 
 # Trees: put -r skips links and FIFOs; empty and UTF-8 directories come.
