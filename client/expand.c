@@ -67,6 +67,7 @@ expand_split(struct client *c, const char *cmd, const char *arg, char *dir,
 	char head[PATH_LEN_MAX + 1];
 	const char *slash = strrchr(arg, '/');
 
+	*pattern = slash != NULL ? slash + 1 : arg;
 	snprintf(head, sizeof(head), "%.*s", slash != NULL ? (int)(slash -
 	    arg + 1) : 0, arg);
 	if (pattern_has_magic(head))
@@ -74,7 +75,6 @@ expand_split(struct client *c, const char *cmd, const char *arg, char *dir,
 		    "in the last component only", cmd, command_show(c, arg));
 	if (expand_path(c, cmd, head, dir, dirsize) != RC_OK)
 		return RC_FAILED;
-	*pattern = slash != NULL ? slash + 1 : arg;
 	return RC_OK;
 }
 

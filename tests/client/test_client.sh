@@ -150,6 +150,39 @@ client -q 127.0.0.1 "$port" lls nothing-here
 check "lls missing: exit 1" [ "$rc" = 1 ]
 rm -f "$loc/.hidden" "$loc/seen.c"
 
+# Messages name what failed, in plain words (issue 22).
+printf 'l' > "$loc/local.txt"
+client -q 127.0.0.1 "$port" put local.txt nodir/x.txt
+check "put into a missing directory: exit 1" [ "$rc" = 1 ]
+check "put into a missing directory: names the remote path" \
+    grep -q '^put local.txt: /nodir/x.txt: File not found' "$top/err"
+rm -f "$loc/local.txt"
+client -q 127.0.0.1 "$port" get sub
+check "get DIR: exit 1" [ "$rc" = 1 ]
+check "get DIR: is a directory (use get -r)" \
+    grep -qx 'get sub: is a directory (use get -r)' "$top/err"
+check "get DIR: nothing left" no_stray_files
+client -q 127.0.0.1 "$port" cd a.txt
+check "cd FILE: not a directory, the code kept" \
+    grep -qx 'cd /a.txt: not a directory (refused: server error 2)' \
+    "$top/err"
+client_stdin "cd sub
+get -r .
+" -q 127.0.0.1 "$port"
+check "get -r . in a directory: exit 0" [ "$rc" = 0 ]
+check "get -r . in a directory: takes its name" \
+    cmp -s "$loc/sub/inner.txt" "$srv/sub/inner.txt"
+rm -rf "$loc/sub"
+client -q 127.0.0.1 "$port" get -r .
+check "get -r . at the root: exit 0" [ "$rc" = 0 ]
+check "get -r . at the root: into the local directory" sh -c \
+    "cmp -s '$loc/a.txt' '$srv/a.txt' && cmp -s '$loc/sub/inner.txt' \
+    '$srv/sub/inner.txt'"
+rm -rf "$loc"/*
+client -q 127.0.0.1 "$port" get .
+check "get . at the root: is a directory (use get -r)" \
+    grep -qx 'get /: is a directory (use get -r)' "$top/err"
+
 # The remote directory is the client's: cd, pwd, .., /.
 printf 'cd sub\npwd\nget inner.txt\ncd ..\ncd ..\npwd\ncd sub\ncd /\npwd\n' \
     > "$top/batch"
