@@ -4,9 +4,8 @@
  * files are transfers.c's.  Each handler says what failed on one line of
  * standard error, naming the command and its object (interface.md).
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +14,17 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "expand.h"
 #include "listing.h"
 #include "local_limits.h"
+#include "local_run.h"
 #include "path.h"
 #include "pattern.h"
 #include "remote_list.h"
 #include "text.h"
 #include "transfers.h"
+
+struct ls_ctx;
 
 static int	cmd_get(struct client *, int, char **);
 static int	cmd_reget(struct client *, int, char **);
@@ -38,43 +41,89 @@ static int	cmd_progress(struct client *, int, char **);
 static int	cmd_help(struct client *, int, char **);
 static int	cmd_quit(struct client *, int, char **);
 static void	print_entry(const struct client *,
-		    const struct listing_entry *);
-static int	by_name(const void *, const void *);
-static int	parse_flags(const char *, const char *, int *, char ***,
-		    struct transfer_flags *);
+		    const struct listing_entry *, int);
+static int	parse_flags(const char *, const char *, int, int *, char ***,
+		    unsigned *);
+static int	transfer_flags_parse(const char *, const char *, int *,
+		    char ***, struct transfer_flags *);
 static int	ls_line(void *, const char *, size_t);
-static int	local_entry(int, const char *, struct listing_entry *);
+static int	ls_file(struct client *, const char *, struct ls_ctx *);
+static int	ls_one(struct client *, const char *, int);
+
+/* ls -l shows the year for a date further away than this, as ls does. */
+#define HALF_YEAR	(365 * 24 * 3600 / 2)
 
 static const struct command commands[] = {
 	{ "get", 1, ARGS_PER_COMMAND, "RL", "get [-afr] REMOTE... [LOCAL]",
 	    "download (LOCAL: default the last component; a directory "
-	    "receives them)", cmd_get },
+	    "receives them)",
+	    "  -a  append: resume LOCAL.part, kept when a download stops\n"
+	    "  -f  force: replace an existing LOCAL\n"
+	    "  -r  recursive: a directory and all beneath it\n"
+	    "  --  ends the flags: a name may start with -\n"
+	    "REMOTE may end in a pattern (*, ?, [...]).  LOCAL defaults to "
+	    "REMOTE's last\ncomponent in the local directory; with several "
+	    "REMOTEs it is the directory\nthat receives them.  get -r . takes "
+	    "the remote directory's name (the root's\nfiles come into the "
+	    "local directory).\n"
+	    "example: get -r docs backup\n", cmd_get },
 	{ "reget", 1, 2, "RL", "reget REMOTE [LOCAL]",
-	    "get -a: resume a download kept as LOCAL.part", cmd_reget },
+	    "get -a: resume a download kept as LOCAL.part",
+	    "The bytes of LOCAL.part are checked and kept; the rest comes.  "
+	    "LOCAL defaults\nto REMOTE's last component.\n"
+	    "example: reget big.iso\n", cmd_reget },
 	{ "put", 1, ARGS_PER_COMMAND, "LR", "put [-r] LOCAL... [REMOTE]",
 	    "upload (REMOTE: default the last component; a directory "
-	    "receives them)", cmd_put },
+	    "receives them)",
+	    "  -r  recursive: a directory and all beneath it\n"
+	    "  --  ends the flags: a name may start with -\n"
+	    "LOCAL may be a pattern (glob(3)).  REMOTE defaults to LOCAL's "
+	    "last component in\nthe remote directory; an existing remote "
+	    "directory receives the files.\n"
+	    "example: put -r site www\n", cmd_put },
 	{ "mkdir", 1, 1, "R", "mkdir PATH", "make a remote directory",
-	    cmd_mkdir },
+	    "Its parent must exist.\nexample: mkdir photos\n", cmd_mkdir },
 	{ "lmkdir", 1, 1, "L", "lmkdir PATH", "make a local directory",
-	    cmd_lmkdir },
-	{ "ls", 0, 1, "R", "ls [PATH]", "list a remote directory", cmd_ls },
-	{ "dir", 0, 1, "R", "dir [PATH]", "the same as ls", cmd_ls },
+	    "Its parent must exist.\nexample: lmkdir photos\n", cmd_lmkdir },
+	{ "ls", 0, ARGS_PER_COMMAND, "R", "ls [-l] [PATH...]",
+	    "list remote directories and files",
+	    "  -l  long format: type (d or -), size, date as ls -l shows it, "
+	    "name\n"
+	    "Without -l a line is the type (d or f), the size, the date "
+	    "(YYYY-MM-DD HH:MM)\nand the name.  PATH defaults to the remote "
+	    "directory; a file lists as its\none line; a pattern in the last "
+	    "component lists the matching entries.\n"
+	    "example: ls -l *.txt\n", cmd_ls },
+	{ "dir", 0, ARGS_PER_COMMAND, "R", "dir [-l] [PATH...]",
+	    "the same as ls", "See help ls.\n", cmd_ls },
 	{ "cd", 0, 1, "R", "cd [PATH]",
-	    "change the remote directory (default: the root)", cmd_cd },
-	{ "pwd", 0, 0, "", "pwd", "show the remote directory", cmd_pwd },
+	    "change the remote directory (default: the root)",
+	    ".. climbs, / is the served root.\nexample: cd docs/2024\n",
+	    cmd_cd },
+	{ "pwd", 0, 0, "", "pwd", "show the remote directory",
+	    "The path from the served root, which is /.\n", cmd_pwd },
 	{ "lcd", 0, 1, "L", "lcd [PATH]",
-	    "change the local directory (default: home)", cmd_lcd },
-	{ "lpwd", 0, 0, "", "lpwd", "show the local directory", cmd_lpwd },
-	{ "lls", 0, 1, "L", "lls [PATH]", "list a local directory",
-	    cmd_lls },
+	    "change the local directory (default: home)",
+	    "PATH defaults to $HOME.\nexample: lcd /tmp\n", cmd_lcd },
+	{ "lpwd", 0, 0, "", "lpwd", "show the local directory",
+	    "The whole path.\n", cmd_lpwd },
+	{ "lls", 0, ARGS_PER_COMMAND, "L", "lls [-FLAGS] [PATH...]",
+	    "list local directories (the local ls)",
+	    "Runs the local ls(1) with the flags and paths as given; "
+	    "PATH defaults to the\nlocal directory.\n"
+	    "example: lls -la\n", cmd_lls },
 	{ "progress", 0, 0, "", "progress", "turn progress bars off and on",
+	    "Bars show only at a terminal; -q starts with them off.\n",
 	    cmd_progress },
 	{ "help", 0, 1, "C", "help [COMMAND]", "commands and their use",
-	    cmd_help },
-	{ "?", 0, 1, "C", "? [COMMAND]", "the same as help", cmd_help },
-	{ "quit", 0, 0, "", "quit", "leave", cmd_quit },
-	{ "exit", 0, 0, "", "exit", "leave", cmd_quit },
+	    "Without COMMAND, one line per command; with it, its whole use."
+	    "\nexample: help get\n", cmd_help },
+	{ "?", 0, 1, "C", "? [COMMAND]", "the same as help",
+	    "See help help.\n", cmd_help },
+	{ "quit", 0, 0, "", "quit", "leave", "The same as exit or "
+	    "end of input.\n", cmd_quit },
+	{ "exit", 0, 0, "", "exit", "leave", "The same as quit or "
+	    "end of input.\n", cmd_quit },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -125,18 +174,22 @@ command_run(struct client *c, int argc, char **argv)
 	return cmd->run(c, argc, argv);
 }
 
+/* A flag's bit in the set parse_flags returns. */
+#define FLAG(letter)	(1u << ((letter) - 'a'))
+
 /*
  * Takes the leading flags of allowed ("afr") off *argv, past the command
- * name; "--" ends them.  -1 after a usage line for one not allowed.
+ * name, into *set (FLAG bits); "--" ends them.  -1 after a usage line
+ * for one not allowed, or when fewer than min_operands remain.
  */
 static int
-parse_flags(const char *cmd, const char *allowed, int *argc, char ***argv,
-    struct transfer_flags *f)
+parse_flags(const char *cmd, const char *allowed, int min_operands,
+    int *argc, char ***argv, unsigned *set)
 {
 	const struct command *row = command_find(cmd);
 	const char *p;
 
-	memset(f, 0, sizeof(*f));
+	*set = 0;
 	(*argc)--;
 	(*argv)++;
 	while (*argc > 0 && (*argv)[0][0] == '-' && (*argv)[0][1] != '\0') {
@@ -146,33 +199,41 @@ parse_flags(const char *cmd, const char *allowed, int *argc, char ***argv,
 			break;
 		}
 		for (p = (*argv)[0] + 1; *p != '\0'; p++) {
-			if (strchr(allowed, *p) == NULL)
+			if (*p < 'a' || *p > 'z' || strchr(allowed, *p) == NULL)
 				return command_report(-1, "%s: unknown flag "
 				    "-%c; usage: %s", cmd, *p, row->usage);
-			f->append |= *p == 'a';
-			f->force |= *p == 'f';
-			f->recursive |= *p == 'r';
+			*set |= FLAG(*p);
 		}
 		(*argc)--;
 		(*argv)++;
 	}
-	if (*argc == 0)
+	if (*argc < min_operands)
 		return command_report(-1, "usage: %s", row->usage);
 	return 0;
 }
 
-/* What remote_entries gathers, line by line. */
-struct entries_ctx {
-	const char *dir, *pattern;
-	struct names *out;
-};
+/* get's and put's flags, from parse_flags' set. */
+static int
+transfer_flags_parse(const char *cmd, const char *allowed, int *argc,
+    char ***argv, struct transfer_flags *f)
+{
+	unsigned set;
+
+	memset(f, 0, sizeof(*f));
+	if (parse_flags(cmd, allowed, 1, argc, argv, &set) == -1)
+		return -1;
+	f->append = (set & FLAG('a')) != 0;
+	f->force = (set & FLAG('f')) != 0;
+	f->recursive = (set & FLAG('r')) != 0;
+	return 0;
+}
 
 static int
 cmd_get(struct client *c, int argc, char **argv)
 {
 	struct transfer_flags f;
 
-	if (parse_flags("get", "afr", &argc, &argv, &f) == -1)
+	if (transfer_flags_parse("get", "afr", &argc, &argv, &f) == -1)
 		return RC_FAILED;
 	return transfer_get(c, &f, argc, argv);
 }
@@ -182,7 +243,7 @@ cmd_reget(struct client *c, int argc, char **argv)
 {
 	struct transfer_flags f;
 
-	if (parse_flags("reget", "", &argc, &argv, &f) == -1)
+	if (transfer_flags_parse("reget", "", &argc, &argv, &f) == -1)
 		return RC_FAILED;
 	f.append = 1;
 	return transfer_get(c, &f, argc, argv);
@@ -193,7 +254,7 @@ cmd_put(struct client *c, int argc, char **argv)
 {
 	struct transfer_flags f;
 
-	if (parse_flags("put", "r", &argc, &argv, &f) == -1)
+	if (transfer_flags_parse("put", "r", &argc, &argv, &f) == -1)
 		return RC_FAILED;
 	return transfer_put(c, &f, argc, argv);
 }
@@ -230,54 +291,143 @@ cmd_lmkdir(struct client *c, int argc, char **argv)
 	return RC_OK;
 }
 
+/*
+ * One entry: the type (d or f), the size, the date as YYYY-MM-DD HH:MM and
+ * the name; or with -l, as ls -l shows what the listing has: the type
+ * (d or -), the size, the date ("Dec  7 23:30", or the year for a date
+ * more than half a year away) and the name.
+ */
 static void
-print_entry(const struct client *c, const struct listing_entry *e)
+print_entry(const struct client *c, const struct listing_entry *e,
+    int long_format)
 {
-	char name[TEXT_ESCAPED_LEN(COMPONENT_LEN_MAX)], date[32];
-	time_t t = (time_t)e->mtime;
+	char name[TEXT_ESCAPED_LEN(COMPONENT_LEN_MAX)], date[64];
+	time_t t = (time_t)e->mtime, now = time(NULL);
+	int recent = t > now - HALF_YEAR && t < now + HALF_YEAR;
 	struct tm tm;
+	size_t n;
 
 	text_escape(name, sizeof(name), e->name, strlen(e->name),
 	    c->cfg->text_flags);
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm) == 0)
+	if (localtime_r(&t, &tm) == NULL)
+		n = 0;
+	else if (!long_format)
+		n = strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
+	else if (recent)
+		n = strftime(date, sizeof(date), "%b %e %H:%M", &tm);
+	else
+		n = strftime(date, sizeof(date), "%b %e  %Y", &tm);
+	if (n == 0)
 		strlcpy(date, "?", sizeof(date));
-	printf("%c %12llu %s %s\n", e->type, (unsigned long long)e->size,
-	    date, name);
+	printf("%c %12llu %s %s\n", !long_format ? e->type : e->type == 'd' ?
+	    'd' : '-', (unsigned long long)e->size, date, name);
 }
+
+/* One ls operand: what of its listing shows, and how. */
+struct ls_ctx {
+	const struct client *c;
+	const char *pattern;		/* only the names it matches */
+	const char *only;		/* only this name (a file's line) */
+	int long_format;
+	size_t shown;
+};
 
 /* One line of ls, printed as it arrives. */
 static int
 ls_line(void *ctx, const char *line, size_t len)
 {
 	char esc[TEXT_ESCAPED_LEN(LISTING_LINE_MAX)];
-	const struct client *c = ctx;
+	struct ls_ctx *lc = ctx;
 	struct listing_entry e;
 
-	if (listing_parse(line, len, &e) == 0)
-		print_entry(c, &e);
-	else {
+	if (listing_parse(line, len, &e) == 0) {
+		if ((lc->pattern != NULL &&
+		    fnmatch(lc->pattern, e.name, FNM_PERIOD) != 0) ||
+		    (lc->only != NULL && strcmp(lc->only, e.name) != 0))
+			return 0;
+		print_entry(lc->c, &e, lc->long_format);
+	} else if (lc->pattern == NULL && lc->only == NULL) {
 		/* Not ours to judge, but never raw to a terminal. */
-		text_escape(esc, sizeof(esc), line, len, c->cfg->text_flags);
+		text_escape(esc, sizeof(esc), line, len,
+		    lc->c->cfg->text_flags);
 		printf("%s\n", esc);
-	}
+	} else
+		return 0;
+	lc->shown++;
 	return 0;
+}
+
+/*
+ * A path the server would not list as a directory: its line in its
+ * parent's listing when it is a file there.  RC_OK when shown.
+ */
+static int
+ls_file(struct client *c, const char *path, struct ls_ctx *lc)
+{
+	char parent[PATH_LEN_MAX + 1];
+	const char *slash = strrchr(path, '/');
+	int rc;
+
+	snprintf(parent, sizeof(parent), "%.*s", slash != NULL ? (int)(slash -
+	    path) : 0, path);
+	lc->only = slash != NULL ? slash + 1 : path;
+	rc = remote_list_lines(&c->remote, parent, ls_line, lc);
+	return rc == RC_OK && lc->shown == 0 ? RC_FAILED : rc;
+}
+
+/* One operand of ls: a directory, a file, or a pattern. */
+static int
+ls_one(struct client *c, const char *arg, int long_format)
+{
+	char path[PATH_LEN_MAX + 1], why[REMOTE_WHY_SIZE];
+	struct ls_ctx lc = { c, NULL, NULL, long_format, 0 };
+	int rc;
+
+	if (pattern_has_magic(arg)) {
+		if (expand_split(c, "ls", arg, path, sizeof(path),
+		    &lc.pattern) != RC_OK)
+			return RC_FAILED;
+		if ((rc = remote_list_lines(&c->remote, path, ls_line, &lc)) !=
+		    RC_OK)
+			return command_report(rc, "ls %s: %s",
+			    command_show(c, arg), c->remote.why);
+		if (lc.shown == 0)
+			return command_report(RC_FAILED, "ls %s: no match",
+			    command_show(c, arg));
+		return RC_OK;
+	}
+	if (expand_path(c, "ls", arg, path, sizeof(path)) != RC_OK)
+		return RC_FAILED;
+	rc = remote_list_lines(&c->remote, path, ls_line, &lc);
+	/* Refused as no directory: perhaps a file, shown as its line. */
+	if (rc == RC_FAILED && c->remote.refused &&
+	    c->remote.errcode == ERR_ACCESS && path[0] != '\0') {
+		strlcpy(why, c->remote.why, sizeof(why));
+		if ((rc = ls_file(c, path, &lc)) == RC_OK)
+			return RC_OK;
+		if (rc == RC_FAILED)
+			strlcpy(c->remote.why, why, sizeof(c->remote.why));
+	}
+	if (rc != RC_OK)
+		return command_report(rc, "ls /%s: %s", command_show(c, path),
+		    c->remote.why);
+	return RC_OK;
 }
 
 static int
 cmd_ls(struct client *c, int argc, char **argv)
 {
-	char path[PATH_LEN_MAX + 1];
-	const char *arg = argc > 1 ? argv[1] : "";
-	int rc;
+	unsigned set;
+	int i, rc, all = RC_OK;
 
-	if (path_resolve(c->remote.cwd, arg, path, sizeof(path)) != PATH_OK)
-		return command_report(RC_FAILED, "ls %s: path too long",
-		    command_show(c, arg));
-	if ((rc = remote_list_lines(&c->remote, path, ls_line, c)) != RC_OK)
-		return command_report(rc, "ls /%s: %s", command_show(c, path),
-		    c->remote.why);
-	return RC_OK;
+	if (parse_flags(argv[0], "l", 0, &argc, &argv, &set) == -1)
+		return RC_FAILED;
+	if (argc == 0)
+		return ls_one(c, "", (set & FLAG('l')) != 0);
+	for (i = 0; i < argc && all != RC_LOST; i++)
+		if ((rc = ls_one(c, argv[i], (set & FLAG('l')) != 0)) != RC_OK)
+			all = rc;
+	return all;
 }
 
 static int
@@ -333,74 +483,42 @@ cmd_lpwd(struct client *c, int argc, char **argv)
 	return RC_OK;
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct listing_entry *)a)->name,
-	    ((const struct listing_entry *)b)->name);
-}
-
-/* Fills e for a local file or directory; 0, or -1 to pass it over. */
-static int
-local_entry(int dfd, const char *name, struct listing_entry *e)
-{
-	struct stat st;
-
-	if (strlen(name) > COMPONENT_LEN_MAX ||
-	    fstatat(dfd, name, &st, 0) == -1 ||
-	    !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
-		return -1;
-	e->type = S_ISDIR(st.st_mode) ? 'd' : 'f';
-	e->size = S_ISDIR(st.st_mode) ? 0 : (uint64_t)st.st_size;
-	e->mtime = st.st_mtime < 0 ? 0 : (uint64_t)st.st_mtime;
-	strlcpy(e->name, name, sizeof(e->name));
-	return 0;
-}
-
+/*
+ * The local ls with lls's flags and operands, as sftp runs it; an operand
+ * with a pattern is expanded first, as a shell would.
+ */
 static int
 cmd_lls(struct client *c, int argc, char **argv)
 {
-	const char *dir = argc > 1 ? argv[1] : ".";
-	struct listing_entry *v = NULL, *nv, one;
-	size_t n = 0, cap = 0, i;
-	struct dirent *d;
-	struct stat st;
-	DIR *dp;
+	static char ls_name[] = "ls", end_flags[] = "--";
+	char *args[2 * ARGS_PER_COMMAND + 3];
+	struct names l = { NULL, NULL, 0, 0 };
+	int i, n = 0, rc = RC_OK;
+	size_t j;
 
-	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		/* A file: its one line, as ls -l would. */
-		if (local_entry(AT_FDCWD, dir, &one) == -1)
-			return command_report(RC_FAILED, "lls %s: not a "
-			    "regular file", command_show(c, dir));
-		print_entry(c, &one);
-		return RC_OK;
+	(void)c;
+	args[n++] = ls_name;
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0' &&
+	    strcmp(argv[i], "--") != 0; i++)
+		args[n++] = argv[i];
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	for (; i < argc && rc == RC_OK; i++)
+		rc = expand_local("lls", argv[i], &l);
+	if (rc != RC_OK || l.n > ARGS_PER_COMMAND) {
+		names_free(&l);
+		return rc != RC_OK ? rc : command_report(RC_FAILED, "lls: more "
+		    "than %d names", ARGS_PER_COMMAND);
 	}
-	if ((dp = opendir(dir)) == NULL)
-		return command_report(RC_FAILED, "lls %s: %s",
-		    command_show(c, dir), strerror(errno));
-	while ((d = readdir(dp)) != NULL) {
-		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL) {
-				free(v);
-				closedir(dp);
-				return command_report(RC_FAILED, "lls %s: %s",
-				    command_show(c, dir), strerror(errno));
-			}
-			v = nv;
-		}
-		if (local_entry(dirfd(dp), d->d_name, &v[n]) == 0)
-			n++;
-	}
-	closedir(dp);
-	if (n > 0)
-		qsort(v, n, sizeof(*v), by_name);
-	for (i = 0; i < n; i++)
-		print_entry(c, &v[i]);
-	free(v);
-	return RC_OK;
+	/* Names from a pattern may start with '-'. */
+	if (l.n > 0)
+		args[n++] = end_flags;
+	for (j = 0; j < l.n; j++)
+		args[n++] = l.v[j];
+	args[n] = NULL;
+	rc = local_run("lls", "ls", args);
+	names_free(&l);
+	return rc;
 }
 
 static int
@@ -423,7 +541,7 @@ cmd_help(struct client *c, int argc, char **argv)
 		if ((cmd = command_find(argv[1])) == NULL)
 			return command_report(RC_FAILED, "help %s: unknown "
 			    "command", command_show(c, argv[1]));
-		printf("%-28s %s\n", cmd->usage, cmd->help);
+		printf("usage: %s\n%s\n%s", cmd->usage, cmd->help, cmd->more);
 		return RC_OK;
 	}
 	for (i = 0; i < NCOMMANDS; i++)

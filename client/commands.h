@@ -1,7 +1,8 @@
 /*
  * The client's commands, one table (style.md section 8): each row has the
- * name, argument counts, what completes each argument, the usage and help
- * text, and the handler.  help and tab completion read the same rows.
+ * name, argument counts, what completes each argument, the usage, the
+ * help line and the whole use, and the handler.  help and tab completion
+ * read the same rows.
  */
 #ifndef COMMANDS_H
 #define COMMANDS_H
@@ -22,7 +23,10 @@ struct command {
 	/* One letter per argument: 'R' remote, 'L' local, 'C' command. */
 	const char *complete;
 	const char *usage;
-	const char *help;
+	const char *help;		/* its line of help */
+	/* help COMMAND: each flag, what the operands default to, an
+	 * example; lines ending in a newline. */
+	const char *more;
 	int	(*run)(struct client *c, int argc, char **argv);
 };
 

@@ -48,38 +48,57 @@ expand_entries(struct client *c, const char *dir, struct names *out,
 }
 
 int
+expand_path(struct client *c, const char *cmd, const char *arg, char *path,
+    size_t size)
+{
+	char plain[PATH_LEN_MAX + 1];
+
+	if (pattern_unescape(arg, plain, sizeof(plain)) == -1 ||
+	    path_resolve(c->remote.cwd, plain, path, size) != PATH_OK)
+		return command_report(RC_FAILED, "%s %s: path too long", cmd,
+		    command_show(c, arg));
+	return RC_OK;
+}
+
+int
+expand_split(struct client *c, const char *cmd, const char *arg, char *dir,
+    size_t dirsize, const char **pattern)
+{
+	char head[PATH_LEN_MAX + 1];
+	const char *slash = strrchr(arg, '/');
+
+	*pattern = slash != NULL ? slash + 1 : arg;
+	snprintf(head, sizeof(head), "%.*s", slash != NULL ? (int)(slash -
+	    arg + 1) : 0, arg);
+	if (pattern_has_magic(head))
+		return command_report(RC_FAILED, "%s %s: a pattern may stand "
+		    "in the last component only", cmd, command_show(c, arg));
+	if (expand_path(c, cmd, head, dir, dirsize) != RC_OK)
+		return RC_FAILED;
+	return RC_OK;
+}
+
+int
 expand_remote(struct client *c, const char *cmd, const char *arg,
     struct names *out)
 {
-	char plain[PATH_LEN_MAX + 1], path[PATH_LEN_MAX + 1];
-	char dir[PATH_LEN_MAX + 1];
-	const char *slash;
+	char path[PATH_LEN_MAX + 1];
+	const char *pattern;
 	size_t before = out->n;
 	int rc;
 
 	if (!pattern_has_magic(arg)) {
-		if (pattern_unescape(arg, plain, sizeof(plain)) == -1 ||
-		    path_resolve(c->remote.cwd, plain, path, sizeof(path)) !=
-		    PATH_OK)
-			return command_report(RC_FAILED, "%s %s: path too long",
-			    cmd, command_show(c, arg));
+		if (expand_path(c, cmd, arg, path, sizeof(path)) != RC_OK)
+			return RC_FAILED;
 		if (names_add(out, path, '?') == -1)
 			return command_report(RC_FAILED, "%s: out of memory",
 			    cmd);
 		return RC_OK;
 	}
-	slash = strrchr(arg, '/');
-	snprintf(dir, sizeof(dir), "%.*s", slash != NULL ? (int)(slash - arg +
-	    1) : 0, arg);
-	if (pattern_has_magic(dir))
-		return command_report(RC_FAILED, "%s %s: a pattern may stand "
-		    "in the last component only", cmd, command_show(c, arg));
-	if (pattern_unescape(dir, plain, sizeof(plain)) == -1 ||
-	    path_resolve(c->remote.cwd, plain, path, sizeof(path)) != PATH_OK)
-		return command_report(RC_FAILED, "%s %s: path too long", cmd,
-		    command_show(c, arg));
-	if ((rc = expand_entries(c, path, out, slash != NULL ? slash + 1 :
-	    arg)) != RC_OK)
+	if ((rc = expand_split(c, cmd, arg, path, sizeof(path), &pattern)) !=
+	    RC_OK)
+		return rc;
+	if ((rc = expand_entries(c, path, out, pattern)) != RC_OK)
 		return command_report(rc, "%s %s: %s", cmd,
 		    command_show(c, arg), c->remote.why);
 	if (out->n == before)

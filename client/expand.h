@@ -20,6 +20,23 @@ int	expand_entries(struct client *c, const char *dir, struct names *out,
 	    const char *pattern);
 
 /*
+ * A REMOTE argument without a pattern as a request path: its escapes
+ * undone, resolved against the remote directory.  RC_OK, or RC_FAILED
+ * after reporting why.
+ */
+int	expand_path(struct client *c, const char *cmd, const char *arg,
+	    char *path, size_t size);
+
+/*
+ * A REMOTE argument with a pattern, split: the request path of its
+ * directory into dir, and the pattern of its last component (the only
+ * one that may have one) into *pattern, which points into arg.  RC_OK,
+ * or RC_FAILED after reporting why.
+ */
+int	expand_split(struct client *c, const char *cmd, const char *arg,
+	    char *dir, size_t dirsize, const char **pattern);
+
+/*
  * Appends a REMOTE argument of command cmd to out as request paths:
  * itself, type unknown, or what its pattern matches in its directory
  * (the last component only may be one).  RC_OK, or RC_FAILED or RC_LOST

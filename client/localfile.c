@@ -260,6 +260,33 @@ local_sink_finish(void *ctx)
 	return 0;
 }
 
+int
+local_sink_part_size(const struct local_sink *ls, uint64_t *size)
+{
+	struct stat st;
+
+	if (!ls->resume || ls->fd == -1 || fstat(ls->fd, &st) == -1)
+		return -1;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int
+local_sink_drop_stale(struct local_sink *ls)
+{
+	char part[LOCAL_TMPNAME_SIZE];
+	struct stat st;
+
+	if (ls->dirfd == -1 || snprintf(part, sizeof(part), "%s.part",
+	    ls->name) >= (int)sizeof(part))
+		return 0;
+	/* Only a regular file of that name: never a link's target. */
+	if (fstatat(ls->dirfd, part, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	return unlinkat(ls->dirfd, part, 0) == 0 ? 1 : -1;
+}
+
 void
 local_sink_close(struct local_sink *ls, int keep_part)
 {

@@ -48,6 +48,14 @@ int	local_sink_restart(void *ctx);
  * same as it goes, so a download of unknown size stops in time too.
  */
 int	local_sink_expect(void *ctx, uint64_t bytes);
+/* A resume's path.part: its size now.  0, or -1 (not a resume). */
+int	local_sink_part_size(const struct local_sink *ls, uint64_t *size);
+/*
+ * After a download that was no resume is in place: removes a path.part
+ * left by an earlier resume, now stale.  1 when removed, 0 when there
+ * was none, -1 with errno.
+ */
+int	local_sink_drop_stale(struct local_sink *ls);
 /*
  * Closes.  After a failed transfer nothing is left behind, except a
  * resume's path.part when keep_part says so.

@@ -33,6 +33,7 @@ static void	wait_begin(void *);
 static int	interrupted(void *);
 static int	fail(struct remote *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static int	err_reason(struct remote *, unsigned, const char *);
 static int	server_err(struct remote *, const struct pkt *);
 static int	xfer_failed(struct remote *, const struct xfer_result *);
 static int	connect_any(struct remote *);
@@ -127,22 +128,44 @@ connect_any(struct remote *r)
 	return RC_OK;
 }
 
-/* The server's ERR, escaped, as the reason; closes if the code says so. */
+/*
+ * The server's ERR as the reason, escaped, in plain words: protocol.md's
+ * "Access violation: " before what was refused is jargon, so the rest
+ * stands first and the code's meaning follows it with the code.  Other
+ * messages are plain already and stay as they came.
+ */
+static int
+err_reason(struct remote *r, unsigned code, const char *text)
+{
+	static const char jargon[] = "Access violation: ";
+	char msg[TEXT_ESCAPED_LEN(ERRMSG_LEN_MAX)];
+	int plain = code == ERR_ACCESS && strncmp(text, jargon,
+	    sizeof(jargon) - 1) == 0 && text[sizeof(jargon) - 1] != '\0';
+
+	r->errcode = (int)code;
+	if (plain)
+		text += sizeof(jargon) - 1;
+	text_escape(msg, sizeof(msg), text, strlen(text), r->cfg->text_flags);
+	return fail(r, RC_FAILED, "%s (%sserver error %u)", msg, plain ?
+	    "refused: " : "", code);
+}
+
+/*
+ * The server's ERR as the reason; closes if the code says so, after the
+ * reason is taken: the packet lives in the connection's buffer.
+ */
 static int
 server_err(struct remote *r, const struct pkt *p)
 {
-	char msg[TEXT_ESCAPED_LEN(ERRMSG_LEN_MAX)];
 	uint16_t code = p->u.err.code;
+	int rc = err_reason(r, code, p->u.err.msg);
 
-	r->errcode = (int)code;
-	text_escape(msg, sizeof(msg), p->u.err.msg, strlen(p->u.err.msg),
-	    r->cfg->text_flags);
 	/* Section 7: these end the request only; the rest, the session. */
 	if (code != ERR_NOT_FOUND && code != ERR_ACCESS &&
 	    code != ERR_DISK_FULL && code != ERR_EXISTS &&
 	    code != ERR_BAD_NAME)
 		remote_disconnect(r);
-	return fail(r, RC_FAILED, "%s (server error %u)", msg, code);
+	return rc;
 }
 
 /*
@@ -299,7 +322,6 @@ remote_connect(struct remote *r, int show_greeting)
 static int
 xfer_failed(struct remote *r, const struct xfer_result *res)
 {
-	char msg[TEXT_ESCAPED_LEN(ERRMSG_LEN_MAX)];
 	const struct errno_row *row;
 	int status = RC_FAILED;
 
@@ -307,10 +329,7 @@ xfer_failed(struct remote *r, const struct xfer_result *res)
 	case XFER_OK:
 		return RC_OK;
 	case XFER_PEER_ERR:
-		text_escape(msg, sizeof(msg), res->msg, strlen(res->msg),
-		    r->cfg->text_flags);
-		r->errcode = res->errcode;
-		fail(r, RC_FAILED, "%s (server error %u)", msg, res->errcode);
+		err_reason(r, res->errcode, res->msg);
 		break;
 	case XFER_VIOLATION:
 		conn_send_err_nowait(&r->conn, res->errcode, res->msg);

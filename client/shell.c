@@ -10,16 +10,15 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <wchar.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #include "complete.h"
+#include "local_run.h"
 #include "shell.h"
 #include "signals.h"
 #include "words.h"
@@ -27,8 +26,6 @@
 #define HISTORY_MAX	1000
 /* Ctrl-C reaches the editor as this key, bound to discard_key. */
 #define KEY_INTR	L'\003'
-
-extern char **environ;
 
 static int	run_line(struct client *, const char *, int *);
 static int	run_local(char *);
@@ -84,78 +81,26 @@ run_line(struct client *c, const char *line, int *ignore)
 
 /*
  * "!COMMAND" through /bin/sh -c, the rest of the line verbatim; "!"
- * alone runs $SHELL.  As system(3) does, the client ignores Ctrl-C while
- * it waits, and the command gets the default signals the client changed.
+ * alone runs $SHELL (local_run.h).
  */
 static int
 run_local(char *cmd)
 {
 	static char sh[] = "/bin/sh", sh_name[] = "sh", dash_c[] = "-c";
-	char *argv[4], *shell;
-	posix_spawnattr_t attr;
-	struct sigaction old_int, old_quit;
-	sigset_t none, dfl;
-	pid_t pid;
-	int status = 0, err;
+	char *argv[4], *shell, what[WORDS_LINE_MAX + 2];
 
+	snprintf(what, sizeof(what), "!%s", cmd);
 	if (cmd[strspn(cmd, " \t")] == '\0') {
 		shell = getenv("SHELL");
 		argv[0] = shell != NULL && shell[0] != '\0' ? shell : sh;
 		argv[1] = NULL;
-	} else {
-		argv[0] = sh_name;
-		argv[1] = dash_c;
-		argv[2] = cmd;
-		argv[3] = NULL;
+		return local_run(what, argv[0], argv);
 	}
-	sigemptyset(&none);
-	sigemptyset(&dfl);
-	sigaddset(&dfl, SIGINT);
-	sigaddset(&dfl, SIGQUIT);
-	sigaddset(&dfl, SIGPIPE);	/* ignored by the client */
-	if ((err = posix_spawnattr_init(&attr)) != 0)
-		goto out;
-	if ((err = posix_spawnattr_setsigmask(&attr, &none)) != 0 ||
-	    (err = posix_spawnattr_setsigdefault(&attr, &dfl)) != 0 ||
-	    (err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF)) != 0) {
-		posix_spawnattr_destroy(&attr);
-		goto out;
-	}
-	if (sig_install(SIGINT, SIG_IGN, &old_int) == -1) {
-		err = errno;
-		posix_spawnattr_destroy(&attr);
-		goto out;
-	}
-	if (sig_install(SIGQUIT, SIG_IGN, &old_quit) == -1) {
-		err = errno;
-		(void)sig_restore(SIGINT, &old_int);
-		posix_spawnattr_destroy(&attr);
-		goto out;
-	}
-	fflush(stdout);
-	err = posix_spawn(&pid, argv[1] != NULL ? sh : argv[0], NULL, &attr,
-	    argv, environ);
-	posix_spawnattr_destroy(&attr);
-	while (err == 0 && waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			err = errno;
-	/* Ctrl-C ignored for good would be worse than a lost status. */
-	if ((sig_restore(SIGINT, &old_int) == -1 ||
-	    sig_restore(SIGQUIT, &old_quit) == -1) && err == 0)
-		err = errno;
-out:
-	if (err != 0)
-		fprintf(stderr, "!%s: %s\n", cmd, strerror(err));
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return RC_OK;
-	else if (WIFEXITED(status))
-		fprintf(stderr, "!%s: exit status %d\n", cmd,
-		    WEXITSTATUS(status));
-	else
-		fprintf(stderr, "!%s: killed by signal %d\n", cmd,
-		    WTERMSIG(status));
-	return RC_FAILED;
+	argv[0] = sh_name;
+	argv[1] = dash_c;
+	argv[2] = cmd;
+	argv[3] = NULL;
+	return local_run(what, sh, argv);
 }
 
 int

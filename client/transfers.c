@@ -80,7 +80,8 @@ get_file(struct client *c, const char *remote, const char *local,
 	struct local_sink sink;
 	struct remote_sink rs;
 	struct watch w;
-	int rc, past_end;
+	uint64_t part = 0;
+	int rc, past_end, kept, stale;
 
 	if (local_sink_open(&sink, local, c->cfg->force || f->force,
 	    f->append, why, sizeof(why)) == -1)
@@ -100,8 +101,18 @@ get_file(struct client *c, const char *remote, const char *local,
 	 */
 	past_end = rc == RC_FAILED && sink.offset > 0 && c->remote.refused &&
 	    c->remote.errcode == ERR_UNDEFINED;
-	local_sink_close(&sink, f->append && !past_end &&
-	    !c->remote.integrity_failed);
+	/* An empty .part holds nothing to resume. */
+	kept = f->append && !past_end && !c->remote.integrity_failed &&
+	    local_sink_part_size(&sink, &part) == 0 && part > 0;
+	/* In place now: a .part of an earlier get -a is stale. */
+	if (rc == RC_OK && !f->append &&
+	    (stale = local_sink_drop_stale(&sink)) != 0)
+		command_report(RC_OK, "get %s: %s %s.part, left by an earlier "
+		    "get -a%s%s", command_show(c, remote), stale == 1 ?
+		    "removed the stale" : "could not remove the stale",
+		    command_show(c, local), stale == 1 ? "" : ": ",
+		    stale == 1 ? "" : strerror(errno));
+	local_sink_close(&sink, kept);
 	if (rc != RC_OK && sink.stopped_full)
 		return command_report(rc, "get %s: stopped: the local file "
 		    "system is nearly full", command_show(c, remote));
@@ -110,6 +121,17 @@ get_file(struct client *c, const char *remote, const char *local,
 		return command_report(rc, "get %s: %s.part does not match the "
 		    "remote file; removed (%s)", command_show(c, remote),
 		    command_show(c, local), c->remote.why);
+	/* Refused as no regular file: say so when it is a directory. */
+	if (rc == RC_FAILED && c->remote.refused &&
+	    c->remote.errcode == ERR_ACCESS && !f->recursive &&
+	    remote_is_dir(&c->remote, remote) == RC_OK)
+		return command_report(rc, "get %s: is a directory (use get -r)",
+		    command_show(c, remote));
+	if (rc != RC_OK && kept)
+		return command_report(rc, "get %s: %s; kept %s.part (%llu "
+		    "bytes): reget to resume", command_show(c, remote),
+		    c->remote.why, command_show(c, local),
+		    (unsigned long long)part);
 	if (rc != RC_OK)
 		return command_report(rc, "get %s: %s", command_show(c, remote),
 		    c->remote.why);
@@ -240,6 +262,14 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 		name = last_component(l.v[i]);
 		if (!into_dir)
 			strlcpy(local, dest, sizeof(local));
+		else if (name[0] == '\0' && !f->recursive) {
+			all = worst(all, command_report(RC_FAILED, "get /: is a "
+			    "directory (use get -r)"));
+			continue;
+		} else if (name[0] == '\0')
+			/* The root has no name: into the local directory. */
+			strlcpy(local, dest[0] != '\0' ? dest : ".",
+			    sizeof(local));
 		else if (!path_name_valid(name)) {
 			/* From the user, but checked all the same. */
 			all = worst(all, command_report(RC_FAILED, "get %s: no "
@@ -303,9 +333,14 @@ put_file(struct client *c, const char *local, const char *remote,
 		    names_join(inside, sizeof(inside), remote,
 		    last_component(local)) == 0)
 			return put_file(c, local, inside, 0);
-		return command_report(rc, "put %s: %s", command_show(c, local),
-		    why);
+		return command_report(rc, "put %s: /%s: %s",
+		    command_show(c, local), command_show(c, remote), why);
 	}
+	/* Refused by the server: the remote path is what it refused. */
+	if (rc != RC_OK && c->remote.refused)
+		return command_report(rc, "put %s: /%s: %s",
+		    command_show(c, local), command_show(c, remote),
+		    c->remote.why);
 	if (rc != RC_OK)
 		return command_report(rc, "put %s: %s", command_show(c, local),
 		    c->remote.why);

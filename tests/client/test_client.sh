@@ -110,6 +110,78 @@ check "ls PATH" grep -q ' inner.txt$' "$top/out"
 client -q 127.0.0.1 "$port" ls nope
 check "ls missing: exit 1" [ "$rc" = 1 ]
 check "ls missing: one line" one_error_line
+# ls takes patterns, -l and a file, as sftp's does (issue 22).
+client -q 127.0.0.1 "$port" ls '*.txt'
+check "ls PATTERN: exit 0" [ "$rc" = 0 ]
+check "ls PATTERN: the match" grep -Eq '^f +6 .* a.txt$' "$top/out"
+check "ls PATTERN: only the matches" [ "$(lines "$top/out")" = 1 ]
+client -q 127.0.0.1 "$port" ls 'sub/*.txt'
+check "ls DIR/PATTERN" grep -q ' inner.txt$' "$top/out"
+client -q 127.0.0.1 "$port" ls '*.none'
+check "ls PATTERN, no match: exit 1" [ "$rc" = 1 ]
+check "ls PATTERN, no match: says so" grep -q '^ls \*.none: no match$' \
+    "$top/err"
+client -q 127.0.0.1 "$port" ls a.txt
+check "ls FILE: exit 0" [ "$rc" = 0 ]
+check "ls FILE: its one line" grep -Eq '^f +6 .* a.txt$' "$top/out"
+check "ls FILE: one line" [ "$(lines "$top/out")" = 1 ]
+client -q 127.0.0.1 "$port" ls -l
+check "ls -l: exit 0" [ "$rc" = 0 ]
+check "ls -l: a file as ls -l shows it" \
+    grep -Eq '^- +6 [A-Z][a-z]{2} [ 0-9]{2} [0-9:]{5} a.txt$' "$top/out"
+check "ls -l: a directory" grep -Eq '^d +0 .* sub$' "$top/out"
+client -q 127.0.0.1 "$port" ls -l '*.txt' sub
+check "ls -l PATTERN DIR: exit 0" [ "$rc" = 0 ]
+check "ls -l PATTERN DIR: the match" grep -Eq '^- +6 .* a.txt$' "$top/out"
+check "ls -l PATTERN DIR: the directory" grep -q ' inner.txt$' "$top/out"
+client -q 127.0.0.1 "$port" ls -x
+check "ls -x: exit 1, the usage" grep -q 'unknown flag -x' "$top/err"
+
+# lls runs the local ls with its flags and operands.
+printf 'l' > "$loc/.hidden"
+printf 'l' > "$loc/seen.c"
+client -q 127.0.0.1 "$port" lls -a
+check "lls -a: exit 0" [ "$rc" = 0 ]
+check "lls -a: a dot file" grep -qx '.hidden' "$top/out"
+client -q 127.0.0.1 "$port" lls -l '*.c'
+check "lls -l PATTERN: ls -l's line" grep -Eq '^-.* 1 .* seen.c$' "$top/out"
+check "lls -l PATTERN: only the match" [ "$(lines "$top/out")" = 1 ]
+client -q 127.0.0.1 "$port" lls nothing-here
+check "lls missing: exit 1" [ "$rc" = 1 ]
+rm -f "$loc/.hidden" "$loc/seen.c"
+
+# Messages name what failed, in plain words (issue 22).
+printf 'l' > "$loc/local.txt"
+client -q 127.0.0.1 "$port" put local.txt nodir/x.txt
+check "put into a missing directory: exit 1" [ "$rc" = 1 ]
+check "put into a missing directory: names the remote path" \
+    grep -q '^put local.txt: /nodir/x.txt: File not found' "$top/err"
+rm -f "$loc/local.txt"
+client -q 127.0.0.1 "$port" get sub
+check "get DIR: exit 1" [ "$rc" = 1 ]
+check "get DIR: is a directory (use get -r)" \
+    grep -qx 'get sub: is a directory (use get -r)' "$top/err"
+check "get DIR: nothing left" no_stray_files
+client -q 127.0.0.1 "$port" cd a.txt
+check "cd FILE: not a directory, the code kept" \
+    grep -qx 'cd /a.txt: not a directory (refused: server error 2)' \
+    "$top/err"
+client_stdin "cd sub
+get -r .
+" -q 127.0.0.1 "$port"
+check "get -r . in a directory: exit 0" [ "$rc" = 0 ]
+check "get -r . in a directory: takes its name" \
+    cmp -s "$loc/sub/inner.txt" "$srv/sub/inner.txt"
+rm -rf "$loc/sub"
+client -q 127.0.0.1 "$port" get -r .
+check "get -r . at the root: exit 0" [ "$rc" = 0 ]
+check "get -r . at the root: into the local directory" sh -c \
+    "cmp -s '$loc/a.txt' '$srv/a.txt' && cmp -s '$loc/sub/inner.txt' \
+    '$srv/sub/inner.txt'"
+rm -rf "$loc"/*
+client -q 127.0.0.1 "$port" get .
+check "get . at the root: is a directory (use get -r)" \
+    grep -qx 'get /: is a directory (use get -r)' "$top/err"
 
 # The remote directory is the client's: cd, pwd, .., /.
 printf 'cd sub\npwd\nget inner.txt\ncd ..\ncd ..\npwd\ncd sub\ncd /\npwd\n' \
@@ -203,6 +275,14 @@ check "-h: exit 0, usage on stdout" grep -q "host\[:port\]" "$top/out"
 client -q 127.0.0.1 "$port" help
 check "help: says what -- does" grep -q "^get -- -NAME.* -- ends the flags" \
     "$top/out"
+client -q 127.0.0.1 "$port" help get
+check "help COMMAND: its usage" grep -q '^usage: get \[-afr\]' "$top/out"
+check "help COMMAND: each flag" sh -c "grep -q '^  -a  ' '$top/out' &&
+    grep -q '^  -f  ' '$top/out' && grep -q '^  -r  ' '$top/out'"
+check "help COMMAND: the default" grep -q 'LOCAL defaults to' "$top/out"
+check "help COMMAND: an example" grep -q '^example: get ' "$top/out"
+client -q 127.0.0.1 "$port" help ls
+check "help ls: -l" grep -q '^  -l  long format' "$top/out"
 
 # A client idle past the server's timeout: the server says ERR 5 and
 # closes; the next command connects again, quietly, and succeeds.

@@ -126,9 +126,9 @@ client -q 127.0.0.1 "$port" lmkdir "$cjkdir"
 check "lmkdir: a directory" [ -d "$loc/$cjkdir" ]
 printf '12345' > "$loc/$cjkdir/f"
 client -q 127.0.0.1 "$port" lls "$cjkdir"
-check "lls PATH: lists it" grep -q '^f *5 .* f$' "$top/out"
-client -q 127.0.0.1 "$port" lls "$cjkdir/f"
-check "lls FILE: its line" grep -q "^f *5 .* $cjkdir/f$" "$top/out"
+check "lls PATH: lists it" grep -qx 'f' "$top/out"
+client -q 127.0.0.1 "$port" lls -l "$cjkdir/f"
+check "lls -l FILE: its line" grep -q "^-.* 5 .* $cjkdir/f$" "$top/out"
 rm -rf "$loc"/*
 
 # Trees: put -r skips links and FIFOs; empty and UTF-8 directories come.
@@ -262,9 +262,27 @@ rc=$?
 check "Ctrl-C: exit 1" [ "$rc" = 1 ]
 check "Ctrl-C: says interrupted" grep -q "interrupted" "$top/err"
 check "Ctrl-C: big.part kept" [ -s "$loc/big.part" ]
+check "Ctrl-C: says the part was kept, its size, reget" grep -qx \
+    "get big: interrupted; kept big.part ($(wc -c < "$loc/big.part") bytes): reget to resume" \
+    "$top/err"
 stop_relay
 client -q 127.0.0.1 "$port" get -a big
 check "after Ctrl-C: resumed, byte-exact" cmp -s "$loc/big" "$srv/big"
+rm -f "$loc/big"
+# A lost connection with -a: the same.
+start_relay -k 1000000
+client -q 127.0.0.1 "$rport" get -a big
+check "cut with -a: exit 3" [ "$rc" = 3 ]
+check "cut with -a: says the part was kept" \
+    grep -q "; kept big.part ([0-9]* bytes): reget to resume$" "$top/err"
+stop_relay
+# A later plain get: in place, the stale .part goes, and it says so.
+client -q 127.0.0.1 "$port" get big
+check "plain get over a stale .part: exit 0" [ "$rc" = 0 ]
+check "plain get over a stale .part: byte-exact" cmp -s "$loc/big" "$srv/big"
+check "plain get over a stale .part: removed" no_stray_files big
+check "plain get over a stale .part: says so" \
+    grep -q "^get big: removed the stale big.part" "$top/err"
 rm -f "$loc/big"
 # Without -a, a failed download leaves nothing.
 start_relay -k 1000000
