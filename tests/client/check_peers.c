@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,10 +16,12 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "../../client/local_limits.h"
 #include "conn.h"
 #include "harness.h"
 #include "listing.h"
@@ -534,6 +537,170 @@ START_TEST(another_service_is_named_in_plain_words)
 }
 END_TEST
 
+/*
+ * Hostile servers that would make the client hold or create without end
+ * (issue 25): each answers every DRQ with listing_block's text, block by
+ * block in lock-step, until a block is short or the client says ERR, and
+ * every RRQ with an empty file.
+ */
+enum listing_mode { LIST_ENDLESS, LIST_FAN_OUT, LIST_BAD_NAMES };
+static enum listing_mode listing_mode;
+
+/* The next block of the listing: its length; < 512 ends it. */
+static size_t
+listing_block(char *buf, unsigned long *next)
+{
+	size_t len = 0;
+	int n;
+
+	if (listing_mode == LIST_BAD_NAMES) {
+		n = snprintf(buf, 512, "d 0 0 ..\nf 1 0 .\nf 1 0 ok.txt\n");
+		return (size_t)n;
+	}
+	/* Every directory lists 4096 more; the endless one never ends. */
+	while (len + 32 <= 512) {
+		if (listing_mode == LIST_FAN_OUT && *next >= 4096)
+			return len;
+		n = snprintf(buf + len, 512 - len, "d 0 0 d%08lu\n",
+		    (*next)++);
+		len += (size_t)n;
+	}
+	/* Full lines only; the rest of the block is padded by a blank. */
+	memset(buf + len, '\n', 512 - len);
+	return 512;
+}
+
+static void
+lister(int n, struct conn *c)
+{
+	char text[512];
+	uint8_t buf[600];
+	unsigned long next;
+	uint16_t block;
+	struct pkt p;
+	size_t len;
+
+	(void)n;
+	greet(c);
+	for (;;) {
+		if (conn_recv(c, BLKSIZE_MAX, &p) != CONN_OK)
+			_exit(0);
+		if (p.op == PKT_RRQ) {
+			send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 1,
+			    "", 0));
+			continue;
+		}
+		if (p.op != PKT_DRQ)
+			continue;
+		next = 0;
+		block = 1;
+		do {
+			len = listing_block(text, &next);
+			send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf),
+			    block++, text, len));
+			if (conn_recv(c, BLKSIZE_MAX, &p) != CONN_OK)
+				_exit(0);
+		} while (p.op == PKT_ACK && len == 512);
+	}
+}
+
+static long entries_found;
+
+static int
+count_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)path;
+	(void)st;
+	(void)flag;
+	if (ftw->level > 0)
+		entries_found++;
+	return 0;
+}
+
+/* Entries the client made beneath dir, all levels. */
+static long
+entries_made(void)
+{
+	entries_found = 0;
+	ck_assert_int_eq(nftw(dir, count_entry, 16, FTW_PHYS), 0);
+	return entries_found;
+}
+
+/* The client's peak resident memory, KiB: the children's maximum. */
+static long
+peak_kib(void)
+{
+	struct rusage ru;
+
+	ck_assert_int_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+	return ru.ru_maxrss;
+}
+
+/* 796 MiB and growing before the bound; ASan's own share included. */
+#define PEAK_KIB_MAX	(256L * 1024)
+
+START_TEST(endless_listing_is_cut_at_the_bound)
+{
+	char want[96];
+	long peak, made;
+
+	listing_mode = LIST_ENDLESS;
+	serve(lister, 1);
+	ck_assert_int_eq(client((const char *const[]){ "--no-options", "get",
+	    "*", NULL }), 1);
+	peak = peak_kib();
+	made = entries_made();
+	printf("endless listing: peak %ld KiB, %ld entries made\n", peak,
+	    made);
+	snprintf(want, sizeof(want), "get *: more than %d entries; stopped",
+	    LOCAL_ENTRIES_MAX);
+	ck_assert_msg(strstr(err, want) != NULL, "stderr: %s", err);
+	ck_assert_msg(one_line(err), "stderr: %s", err);
+	ck_assert_int_eq(made, 0);
+	ck_assert_msg(peak < PEAK_KIB_MAX, "peak %ld KiB", peak);
+}
+END_TEST
+
+START_TEST(fan_out_tree_is_cut_at_the_bound)
+{
+	char want[96];
+	long peak, made;
+
+	listing_mode = LIST_FAN_OUT;
+	serve(lister, 1);
+	ck_assert_int_eq(client((const char *const[]){ "--no-options", "get",
+	    "-r", "top", NULL }), 1);
+	peak = peak_kib();
+	made = entries_made();
+	printf("fan-out tree: peak %ld KiB, %ld entries made\n", peak, made);
+	snprintf(want, sizeof(want), "get -r top: more than %d entries; "
+	    "stopped", LOCAL_ENTRIES_MAX);
+	ck_assert_msg(strstr(err, want) != NULL, "stderr: %s", err);
+	ck_assert_msg(one_line(err), "stderr: %s", err);
+	ck_assert_int_le(made, LOCAL_ENTRIES_MAX);
+	ck_assert_int_gt(made, 0);
+	ck_assert_msg(peak < PEAK_KIB_MAX, "peak %ld KiB", peak);
+}
+END_TEST
+
+/* Names no request may carry are said, one line each, and counted. */
+START_TEST(bad_names_in_a_tree_are_said_and_counted)
+{
+	listing_mode = LIST_BAD_NAMES;
+	serve(lister, 1);
+	ck_assert_int_eq(client((const char *const[]){ "--no-options", "get",
+	    "-r", "top", NULL }), 0);
+	ck_assert_msg(strstr(err, "get -r top: top/..: not a valid name; "
+	    "skipped\n") != NULL, "stderr: %s", err);
+	ck_assert_msg(strstr(err, "get -r top: top/.: not a valid name; "
+	    "skipped\n") != NULL, "stderr: %s", err);
+	ck_assert_msg(strstr(err, "get -r top: 2 skipped\n") != NULL,
+	    "stderr: %s", err);
+	ck_assert_int_eq(entries_made(), 2);	/* top and top/ok.txt */
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -552,6 +719,9 @@ suite(void)
 	tcase_add_test(tc, sum_right_wrong_missing_malformed);
 	tcase_add_test(tc, sum_missing_is_a_lost_connection);
 	tcase_add_test(tc, server_without_digest_works_unverified);
+	tcase_add_test(tc, endless_listing_is_cut_at_the_bound);
+	tcase_add_test(tc, fan_out_tree_is_cut_at_the_bound);
+	tcase_add_test(tc, bad_names_in_a_tree_are_said_and_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }
