@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "expand.h"
+#include "listing.h"
 #include "local_limits.h"
 #include "localfile.h"
 #include "path.h"
@@ -31,6 +32,8 @@
 static int	worst(int, int);
 static const char *last_component(const char *);
 static void	bar_stop(struct client *, int);
+static int	size_line(void *, const char *, size_t);
+static int	remote_shorter(struct client *, const char *, uint64_t);
 static int	get_file(struct client *, const char *, int, const char *,
 		    const char *, const struct transfer_flags *);
 static int	open_subdir(int, const char *, const struct stat *);
@@ -75,6 +78,49 @@ bar_stop(struct client *c, int ok)
 	progress_stop(&c->progress, ok, note);
 }
 
+/* What remote_shorter looks for in a listing, and what it found. */
+struct size_probe {
+	const char *name;
+	uint64_t size;
+	int found;
+};
+
+static int
+size_line(void *ctx, const char *line, size_t len)
+{
+	struct size_probe *sp = ctx;
+	struct listing_entry e;
+
+	if (listing_parse(line, len, &e) == 0 && e.type == 'f' &&
+	    strcmp(e.name, sp->name) == 0) {
+		sp->size = e.size;
+		sp->found = 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the remote file is shorter than offset, as its directory's
+ * listing says: the proof a .part is longer than the file, so that an
+ * ERR 0 for any other reason never costs the user the .part.
+ */
+static int
+remote_shorter(struct client *c, const char *remote, uint64_t offset)
+{
+	char parent[PATH_LEN_MAX + 1], why[REMOTE_WHY_SIZE];
+	struct size_probe sp = { last_component(remote), 0, 0 };
+	int errcode = c->remote.errcode, rc;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(sp.name - remote),
+	    remote);
+	/* The failure's own reason stands for the report. */
+	strlcpy(why, c->remote.why, sizeof(why));
+	rc = remote_list_lines(&c->remote, parent, size_line, &sp);
+	strlcpy(c->remote.why, why, sizeof(c->remote.why));
+	c->remote.errcode = errcode;
+	return rc == RC_OK && sp.found && sp.size < offset;
+}
+
 /*
  * One file; its failure is reported here.  -a keeps LOCAL.part.  In a
  * tree, dirfd is the directory held and name the entry in it; else
@@ -109,7 +155,8 @@ get_file(struct client *c, const char *remote, int dirfd, const char *name,
 	 * match: removed, never published.
 	 */
 	past_end = rc == RC_FAILED && sink.offset > 0 && c->remote.refused &&
-	    c->remote.errcode == ERR_UNDEFINED;
+	    c->remote.errcode == ERR_UNDEFINED &&
+	    remote_shorter(c, remote, sink.offset);
 	local_sink_close(&sink, f->append && !past_end &&
 	    !c->remote.integrity_failed);
 	if (rc != RC_OK && sink.stopped_full)

@@ -701,6 +701,90 @@ START_TEST(bad_names_in_a_tree_are_said_and_counted)
 }
 END_TEST
 
+/*
+ * get -a against a server that refuses the offset request with an ERR 0
+ * that is not "past the end": its listing says the file is longer than
+ * the .part (part_size_listed), so the .part must stay.
+ */
+static const char *part_listing;
+
+static void
+resume_peer(int n, struct conn *c)
+{
+	uint8_t buf[700];
+	struct pkt p;
+	size_t i, k;
+	int sized = 0;
+
+	(void)n;
+	greet(c);
+	for (;;) {
+		/* The client may come back on a new connection: served. */
+		if (conn_recv(c, BLKSIZE_MAX, &p) != CONN_OK)
+			return;
+		switch (p.op) {
+		case PKT_OPT:	/* taken as asked, but no digest: no SUM */
+			for (i = k = 0; i < p.u.opt.count; i++) {
+				if (strcmp(p.u.opt.opts[i].name, "digest") == 0)
+					continue;
+				if (strcmp(p.u.opt.opts[i].name, "tsize") == 0)
+					sized = 1;
+				p.u.opt.opts[k++] = p.u.opt.opts[i];
+			}
+			send_pkt(c, buf, pkt_encode_opt(buf, sizeof(buf),
+			    PKT_OACK, p.u.opt.opts, k));
+			break;
+		case PKT_RRQ:
+			send_pkt(c, buf, pkt_encode_err(buf, sizeof(buf), 0,
+			    "some other trouble"));
+			break;
+		case PKT_DRQ:
+			/* tsize taken: its OACK comes before the data. */
+			if (sized)
+				send_pkt(c, buf, opts_encode_tsize(buf,
+				    sizeof(buf), strlen(part_listing)));
+			send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 1,
+			    part_listing, strlen(part_listing)));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Runs get -a f over a 10-byte f.part; whether f.part is still there. */
+static int
+part_kept_after(const char *listing)
+{
+	char path[128];
+	struct stat st;
+	int fd;
+
+	part_listing = listing;
+	snprintf(path, sizeof(path), "%s/f.part", dir);
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644),
+	    0);
+	ck_assert_int_eq(write(fd, "0123456789", 10), 10);
+	close(fd);
+	serve(resume_peer, 2);
+	ck_assert_int_eq(client((const char *const[]){ "get", "-a", "f",
+	    NULL }), 1);
+	kill(peer, SIGKILL);
+	waitpid(peer, NULL, 0);
+	peer = 0;
+	return stat(path, &st) == 0 && st.st_size == 10;
+}
+
+START_TEST(part_removed_only_past_the_end)
+{
+	/* Longer on the server: this ERR 0 is not "past the end". */
+	ck_assert_msg(part_kept_after("f 100 0 f\n"), "stderr: %s", err);
+	/* Shorter: past the end, so the .part does not match it. */
+	ck_assert_msg(!part_kept_after("f 5 0 f\n"), "stderr: %s", err);
+	ck_assert_ptr_nonnull(strstr(err, "does not match"));
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -722,6 +806,7 @@ suite(void)
 	tcase_add_test(tc, endless_listing_is_cut_at_the_bound);
 	tcase_add_test(tc, fan_out_tree_is_cut_at_the_bound);
 	tcase_add_test(tc, bad_names_in_a_tree_are_said_and_counted);
+	tcase_add_test(tc, part_removed_only_past_the_end);
 	suite_add_tcase(s, tc);
 	return s;
 }
