@@ -785,6 +785,53 @@ START_TEST(part_removed_only_past_the_end)
 }
 END_TEST
 
+/*
+ * A size that lies: the file is announced as 2^60 bytes.  The client
+ * must refuse it before writing a byte, with ERR, not fill its disk.
+ */
+static void
+lying_size(int n, struct conn *c)
+{
+	uint8_t buf[700];
+	struct pkt p;
+	size_t i, k;
+
+	(void)n;
+	greet(c);
+	expect(c, PKT_OPT, &p);
+	for (i = k = 0; i < p.u.opt.count; i++)
+		if (strcmp(p.u.opt.opts[i].name, "digest") != 0)
+			p.u.opt.opts[k++] = p.u.opt.opts[i];
+	send_pkt(c, buf, pkt_encode_opt(buf, sizeof(buf), PKT_OACK,
+	    p.u.opt.opts, k));
+	expect(c, PKT_RRQ, &p);
+	send_pkt(c, buf, opts_encode_tsize(buf, sizeof(buf), 1ULL << 60));
+	send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 1, "lie", 3));
+	do {
+		if (conn_recv(c, BLKSIZE_MAX, &p) != CONN_OK)
+			_exit(33);
+	} while (p.op == PKT_ACK);
+	_exit(p.op == PKT_ERR ? 0 : 34);
+}
+
+START_TEST(lying_size_is_refused_before_writing)
+{
+	int status;
+
+	serve(lying_size, 1);
+	ck_assert_int_eq(client((const char *const[]){ "get", "f", NULL }),
+	    1);
+	waitpid(peer, &status, 0);
+	peer = 0;
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the client sent no ERR: %d", WEXITSTATUS(status));
+	ck_assert_msg(one_line(err), "stderr: %s", err);
+	ck_assert_int_eq(entries_made(), 0);
+	printf("lying size: peak %ld KiB\n", peak_kib());
+	ck_assert_int_lt(peak_kib(), PEAK_KIB_MAX);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -807,6 +854,7 @@ suite(void)
 	tcase_add_test(tc, fan_out_tree_is_cut_at_the_bound);
 	tcase_add_test(tc, bad_names_in_a_tree_are_said_and_counted);
 	tcase_add_test(tc, part_removed_only_past_the_end);
+	tcase_add_test(tc, lying_size_is_refused_before_writing);
 	suite_add_tcase(s, tc);
 	return s;
 }
