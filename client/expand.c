@@ -7,6 +7,7 @@
 #include <fnmatch.h>
 #include <glob.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "expand.h"
@@ -17,8 +18,10 @@
 
 /* What expand_entries gathers, line by line. */
 struct entries_ctx {
+	struct client *c;
 	const char *dir, *pattern;
 	struct names *out;
+	struct expand_budget *b;
 };
 
 static int	entry_line(void *, const char *, size_t);
@@ -30,21 +33,42 @@ entry_line(void *ctx, const char *line, size_t len)
 	char full[PATH_LEN_MAX + 1];
 	struct listing_entry e;
 
-	/* Only a valid name, never a path, is taken from a server. */
-	if (listing_parse(line, len, &e) == -1 || !path_name_valid(e.name) ||
-	    (ec->pattern != NULL && fnmatch(ec->pattern, e.name, FNM_PERIOD)
-	    != 0) || names_join(full, sizeof(full), ec->dir, e.name) == -1)
+	if (listing_parse(line, len, &e) == -1 || (ec->pattern != NULL &&
+	    fnmatch(ec->pattern, e.name, FNM_PERIOD) != 0))
 		return 0;
+	/* Every name counts, so a flood of bad ones is bounded too. */
+	if (ec->b->left == 0) {
+		ec->b->over = 1;
+		errno = E2BIG;
+		return -1;
+	}
+	ec->b->left--;
+	/* Only a valid name, never a path, is taken from a server. */
+	if (!path_name_valid(e.name) ||
+	    names_join(full, sizeof(full), ec->dir, e.name) == -1) {
+		ec->b->skipped++;
+		(void)command_report(RC_FAILED, "%s: %s/%s: not a valid name; "
+		    "skipped", ec->b->what, command_show(ec->c, ec->dir),
+		    command_show(ec->c, e.name));
+		return 0;
+	}
 	return names_add(ec->out, full, e.type);
 }
 
 int
 expand_entries(struct client *c, const char *dir, struct names *out,
-    const char *pattern)
+    const char *pattern, struct expand_budget *b)
 {
-	struct entries_ctx ec = { dir, pattern, out };
+	struct entries_ctx ec = { c, dir, pattern, out, b };
+	int rc;
 
-	return remote_list_lines(&c->remote, dir, entry_line, &ec);
+	rc = remote_list_lines(&c->remote, dir, entry_line, &ec);
+	if (b->over && rc == RC_OK)
+		rc = RC_FAILED;
+	if (b->over)
+		snprintf(c->remote.why, sizeof(c->remote.why), "more than %d "
+		    "entries; stopped", LOCAL_ENTRIES_MAX);
+	return rc;
 }
 
 int
@@ -84,6 +108,7 @@ expand_remote(struct client *c, const char *cmd, const char *arg,
 {
 	char path[PATH_LEN_MAX + 1];
 	const char *pattern;
+	struct expand_budget b = { cmd, LOCAL_ENTRIES_MAX, 0, 0 };
 	size_t before = out->n;
 	int rc;
 
@@ -98,7 +123,15 @@ expand_remote(struct client *c, const char *cmd, const char *arg,
 	if ((rc = expand_split(c, cmd, arg, path, sizeof(path), &pattern)) !=
 	    RC_OK)
 		return rc;
-	if ((rc = expand_entries(c, path, out, pattern)) != RC_OK)
+	if ((rc = expand_entries(c, path, out, pattern, &b)) != RC_OK &&
+	    b.over) {
+		/* Past the bound, none of it: the command does nothing. */
+		while (out->n > before)
+			free(out->v[--out->n]);
+		return command_report(rc, "%s %s: %s", cmd,
+		    command_show(c, arg), c->remote.why);
+	}
+	if (rc != RC_OK)
 		return command_report(rc, "%s %s: %s", cmd,
 		    command_show(c, arg), c->remote.why);
 	if (out->n == before)

@@ -11,13 +11,28 @@
 #include "pattern.h"
 
 /*
+ * What one command may take from a server's listings: at most left
+ * names more (LOCAL_ENTRIES_MAX for the command as a whole), so an
+ * endless listing or an endless tree costs a bounded amount of memory.
+ * what names the command in its lines ("get -r dir").
+ */
+struct expand_budget {
+	const char *what;
+	size_t left;		/* names that may still be taken */
+	size_t skipped;		/* names passed over, each reported */
+	int over;		/* a listing had more than left */
+};
+
+/*
  * Appends the valid entries of the remote directory dir (a request path)
  * whose names match pattern (NULL: all) to out, as full paths with their
- * types.  RC_OK, or as remote_download with the reason in c->remote.why
- * and nothing reported.
+ * types, taking them from b's left.  A name that is not a valid protocol
+ * name is passed over with one line saying so, and counted in b's
+ * skipped.  RC_OK, or as remote_download with the reason in
+ * c->remote.why; past the budget RC_FAILED with b's over set.
  */
 int	expand_entries(struct client *c, const char *dir, struct names *out,
-	    const char *pattern);
+	    const char *pattern, struct expand_budget *b);
 
 /*
  * A REMOTE argument without a pattern as a request path: its escapes

@@ -17,6 +17,21 @@
 /* A temporary beside it: a dot, the name, a process ID and ".part". */
 #define LOCAL_TMPNAME_SIZE	(LOCAL_NAME_SIZE + 44)
 
+/*
+ * Names one command takes from a server's listings: those of one
+ * pattern's expansion, or of a whole get -r tree.  Each is a request
+ * path of at most PATH_LEN_MAX bytes, so a hostile server's endless
+ * listing or endless tree holds at most about 64 MiB of the client's
+ * memory, and a tree creates at most this many local entries.
+ */
+#define LOCAL_ENTRIES_MAX	65536
+
+/*
+ * A tree's downloads stop before the local file system runs out of
+ * inodes: a hundredth of them, at most this many, are left to spare.
+ */
+#define LOCAL_INODE_RESERVE_MAX	65536
+
 /* A reason that names a local path: the path and a few words. */
 #define LOCAL_WHY_SIZE		(LOCAL_PATH_SIZE + 104)
 

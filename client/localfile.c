@@ -56,31 +56,20 @@ open_part(struct local_sink *ls, const char *path, char *why, size_t whylen)
 	return 0;
 }
 
-int
-local_sink_open(struct local_sink *ls, const char *path, int force,
-    int resume, char *why, size_t whylen)
+/* The rest of an open, ls's dirfd and name set: path names it in why. */
+static int
+sink_open_in(struct local_sink *ls, const char *path, int force, int resume,
+    char *why, size_t whylen)
 {
-	char dir[PATH_MAX], base[PATH_MAX];
 	struct stat st;
 
-	memset(ls, 0, sizeof(*ls));
-	ls->fd = ls->dirfd = -1;
 	ls->force = force;
-	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir) ||
-	    strlcpy(base, path, sizeof(base)) >= sizeof(base) ||
-	    strlcpy(ls->name, basename(base), sizeof(ls->name)) >=
-	    sizeof(ls->name)) {
-		snprintf(why, whylen, "%s: name too long", path);
-		return -1;
-	}
-	if (lstat(path, &st) == 0 && !force) {
+	/* A link in the target's place is an entry there, never followed. */
+	if (fstatat(ls->dirfd, ls->name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !force) {
 		snprintf(why, whylen, "%s: file exists (use -f to overwrite)",
 		    path);
-		return -1;
-	}
-	if ((ls->dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) == -1) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		local_sink_close(ls, 0);
 		return -1;
 	}
 	if (resume) {
@@ -105,11 +94,72 @@ local_sink_open(struct local_sink *ls, const char *path, int force,
 	snprintf(ls->tmpname, sizeof(ls->tmpname), ".%s.%ld.part", ls->name,
 	    (long)getpid());
 	ls->fd = openat(ls->dirfd, ls->tmpname, O_WRONLY | O_CREAT | O_EXCL |
-	    O_CLOEXEC, 0644);
+	    O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (ls->fd == -1) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 		ls->tmpname[0] = '\0';
 		local_sink_close(ls, 0);
+		return -1;
+	}
+	return 0;
+}
+
+int
+local_sink_open(struct local_sink *ls, const char *path, int force,
+    int resume, char *why, size_t whylen)
+{
+	char dir[PATH_MAX], base[PATH_MAX];
+
+	memset(ls, 0, sizeof(*ls));
+	ls->fd = ls->dirfd = -1;
+	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir) ||
+	    strlcpy(base, path, sizeof(base)) >= sizeof(base) ||
+	    strlcpy(ls->name, basename(base), sizeof(ls->name)) >=
+	    sizeof(ls->name)) {
+		snprintf(why, whylen, "%s: name too long", path);
+		return -1;
+	}
+	if ((ls->dirfd = open(dirname(dir), O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return sink_open_in(ls, path, force, resume, why, whylen);
+}
+
+int
+local_sink_openat(struct local_sink *ls, int dirfd, const char *name,
+    const char *path, int force, int resume, char *why, size_t whylen)
+{
+	memset(ls, 0, sizeof(*ls));
+	ls->fd = ls->dirfd = -1;
+	if (strlcpy(ls->name, name, sizeof(ls->name)) >= sizeof(ls->name)) {
+		snprintf(why, whylen, "%s: name too long", path);
+		return -1;
+	}
+	if ((ls->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	return sink_open_in(ls, path, force, resume, why, whylen);
+}
+
+int
+local_dir_room(int dirfd)
+{
+	struct statvfs vfs;
+	uint64_t reserve;
+
+	if (fstatvfs(dirfd, &vfs) == -1)
+		return -1;
+	/* No count of inodes (btrfs and the like): none to run out of. */
+	if (vfs.f_files == 0)
+		return 0;
+	reserve = (uint64_t)vfs.f_files / 100;
+	if (reserve > LOCAL_INODE_RESERVE_MAX)
+		reserve = LOCAL_INODE_RESERVE_MAX;
+	if ((uint64_t)vfs.f_favail <= reserve) {
+		errno = ENOSPC;
 		return -1;
 	}
 	return 0;
@@ -305,17 +355,31 @@ int
 local_source_open(struct local_source *src, const char *path, char *why,
     size_t whylen)
 {
+	return local_source_openat(src, AT_FDCWD, path, NULL, path, why,
+	    whylen);
+}
+
+int
+local_source_openat(struct local_source *src, int dirfd, const char *name,
+    const struct stat *seen, const char *path, char *why, size_t whylen)
+{
 	struct stat st;
 
 	memset(&st, 0, sizeof(st));
-	src->fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	/* In a tree, a link is refused where it is met, never followed. */
+	src->fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC | (seen != NULL ? O_NOFOLLOW : 0));
 	if (src->fd == -1) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		snprintf(why, whylen, "%s: %s", path, errno == ELOOP &&
+		    seen != NULL ? "not a regular file" : strerror(errno));
 		return -1;
 	}
-	if (fstat(src->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(why, whylen, "%s: %s", path, S_ISREG(st.st_mode) ?
-		    strerror(errno) : "not a regular file");
+	if (fstat(src->fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (seen != NULL && (st.st_dev != seen->st_dev ||
+	    st.st_ino != seen->st_ino))) {
+		snprintf(why, whylen, "%s: %s", path, !S_ISREG(st.st_mode) ?
+		    "not a regular file" : st.st_ino != 0 ? "replaced since "
+		    "it was listed" : strerror(errno));
 		close(src->fd);
 		src->fd = -1;
 		return -1;

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -36,6 +37,19 @@ struct local_sink {
  */
 int	local_sink_open(struct local_sink *ls, const char *path, int force,
 	    int resume, char *why, size_t whylen);
+/*
+ * The same for the entry name of the directory dirfd (held, not taken),
+ * as a tree's walk opens each entry beneath the directory it holds;
+ * path names it in why.
+ */
+int	local_sink_openat(struct local_sink *ls, int dirfd, const char *name,
+	    const char *path, int force, int resume, char *why,
+	    size_t whylen);
+/*
+ * Whether the file system of dirfd has an inode to spare for one more
+ * entry, its reserve (local_limits.h) kept.  0, or -1 with ENOSPC.
+ */
+int	local_dir_room(int dirfd);
 /* xfer_write_fn and xfer_finish_fn: finish puts the file in place. */
 int	local_sink_write(void *ctx, struct iovec *iov, int iovcnt);
 int	local_sink_finish(void *ctx);
@@ -69,6 +83,14 @@ struct local_source {
 
 /* Opens a regular file for upload.  0, or -1 with a reason. */
 int	local_source_open(struct local_source *src, const char *path,
+	    char *why, size_t whylen);
+/*
+ * The same for the entry name of the directory dirfd, which a tree's
+ * walk found as seen (lstat's): a link there is refused, not followed,
+ * and so is a file that is not the one seen.  path names it in why.
+ */
+int	local_source_openat(struct local_source *src, int dirfd,
+	    const char *name, const struct stat *seen, const char *path,
 	    char *why, size_t whylen);
 /* xfer_read_fn. */
 ssize_t	local_source_read(void *ctx, void *buf, size_t len);

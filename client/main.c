@@ -67,5 +67,6 @@ main(int argc, char *argv[])
 		status = shell_batch(&c, stdin);
 	remote_disconnect(&c.remote);
 	fflush(stdout);
+	sig_term_finish();
 	return status;
 }

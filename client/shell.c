@@ -119,7 +119,7 @@ shell_batch(struct client *c, FILE *f)
 			status = rc;
 			break;
 		}
-		if (sig_intr_pending()) {
+		if (sig_intr_pending() || sig_term_pending()) {
 			status = RC_FAILED;
 			break;
 		}
@@ -249,6 +249,10 @@ wait_key(void)
 			e = errno;
 		}
 		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (sig_term_pending()) {
+			errno = EINTR;	/* the end: no more lines */
+			return -1;
+		}
 		if (sig_intr_pending()) {
 			sig_intr_clear();
 			return 0;
@@ -387,7 +391,7 @@ shell_interactive(struct client *c)
 			history_save(hist);
 		}
 		rc = run_line(c, line, &ignore);
-		if (rc == CMD_QUIT)
+		if (rc == CMD_QUIT || sig_term_pending())
 			break;
 	}
 	history_wend(hist);

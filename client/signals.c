@@ -9,11 +9,12 @@
 
 #include "signals.h"
 
-static volatile sig_atomic_t got_tick, got_int;
+static volatile sig_atomic_t got_tick, got_int, got_term;
 static int64_t deadline_ms;		/* CLOCK_MONOTONIC, milliseconds */
 
 static void	on_tick(int);
 static void	on_int(int);
+static void	on_term(int);
 static int64_t	now_ms(void);
 
 static void
@@ -28,6 +29,32 @@ on_int(int sig)
 {
 	(void)sig;
 	got_int = 1;
+}
+
+/* Ends the command as Ctrl-C does, so its cleanup runs; then the end. */
+static void
+on_term(int sig)
+{
+	got_term = sig;
+	got_int = 1;
+}
+
+int
+sig_term_pending(void)
+{
+	return got_term;
+}
+
+void
+sig_term_finish(void)
+{
+	int sig = got_term;
+
+	if (sig == 0)
+		return;
+	/* As the signal would have: the parent sees how we ended. */
+	(void)sig_install(sig, SIG_DFL, NULL);
+	(void)raise(sig);
 }
 
 int
@@ -52,7 +79,9 @@ sig_init(void)
 {
 	if (sig_install(SIGPIPE, SIG_IGN, NULL) == -1 ||
 	    sig_install(SIGALRM, on_tick, NULL) == -1 ||
-	    sig_install(SIGINT, on_int, NULL) == -1)
+	    sig_install(SIGINT, on_int, NULL) == -1 ||
+	    sig_install(SIGTERM, on_term, NULL) == -1 ||
+	    sig_install(SIGHUP, on_term, NULL) == -1)
 		return -1;
 	return 0;
 }

@@ -17,10 +17,20 @@
 
 /*
  * Installs the client's dispositions: SIGPIPE ignored (a closed peer is
- * an EPIPE to handle), SIGALRM the tick, SIGINT the Ctrl-C flag; none
- * with SA_RESTART, so a blocking call returns EINTR.  0, or -1 with errno.
+ * an EPIPE to handle), SIGALRM the tick, SIGINT the Ctrl-C flag, SIGTERM
+ * and SIGHUP the end's flag; none with SA_RESTART, so a blocking call
+ * returns EINTR.  0, or -1 with errno.
  */
 int	sig_init(void);
+
+/*
+ * SIGTERM or SIGHUP: the command under way stops as for Ctrl-C, so that
+ * its cleanup removes any visible temporary, and the client then ends.
+ * sig_term_pending says which came (0: none); sig_term_finish, once the
+ * cleanup is done, ends the process by that signal, if one came.
+ */
+int	sig_term_pending(void);
+void	sig_term_finish(void);
 
 /*
  * Installs fn (or SIG_IGN, SIG_DFL) for sig without SA_RESTART, and with

@@ -7,12 +7,15 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "expand.h"
+#include "listing.h"
 #include "local_limits.h"
 #include "localfile.h"
 #include "path.h"
@@ -30,15 +33,22 @@
 static int	worst(int, int);
 static const char *last_component(const char *);
 static void	bar_stop(struct client *, int);
-static int	get_file(struct client *, const char *, const char *,
-		    const struct transfer_flags *);
-static int	get_tree(struct client *, const char *, const char *,
-		    const struct transfer_flags *, int);
+static int	size_line(void *, const char *, size_t);
+static int	remote_shorter(struct client *, const char *, uint64_t);
+static int	get_file(struct client *, const char *, int, const char *,
+		    const char *, const struct transfer_flags *);
+static int	open_subdir(int, const char *, const struct stat *);
+static int	get_tree(struct client *, const char *, int, const char *,
+		    const char *, const struct transfer_flags *, int,
+		    struct expand_budget *);
 static int	get_one(struct client *, const char *, char, const char *,
 		    const struct transfer_flags *);
-static int	put_file(struct client *, const char *, const char *, int);
+static int	put_file(struct client *, int, const char *,
+		    const struct stat *, const char *, const char *, int);
 static int	by_string(const void *, const void *);
-static int	put_tree(struct client *, const char *, const char *, int);
+static int	put_tree(struct client *, int, const char *,
+		    const struct stat *, const char *, const char *, int,
+		    struct expand_budget *);
 static int	one_batch(struct client *, const char *, const char *, char,
 		    const struct transfer_flags *);
 
@@ -71,10 +81,57 @@ bar_stop(struct client *c, int ok)
 	progress_stop(&c->progress, ok, note);
 }
 
-/* One file; its failure is reported here.  -a keeps LOCAL.part. */
+/* What remote_shorter looks for in a listing, and what it found. */
+struct size_probe {
+	const char *name;
+	uint64_t size;
+	int found;
+};
+
 static int
-get_file(struct client *c, const char *remote, const char *local,
-    const struct transfer_flags *f)
+size_line(void *ctx, const char *line, size_t len)
+{
+	struct size_probe *sp = ctx;
+	struct listing_entry e;
+
+	if (listing_parse(line, len, &e) == 0 && e.type == 'f' &&
+	    strcmp(e.name, sp->name) == 0) {
+		sp->size = e.size;
+		sp->found = 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether the remote file is shorter than offset, as its directory's
+ * listing says: the proof a .part is longer than the file, so that an
+ * ERR 0 for any other reason never costs the user the .part.
+ */
+static int
+remote_shorter(struct client *c, const char *remote, uint64_t offset)
+{
+	char parent[PATH_LEN_MAX + 1], why[REMOTE_WHY_SIZE];
+	struct size_probe sp = { last_component(remote), 0, 0 };
+	int errcode = c->remote.errcode, rc;
+
+	snprintf(parent, sizeof(parent), "%.*s", (int)(sp.name - remote),
+	    remote);
+	/* The failure's own reason stands for the report. */
+	strlcpy(why, c->remote.why, sizeof(why));
+	rc = remote_list_lines(&c->remote, parent, size_line, &sp);
+	strlcpy(c->remote.why, why, sizeof(c->remote.why));
+	c->remote.errcode = errcode;
+	return rc == RC_OK && sp.found && sp.size < offset;
+}
+
+/*
+ * One file; its failure is reported here.  -a keeps LOCAL.part.  In a
+ * tree, dirfd is the directory held and name the entry in it; else
+ * dirfd is -1 and local is opened as the user gave it.
+ */
+static int
+get_file(struct client *c, const char *remote, int dirfd, const char *name,
+    const char *local, const struct transfer_flags *f)
 {
 	char why[LOCAL_WHY_SIZE];
 	struct local_sink sink;
@@ -83,8 +140,10 @@ get_file(struct client *c, const char *remote, const char *local,
 	uint64_t part = 0;
 	int rc, past_end, kept, stale;
 
-	if (local_sink_open(&sink, local, c->cfg->force || f->force,
-	    f->append, why, sizeof(why)) == -1)
+	if ((dirfd == -1 ? local_sink_open(&sink, local, c->cfg->force ||
+	    f->force, f->append, why, sizeof(why)) : local_sink_openat(&sink,
+	    dirfd, name, local, c->cfg->force || f->force, f->append, why,
+	    sizeof(why))) == -1)
 		return command_report(RC_FAILED, "get %s: %s",
 		    command_show(c, remote), why);
 	rs = (struct remote_sink){ local_sink_write, local_sink_finish, &sink,
@@ -100,7 +159,8 @@ get_file(struct client *c, const char *remote, const char *local,
 	 * match: removed, never published.
 	 */
 	past_end = rc == RC_FAILED && sink.offset > 0 && c->remote.refused &&
-	    c->remote.errcode == ERR_UNDEFINED;
+	    c->remote.errcode == ERR_UNDEFINED &&
+	    remote_shorter(c, remote, sink.offset);
 	/* An empty .part holds nothing to resume. */
 	kept = f->append && !past_end && !c->remote.integrity_failed &&
 	    local_sink_part_size(&sink, &part) == 0 && part > 0;
@@ -138,44 +198,92 @@ get_file(struct client *c, const char *remote, const char *local,
 	return RC_OK;
 }
 
-/* A remote directory, depth first, into the local directory local. */
+/*
+ * The directory name in parentfd, opened without following a link: a
+ * link there (planted in a target tree, or swapped in after it was
+ * listed) is refused where it is met, and with seen (what lstat saw)
+ * so is a directory that is not the one seen.  The descriptor, or -1
+ * with errno (ELOOP for a link or a stranger).
+ */
 static int
-get_tree(struct client *c, const char *remote, const char *local,
-    const struct transfer_flags *f, int depth)
+open_subdir(int parentfd, const char *name, const struct stat *seen)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ENOTDIR)
+			errno = ELOOP;
+		return -1;
+	}
+	if (seen != NULL && (fstat(fd, &st) == -1 ||
+	    st.st_dev != seen->st_dev || st.st_ino != seen->st_ino)) {
+		close(fd);
+		errno = ELOOP;
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * A remote directory, depth first, into the local directory name of
+ * parentfd (local names it in lines), every local entry made and opened
+ * beneath the directory held, never through a link (README,
+ * "Reliability").  b bounds the names the whole tree takes.
+ */
+static int
+get_tree(struct client *c, const char *remote, int parentfd,
+    const char *name, const char *local, const struct transfer_flags *f,
+    int depth, struct expand_budget *b)
 {
 	char lpath[LOCAL_PATH_SIZE];
 	struct names l = { NULL, NULL, 0, 0 };
-	struct stat st;
+	const char *entry;
 	size_t i;
-	int rc, all = RC_OK;
+	int dirfd, rc, all = RC_OK;
 
 	if (depth > TREE_DEPTH_MAX)
 		return command_report(RC_FAILED, "get %s: more than %d levels "
 		    "deep; skipped", command_show(c, remote), TREE_DEPTH_MAX);
-	if (mkdir(local, 0777) == -1 && !(errno == EEXIST &&
-	    stat(local, &st) == 0 && S_ISDIR(st.st_mode)))
+	if ((mkdirat(parentfd, name, 0777) == -1 && errno != EEXIST) ||
+	    (dirfd = open_subdir(parentfd, name, NULL)) == -1)
 		return command_report(RC_FAILED, "get %s: %s: %s",
 		    command_show(c, remote), command_show(c, local),
-		    errno == EEXIST ? "not a directory" : strerror(errno));
-	if ((rc = expand_entries(c, remote, &l, NULL)) != RC_OK) {
+		    errno == ELOOP ? "not a directory (a link is not "
+		    "followed)" : strerror(errno));
+	if ((rc = expand_entries(c, remote, &l, NULL, b)) != RC_OK) {
 		names_free(&l);
+		close(dirfd);
+		if (b->over)
+			return command_report(rc, "%s: %s", b->what,
+			    c->remote.why);
 		return command_report(rc, "get %s: %s", command_show(c, remote),
 		    c->remote.why);
 	}
-	for (i = 0; i < l.n && all != RC_LOST; i++) {
-		if (names_join(lpath, sizeof(lpath), local,
-		    last_component(l.v[i])) == -1) {
+	for (i = 0; i < l.n && all != RC_LOST && !b->over; i++) {
+		entry = last_component(l.v[i]);
+		if (names_join(lpath, sizeof(lpath), local, entry) == -1) {
 			all = worst(all, command_report(RC_FAILED, "get %s: "
 			    "local path too long", command_show(c, l.v[i])));
 			continue;
 		}
-		if (l.type[i] == 'd')
-			rc = get_tree(c, l.v[i], lpath, f, depth + 1);
+		/* Inodes are kept as bytes are: nothing more fits, it ends. */
+		if (local_dir_room(dirfd) == -1) {
+			b->over = 1;
+			rc = command_report(RC_FAILED, "%s: stopped: the local "
+			    "file system is nearly full (%s)", b->what,
+			    strerror(errno));
+		} else if (l.type[i] == 'd')
+			rc = get_tree(c, l.v[i], dirfd, entry, lpath, f,
+			    depth + 1, b);
 		else
-			rc = get_file(c, l.v[i], lpath, f);
+			rc = get_file(c, l.v[i], dirfd, entry, lpath, f);
 		all = worst(all, rc);
 	}
 	names_free(&l);
+	close(dirfd);
 	return all;
 }
 
@@ -208,6 +316,8 @@ static int
 get_one(struct client *c, const char *remote, char type, const char *local,
     const struct transfer_flags *f)
 {
+	char what[REMOTE_WHY_SIZE];
+	struct expand_budget b = { what, LOCAL_ENTRIES_MAX, 0, 0 };
 	int rc;
 
 	if (type == '?' && f->recursive) {
@@ -222,9 +332,15 @@ get_one(struct client *c, const char *remote, char type, const char *local,
 		    "get -r)", command_show(c, remote));
 	if (type == 'd' && !f->append && pipeline_wanted(&c->remote))
 		return one_batch(c, remote, local, type, f);
-	if (type == 'd')
-		return get_tree(c, remote, local, f, 0);
-	return get_file(c, remote, local, f);
+	if (type == 'd') {
+		snprintf(what, sizeof(what), "get -r %s", command_show(c,
+		    remote));
+		rc = get_tree(c, remote, AT_FDCWD, local, local, f, 0, &b);
+		if (b.skipped > 0)
+			fprintf(stderr, "%s: %zu skipped\n", what, b.skipped);
+		return rc;
+	}
+	return get_file(c, remote, -1, NULL, local, f);
 }
 
 int
@@ -301,10 +417,13 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 
 /*
  * One file to remote.  When may_be_dir (the user named REMOTE) and it
- * exists as a directory, the file goes inside it.
+ * exists as a directory, the file goes inside it.  In a tree the file is
+ * name in dirfd as seen by lstat; else dirfd is AT_FDCWD, name local
+ * and seen NULL.
  */
 static int
-put_file(struct client *c, const char *local, const char *remote,
+put_file(struct client *c, int dirfd, const char *name,
+    const struct stat *seen, const char *local, const char *remote,
     int may_be_dir)
 {
 	char why[LOCAL_WHY_SIZE], inside[PATH_LEN_MAX + 1];
@@ -317,7 +436,8 @@ put_file(struct client *c, const char *local, const char *remote,
 		return command_report(RC_FAILED, "put %s: %s is not a valid "
 		    "name: %s", command_show(c, local), command_show(c, remote),
 		    path_status_str(ps));
-	if (local_source_open(&src, local, why, sizeof(why)) == -1)
+	if (local_source_openat(&src, dirfd, name, seen, local, why,
+	    sizeof(why)) == -1)
 		return command_report(RC_FAILED, "put %s: %s",
 		    command_show(c, local), why);
 	progress_watch(&c->progress, last_component(remote), &w);
@@ -332,7 +452,8 @@ put_file(struct client *c, const char *local, const char *remote,
 		if (remote_is_dir(&c->remote, remote) == RC_OK &&
 		    names_join(inside, sizeof(inside), remote,
 		    last_component(local)) == 0)
-			return put_file(c, local, inside, 0);
+			return put_file(c, dirfd, name, seen, local, inside,
+			    0);
 		return command_report(rc, "put %s: /%s: %s",
 		    command_show(c, local), command_show(c, remote), why);
 	}
@@ -354,12 +475,18 @@ by_string(const void *a, const void *b)
 }
 
 /*
- * A local directory, depth first, into the remote directory remote,
- * which MKD makes or finds.  Only regular files and directories go;
- * links and other kinds are passed over.
+ * A local directory, name in parentfd as seen by lstat (NULL: the
+ * user's, as given), depth first, into the remote directory remote,
+ * which MKD makes or finds.  Each entry is lstat'ed and opened beneath
+ * the directory held, and what is opened must be what was seen: a link
+ * swapped in meanwhile is refused.  Only regular files and directories
+ * go; links and other kinds are passed over, each said and counted in
+ * b's skipped.
  */
 static int
-put_tree(struct client *c, const char *local, const char *remote, int depth)
+put_tree(struct client *c, int parentfd, const char *name,
+    const struct stat *seen, const char *local, const char *remote,
+    int depth, struct expand_budget *b)
 {
 	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
 	struct names l = { NULL, NULL, 0, 0 };
@@ -367,21 +494,35 @@ put_tree(struct client *c, const char *local, const char *remote, int depth)
 	struct stat st;
 	size_t i;
 	DIR *dp;
-	int rc, all = RC_OK;
+	int dirfd, listfd, rc, all = RC_OK;
 
 	if (depth > TREE_DEPTH_MAX)
 		return command_report(RC_FAILED, "put %s: more than %d levels "
 		    "deep; skipped", command_show(c, local), TREE_DEPTH_MAX);
 	if (depth == 0 && pipeline_wanted(&c->remote))
 		return one_batch(c, remote, local, 'd', NULL);
+	dirfd = seen == NULL ? openat(parentfd, name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC) : open_subdir(parentfd, name, seen);
+	if (dirfd == -1)
+		return command_report(RC_FAILED, "put %s: %s",
+		    command_show(c, local), errno == ELOOP ? "not a directory "
+		    "(a link is not followed)" : strerror(errno));
 	rc = remote_mkdir(&c->remote, remote);
 	if (rc != RC_OK && !(rc == RC_FAILED &&
-	    c->remote.errcode == ERR_EXISTS))
+	    c->remote.errcode == ERR_EXISTS)) {
+		close(dirfd);
 		return command_report(rc, "put %s: %s", command_show(c, local),
 		    c->remote.why);
-	if ((dp = opendir(local)) == NULL)
-		return command_report(RC_FAILED, "put %s: %s",
+	}
+	if ((listfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (dp = fdopendir(listfd)) == NULL) {
+		rc = command_report(RC_FAILED, "put %s: %s",
 		    command_show(c, local), strerror(errno));
+		if (listfd != -1)
+			close(listfd);
+		close(dirfd);
+		return rc;
+	}
 	while ((d = readdir(dp)) != NULL)
 		if (strcmp(d->d_name, ".") != 0 &&
 		    strcmp(d->d_name, "..") != 0 &&
@@ -395,9 +536,14 @@ put_tree(struct client *c, const char *local, const char *remote, int depth)
 		qsort(l.v, l.n, sizeof(l.v[0]), by_string);
 	for (i = 0; i < l.n && all != RC_LOST; i++) {
 		if (names_join(lpath, sizeof(lpath), local, l.v[i]) == -1 ||
-		    lstat(lpath, &st) == -1 ||
-		    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+		    fstatat(dirfd, l.v[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
 			continue;
+		if (!(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+			b->skipped++;
+			(void)command_report(RC_OK, "%s: %s: not a regular "
+			    "file; skipped", b->what, command_show(c, lpath));
+			continue;
+		}
 		if (!path_name_valid(l.v[i])) {
 			all = worst(all, command_report(RC_FAILED, "put %s: "
 			    "not a valid name; not sent",
@@ -410,12 +556,14 @@ put_tree(struct client *c, const char *local, const char *remote, int depth)
 			continue;
 		}
 		if (S_ISDIR(st.st_mode))
-			rc = put_tree(c, lpath, rpath, depth + 1);
+			rc = put_tree(c, dirfd, l.v[i], &st, lpath, rpath,
+			    depth + 1, b);
 		else
-			rc = put_file(c, lpath, rpath, 0);
+			rc = put_file(c, dirfd, l.v[i], &st, lpath, rpath, 0);
 		all = worst(all, rc);
 	}
 	names_free(&l);
+	close(dirfd);
 	return all;
 }
 
@@ -424,9 +572,10 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
     char **args)
 {
 	char dest[PATH_LEN_MAX + 1], plain[PATH_LEN_MAX + 1];
-	char target[PATH_LEN_MAX + 1];
+	char target[PATH_LEN_MAX + 1], what[LOCAL_WHY_SIZE];
 	struct names l = { NULL, NULL, 0, 0 };
 	struct names br = { NULL, NULL, 0, 0 }, bl = { NULL, NULL, 0, 0 };
+	struct expand_budget b;
 	const char *name;
 	struct stat st;
 	size_t i;
@@ -468,7 +617,8 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
 			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
-			all = worst(all, put_file(c, l.v[i], target, named));
+			all = worst(all, put_file(c, AT_FDCWD, l.v[i], NULL,
+			    l.v[i], target, named));
 			continue;
 		}
 		if (!f->recursive) {
@@ -491,7 +641,13 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
 				continue;
 			}
 		}
-		all = worst(all, put_tree(c, l.v[i], target, 0));
+		snprintf(what, sizeof(what), "put -r %s",
+		    command_show(c, l.v[i]));
+		b = (struct expand_budget){ what, LOCAL_ENTRIES_MAX, 0, 0 };
+		all = worst(all, put_tree(c, AT_FDCWD, l.v[i], NULL, l.v[i],
+		    target, 0, &b));
+		if (b.skipped > 0)
+			fprintf(stderr, "%s: %zu skipped\n", what, b.skipped);
 	}
 	if (br.n > 0 && all != RC_LOST)
 		all = worst(all, pipeline_put(c, &br, &bl));

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,10 +16,12 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "../../client/local_limits.h"
 #include "conn.h"
 #include "harness.h"
 #include "listing.h"
@@ -534,6 +537,301 @@ START_TEST(another_service_is_named_in_plain_words)
 }
 END_TEST
 
+/*
+ * Hostile servers that would make the client hold or create without end
+ * (issue 25): each answers every DRQ with listing_block's text, block by
+ * block in lock-step, until a block is short or the client says ERR, and
+ * every RRQ with an empty file.
+ */
+enum listing_mode { LIST_ENDLESS, LIST_FAN_OUT, LIST_BAD_NAMES };
+static enum listing_mode listing_mode;
+
+/* The next block of the listing: its length; < 512 ends it. */
+static size_t
+listing_block(char *buf, unsigned long *next)
+{
+	size_t len = 0;
+	int n;
+
+	if (listing_mode == LIST_BAD_NAMES) {
+		n = snprintf(buf, 512, "d 0 0 ..\nf 1 0 .\nf 1 0 ok.txt\n");
+		return (size_t)n;
+	}
+	/* Every directory lists 4096 more; the endless one never ends. */
+	while (len + 32 <= 512) {
+		if (listing_mode == LIST_FAN_OUT && *next >= 4096)
+			return len;
+		n = snprintf(buf + len, 512 - len, "d 0 0 d%08lu\n",
+		    (*next)++);
+		len += (size_t)n;
+	}
+	/* Full lines only; the rest of the block is padded by a blank. */
+	memset(buf + len, '\n', 512 - len);
+	return 512;
+}
+
+static void
+lister(int n, struct conn *c)
+{
+	char text[512];
+	uint8_t buf[600];
+	unsigned long next;
+	uint16_t block;
+	struct pkt p;
+	size_t len;
+
+	(void)n;
+	greet(c);
+	for (;;) {
+		if (conn_recv(c, BLKSIZE_MAX, &p) != CONN_OK)
+			_exit(0);
+		if (p.op == PKT_RRQ) {
+			send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 1,
+			    "", 0));
+			continue;
+		}
+		if (p.op != PKT_DRQ)
+			continue;
+		next = 0;
+		block = 1;
+		do {
+			len = listing_block(text, &next);
+			send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf),
+			    block++, text, len));
+			if (conn_recv(c, BLKSIZE_MAX, &p) != CONN_OK)
+				_exit(0);
+		} while (p.op == PKT_ACK && len == 512);
+	}
+}
+
+static long entries_found;
+
+static int
+count_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)path;
+	(void)st;
+	(void)flag;
+	if (ftw->level > 0)
+		entries_found++;
+	return 0;
+}
+
+/* Entries the client made beneath dir, all levels. */
+static long
+entries_made(void)
+{
+	entries_found = 0;
+	ck_assert_int_eq(nftw(dir, count_entry, 16, FTW_PHYS), 0);
+	return entries_found;
+}
+
+/* The client's peak resident memory, KiB: the children's maximum. */
+static long
+peak_kib(void)
+{
+	struct rusage ru;
+
+	ck_assert_int_eq(getrusage(RUSAGE_CHILDREN, &ru), 0);
+	return ru.ru_maxrss;
+}
+
+/* 796 MiB and growing before the bound; ASan's own share included. */
+#define PEAK_KIB_MAX	(256L * 1024)
+
+START_TEST(endless_listing_is_cut_at_the_bound)
+{
+	char want[96];
+	long peak, made;
+
+	listing_mode = LIST_ENDLESS;
+	serve(lister, 1);
+	ck_assert_int_eq(client((const char *const[]){ "--no-options", "get",
+	    "*", NULL }), 1);
+	peak = peak_kib();
+	made = entries_made();
+	printf("endless listing: peak %ld KiB, %ld entries made\n", peak,
+	    made);
+	snprintf(want, sizeof(want), "get *: more than %d entries; stopped",
+	    LOCAL_ENTRIES_MAX);
+	ck_assert_msg(strstr(err, want) != NULL, "stderr: %s", err);
+	ck_assert_msg(one_line(err), "stderr: %s", err);
+	ck_assert_int_eq(made, 0);
+	ck_assert_msg(peak < PEAK_KIB_MAX, "peak %ld KiB", peak);
+}
+END_TEST
+
+START_TEST(fan_out_tree_is_cut_at_the_bound)
+{
+	char want[96];
+	long peak, made;
+
+	listing_mode = LIST_FAN_OUT;
+	serve(lister, 1);
+	ck_assert_int_eq(client((const char *const[]){ "--no-options", "get",
+	    "-r", "top", NULL }), 1);
+	peak = peak_kib();
+	made = entries_made();
+	printf("fan-out tree: peak %ld KiB, %ld entries made\n", peak, made);
+	snprintf(want, sizeof(want), "get -r top: more than %d entries; "
+	    "stopped", LOCAL_ENTRIES_MAX);
+	ck_assert_msg(strstr(err, want) != NULL, "stderr: %s", err);
+	ck_assert_msg(one_line(err), "stderr: %s", err);
+	ck_assert_int_le(made, LOCAL_ENTRIES_MAX);
+	ck_assert_int_gt(made, 0);
+	ck_assert_msg(peak < PEAK_KIB_MAX, "peak %ld KiB", peak);
+}
+END_TEST
+
+/* Names no request may carry are said, one line each, and counted. */
+START_TEST(bad_names_in_a_tree_are_said_and_counted)
+{
+	listing_mode = LIST_BAD_NAMES;
+	serve(lister, 1);
+	ck_assert_int_eq(client((const char *const[]){ "--no-options", "get",
+	    "-r", "top", NULL }), 0);
+	ck_assert_msg(strstr(err, "get -r top: top/..: not a valid name; "
+	    "skipped\n") != NULL, "stderr: %s", err);
+	ck_assert_msg(strstr(err, "get -r top: top/.: not a valid name; "
+	    "skipped\n") != NULL, "stderr: %s", err);
+	ck_assert_msg(strstr(err, "get -r top: 2 skipped\n") != NULL,
+	    "stderr: %s", err);
+	ck_assert_int_eq(entries_made(), 2);	/* top and top/ok.txt */
+}
+END_TEST
+
+/*
+ * get -a against a server that refuses the offset request with an ERR 0
+ * that is not "past the end": its listing says the file is longer than
+ * the .part (part_size_listed), so the .part must stay.
+ */
+static const char *part_listing;
+
+static void
+resume_peer(int n, struct conn *c)
+{
+	uint8_t buf[700];
+	struct pkt p;
+	size_t i, k;
+	int sized = 0;
+
+	(void)n;
+	greet(c);
+	for (;;) {
+		/* The client may come back on a new connection: served. */
+		if (conn_recv(c, BLKSIZE_MAX, &p) != CONN_OK)
+			return;
+		switch (p.op) {
+		case PKT_OPT:	/* taken as asked, but no digest: no SUM */
+			for (i = k = 0; i < p.u.opt.count; i++) {
+				if (strcmp(p.u.opt.opts[i].name, "digest") == 0)
+					continue;
+				if (strcmp(p.u.opt.opts[i].name, "tsize") == 0)
+					sized = 1;
+				p.u.opt.opts[k++] = p.u.opt.opts[i];
+			}
+			send_pkt(c, buf, pkt_encode_opt(buf, sizeof(buf),
+			    PKT_OACK, p.u.opt.opts, k));
+			break;
+		case PKT_RRQ:
+			send_pkt(c, buf, pkt_encode_err(buf, sizeof(buf), 0,
+			    "some other trouble"));
+			break;
+		case PKT_DRQ:
+			/* tsize taken: its OACK comes before the data. */
+			if (sized)
+				send_pkt(c, buf, opts_encode_tsize(buf,
+				    sizeof(buf), strlen(part_listing)));
+			send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 1,
+			    part_listing, strlen(part_listing)));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Runs get -a f over a 10-byte f.part; whether f.part is still there. */
+static int
+part_kept_after(const char *listing)
+{
+	char path[128];
+	struct stat st;
+	int fd;
+
+	part_listing = listing;
+	snprintf(path, sizeof(path), "%s/f.part", dir);
+	ck_assert_int_ge(fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644),
+	    0);
+	ck_assert_int_eq(write(fd, "0123456789", 10), 10);
+	close(fd);
+	serve(resume_peer, 2);
+	ck_assert_int_eq(client((const char *const[]){ "get", "-a", "f",
+	    NULL }), 1);
+	kill(peer, SIGKILL);
+	waitpid(peer, NULL, 0);
+	peer = 0;
+	return stat(path, &st) == 0 && st.st_size == 10;
+}
+
+START_TEST(part_removed_only_past_the_end)
+{
+	/* Longer on the server: this ERR 0 is not "past the end". */
+	ck_assert_msg(part_kept_after("f 100 0 f\n"), "stderr: %s", err);
+	/* Shorter: past the end, so the .part does not match it. */
+	ck_assert_msg(!part_kept_after("f 5 0 f\n"), "stderr: %s", err);
+	ck_assert_ptr_nonnull(strstr(err, "does not match"));
+}
+END_TEST
+
+/*
+ * A size that lies: the file is announced as 2^60 bytes.  The client
+ * must refuse it before writing a byte, with ERR, not fill its disk.
+ */
+static void
+lying_size(int n, struct conn *c)
+{
+	uint8_t buf[700];
+	struct pkt p;
+	size_t i, k;
+
+	(void)n;
+	greet(c);
+	expect(c, PKT_OPT, &p);
+	for (i = k = 0; i < p.u.opt.count; i++)
+		if (strcmp(p.u.opt.opts[i].name, "digest") != 0)
+			p.u.opt.opts[k++] = p.u.opt.opts[i];
+	send_pkt(c, buf, pkt_encode_opt(buf, sizeof(buf), PKT_OACK,
+	    p.u.opt.opts, k));
+	expect(c, PKT_RRQ, &p);
+	send_pkt(c, buf, opts_encode_tsize(buf, sizeof(buf), 1ULL << 60));
+	send_pkt(c, buf, pkt_encode_dat(buf, sizeof(buf), 1, "lie", 3));
+	do {
+		if (conn_recv(c, BLKSIZE_MAX, &p) != CONN_OK)
+			_exit(33);
+	} while (p.op == PKT_ACK);
+	_exit(p.op == PKT_ERR ? 0 : 34);
+}
+
+START_TEST(lying_size_is_refused_before_writing)
+{
+	int status;
+
+	serve(lying_size, 1);
+	ck_assert_int_eq(client((const char *const[]){ "get", "f", NULL }),
+	    1);
+	waitpid(peer, &status, 0);
+	peer = 0;
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "the client sent no ERR: %d", WEXITSTATUS(status));
+	ck_assert_msg(one_line(err), "stderr: %s", err);
+	ck_assert_int_eq(entries_made(), 0);
+	printf("lying size: peak %ld KiB\n", peak_kib());
+	ck_assert_int_lt(peak_kib(), PEAK_KIB_MAX);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -552,6 +850,11 @@ suite(void)
 	tcase_add_test(tc, sum_right_wrong_missing_malformed);
 	tcase_add_test(tc, sum_missing_is_a_lost_connection);
 	tcase_add_test(tc, server_without_digest_works_unverified);
+	tcase_add_test(tc, endless_listing_is_cut_at_the_bound);
+	tcase_add_test(tc, fan_out_tree_is_cut_at_the_bound);
+	tcase_add_test(tc, bad_names_in_a_tree_are_said_and_counted);
+	tcase_add_test(tc, part_removed_only_past_the_end);
+	tcase_add_test(tc, lying_size_is_refused_before_writing);
 	suite_add_tcase(s, tc);
 	return s;
 }

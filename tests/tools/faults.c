@@ -12,6 +12,10 @@
  *   FAULT_ACCEPT_EMFILE=N   the first N accept4(2) calls fail with EMFILE
  *   FAULT_NO_TMPFILE=1      openat(2) with O_TMPFILE fails with EOPNOTSUPP,
  *       as on FUSE and network file systems (issue 12)
+ *   FAULT_SWAP_LINK=NAME:TARGET
+ *       the first open(2) or openat(2) of an entry named NAME first puts
+ *       a symbolic link to TARGET in its place, as a swap between a
+ *       tree's listing and its opening would (issue 25); for the client
  *
  * Descriptors 0-2 are never touched, so the log keeps working.
  */
@@ -34,6 +38,7 @@ ssize_t	read(int, void *, size_t);
 pid_t	fork(void);
 int	accept4(int, struct sockaddr *, socklen_t *, int);
 int	openat(int, const char *, int, ...);
+int	open(const char *, int, ...);
 
 static unsigned long long written, readn;
 static long forks_failed, accepts_failed;
@@ -156,6 +161,43 @@ accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return real(fd, sa, len, flags);
 }
 
+/* FAULT_SWAP_LINK: path in dirfd becomes a link, once, if it is NAME. */
+static void
+swap_link(int dirfd, const char *path)
+{
+	static int done;
+	const char *spec = getenv("FAULT_SWAP_LINK"), *colon, *base;
+
+	if (spec == NULL || done || (colon = strchr(spec, ':')) == NULL)
+		return;
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	if (strlen(base) != (size_t)(colon - spec) ||
+	    memcmp(base, spec, strlen(base)) != 0)
+		return;
+	done = 1;
+	(void)unlinkat(dirfd, path, 0);
+	(void)symlinkat(colon + 1, dirfd, path);
+}
+
+int
+open(const char *path, int flags, ...)
+{
+	static int (*real)(const char *, int, ...);
+	mode_t mode = 0;
+	va_list ap;
+
+	if (real == NULL)
+		real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT,
+		    "open");
+	if (flags & (O_CREAT | O_TMPFILE)) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	swap_link(AT_FDCWD, path);
+	return real(path, flags, mode);
+}
+
 /* The server calls openat (not openat64: it has no _FILE_OFFSET_BITS). */
 int
 openat(int dirfd, const char *path, int flags, ...)
@@ -176,5 +218,6 @@ openat(int dirfd, const char *path, int flags, ...)
 		errno = EOPNOTSUPP;
 		return -1;
 	}
+	swap_link(dirfd, path);
 	return real(dirfd, path, flags, mode);
 }
