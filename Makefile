@@ -49,12 +49,15 @@ pkg_or_stop = $(if $(filter PKG-MISSING,$(1)),$(error $(if \
 	   no $(2): apt-get install $(3),no $(PKG_CONFIG): apt-get install \
 	   pkg-config) (or run scripts/setup)),$(1))
 # Everyone: libbsd.  protocol/: the digests of protocol.md section 6, XXH3
-# from libxxhash and SHA-256 from nettle (README, "Dependencies").  The
-# client: libedit.  The unit and integration tests: Check.
+# from libxxhash and SHA-256 from nettle, and TLS 1.3 from OpenSSL under
+# conn.c (README, "Dependencies").  The client: libedit.  The unit and
+# integration tests: Check.
 PKG_CFLAGS = $(call pkg,--cflags,libbsd-overlay,libbsd-dev) \
-	   $(call pkg,--cflags,libxxhash nettle,libxxhash-dev nettle-dev)
+	   $(call pkg,--cflags,libxxhash nettle,libxxhash-dev nettle-dev) \
+	   $(call pkg,--cflags,openssl,libssl-dev)
 PKG_LIBS_BSD = $(call pkg,--libs,libbsd-overlay,libbsd-dev)
-PKG_LIBS_PROTO = $(call pkg,--libs,libxxhash nettle,libxxhash-dev nettle-dev)
+PKG_LIBS_PROTO = $(call pkg,--libs,libxxhash nettle,libxxhash-dev nettle-dev) \
+	   $(call pkg,--libs,openssl,libssl-dev)
 PKG_LIBS_EDIT = $(call pkg,--libs,libedit,libedit-dev)
 # The server's children: their system-call filter (server/syscall_filter.c).
 PKG_LIBS_SECCOMP = $(call pkg,--libs,libseccomp,libseccomp-dev)
