@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "errno_map.h"
+#include "identity.h"
 #include "idle.h"
 #include "log.h"
 #include "path.h"
@@ -408,6 +409,9 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 		log_error("out of memory");
 		return 1;
 	}
+	if (cfg->tls_ctx != NULL && identity_accept(&s.conn, cfg->tls_ctx) ==
+	    -1)
+		goto out;
 	if (greet(&s) == -1)
 		goto out;
 	setproctitle("%s: idle", s.peer);
