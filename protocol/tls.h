@@ -80,4 +80,34 @@ int	tls_peer_fingerprint(SSL *ssl, char *out, size_t outlen);
  */
 int	tls_peer_trusted(SSL *ssl);
 
+/*
+ * Keys and certificates on disk (tls_files.c), for the server's identity
+ * and the client's own key.
+ */
+
+/* OpenSSL's reason for the last failure, after what, into why. */
+void	tls_why(char *why, size_t whylen, const char *what);
+
+/* mkdir -p dir, each directory made 0700.  0, or -1 with a reason. */
+int	tls_mkdir(const char *dir, char *why, size_t whylen);
+
+/*
+ * The private key in path (PEM); where there is none, an Ed25519 key is
+ * made first (mode 0600, linked into place without replacing another's:
+ * *made is 1).  NULL with a reason.
+ */
+EVP_PKEY *tls_key_file(const char *path, int *made, char *why,
+	    size_t whylen);
+
+/* A self-signed certificate of key, naming cn.  NULL with a reason. */
+X509	*tls_self_signed(EVP_PKEY *key, const char *cn, char *why,
+	    size_t whylen);
+
+/*
+ * Writes cert to path (PEM, mode 0644) unless a file is there already.
+ * 0, or -1 with a reason.
+ */
+int	tls_cert_file(const char *path, X509 *cert, char *why,
+	    size_t whylen);
+
 #endif
