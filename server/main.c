@@ -188,6 +188,7 @@ main(int argc, char *argv[])
 	}
 	if (cfg.fingerprint) {
 		printf("%s\n", fp);
+		SSL_CTX_free(cfg.tls_ctx);
 		return 0;
 	}
 	if (cfg.tls)
