@@ -91,7 +91,8 @@ UNIT_SRCS := $(sort $(wildcard tests/protocol/check_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/protocol/%.c=$(B)/tests/%)
 SUITE_SRCS := $(sort $(wildcard tests/server/check_*.c tests/client/check_*.c))
 SUITE_BINS := $(addprefix $(B)/tests/,$(notdir $(SUITE_SRCS:.c=)))
-TOOL_BINS := $(B)/tests/relay $(B)/tests/dialer $(B)/tests/delay
+TOOL_BINS := $(B)/tests/relay $(B)/tests/dialer $(B)/tests/delay \
+	   $(B)/tests/tls_mitm
 INTEGRATION_BINS := $(SUITE_BINS) $(TOOL_BINS) $(B)/tests/faults.so
 
 # -V never prints a stale version: the objects that print it depend on a
@@ -162,7 +163,8 @@ $(B)/tests/check_shell: SUITE_LIBS := -lutil
 
 # Test-only: the relay corrupts, cuts or stalls a session on purpose; the
 # dialer opens the cluster test's sessions from a chosen source address;
-# delay is a link with latency, a rate cap and a turn count.
+# delay is a link with latency, a rate cap and a turn count; tls_mitm is
+# a man in the middle with a TLS key of its own.
 $(TOOL_BINS): $(B)/tests/%: $(B)/tests/tools/%.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
