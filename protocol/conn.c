@@ -30,6 +30,7 @@ static void	wait_begin(struct conn *);
 static int	peer_reading(struct conn *);
 static int	on_eintr(struct conn *);
 static void	compact(struct conn *);
+static int	retry(struct conn *, enum conn_status *);
 static int	poll_spin(int, struct conn_poll *);
 static ssize_t	tls_poll_recv(struct conn *, void *, size_t);
 static enum conn_status tls_sendv(struct conn *, struct iovec *, int, int);
@@ -113,6 +114,26 @@ on_eintr(struct conn *c)
 	    c->hooks->wait_begin != NULL)
 		c->hooks->wait_begin(c->hooks_ctx);
 	return interrupted(c);
+}
+
+/*
+ * A call failed with errno: 1 to make it again (an interruption the
+ * owner lets pass), or 0 with the status to return in *st.
+ */
+static int
+retry(struct conn *c, enum conn_status *st)
+{
+	int stop;
+
+	if (errno == EINTR) {
+		if ((stop = on_eintr(c)) == 0)
+			return 1;
+		*st = (enum conn_status)stop;
+		return 0;
+	}
+	c->err = errno;
+	*st = CONN_IO;
+	return 0;
 }
 
 /* Moves the unread bytes to the front of the buffer. */
@@ -291,7 +312,8 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 	enum pkt_status st;
 	size_t used;
 	ssize_t n;
-	int waited = 0, stop;
+	enum conn_status cs;
+	int waited = 0;
 
 	for (;;) {
 		if (c->rend > c->rstart) {
@@ -330,13 +352,8 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 		}
 		if (n == 0)
 			return c->rend > c->rstart ? CONN_TRUNCATED : CONN_EOF;
-		if (errno == EINTR) {
-			if ((stop = on_eintr(c)) != 0)
-				return (enum conn_status)stop;
-			continue;
-		}
-		c->err = errno;
-		return CONN_IO;
+		if (!retry(c, &cs))
+			return cs;
 	}
 }
 
@@ -351,7 +368,8 @@ sendv_flags(struct conn *c, struct iovec *iov, int iovcnt, int flags)
 {
 	struct msghdr msg;
 	ssize_t n;
-	int waited = 0, stop;
+	enum conn_status cs;
+	int waited = 0;
 
 	if (c->tls != NULL)
 		return tls_sendv(c, iov, iovcnt, flags & MSG_MORE);
@@ -373,13 +391,9 @@ sendv_flags(struct conn *c, struct iovec *iov, int iovcnt, int flags)
 				waited = 1;
 				continue;
 			}
-			if (errno == EINTR) {
-				if ((stop = on_eintr(c)) != 0)
-					return (enum conn_status)stop;
-				continue;
-			}
-			c->err = errno;
-			return CONN_IO;
+			if (!retry(c, &cs))
+				return cs;
+			continue;
 		}
 		fdio_iov_consume(&iov, &iovcnt, (size_t)n);
 	}
@@ -395,7 +409,7 @@ tls_flush(struct conn *c)
 {
 	size_t done = 0;
 	ssize_t n;
-	int stop;
+	enum conn_status cs;
 
 	if (c->wlen == 0)
 		return CONN_OK;
@@ -403,17 +417,10 @@ tls_flush(struct conn *c)
 	while (done < c->wlen) {
 		n = tls_write(c->tls, c->wbuf + done, c->wlen - done,
 		    &c->tls_why);
-		if (n > 0) {
+		if (n > 0)
 			done += (size_t)n;
-			continue;
-		}
-		if (errno == EINTR) {
-			if ((stop = on_eintr(c)) != 0)
-				return (enum conn_status)stop;
-			continue;
-		}
-		c->err = errno;
-		return CONN_IO;
+		else if (!retry(c, &cs))
+			return cs;
 	}
 	c->wlen = 0;
 	return CONN_OK;
@@ -455,7 +462,7 @@ tls_sendv(struct conn *c, struct iovec *iov, int iovcnt, int more)
 enum conn_status
 conn_tls_start(struct conn *c, struct ssl_st *ssl)
 {
-	int stop;
+	enum conn_status cs;
 
 	c->tls = ssl;
 	c->wlen = 0;
@@ -464,15 +471,9 @@ conn_tls_start(struct conn *c, struct ssl_st *ssl)
 		return CONN_IO;
 	}
 	wait_begin(c);
-	while (tls_handshake(ssl, &c->tls_why) == -1) {
-		if (errno == EINTR) {
-			if ((stop = on_eintr(c)) != 0)
-				return (enum conn_status)stop;
-			continue;
-		}
-		c->err = errno;
-		return CONN_IO;
-	}
+	while (tls_handshake(ssl, &c->tls_why) == -1)
+		if (!retry(c, &cs))
+			return cs;
 	return CONN_OK;
 }
 
