@@ -86,6 +86,10 @@ tls_new(SSL_CTX *ctx, enum tls_role role, int fd, const char *host,
 {
 	unsigned char addr[sizeof(struct in6_addr)];
 	X509_VERIFY_PARAM *param;
+	union {
+		const char *in;
+		char *out;
+	} name;
 	SSL *ssl;
 	int ok, literal;
 
@@ -106,10 +110,13 @@ tls_new(SSL_CTX *ctx, enum tls_role role, int fd, const char *host,
 	literal = inet_pton(AF_INET, host, addr) == 1 ||
 	    inet_pton(AF_INET6, host, addr) == 1;
 	param = SSL_get0_param(ssl);
+	/* The SNI macro casts its argument to void *: only the type is
+	 * const, OpenSSL copies the name. */
+	name.in = host;
 	if (literal)
 		ok = X509_VERIFY_PARAM_set1_ip_asc(param, host);
 	else
-		ok = SSL_set_tlsext_host_name(ssl, host) == 1 &&
+		ok = SSL_set_tlsext_host_name(ssl, name.out) == 1 &&
 		    SSL_set1_host(ssl, host) == 1;
 	if (ok != 1) {
 		snprintf(why, whylen, "TLS: %s: %s", host, reason());
