@@ -164,7 +164,7 @@ main(int argc, char *argv[])
 	struct sockets socks;
 	struct jail jail;
 	char why[512], host[256], fp[TLS_FINGERPRINT_LEN + 1];
-	int activated = 0, conn_fd = -1;
+	int activated = 0, conn_fd = -1, status;
 
 	setproctitle_init(argc, argv, environ);
 	config_parse(&cfg, argc, argv);
@@ -249,5 +249,7 @@ main(int argc, char *argv[])
 		fflush(stdout);
 	}
 	setproctitle("listening on port %u", socks.port);
-	return listener_run(&socks, &cfg, &jail);
+	status = listener_run(&socks, &cfg, &jail);
+	SSL_CTX_free(cfg.tls_ctx);
+	return status;
 }
