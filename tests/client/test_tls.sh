@@ -226,6 +226,29 @@ check "changed key: nothing uploaded" [ ! -e "$srv/mitm.txt" ]
 check "changed key: no request" sh -c "! grep -q 'WRQ' '$top/server.log'"
 stop_server
 
+# Behind a balancer: the PROXY header comes before the ClientHello.
+start_server --tls --state "$state" --proxy-protocol
+"$TLS_MITM_BIN" -p "$port" > "$top/mitm.out" 2>&1 &
+mitm_pid=$!
+wait_line "$top/mitm.out" "^mitm key" "$mitm_pid" balancer
+mport=$(sed -n 's/^mitm port //p' "$top/mitm.out")
+mkey=$(sed -n 's/^mitm key //p' "$top/mitm.out")
+client -q --tls --host-key "$mkey" 127.0.0.1 "$mport" get a.txt
+check "PROXY then TLS: a session" cmp -s "$loc/a.txt" "$srv/a.txt"
+check "PROXY then TLS: the client's address from the header" \
+    grep -q "Received a connection from 192.0.2.7, port 5555" \
+    "$top/server.log"
+rm -f "$loc/a.txt"
+stop_mitm
+stop_server
+
+# Spare children, forked and confined ahead: the handshake in the spare.
+start_server --tls --state "$state" --spares 2
+client -q --tls --host-key "$fp" 127.0.0.1 "$port" get big
+check "--spares: a TLS session" cmp -s "$loc/big" "$srv/big"
+rm -f "$loc/big"
+stop_server
+
 # --tls-cert and --tls-key: a key of one's own, PEM (a P-256 one here).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$top/own.key" -out "$top/own.crt" -days 2 -subj /CN=own \

@@ -1,7 +1,7 @@
 /*
  * Test-only man in the middle for TLS (tests/client/test_tls.sh):
  *
- *   tls_mitm PORT
+ *   tls_mitm [-p] PORT
  *
  * Listens on 127.0.0.1 port 0 and prints "mitm port N", then "mitm key
  * SHA256:..." (a fresh Ed25519 key of its own, in a self-signed
@@ -10,6 +10,10 @@
  * (the real server, whose certificate it does not check, as an attacker
  * would not), and when either side closes it prints "from client N
  * bytes": what the client sent through it.  Runs until killed.
+ *
+ * -p: it is a balancer instead, sending the server a PROXY v1 header
+ * (client 192.0.2.7 port 5555) before its ClientHello, as HAProxy's
+ * send-proxy does in front of a TLS server.
  */
 #include <err.h>
 #include <poll.h>
@@ -22,6 +26,8 @@
 #include <sys/socket.h>
 
 #include "tls.h"
+
+#define PROXY_LINE	"PROXY TCP4 192.0.2.7 127.0.0.1 5555 10000\r\n"
 
 static int	listen_any(uint16_t *);
 static int	dial(uint16_t);
@@ -110,11 +116,16 @@ main(int argc, char *argv[])
 	EVP_PKEY *key;
 	X509 *cert;
 	uint16_t port, server_port;
-	int lfd, cfd, sfd;
+	int lfd, cfd, sfd, proxy = 0;
 	const char *errstr;
 
+	if (argc == 3 && strcmp(argv[1], "-p") == 0) {
+		proxy = 1;
+		argc--;
+		argv++;
+	}
 	if (argc != 2)
-		errx(2, "usage: tls_mitm PORT");
+		errx(2, "usage: tls_mitm [-p] PORT");
 	server_port = (uint16_t)strtonum(argv[1], 1, 65535, &errstr);
 	if (errstr != NULL)
 		errx(2, "port %s: %s", argv[1], errstr);
@@ -135,6 +146,11 @@ main(int argc, char *argv[])
 			continue;
 		front = back = NULL;
 		sfd = dial(server_port);
+		if (sfd != -1 && proxy && write(sfd, PROXY_LINE,
+		    strlen(PROXY_LINE)) != (ssize_t)strlen(PROXY_LINE)) {
+			close(sfd);
+			sfd = -1;
+		}
 		if (sfd != -1 &&
 		    (front = tls_new(sctx, TLS_SERVER, cfd, NULL, why,
 		    sizeof(why))) != NULL &&
