@@ -151,6 +151,27 @@ check "pinned: mkdir" [ -d "$srv/made" ]
 check "one line for the host" [ "$(lines "$known")" = 1 ]
 rm -f "$loc/a.txt" "$loc/big"
 
+# First contact at a terminal (script(1) gives the client one): asked
+# as ssh asks; "no" pins nothing, "yes" pins and goes on.
+at_terminal() {	# at_terminal INPUT HOST
+	printf '%b' "$1" | (cd "$loc" && timeout 20 script -qec \
+	    "'$CLIENT_BIN' --tls $2 $port" /dev/null) > "$top/tty" 2>&1
+	rc=$?
+}
+at_terminal 'no\n' localhost
+check "terminal, no: exit 3" [ "$rc" = 3 ]
+check "terminal: the question" grep -q \
+    "Are you sure you want to continue connecting (yes/no)?" "$top/tty"
+check "terminal: the fingerprint shown" grep -qF "$fp" "$top/tty"
+check "terminal, no: not pinned" sh -c "! grep -q '^localhost:' '$known'"
+at_terminal 'maybe\nyes\nls\nquit\n' localhost
+check "terminal, yes: exit 0" [ "$rc" = 0 ]
+check "terminal: asked again after neither" grep -q \
+    "Please type 'yes' or 'no'" "$top/tty"
+check "terminal, yes: pinned" grep -q "^localhost:$port $fp tls" "$known"
+check "terminal, yes: the session went on" grep -q ' a.txt' "$top/tty"
+sed -i "/^localhost:/d" "$known"
+
 # A host pinned to TLS is never spoken to in plaintext.
 before=$(grep -c 'Received a connection' "$top/server.log")
 client -q 127.0.0.1 "$port" ls
