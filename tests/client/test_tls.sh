@@ -74,6 +74,8 @@ check "s_client -tls1_3: the greeting inside" \
     grep -aq "Hello from .*'s fileserver" "$top/sc.out"
 check "s_client: no session ticket" sh -c "! grep -qi 'session ticket' \
     '$top/sc.out'"
+check "s_client: ERR 5 inside TLS when the greeting is not acknowledged" \
+    grep -aq "Idle timeout (2 s)" "$top/sc.out"
 s_client -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256
 check "ChaCha20-Poly1305: accepted" grep -q \
     "Cipher is TLS_CHACHA20_POLY1305_SHA256" "$top/sc.out"
@@ -249,6 +251,7 @@ stop_server
 
 # Behind a balancer: the PROXY header comes before the ClientHello.
 start_server --tls --state "$state" --proxy-protocol
+: > "$top/mitm.out"
 "$TLS_MITM_BIN" -p "$port" > "$top/mitm.out" 2>&1 &
 mitm_pid=$!
 wait_line "$top/mitm.out" "^mitm key" "$mitm_pid" balancer
