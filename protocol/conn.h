@@ -1,8 +1,9 @@
 /*
  * Framed packet I/O over a connected stream socket.
  *
- * conn owns the socket's byte stream: it cuts it into packets with the
- * codec and writes whole packets.  How long a wait may last is not its
+ * conn owns the socket's byte stream (or, after conn_tls_start, the TLS
+ * stream over it, through tls.c): it cuts it into packets with the codec
+ * and writes whole packets.  How long a wait may last is not its
  * business: before it blocks it calls the owner's wait_begin hook (the
  * server arms SIGALRM there), and when a call is interrupted it asks the
  * owner's interrupted hook whether to go on.  One thing it does judge: a

@@ -21,7 +21,7 @@
 
 #include <openssl/ssl.h>
 
-/* The suites allowed, strongest first among equals (protocol.md). */
+/* The suites allowed, in the server's order of preference. */
 #define TLS_CIPHERSUITES	"TLS_AES_128_GCM_SHA256:" \
 	"TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
 
