@@ -423,6 +423,9 @@ tls_flush(struct conn *c)
 			return cs;
 	}
 	c->wlen = 0;
+	while (tls_push(c->tls) == -1)
+		if (!retry(c, &cs))
+			return cs;
 	return CONN_OK;
 }
 
@@ -535,7 +538,7 @@ tls_send_nowait(struct conn *c, const void *buf, size_t len)
 			break;
 		else if (n == -1)
 			n = 0;
-	ok = done == c->wlen;
+	ok = done == c->wlen && tls_push(c->tls) == 0;
 	c->wlen = 0;
 	(void)fcntl(c->fd, F_SETFL, flags);
 	return ok ? 0 : -1;

@@ -20,7 +20,15 @@
 #define TLS_READ_BUFFER	(4 * (SSL3_RT_MAX_PLAIN_LENGTH + \
 	    SSL3_RT_MAX_ENCRYPTED_OVERHEAD))
 
+/*
+ * Write buffer: records are gathered here and go out four at a time, one
+ * write(2) for what would be four (tls_push sends the rest).
+ */
+#define TLS_WRITE_BUFFER	(4 * (SSL3_RT_MAX_PLAIN_LENGTH + \
+	    SSL3_RT_MAX_ENCRYPTED_OVERHEAD))
+
 static const char *reason(void);
+static int	attach(SSL *, int);
 static int	io_failed(SSL *, int, const char **);
 
 /* OpenSSL's reason for the last failure, or a generic one. */
@@ -80,6 +88,28 @@ tls_context(enum tls_role role, char *why, size_t whylen)
 	return ctx;
 }
 
+/*
+ * ssl reads the socket fd straight, and writes it through a buffer of
+ * TLS_WRITE_BUFFER.  0, or -1.
+ */
+static int
+attach(SSL *ssl, int fd)
+{
+	BIO *sock, *buf = NULL;
+
+	if ((sock = BIO_new_socket(fd, BIO_NOCLOSE)) == NULL ||
+	    (buf = BIO_new(BIO_f_buffer())) == NULL ||
+	    BIO_set_write_buffer_size(buf, TLS_WRITE_BUFFER) != 1 ||
+	    BIO_up_ref(sock) != 1) {
+		BIO_free(buf);
+		BIO_free(sock);
+		return -1;
+	}
+	/* One reference each for the read side and the chain's end. */
+	SSL_set_bio(ssl, sock, BIO_push(buf, sock));
+	return 0;
+}
+
 SSL *
 tls_new(SSL_CTX *ctx, enum tls_role role, int fd, const char *host,
     char *why, size_t whylen)
@@ -94,7 +124,7 @@ tls_new(SSL_CTX *ctx, enum tls_role role, int fd, const char *host,
 	int ok, literal;
 
 	ERR_clear_error();
-	if ((ssl = SSL_new(ctx)) == NULL || SSL_set_fd(ssl, fd) != 1) {
+	if ((ssl = SSL_new(ctx)) == NULL || attach(ssl, fd) == -1) {
 		snprintf(why, whylen, "TLS: %s", reason());
 		SSL_free(ssl);
 		return NULL;
@@ -204,6 +234,24 @@ tls_write(SSL *ssl, const void *buf, size_t len, const char **why)
 		*why = "connection closed";
 		errno = EPIPE;
 	}
+	return -1;
+}
+
+int
+tls_push(SSL *ssl)
+{
+	BIO *out = SSL_get_wbio(ssl);
+	int saved;
+
+	errno = 0;
+	if (BIO_flush(out) == 1)
+		return 0;
+	saved = errno;
+	if (BIO_should_retry(out))
+		errno = saved == EAGAIN || saved == EWOULDBLOCK ? saved :
+		    EINTR;
+	else if (saved == 0)
+		errno = EPIPE;
 	return -1;
 }
 

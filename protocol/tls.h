@@ -55,6 +55,12 @@ int	tls_handshake(SSL *ssl, const char **why);
 ssize_t	tls_read(SSL *ssl, void *buf, size_t len, const char **why);
 ssize_t	tls_write(SSL *ssl, const void *buf, size_t len, const char **why);
 
+/*
+ * tls_write's records are gathered in a buffer: this sends what it holds.
+ * 0, or -1 with errno (EINTR: again).
+ */
+int	tls_push(SSL *ssl);
+
 /* 1 when decrypted bytes wait inside OpenSSL (no read needed for them). */
 int	tls_pending(const SSL *ssl);
 

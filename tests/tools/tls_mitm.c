@@ -100,7 +100,8 @@ relay(SSL *client, SSL *server)
 				return from_client;
 			if (i == 0)
 				from_client += (unsigned long long)n;
-			if (tls_write(out, buf, (size_t)n, &why) != n)
+			if (tls_write(out, buf, (size_t)n, &why) != n ||
+			    tls_push(out) == -1)
 				return from_client;
 		}
 		pfd[0].revents = pfd[1].revents = 0;
