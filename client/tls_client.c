@@ -229,8 +229,10 @@ tls_client_start(struct remote *r)
 	    why, sizeof(why))) == NULL)
 		return refuse(r, "%s", why);
 	if ((cs = conn_tls_start(&r->conn, ssl)) != CONN_OK)
-		return refuse(r, "TLS handshake with %s port %s: %s",
-		    r->cfg->host, r->cfg->port, conn_status_str(&r->conn, cs));
+		return refuse(r, "TLS handshake with %s port %s: %s%s",
+		    r->cfg->host, r->cfg->port, conn_status_str(&r->conn, cs),
+		    cs == CONN_IO ? " (is the server started with --tls?)" :
+		    "");
 	if (tls_peer_trusted(ssl))
 		return RC_OK;
 	if (tls_peer_fingerprint(ssl, fp, sizeof(fp)) == -1)

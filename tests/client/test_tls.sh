@@ -273,6 +273,14 @@ check "--spares: a TLS session" cmp -s "$loc/big" "$srv/big"
 rm -f "$loc/big"
 stop_server
 
+# A TLS client at a plaintext server: one line, exit 3.
+start_server
+client -q --tls --accept-new 127.0.0.1 "$port" ls
+check "--tls at a plaintext server: exit 3" [ "$rc" = 3 ]
+check "--tls at a plaintext server: one line saying so" sh -c \
+    "[ \$(wc -l < '$top/err') = 1 ] && grep -q 'started with --tls' '$top/err'"
+stop_server
+
 # --tls-cert and --tls-key: a key of one's own, PEM (a P-256 one here).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
     -keyout "$top/own.key" -out "$top/own.crt" -days 2 -subj /CN=own \
