@@ -24,11 +24,11 @@ static const char usage_line[] =
     "[-u user]\n"
     "              [--drain-timeout seconds] [--proxy-protocol] "
     "[--spares n]\n"
-    "              [--syslog] [--tls [--tls-cert file --tls-key file]] "
-    "[--state dir]\n"
-    "              dir [port]\n"
+    "              [--syslog] [--tls [--tls-cert file --tls-key file]]\n"
+    "              [--state dir] dir [port]\n"
     "       server --fingerprint [--state dir | --tls-cert file "
-    "--tls-key file] [dir]\n";
+    "--tls-key file]\n"
+    "              [dir]\n";
 
 static const struct cli cli = { "server", usage_line, VERSION };
 
