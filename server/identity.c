@@ -214,5 +214,6 @@ identity_accept(struct conn *c, SSL_CTX *ctx)
 		    conn_status_str(c, cs));
 		return -1;
 	}
+	log_debug("%s, %s", SSL_get_version(ssl), SSL_get_cipher_name(ssl));
 	return 0;
 }

@@ -60,7 +60,7 @@ check "key: Ed25519" sh -c "openssl pkey -in '$state/tls-key.pem' -noout \
 "$SERVER_BIN" --fingerprint --state "$state" > "$top/fp2" 2>&1
 check "--fingerprint again: the same key" cmp -s "$top/fp" "$top/fp2"
 
-start_server -t 2 --tls --state "$state"
+start_server -v -t 2 --tls --state "$state"
 check "fingerprint logged at start" grep -q "TLS 1.3, key $fp" \
     "$top/server.log"
 
@@ -89,6 +89,8 @@ check "s_client -tls1_2: no greeting" sh -c "! grep -aq 'Hello from' \
     '$top/sc.out'"
 check "the server logs why" grep -q "TLS handshake: unsupported protocol" \
     "$top/server.log"
+check "-v: the version and suite logged" grep -q \
+    "TLSv1.3, TLS_CHACHA20_POLY1305_SHA256" "$top/server.log"
 
 # The handshake counts against the idle timeout (-t 2): a peer that
 # connects and sends nothing is closed.
