@@ -299,6 +299,17 @@ rm -f "$loc/a.txt"
 stop_server
 "$SERVER_BIN" --tls --tls-cert "$top/own.crt" "$srv" 0 > /dev/null 2>&1
 check "--tls-cert without --tls-key: usage, exit 2" [ $? = 2 ]
+"$SERVER_BIN" --tls-cert "$top/own.crt" --tls-key "$top/own.key" "$srv" 0 \
+    > /dev/null 2>&1
+check "--tls-cert without --tls: usage, exit 2" [ $? = 2 ]
+cp "$top/own.key" "$srv/own.key"
+"$SERVER_BIN" --tls --tls-cert "$top/own.crt" --tls-key "$srv/own.key" \
+    "$srv" 0 > "$top/out" 2> "$top/err"
+check "--tls-key inside DIR: refused" [ $? -ne 0 ]
+check "--tls-key inside DIR: no listening line" [ ! -s "$top/out" ]
+check "--tls-key inside DIR: says why" grep -q "inside the served" \
+    "$top/err"
+rm -f "$srv/own.key"
 
 echo "tls: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
