@@ -21,8 +21,9 @@
 
 /* Room for two of the longest packets, so a full one always fits. */
 #define RBUF_LEN	(2 * PKT_MAX_LEN)
-/* TLS sends: four whole records at a time (tls.h). */
-#define WBUF_LEN	(4 * 16384)
+/* TLS sends: small pieces gathered into one record (tls_sendv). */
+#define WBUF_LEN	16384
+#define TLS_COPY_MAX	2048
 
 static int	interrupted(struct conn *);
 static enum conn_status sendv_flags(struct conn *, struct iovec *, int, int);
@@ -34,6 +35,8 @@ static int	retry(struct conn *, enum conn_status *);
 static int	poll_spin(int, struct conn_poll *);
 static ssize_t	tls_poll_recv(struct conn *, void *, size_t);
 static enum conn_status tls_sendv(struct conn *, struct iovec *, int, int);
+static enum conn_status tls_write_all(struct conn *, const uint8_t *,
+		    size_t);
 static enum conn_status tls_flush(struct conn *);
 static int	tls_send_nowait(struct conn *, const void *, size_t);
 
@@ -401,27 +404,37 @@ sendv_flags(struct conn *c, struct iovec *iov, int iovcnt, int flags)
 }
 
 /*
- * Writes wbuf whole.  The socket blocks, so the owner's clock starts
- * with the write, and each interruption asks the owner as sendmsg's do.
+ * Writes buf[0..len) whole into TLS records.  The socket blocks, so the
+ * owner's clock starts with the write, and each interruption asks the
+ * owner as sendmsg's do.
  */
 static enum conn_status
-tls_flush(struct conn *c)
+tls_write_all(struct conn *c, const uint8_t *buf, size_t len)
 {
+	enum conn_status cs;
 	size_t done = 0;
 	ssize_t n;
-	enum conn_status cs;
 
-	if (c->wlen == 0)
-		return CONN_OK;
 	wait_begin(c);
-	while (done < c->wlen) {
-		n = tls_write(c->tls, c->wbuf + done, c->wlen - done,
-		    &c->tls_why);
+	while (done < len) {
+		n = tls_write(c->tls, buf + done, len - done, &c->tls_why);
 		if (n > 0)
 			done += (size_t)n;
 		else if (!retry(c, &cs))
 			return cs;
 	}
+	return CONN_OK;
+}
+
+/* Writes what wbuf holds, and sends the records out. */
+static enum conn_status
+tls_flush(struct conn *c)
+{
+	enum conn_status cs;
+
+	if (c->wlen > 0 && (cs = tls_write_all(c, c->wbuf, c->wlen)) !=
+	    CONN_OK)
+		return cs;
 	c->wlen = 0;
 	while (tls_push(c->tls) == -1)
 		if (!retry(c, &cs))
@@ -430,34 +443,36 @@ tls_flush(struct conn *c)
 }
 
 /*
- * A gather list over TLS: its pieces copied into wbuf, written whenever
- * it fills, so that a DAT's header and its data go in one record instead
- * of a record each (a record costs its 22 bytes and a system call).
- * more: leave the tail in wbuf for the send that follows (MSG_MORE).
+ * A gather list over TLS.  Small pieces (a DAT's header, an ACK) are
+ * copied into wbuf, so that they share a record instead of costing 22
+ * bytes and an encryption each; a large piece (a block's data) is written
+ * where it lies, after what wbuf holds, without a copy.  The records go
+ * out when the list is done (tls_push).  more: leave wbuf's bytes for the
+ * send that follows (MSG_MORE).
  */
 static enum conn_status
 tls_sendv(struct conn *c, struct iovec *iov, int iovcnt, int more)
 {
 	enum conn_status st;
-	size_t take;
+	size_t len;
 	int i;
 
 	for (i = 0; i < iovcnt; i++) {
-		const uint8_t *p = iov[i].iov_base;
-		size_t left = iov[i].iov_len;
-
-		while (left > 0) {
-			if (c->wlen == WBUF_LEN &&
-			    (st = tls_flush(c)) != CONN_OK)
+		len = iov[i].iov_len;
+		if (len > TLS_COPY_MAX || c->wlen + len > WBUF_LEN) {
+			if (c->wlen > 0 && (st = tls_write_all(c, c->wbuf,
+			    c->wlen)) != CONN_OK)
 				return st;
-			take = WBUF_LEN - c->wlen;
-			if (take > left)
-				take = left;
-			memcpy(c->wbuf + c->wlen, p, take);
-			c->wlen += take;
-			p += take;
-			left -= take;
+			c->wlen = 0;
 		}
+		if (len > TLS_COPY_MAX) {
+			if ((st = tls_write_all(c, iov[i].iov_base, len)) !=
+			    CONN_OK)
+				return st;
+			continue;
+		}
+		memcpy(c->wbuf + c->wlen, iov[i].iov_base, len);
+		c->wlen += len;
 	}
 	return more ? CONN_OK : tls_flush(c);
 }
