@@ -187,10 +187,10 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
-		config_usage_error("--tls-cert and --tls-key go together");
+		cli_usage_error(&cli, "--tls-cert and --tls-key go together");
 	if ((cfg->tls_cert != NULL || cfg->state_dir != NULL) && !cfg->tls &&
 	    !cfg->fingerprint)
-		config_usage_error("%s needs --tls", cfg->tls_cert != NULL ?
+		cli_usage_error(&cli, "%s needs --tls", cfg->tls_cert != NULL ?
 		    "--tls-cert" : "--state");
 	/* --fingerprint: DIR only to check that the key is not in it. */
 	if (cfg->fingerprint && argc <= 1) {
