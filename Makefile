@@ -49,12 +49,15 @@ pkg_or_stop = $(if $(filter PKG-MISSING,$(1)),$(error $(if \
 	   no $(2): apt-get install $(3),no $(PKG_CONFIG): apt-get install \
 	   pkg-config) (or run scripts/setup)),$(1))
 # Everyone: libbsd.  protocol/: the digests of protocol.md section 6, XXH3
-# from libxxhash and SHA-256 from nettle (README, "Dependencies").  The
-# client: libedit.  The unit and integration tests: Check.
+# from libxxhash and SHA-256 from nettle, and TLS 1.3 from OpenSSL under
+# conn.c (README, "Dependencies").  The client: libedit.  The unit and
+# integration tests: Check.
 PKG_CFLAGS = $(call pkg,--cflags,libbsd-overlay,libbsd-dev) \
-	   $(call pkg,--cflags,libxxhash nettle,libxxhash-dev nettle-dev)
+	   $(call pkg,--cflags,libxxhash nettle,libxxhash-dev nettle-dev) \
+	   $(call pkg,--cflags,openssl,libssl-dev)
 PKG_LIBS_BSD = $(call pkg,--libs,libbsd-overlay,libbsd-dev)
-PKG_LIBS_PROTO = $(call pkg,--libs,libxxhash nettle,libxxhash-dev nettle-dev)
+PKG_LIBS_PROTO = $(call pkg,--libs,libxxhash nettle,libxxhash-dev nettle-dev) \
+	   $(call pkg,--libs,openssl,libssl-dev)
 PKG_LIBS_EDIT = $(call pkg,--libs,libedit,libedit-dev)
 # The server's children: their system-call filter (server/syscall_filter.c).
 PKG_LIBS_SECCOMP = $(call pkg,--libs,libseccomp,libseccomp-dev)
@@ -88,7 +91,8 @@ UNIT_SRCS := $(sort $(wildcard tests/protocol/check_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/protocol/%.c=$(B)/tests/%)
 SUITE_SRCS := $(sort $(wildcard tests/server/check_*.c tests/client/check_*.c))
 SUITE_BINS := $(addprefix $(B)/tests/,$(notdir $(SUITE_SRCS:.c=)))
-TOOL_BINS := $(B)/tests/relay $(B)/tests/dialer $(B)/tests/delay
+TOOL_BINS := $(B)/tests/relay $(B)/tests/dialer $(B)/tests/delay \
+	   $(B)/tests/tls_mitm
 INTEGRATION_BINS := $(SUITE_BINS) $(TOOL_BINS) $(B)/tests/faults.so
 
 # -V never prints a stale version: the objects that print it depend on a
@@ -159,7 +163,8 @@ $(B)/tests/check_shell: SUITE_LIBS := -lutil
 
 # Test-only: the relay corrupts, cuts or stalls a session on purpose; the
 # dialer opens the cluster test's sessions from a chosen source address;
-# delay is a link with latency, a rate cap and a turn count.
+# delay is a link with latency, a rate cap and a turn count; tls_mitm is
+# a man in the middle with a TLS key of its own.
 $(TOOL_BINS): $(B)/tests/%: $(B)/tests/tools/%.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)

@@ -9,17 +9,28 @@
 
 #include "args.h"
 #include "cli.h"
+#include "known_hosts.h"
 #include "proto_limits.h"
 
 static const char usage_line[] =
     "usage: client [-fq] [-B blksize] [-b batchfile] [-t timeout] "
     "[-w windowsize]\n"
     "              [--digest xxh128|sha256|none] [--no-options]\n"
-    "              host port | host[:port] [command [arg ...]]\n";
+    "              [--tls [--accept-new] [--host-key SHA256:...] "
+    "[-i keyfile]]\n"
+    "              host port | host[:port] [command [arg ...]]\n"
+    "       client --fingerprint [-i keyfile]\n";
 
 static const struct cli cli = { "client", usage_line, VERSION };
 
-enum { OPT_NO_OPTIONS = 256, OPT_DIGEST_ALG };
+enum {
+	OPT_NO_OPTIONS = 256,
+	OPT_DIGEST_ALG,
+	OPT_TLS,
+	OPT_ACCEPT_NEW,
+	OPT_HOST_KEY,
+	OPT_FINGERPRINT,
+};
 
 static const struct option long_opts[] = {
 	{ "batch", required_argument, NULL, 'b' },
@@ -30,6 +41,11 @@ static const struct option long_opts[] = {
 	{ "windowsize", required_argument, NULL, 'w' },
 	{ "no-options", no_argument, NULL, OPT_NO_OPTIONS },
 	{ "digest", required_argument, NULL, OPT_DIGEST_ALG },
+	{ "tls", no_argument, NULL, OPT_TLS },
+	{ "accept-new", no_argument, NULL, OPT_ACCEPT_NEW },
+	{ "host-key", required_argument, NULL, OPT_HOST_KEY },
+	{ "identity", required_argument, NULL, 'i' },
+	{ "fingerprint", no_argument, NULL, OPT_FINGERPRINT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -90,7 +106,7 @@ args_parse(struct client_config *cfg, int argc, char *argv[])
 
 	opterr = 0;
 	/* "+": options end at HOST, so a command's own "-x" is its own. */
-	while ((ch = getopt_long(argc, argv, "+:b:fqt:B:w:hV", long_opts,
+	while ((ch = getopt_long(argc, argv, "+:b:fi:qt:B:w:hV", long_opts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'b':
@@ -124,10 +140,33 @@ args_parse(struct client_config *cfg, int argc, char *argv[])
 				cli_usage_error(&cli, "digest %s: not xxh128, "
 				    "sha256 or none", optarg);
 			break;
+		case OPT_TLS:
+			cfg->tls = 1;
+			break;
+		case OPT_ACCEPT_NEW:
+			cfg->accept_new = 1;
+			break;
+		case OPT_HOST_KEY:
+			if (!known_hosts_valid_key(optarg))
+				cli_usage_error(&cli, "host-key %s: not "
+				    "SHA256: and 43 base64 characters", optarg);
+			cfg->host_key = optarg;
+			break;
+		case 'i':
+			cfg->identity = optarg;
+			break;
+		case OPT_FINGERPRINT:
+			cfg->fingerprint = 1;
+			break;
 		default:
 			cli_other_option(&cli, ch, argv);
 		}
 	}
+	if ((cfg->accept_new || cfg->host_key != NULL) && !cfg->tls)
+		cli_usage_error(&cli, "%s needs --tls", cfg->accept_new ?
+		    "--accept-new" : "--host-key");
+	if (cfg->fingerprint && argc == optind)
+		return;
 	operands(cfg, argc - optind, argv + optind);
 	if (cfg->batch != NULL && cfg->cmd != NULL)
 		cli_usage_error(&cli, "-b and a command cannot be used "

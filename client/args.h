@@ -29,6 +29,11 @@ struct client_config {
 	int no_options;			/* --no-options */
 	enum digest_alg digest;		/* --digest; DIGEST_NONE: none */
 	unsigned text_flags;		/* text_escape's, from the locale */
+	int tls;			/* --tls */
+	int accept_new;			/* --accept-new */
+	const char *host_key;		/* --host-key SHA256:..., or NULL */
+	const char *identity;		/* -i FILE, or NULL: the default */
+	int fingerprint;		/* --fingerprint: print it, exit */
 	char **cmd;			/* COMMAND [ARG ...], or NULL */
 	int ncmd;
 };

@@ -15,6 +15,7 @@
 #include "shell.h"
 #include "signals.h"
 #include "text.h"
+#include "tls_client.h"
 
 int
 main(int argc, char *argv[])
@@ -28,6 +29,8 @@ main(int argc, char *argv[])
 	 * (interface.md, "Names"): as text in a UTF-8 locale only. */
 	setlocale(LC_CTYPE, "");
 	args_parse(&cfg, argc, argv);
+	if ((status = tls_client_init(&cfg)) != 0)
+		return status;
 	if (strcmp(nl_langinfo(CODESET), "UTF-8") == 0)
 		cfg.text_flags = TEXT_UTF8;
 	/* A command-line command is checked before connecting: usage. */

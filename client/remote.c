@@ -20,6 +20,7 @@
 #include "remote.h"
 #include "signals.h"
 #include "text.h"
+#include "tls_client.h"
 
 /* A download's sink, checked against the size the server announced. */
 struct checked_sink {
@@ -269,6 +270,10 @@ remote_connect(struct remote *r, int show_greeting)
 	if ((rc = connect_any(r)) != RC_OK)
 		return rc;
 	sig_tick_start();
+	if (r->cfg->tls && (rc = tls_client_start(r)) != RC_OK) {
+		remote_disconnect(r);
+		return rc;
+	}
 	cs = conn_recv(&r->conn, GREETING_LEN_MAX, &p);
 	if (cs != CONN_OK) {
 		if (cs == CONN_MALFORMED)

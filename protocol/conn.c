@@ -4,6 +4,7 @@
  * alarm or the user's Ctrl-C rather than noise (style.md section 3).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
@@ -16,9 +17,13 @@
 
 #include "conn.h"
 #include "fdio.h"
+#include "tls.h"
 
 /* Room for two of the longest packets, so a full one always fits. */
 #define RBUF_LEN	(2 * PKT_MAX_LEN)
+/* TLS sends: small pieces gathered into one record (tls_sendv). */
+#define WBUF_LEN	16384
+#define TLS_COPY_MAX	2048
 
 static int	interrupted(struct conn *);
 static enum conn_status sendv_flags(struct conn *, struct iovec *, int, int);
@@ -26,6 +31,14 @@ static void	wait_begin(struct conn *);
 static int	peer_reading(struct conn *);
 static int	on_eintr(struct conn *);
 static void	compact(struct conn *);
+static int	retry(struct conn *, enum conn_status *);
+static int	poll_spin(int, struct conn_poll *);
+static ssize_t	tls_poll_recv(struct conn *, void *, size_t);
+static enum conn_status tls_sendv(struct conn *, struct iovec *, int, int);
+static enum conn_status tls_write_all(struct conn *, const uint8_t *,
+		    size_t);
+static enum conn_status tls_flush(struct conn *);
+static int	tls_send_nowait(struct conn *, const void *, size_t);
 
 int
 conn_init(struct conn *c, int fd, const struct conn_hooks *hooks,
@@ -47,6 +60,12 @@ conn_free(struct conn *c)
 {
 	free(c->rbuf);
 	c->rbuf = NULL;
+	if (c->tls != NULL) {
+		tls_close(c->tls);
+		c->tls = NULL;
+		free(c->wbuf);
+		c->wbuf = NULL;
+	}
 }
 
 static void
@@ -100,6 +119,26 @@ on_eintr(struct conn *c)
 	return interrupted(c);
 }
 
+/*
+ * A call failed with errno: 1 to make it again (an interruption the
+ * owner lets pass), or 0 with the status to return in *st.
+ */
+static int
+retry(struct conn *c, enum conn_status *st)
+{
+	int stop;
+
+	if (errno == EINTR) {
+		if ((stop = on_eintr(c)) == 0)
+			return 1;
+		*st = (enum conn_status)stop;
+		return 0;
+	}
+	c->err = errno;
+	*st = CONN_IO;
+	return 0;
+}
+
 /* Moves the unread bytes to the front of the buffer. */
 static void
 compact(struct conn *c)
@@ -139,7 +178,7 @@ conn_reserve(struct conn *c, size_t len)
 int
 conn_pending(const struct conn *c)
 {
-	return c->rend > c->rstart;
+	return c->rend > c->rstart || (c->tls != NULL && tls_pending(c->tls));
 }
 
 int
@@ -200,11 +239,7 @@ conn_poll_us(void)
 ssize_t
 conn_poll_recv(int fd, void *buf, size_t len, struct conn_poll *cp)
 {
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	struct timespec now;
-	long long until;
 	ssize_t n;
-	int ready;
 
 	if (cp->us == 0 || cp->skip > 0) {
 		if (cp->skip > 0)
@@ -214,6 +249,24 @@ conn_poll_recv(int fd, void *buf, size_t len, struct conn_poll *cp)
 	n = recv(fd, buf, len, MSG_DONTWAIT);
 	if (n != -1 || (errno != EAGAIN && errno != EWOULDBLOCK))
 		return n;	/* no wait: the poll was not tried */
+	if (poll_spin(fd, cp) == -1)
+		return -1;
+	return recv(fd, buf, len, 0);
+}
+
+/*
+ * The poll of a wait that found nothing at once: up to cp->us, then the
+ * back-off.  0 (readable or not: the caller's blocking call follows), or
+ * -1 with EINTR, which the owner's hook decides.
+ */
+static int
+poll_spin(int fd, struct conn_poll *cp)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	struct timespec now;
+	long long until;
+	int ready;
+
 	/*
 	 * poll(2) looks at the socket without taking its lock, which the
 	 * peer's packets need as they arrive; recv would contend for it.
@@ -225,7 +278,7 @@ conn_poll_recv(int fd, void *buf, size_t len, struct conn_poll *cp)
 			return -1;	/* EINTR: the owner's hook decides */
 		if (ready > 0) {
 			cp->backoff = 0;
-			return recv(fd, buf, len, 0);
+			return 0;
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
 	} while (now.tv_sec * 1000000000LL + now.tv_nsec < until);
@@ -233,7 +286,27 @@ conn_poll_recv(int fd, void *buf, size_t len, struct conn_poll *cp)
 	cp->backoff = 2 * cp->backoff + 1;
 	if (cp->backoff > CONN_POLL_SKIP)
 		cp->backoff = CONN_POLL_SKIP;
-	return recv(fd, buf, len, 0);
+	return 0;
+}
+
+/*
+ * conn_poll_recv's policy over TLS: bytes OpenSSL holds, or a socket
+ * readable now, are read at once; otherwise the same poll, then a
+ * blocking read.
+ */
+static ssize_t
+tls_poll_recv(struct conn *c, void *buf, size_t len)
+{
+	struct conn_poll *cp = &c->poll;
+	struct pollfd pfd = { c->fd, POLLIN, 0 };
+
+	if (cp->us == 0 || cp->skip > 0) {
+		if (cp->skip > 0)
+			cp->skip--;
+	} else if (!tls_pending(c->tls) && poll(&pfd, 1, 0) == 0 &&
+	    poll_spin(c->fd, cp) == -1)
+		return -1;
+	return tls_read(c->tls, buf, len, &c->tls_why);
 }
 
 enum conn_status
@@ -242,7 +315,8 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 	enum pkt_status st;
 	size_t used;
 	ssize_t n;
-	int waited = 0, stop;
+	enum conn_status cs;
+	int waited = 0;
 
 	for (;;) {
 		if (c->rend > c->rstart) {
@@ -269,21 +343,20 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 			wait_begin(c);
 			waited = 1;
 		}
-		n = conn_poll_recv(c->fd, c->rbuf + c->rend,
-		    c->rcap - c->rend, &c->poll);
+		if (c->tls == NULL)
+			n = conn_poll_recv(c->fd, c->rbuf + c->rend,
+			    c->rcap - c->rend, &c->poll);
+		else
+			n = tls_poll_recv(c, c->rbuf + c->rend,
+			    c->rcap - c->rend);
 		if (n > 0) {
 			c->rend += (size_t)n;
 			continue;
 		}
 		if (n == 0)
 			return c->rend > c->rstart ? CONN_TRUNCATED : CONN_EOF;
-		if (errno == EINTR) {
-			if ((stop = on_eintr(c)) != 0)
-				return (enum conn_status)stop;
-			continue;
-		}
-		c->err = errno;
-		return CONN_IO;
+		if (!retry(c, &cs))
+			return cs;
 	}
 }
 
@@ -298,8 +371,11 @@ sendv_flags(struct conn *c, struct iovec *iov, int iovcnt, int flags)
 {
 	struct msghdr msg;
 	ssize_t n;
-	int waited = 0, stop;
+	enum conn_status cs;
+	int waited = 0;
 
+	if (c->tls != NULL)
+		return tls_sendv(c, iov, iovcnt, flags & MSG_MORE);
 	while (iovcnt > 0 && iov->iov_len == 0) {
 		iov++;
 		iovcnt--;
@@ -318,16 +394,104 @@ sendv_flags(struct conn *c, struct iovec *iov, int iovcnt, int flags)
 				waited = 1;
 				continue;
 			}
-			if (errno == EINTR) {
-				if ((stop = on_eintr(c)) != 0)
-					return (enum conn_status)stop;
-				continue;
-			}
-			c->err = errno;
-			return CONN_IO;
+			if (!retry(c, &cs))
+				return cs;
+			continue;
 		}
 		fdio_iov_consume(&iov, &iovcnt, (size_t)n);
 	}
+	return CONN_OK;
+}
+
+/*
+ * Writes buf[0..len) whole into TLS records.  The socket blocks, so the
+ * owner's clock starts with the write, and each interruption asks the
+ * owner as sendmsg's do.
+ */
+static enum conn_status
+tls_write_all(struct conn *c, const uint8_t *buf, size_t len)
+{
+	enum conn_status cs;
+	size_t done = 0;
+	ssize_t n;
+
+	wait_begin(c);
+	while (done < len) {
+		n = tls_write(c->tls, buf + done, len - done, &c->tls_why);
+		if (n > 0)
+			done += (size_t)n;
+		else if (!retry(c, &cs))
+			return cs;
+	}
+	return CONN_OK;
+}
+
+/* Writes what wbuf holds, and sends the records out. */
+static enum conn_status
+tls_flush(struct conn *c)
+{
+	enum conn_status cs;
+
+	if (c->wlen > 0 && (cs = tls_write_all(c, c->wbuf, c->wlen)) !=
+	    CONN_OK)
+		return cs;
+	c->wlen = 0;
+	while (tls_push(c->tls) == -1)
+		if (!retry(c, &cs))
+			return cs;
+	return CONN_OK;
+}
+
+/*
+ * A gather list over TLS.  Small pieces (a DAT's header, an ACK) are
+ * copied into wbuf, so that they share a record instead of costing 22
+ * bytes and an encryption each; a large piece (a block's data) is written
+ * where it lies, after what wbuf holds, without a copy.  The records go
+ * out when the list is done (tls_push).  more: leave wbuf's bytes for the
+ * send that follows (MSG_MORE).
+ */
+static enum conn_status
+tls_sendv(struct conn *c, struct iovec *iov, int iovcnt, int more)
+{
+	enum conn_status st;
+	size_t len;
+	int i;
+
+	for (i = 0; i < iovcnt; i++) {
+		len = iov[i].iov_len;
+		if (len > TLS_COPY_MAX || c->wlen + len > WBUF_LEN) {
+			if (c->wlen > 0 && (st = tls_write_all(c, c->wbuf,
+			    c->wlen)) != CONN_OK)
+				return st;
+			c->wlen = 0;
+		}
+		if (len > TLS_COPY_MAX) {
+			if ((st = tls_write_all(c, iov[i].iov_base, len)) !=
+			    CONN_OK)
+				return st;
+			continue;
+		}
+		memcpy(c->wbuf + c->wlen, iov[i].iov_base, len);
+		c->wlen += len;
+	}
+	return more ? CONN_OK : tls_flush(c);
+}
+
+enum conn_status
+conn_tls_start(struct conn *c, struct ssl_st *ssl)
+{
+	enum conn_status cs;
+
+	c->tls = ssl;
+	c->wlen = 0;
+	if ((c->wbuf = malloc(WBUF_LEN)) == NULL) {
+		c->err = ENOMEM;
+		return CONN_IO;
+	}
+	wait_begin(c);
+	while (tls_handshake(ssl, &c->tls_why) == -1)
+		if (!retry(c, &cs))
+			return cs;
 	return CONN_OK;
 }
 
@@ -365,6 +529,36 @@ conn_send_ack(struct conn *c, uint16_t block)
 	return conn_send(c, buf, sizeof(buf));
 }
 
+/*
+ * The last words over TLS: written with the socket made non-blocking for
+ * the one call, so that they never wait; whatever wbuf held goes first.
+ */
+static int
+tls_send_nowait(struct conn *c, const void *buf, size_t len)
+{
+	size_t done;
+	int flags, ok;
+	ssize_t n = 0;
+
+	if ((flags = fcntl(c->fd, F_GETFL)) == -1 ||
+	    fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		return -1;
+	if (c->wlen + len <= WBUF_LEN) {
+		memcpy(c->wbuf + c->wlen, buf, len);
+		c->wlen += len;
+	}
+	for (done = 0; done < c->wlen; done += (size_t)n)
+		if ((n = tls_write(c->tls, c->wbuf + done, c->wlen - done,
+		    &c->tls_why)) == -1 && errno != EINTR)
+			break;
+		else if (n == -1)
+			n = 0;
+	ok = done == c->wlen && tls_push(c->tls) == 0;
+	c->wlen = 0;
+	(void)fcntl(c->fd, F_SETFL, flags);
+	return ok ? 0 : -1;
+}
+
 int
 conn_send_err_nowait(struct conn *c, uint16_t code, const char *msg)
 {
@@ -373,6 +567,8 @@ conn_send_err_nowait(struct conn *c, uint16_t code, const char *msg)
 
 	if ((len = pkt_encode_err(buf, sizeof(buf), code, msg)) == -1)
 		return -1;
+	if (c->tls != NULL)
+		return tls_send_nowait(c, buf, (size_t)len);
 	do
 		n = send(c->fd, buf, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (n == -1 && errno == EINTR);
@@ -392,6 +588,8 @@ conn_status_str(const struct conn *c, enum conn_status st)
 	case CONN_MALFORMED:
 		return pkt_status_str(c->bad);
 	case CONN_IO:
+		if (c->err == EPROTO && c->tls_why != NULL)
+			return c->tls_why;
 		return strerror(c->err);
 	case CONN_TIMEOUT:
 		return "timed out";

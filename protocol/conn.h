@@ -1,8 +1,9 @@
 /*
  * Framed packet I/O over a connected stream socket.
  *
- * conn owns the socket's byte stream: it cuts it into packets with the
- * codec and writes whole packets.  How long a wait may last is not its
+ * conn owns the socket's byte stream (or, after conn_tls_start, the TLS
+ * stream over it, through tls.c): it cuts it into packets with the codec
+ * and writes whole packets.  How long a wait may last is not its
  * business: before it blocks it calls the owner's wait_begin hook (the
  * server arms SIGALRM there), and when a call is interrupted it asks the
  * owner's interrupted hook whether to go on.  One thing it does judge: a
@@ -85,7 +86,14 @@ struct conn {
 	struct conn_poll poll;
 	int outq;			/* send queue at the last look, or -1 */
 	int held;			/* conn_hold: nothing read moves */
+	/* With TLS (conn_tls_start); NULL: plaintext, on the socket. */
+	struct ssl_st *tls;
+	const char *tls_why;		/* the TLS failure behind CONN_IO */
+	uint8_t *wbuf;			/* sends gathered into whole records */
+	size_t wlen;			/* bytes in wbuf not yet written */
 };
+
+struct ssl_st;
 
 /*
  * Takes the connected socket fd (not closed by conn_free).  hooks may be
@@ -171,6 +179,17 @@ enum conn_status conn_send_ack(struct conn *c, uint16_t block);
  * Returns 0 when sent whole, -1 otherwise.
  */
 int	conn_send_err_nowait(struct conn *c, uint16_t code, const char *msg);
+
+/*
+ * TLS from here on (tls.h): takes ssl, made over c->fd by tls_new, runs
+ * its handshake, bounded by the hooks as any wait is, and from then on
+ * every packet goes through it.  conn_free sends close_notify (without
+ * waiting) and frees it.  CONN_OK; CONN_IO with tls_why (a TLS failure)
+ * or err; or the hooks' CONN_TIMEOUT or CONN_INTERRUPTED.  Sends are
+ * gathered into whole records: conn_send_more keeps its bytes for the
+ * write that follows.
+ */
+enum conn_status conn_tls_start(struct conn *c, struct ssl_st *ssl);
 
 /* A short English description of a status, for messages. */
 const char *conn_status_str(const struct conn *c, enum conn_status st);

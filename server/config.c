@@ -24,8 +24,11 @@ static const char usage_line[] =
     "[-u user]\n"
     "              [--drain-timeout seconds] [--proxy-protocol] "
     "[--spares n]\n"
-    "              [--syslog]\n"
-    "              dir [port]\n";
+    "              [--syslog] [--tls [--tls-cert file --tls-key file]]\n"
+    "              [--state dir] dir [port]\n"
+    "       server --fingerprint [--state dir | --tls-cert file "
+    "--tls-key file]\n"
+    "              [dir]\n";
 
 static const struct cli cli = { "server", usage_line, VERSION };
 
@@ -35,6 +38,11 @@ enum {
 	OPT_DRAIN,
 	OPT_SYSLOG,
 	OPT_SPARES,
+	OPT_TLS,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_STATE,
+	OPT_FINGERPRINT,
 };
 
 static const struct option long_opts[] = {
@@ -52,6 +60,11 @@ static const struct option long_opts[] = {
 	{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "spares", required_argument, NULL, OPT_SPARES },
+	{ "tls", no_argument, NULL, OPT_TLS },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "fingerprint", no_argument, NULL, OPT_FINGERPRINT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -146,6 +159,21 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 		case OPT_SYSLOG:
 			cfg->use_syslog = 1;
 			break;
+		case OPT_TLS:
+			cfg->tls = 1;
+			break;
+		case OPT_TLS_CERT:
+			cfg->tls_cert = optarg;
+			break;
+		case OPT_TLS_KEY:
+			cfg->tls_key = optarg;
+			break;
+		case OPT_STATE:
+			cfg->state_dir = optarg;
+			break;
+		case OPT_FINGERPRINT:
+			cfg->fingerprint = 1;
+			break;
 		case 'q':
 			cfg->log_level = LOG_QUIET;
 			break;
@@ -158,6 +186,17 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
+	if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+		cli_usage_error(&cli, "--tls-cert and --tls-key go together");
+	if ((cfg->tls_cert != NULL || cfg->state_dir != NULL) && !cfg->tls &&
+	    !cfg->fingerprint)
+		cli_usage_error(&cli, "%s needs --tls", cfg->tls_cert != NULL ?
+		    "--tls-cert" : "--state");
+	/* --fingerprint: DIR only to check that the key is not in it. */
+	if (cfg->fingerprint && argc <= 1) {
+		cfg->dir = argc == 1 ? argv[0] : NULL;
+		return;
+	}
 	/* Started by inetd or systemd, the sockets come ready: no PORT. */
 	if (argc == 0 || (argc == 1 && !cfg->inetd && !activated()))
 		cli_usage_error(&cli, "missing %s", argc == 0 ?

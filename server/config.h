@@ -79,6 +79,12 @@ struct server_config {
 	int has_port;			/* PORT given (optional with -i or
 					 * socket activation) */
 	int use_syslog;			/* --syslog */
+	int tls;			/* --tls */
+	const char *tls_cert, *tls_key;	/* --tls-cert, --tls-key, or NULL */
+	const char *state_dir;		/* --state, or NULL: the default */
+	int fingerprint;		/* --fingerprint: print it, exit */
+	struct ssl_ctx_st *tls_ctx;	/* with --tls: every child's context
+					 * (identity.h), set by main */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "conn.h"
 #include "harden.h"
 #include "hashslot.h"
+#include "identity.h"
 #include "landlock.h"
 #include "jail.h"
 #include "listener.h"
@@ -162,8 +163,8 @@ main(int argc, char *argv[])
 	struct server_config cfg;
 	struct sockets socks;
 	struct jail jail;
-	char why[512], host[256];
-	int activated = 0, conn_fd = -1;
+	char why[512], host[256], fp[TLS_FINGERPRINT_LEN + 1];
+	int activated = 0, conn_fd = -1, status;
 
 	setproctitle_init(argc, argv, environ);
 	config_parse(&cfg, argc, argv);
@@ -179,6 +180,19 @@ main(int argc, char *argv[])
 		log_error("signals: %s", strerror(errno));
 		return 1;
 	}
+	/* The TLS identity: read (or made) before any sandbox or chroot. */
+	if ((cfg.tls || cfg.fingerprint) && identity_load(&cfg, cfg.dir,
+	    &cfg.tls_ctx, fp, sizeof(fp), why, sizeof(why)) == -1) {
+		log_error("%s", why);
+		return 1;
+	}
+	if (cfg.fingerprint) {
+		printf("%s\n", fp);
+		SSL_CTX_free(cfg.tls_ctx);
+		return 0;
+	}
+	if (cfg.tls)
+		log_notice("TLS 1.3, key %s", fp);
 	/*
 	 * The waits' polling is decided from /sys, once: here, before any
 	 * chroot or Landlock, so that every child inherits the answer
@@ -235,5 +249,7 @@ main(int argc, char *argv[])
 		fflush(stdout);
 	}
 	setproctitle("listening on port %u", socks.port);
-	return listener_run(&socks, &cfg, &jail);
+	status = listener_run(&socks, &cfg, &jail);
+	SSL_CTX_free(cfg.tls_ctx);
+	return status;
 }

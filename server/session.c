@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "errno_map.h"
+#include "identity.h"
 #include "idle.h"
 #include "log.h"
 #include "path.h"
@@ -466,6 +467,9 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 		log_error("out of memory");
 		return 1;
 	}
+	if (cfg->tls_ctx != NULL && identity_accept(&s.conn, cfg->tls_ctx) ==
+	    -1)
+		goto out;
 	if (greet(&s) == -1)
 		goto out;
 	setproctitle("%s: idle", s.peer);

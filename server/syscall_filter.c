@@ -168,7 +168,8 @@ static const struct rule rules[] = {
 	/* The rest. */
 	{ "sched_getaffinity", ANY, { 0 }, "sysconf(3)'s CPU count without /sys" },
 	{ "sysinfo", ANY, { 0 }, "glibc's qsort sizes its buffer by memory" },
-	{ "getrandom", ANY, { 0 }, "hashing seeds, temporary names" },
+	{ "getrandom", ANY, { 0 },
+	    "hashing seeds, temporary names; OpenSSL reseeding after fork" },
 	{ "uname", ANY, { 0 }, "gethostname(3) for the greeting" },
 	{ "prctl", 0, { PR_SET_NAME, PR_GET_NAME, PR_SET_VMA, 0 },
 	    "setproctitle(3) and malloc naming; not PR_SET_MM, PR_SET_DUMPABLE" },
