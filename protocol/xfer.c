@@ -63,6 +63,10 @@ static int	take(struct receiver *, const uint8_t *, size_t);
 static enum xfer_status send_ack(struct conn *, uint16_t,
 		    struct xfer_result *);
 static int	in_order(const struct pkt *, uint16_t, struct xfer_result *);
+static struct receiver *receiver_new(xfer_write_fn, void *,
+		    struct xfer_result *);
+static enum xfer_status window_ack(struct conn *, const struct xfer_params *,
+		    unsigned *, int, uint16_t, struct xfer_result *);
 static int	end_recv(struct conn *, const struct xfer_params *,
 		    struct receiver *, xfer_finish_fn, uint16_t,
 		    struct xfer_result *);
@@ -394,6 +398,38 @@ send_ack(struct conn *c, uint16_t block, struct xfer_result *res)
 	return XFER_OK;
 }
 
+/* A receiver for the sink, or NULL with res saying why. */
+static struct receiver *
+receiver_new(xfer_write_fn write, void *ctx, struct xfer_result *res)
+{
+	struct receiver *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		res->sys_errno = errno;
+		res->status = XFER_SINK;
+		return NULL;
+	}
+	r->write = write;
+	r->ctx = ctx;
+	return r;
+}
+
+/*
+ * Counts a DAT into its window and, at the window's end, sends its ACK
+ * before the data is stored, so the sender's next window overlaps our
+ * disk work (a store that fails later still ends the transfer with ERR).
+ * No window is acknowledged in a pipeline, nor the final block here.
+ */
+static enum xfer_status
+window_ack(struct conn *c, const struct xfer_params *xp, unsigned *inwin,
+    int last, uint16_t block, struct xfer_result *res)
+{
+	if (last || ++*inwin != xp->windowsize)
+		return XFER_OK;
+	*inwin = 0;
+	return xp->pipelined ? XFER_OK : send_ack(c, block, res);
+}
+
 /* 1 when the DAT is the block expected; else 0, a violation. */
 static int
 in_order(const struct pkt *p, uint16_t expect, struct xfer_result *res)
@@ -453,12 +489,8 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 	int last;
 
 	result_init(res);
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		res->sys_errno = errno;
-		return res->status = XFER_SINK;
-	}
-	r->write = write;
-	r->ctx = sink_ctx;
+	if ((r = receiver_new(write, sink_ctx, res)) == NULL)
+		return res->status;
 	if (first == NULL)
 		hold_stage(c);
 	/* Until a DAT is read, all of the transfer is unread. */
@@ -483,17 +515,8 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 		last = p.u.dat.size < xp->blksize;
 		if (xp->digest != NULL)
 			digest_update(xp->digest, p.u.dat.data, p.u.dat.size);
-		/*
-		 * A window's ACK goes out before its data is stored, so the
-		 * sender's next window overlaps our disk work.  A store that
-		 * fails later still ends the transfer with ERR.
-		 */
-		if (!last && ++inwin == xp->windowsize) {
-			inwin = 0;
-			if (!xp->pipelined &&
-			    send_ack(c, expect, res) != XFER_OK)
-				break;
-		}
+		if (window_ack(c, xp, &inwin, last, expect, res) != XFER_OK)
+			break;
 		/* From here a sink failure leaves this DAT read. */
 		res->next_block = (uint16_t)(expect + 1);
 		res->dats_left = !last;

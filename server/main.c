@@ -40,6 +40,8 @@ static void	log_sandbox(const struct server_config *,
 		    const struct jail *);
 static int	serve_one(int, const struct server_config *,
 		    const struct jail *);
+static int	load_identity(struct server_config *);
+static void	announce(unsigned);
 static int	prepare(const struct server_config *, struct jail *, char *,
 		    size_t);
 
@@ -157,13 +159,52 @@ prepare(const struct server_config *cfg, struct jail *jail, char *why,
 	return 0;
 }
 
+/*
+ * The TLS identity, with --tls or --fingerprint: read or made, by the
+ * parent, before any sandbox or chroot.  Returns -1 to go on, or the exit
+ * status: 0 once --fingerprint has printed it, 1 when it cannot be had.
+ */
+static int
+load_identity(struct server_config *cfg)
+{
+	char why[512], fp[TLS_FINGERPRINT_LEN + 1];
+
+	if (!cfg->tls && !cfg->fingerprint)
+		return -1;
+	if (identity_load(cfg, cfg->dir, &cfg->tls_ctx, fp, sizeof(fp), why,
+	    sizeof(why)) == -1) {
+		log_error("%s", why);
+		return 1;
+	}
+	if (cfg->fingerprint) {
+		printf("%s\n", fp);
+		SSL_CTX_free(cfg->tls_ctx);
+		return 0;
+	}
+	log_notice("TLS 1.3, key %s", fp);
+	return -1;
+}
+
+/* The listening line, exactly as interface.md says: scripts wait for it. */
+static void
+announce(unsigned port)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	printf("File server listening on %s port %u\n", host, port);
+	fflush(stdout);
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct server_config cfg;
 	struct sockets socks;
 	struct jail jail;
-	char why[512], host[256], fp[TLS_FINGERPRINT_LEN + 1];
+	char why[512];
 	int activated = 0, conn_fd = -1, status;
 
 	setproctitle_init(argc, argv, environ);
@@ -181,18 +222,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	/* The TLS identity: read (or made) before any sandbox or chroot. */
-	if ((cfg.tls || cfg.fingerprint) && identity_load(&cfg, cfg.dir,
-	    &cfg.tls_ctx, fp, sizeof(fp), why, sizeof(why)) == -1) {
-		log_error("%s", why);
-		return 1;
-	}
-	if (cfg.fingerprint) {
-		printf("%s\n", fp);
-		SSL_CTX_free(cfg.tls_ctx);
-		return 0;
-	}
-	if (cfg.tls)
-		log_notice("TLS 1.3, key %s", fp);
+	if ((status = load_identity(&cfg)) != -1)
+		return status;
 	/*
 	 * The waits' polling is decided from /sys, once: here, before any
 	 * chroot or Landlock, so that every child inherits the answer
@@ -240,14 +271,8 @@ main(int argc, char *argv[])
 	 * interface.md: the host name, with -b too, as scripts wait for
 	 * it; started by systemd, no listening line.
 	 */
-	if (!activated) {
-		if (gethostname(host, sizeof(host)) == -1)
-			snprintf(host, sizeof(host), "localhost");
-		host[sizeof(host) - 1] = '\0';
-		printf("File server listening on %s port %u\n", host,
-		    socks.port);
-		fflush(stdout);
-	}
+	if (!activated)
+		announce(socks.port);
 	setproctitle("listening on port %u", socks.port);
 	status = listener_run(&socks, &cfg, &jail);
 	SSL_CTX_free(cfg.tls_ctx);

@@ -44,6 +44,8 @@ static int	link_tmpfile(const struct upload *);
 static int	publish(struct upload *);
 static void	take_back(const struct upload *);
 static void	start_writeback(struct upload *);
+static int	upload_begin(struct session *, struct upload *,
+		    enum serve_result *);
 
 /* Only a hint: the fsync at the end is what makes the data durable. */
 static void
@@ -183,6 +185,47 @@ upload_finish(void *ctx)
 	return 0;
 }
 
+/*
+ * The upload's file, where no request can see it: the name must be free
+ * (anything under it, a dangling link too, is ERR 6), then an O_TMPFILE
+ * in the directory, or a file in the spool.  0, or -1 once the request
+ * has been refused, with *r saying how the session goes on.
+ */
+static int
+upload_begin(struct session *s, struct upload *u, enum serve_result *r)
+{
+	struct stat st;
+
+	/* Anything at all under the name, a dangling link too: ERR 6. */
+	if (fstatat(u->dirfd, u->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		*r = session_refuse(s, ERR_EXISTS, "File already exists");
+		return -1;
+	}
+	if (errno != ENOENT) {
+		*r = session_refuse_errno(s, errno);
+		return -1;
+	}
+	u->fd = openat(u->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+	if (u->fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR) &&
+	    s->jail->spool.fd != -1)
+		u->fd = spool_create(&s->jail->spool, u->spool_name,
+		    sizeof(u->spool_name));
+	if (u->fd == -1) {
+		if (errno == EOPNOTSUPP || errno == EISDIR)
+			*r = session_refuse(s, ERR_ACCESS, "Access violation: "
+			    "uploads are not supported on this file system");
+		else
+			*r = session_refuse_errno(s, errno);
+		return -1;
+	}
+	/* Mode 0644 whatever the umask. */
+	if (fchmod(u->fd, 0644) == -1) {
+		*r = session_refuse_errno(s, errno);
+		return -1;
+	}
+	return 0;
+}
+
 enum serve_result
 serve_write(struct session *s, const char *path, size_t len)
 {
@@ -193,7 +236,6 @@ serve_write(struct session *s, const char *path, size_t len)
 	struct xfer_result res;
 	enum conn_status cs;
 	enum serve_result r;
-	struct stat st;
 	int hold;
 
 	memset(&u, 0, sizeof(u));
@@ -206,33 +248,8 @@ serve_write(struct session *s, const char *path, size_t len)
 	    &r);
 	if (u.dirfd == -1)
 		return r;
-	/* Anything at all under the name, a dangling link too: ERR 6. */
-	if (fstatat(u.dirfd, u.name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		r = session_refuse(s, ERR_EXISTS, "File already exists");
+	if (upload_begin(s, &u, &r) == -1)
 		goto out;
-	}
-	if (errno != ENOENT) {
-		r = session_refuse_errno(s, errno);
-		goto out;
-	}
-	u.fd = openat(u.dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-	if (u.fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR) &&
-	    s->jail->spool.fd != -1)
-		u.fd = spool_create(&s->jail->spool, u.spool_name,
-		    sizeof(u.spool_name));
-	if (u.fd == -1) {
-		if (errno == EOPNOTSUPP || errno == EISDIR)
-			r = session_refuse(s, ERR_ACCESS, "Access violation: "
-			    "uploads are not supported on this file system");
-		else
-			r = session_refuse_errno(s, errno);
-		goto out;
-	}
-	/* Mode 0644 whatever the umask. */
-	if (fchmod(u.fd, 0644) == -1) {
-		r = session_refuse_errno(s, errno);
-		goto out;
-	}
 	if (session_xfer_params(s, &d, &xp) == -1) {
 		r = session_refuse_errno(s, errno);
 		goto out;
