@@ -19,6 +19,7 @@
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
+#include "dirwalk.h"
 #include "identity.h"
 #include "log.h"
 
@@ -57,21 +58,25 @@ identity_state_dir(const struct server_config *cfg, char *out,
 }
 
 /*
- * 1 when path (resolved) is dir (resolved) or beneath it.  A path not
- * made yet is judged by its nearest ancestor that exists: what would be
- * made beneath it stays beneath it.
+ * Whether path (which need not exist yet) lies in dir or beneath it: its
+ * nearest existing directory is walked up by device and inode
+ * (dirwalk.c), as the spool's place is judged, so neither a link nor a
+ * bind mount nor a name's spelling can hide it.  A walk that cannot be
+ * made counts as inside: the start-up is refused rather than risk it.
  */
 static int
 inside(const char *path, const char *dir)
 {
-	char rp[PATH_MAX], rd[PATH_MAX], up[PATH_MAX], *slash;
-	size_t n;
+	char up[PATH_MAX], *slash;
+	struct stat top;
+	int fd, rc;
 
-	if (strlcpy(up, path, sizeof(up)) >= sizeof(up))
-		return 0;
-	while (realpath(up, rp) == NULL) {
-		if (errno != ENOENT)
-			return 0;
+	if (stat(dir, &top) == -1 ||
+	    strlcpy(up, path, sizeof(up)) >= sizeof(up))
+		return 1;
+	while ((fd = open(up, O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return 1;
 		if ((slash = strrchr(up, '/')) == NULL)
 			strlcpy(up, ".", sizeof(up));
 		else if (slash == up)
@@ -79,12 +84,9 @@ inside(const char *path, const char *dir)
 		else
 			*slash = '\0';
 	}
-	if (realpath(dir, rd) == NULL)
-		return 0;
-	n = strlen(rd);
-	if (strcmp(rd, "/") == 0)
-		return 1;
-	return strncmp(rp, rd, n) == 0 && (rp[n] == '\0' || rp[n] == '/');
+	rc = dir_beneath(fd, &top);
+	close(fd);
+	return rc != 0;
 }
 
 /* dir/name into out[0..len): 0, or -1 when it does not fit. */
