@@ -354,7 +354,7 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 	struct stat st;
 	size_t i;
 	int nsrc = nargs > 1 ? nargs - 1 : 1, into_dir, rc, all = RC_OK;
-	int batch = !f->append && pipeline_wanted(&c->remote);
+	int batch;
 
 	dest[0] = '\0';
 	if (nargs > 1 && pattern_unescape(args[nargs - 1], dest,
@@ -367,6 +367,8 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 		names_free(&l);
 		return all;
 	}
+	/* A lone file goes alone: get_file says all a failure means. */
+	batch = !f->append && l.n > 1 && pipeline_wanted(&c->remote);
 	into_dir = dest[0] == '\0' || (stat(dest, &st) == 0 &&
 	    S_ISDIR(st.st_mode));
 	if (!into_dir && l.n > 1) {
