@@ -5,8 +5,12 @@
  * silent connection never holds up the parent's accept loop.  It is read
  * exactly: v2 by the lengths it states, v1 up to its LF (peeking, then
  * taking no more than that), so the first byte of the session is never
- * swallowed.  The wait is bounded by the idle timeout as a whole, not
- * per byte (protocol.md section 8's rule for packets).
+ * swallowed.  The wait is bounded as a whole, not per byte (protocol.md
+ * section 8's rule for packets), and by PROXY_HEADER_SECONDS or the idle
+ * timeout if shorter: a balancer sends its header at once, and a
+ * connection that does not holds a place under -c, which no session can
+ * be closed to free while it is pending (docs/protocol.md, "Making
+ * room").
  *
  * The per-address limit (-p) needs the client's address, which only the
  * child learns; the parent keeps the count.  So the child sends the
@@ -31,6 +35,8 @@
 #include "session.h"
 #include "signals.h"
 #include "testhook.h"
+
+#define PROXY_HEADER_SECONDS	5
 
 enum header_result {
 	HEADER_OK,
@@ -132,7 +138,9 @@ serve_confined(int fd, const struct peer_name *peer,
 	strlcpy(addr, peer->addr, sizeof(addr));
 	testhook_escape();
 	if (cfg->proxy_protocol) {
-		switch (read_header(fd, cfg->timeout, &h, why, sizeof(why))) {
+		switch (read_header(fd, cfg->timeout < PROXY_HEADER_SECONDS ?
+		    cfg->timeout : PROXY_HEADER_SECONDS, &h, why,
+		    sizeof(why))) {
 		case HEADER_QUIET:
 			/* A health check: no session, no error line. */
 			log_debug("Health check from %s, port %u: closed",

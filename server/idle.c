@@ -21,12 +21,14 @@
 #include <sys/time.h>
 
 #include "idle.h"
+#include "idlemap.h"
 #include "signals.h"
 
 #define TICK_MS		100
 
 static volatile sig_atomic_t timed_out;
 static volatile sig_atomic_t draining;
+static volatile sig_atomic_t make_room;	/* SIGUSR1: idlemap.h */
 static int request_wait;
 static volatile sig_atomic_t deadline_ms;
 static int64_t epoch_ms;
@@ -34,6 +36,7 @@ static unsigned timeout;
 
 static void	on_tick(int);
 static void	on_quit(int);
+static void	on_make_room(int);
 static void	wait_begin(void *);
 static int	interrupted(void *);
 static sig_atomic_t ms_now(void);
@@ -101,9 +104,10 @@ interrupted(void *ctx)
 	(void)ctx;
 	if (timed_out)
 		return CONN_TIMEOUT;
-	/* A SIGQUIT that lands just before the wait blocks is seen at the
-	 * next tick's interruption. */
-	return draining && request_wait ? CONN_INTERRUPTED : 0;
+	/* A SIGQUIT or SIGUSR1 that lands just before the wait blocks is
+	 * seen at the next tick's interruption. */
+	return (draining || make_room) && request_wait ? CONN_INTERRUPTED :
+	    0;
 }
 
 static void
@@ -113,9 +117,18 @@ on_quit(int sig)
 	draining = 1;
 }
 
+static void
+on_make_room(int sig)
+{
+	(void)sig;
+	make_room = 1;
+}
+
 int
 idle_drain_init(void)
 {
+	if (signals_install(SIGUSR1, on_make_room) == -1)
+		return -1;
 	return signals_install(SIGQUIT, on_quit);
 }
 
@@ -123,6 +136,7 @@ void
 idle_request_wait(int on)
 {
 	request_wait = on;
+	idlemap_waiting(on);
 }
 
 int

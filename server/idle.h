@@ -27,10 +27,13 @@ void	idle_start(unsigned seconds);
 /*
  * The drain (SIGQUIT, interface.md): a session finishes the transfer in
  * progress and ends at its next wait for a request.  idle_drain_init
- * installs the SIGQUIT handler (no SA_RESTART): 0, or -1 with errno.
- * While idle_request_wait has marked the waits as waits for a request, a
- * drain ends them as CONN_INTERRUPTED, within a tick; other waits go on.
- * idle_draining says whether SIGQUIT came.
+ * installs the SIGQUIT handler (no SA_RESTART), and SIGUSR1's, by which
+ * the parent says it has claimed the session's slot to make room
+ * (idlemap.h): 0, or -1 with errno.  While idle_request_wait has marked
+ * the waits as waits for a request (and recorded so in the idle map), a
+ * drain or a claim ends them as CONN_INTERRUPTED, within a tick; other
+ * waits go on.  idle_draining says whether SIGQUIT came, and
+ * idlemap_claimed whether the slot was claimed.
  */
 int	idle_drain_init(void);
 void	idle_request_wait(int on);

@@ -26,6 +26,15 @@
  * next connection: a broken sandbox costs at most N more forks per
  * connection, never a fork loop.  Spares count for neither -c nor -p,
  * and neither do spares found dead while they wait to be reaped.
+ *
+ * Making room (docs/protocol.md): when -c is reached, a newcomer is not
+ * refused while a session has waited for a request for ROOM_IDLE_MIN_MS
+ * or more; the one that has waited longest is claimed in the idle map
+ * (idlemap.h), told by SIGUSR1, and counts as leaving at once, for
+ * neither -c nor -p.  Leaving children keep their entries until reaped,
+ * so the table has room for -c of them beside -c sessions and the
+ * spares; with the table full, no session is closed for a newcomer that
+ * could not be forked anyway.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +51,7 @@
 
 #include "channel.h"
 #include "child.h"
+#include "idlemap.h"
 #include "listener.h"
 #include "log.h"
 #include "peer.h"
@@ -51,14 +61,21 @@ enum kid_state {
 	KID_SESSION,			/* serving, or forked to serve, one */
 	KID_SPARE,			/* waiting for a connection */
 	KID_LOST,			/* a spare found dead, not yet reaped */
+	KID_LEAVING,			/* closed to make room, not yet reaped */
 };
+
+/* How long a session must have waited for a request before it can be
+ * closed to make room (docs/protocol.md, "Making room"). */
+#define ROOM_IDLE_MIN_MS	2000
 
 struct child {
 	pid_t pid;
 	int admit_fd;			/* pending a PROXY address, a spare's
 					 * hand-over pair, or -1 */
 	enum kid_state state;
-	char addr[INET6_ADDRSTRLEN];	/* "" while pending, or refused */
+	unsigned slot;			/* in the idle map */
+	char addr[INET6_ADDRSTRLEN];	/* "" while pending, refused, or
+					 * leaving */
 };
 
 struct children {
@@ -66,6 +83,8 @@ struct children {
 	unsigned n;			/* entries in v, spares included */
 	unsigned room;			/* of v */
 	unsigned owed;			/* spares to fork before the next wait */
+	unsigned *free_slots;		/* idle-map slots no child holds */
+	unsigned nfree;
 };
 
 static volatile sig_atomic_t got_term, got_chld, got_quit;
@@ -84,7 +103,12 @@ static int	fork_child(int, const struct peer_name *,
 		    struct sockets *, struct children *);
 static void	fork_spares(const struct server_config *, const struct jail *,
 		    struct sockets *, struct children *);
-static void	become_child(struct sockets *, const struct children *);
+static void	become_child(struct sockets *, const struct children *,
+		    unsigned);
+static unsigned	next_slot(const struct children *);
+static void	add_child(struct children *, pid_t, int, enum kid_state,
+		    const char *);
+static int	make_room(struct children *);
 static unsigned	count_addr(const struct children *, const char *);
 static unsigned	count_state(const struct children *, enum kid_state);
 static void	admit(const struct server_config *, struct children *,
@@ -151,6 +175,8 @@ reap(struct children *kids, const struct jail *jail)
 			if (kids->v[i].pid == pid) {
 				if (kids->v[i].admit_fd != -1)
 					close(kids->v[i].admit_fd);
+				kids->free_slots[kids->nfree++] =
+				    kids->v[i].slot;
 				kids->v[i] = kids->v[--kids->n];
 				break;
 			}
@@ -164,11 +190,13 @@ reap(struct children *kids, const struct jail *jail)
  * output become /dev/null, the signals are the child's (or it ends).
  */
 static void
-become_child(struct sockets *socks, const struct children *kids)
+become_child(struct sockets *socks, const struct children *kids,
+    unsigned slot)
 {
 	unsigned i;
 	int n;
 
+	idlemap_adopt(slot);
 	for (n = 0; n < socks->nfds; n++)
 		close(socks->fds[n]);
 	for (i = 0; i < kids->n; i++)
@@ -227,17 +255,46 @@ hand_to_spare(struct children *kids, int fd, const struct peer_name *peer,
 	return 0;
 }
 
+/*
+ * The idle-map slot the next child takes, marked busy before the fork:
+ * one is free whenever the table has room, as each entry holds one.
+ */
+static unsigned
+next_slot(const struct children *kids)
+{
+	unsigned slot = kids->free_slots[kids->nfree - 1];
+
+	idlemap_reset(slot);
+	return slot;
+}
+
+/* The entry of a child just forked, which took next_slot's slot. */
+static void
+add_child(struct children *kids, pid_t pid, int admit_fd,
+    enum kid_state state, const char *addr)
+{
+	struct child *k = &kids->v[kids->n++];
+
+	k->pid = pid;
+	k->admit_fd = admit_fd;
+	k->state = state;
+	k->slot = kids->free_slots[--kids->nfree];
+	strlcpy(k->addr, addr, sizeof(k->addr));
+}
+
 /* The spares owed, forked and waiting; a fork that fails is retried later. */
 static void
 fork_spares(const struct server_config *cfg, const struct jail *jail,
     struct sockets *socks, struct children *kids)
 {
+	unsigned slot;
 	int pair[2];
 	pid_t pid;
 
 	while (kids->owed > 0 && kids->n < kids->room) {
 		if (channel_pair(pair) == -1)
 			return;
+		slot = next_slot(kids);
 		if ((pid = fork()) == -1) {
 			close(pair[0]);
 			close(pair[1]);
@@ -245,15 +302,11 @@ fork_spares(const struct server_config *cfg, const struct jail *jail,
 		}
 		if (pid == 0) {
 			close(pair[0]);
-			become_child(socks, kids);
+			become_child(socks, kids, slot);
 			_exit(child_spare(pair[1], cfg, jail));
 		}
 		close(pair[1]);
-		kids->v[kids->n].pid = pid;
-		kids->v[kids->n].admit_fd = pair[0];
-		kids->v[kids->n].state = KID_SPARE;
-		kids->v[kids->n].addr[0] = '\0';
-		kids->n++;
+		add_child(kids, pid, pair[0], KID_SPARE, "");
 		kids->owed--;
 	}
 }
@@ -266,7 +319,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 	socklen_t sslen = sizeof(ss);
 	struct peer_name peer;
 	unsigned waiting;
-	int fd, one = 1;
+	int fd, one = 1, over_addr;
 
 	memset(&ss, 0, sizeof(ss));
 	if (reserve_fd == -1)
@@ -289,15 +342,18 @@ handle_accept(int lfd, const struct server_config *cfg,
 	/* Whole, as a spare is sent all of it (channel.c). */
 	memset(&peer, 0, sizeof(peer));
 	peer_addr_str(&ss, peer.addr, sizeof(peer.addr), &peer.port);
-	if (count_state(kids, KID_SESSION) >= cfg->max_clients) {
+	/* Behind a balancer the socket's address is the balancer's: the
+	 * child reports the client's, and admit() counts it. */
+	over_addr = !cfg->proxy_protocol &&
+	    count_addr(kids, peer.addr) >= cfg->max_per_ip;
+	/* No session is closed for a newcomer that -p refuses anyway. */
+	if (count_state(kids, KID_SESSION) >= cfg->max_clients &&
+	    (over_addr || !make_room(kids))) {
 		peer_refuse(fd, peer.addr, peer.port, "Server busy: too "
 		    "many connections");
 		return;
 	}
-	/* Behind a balancer the socket's address is the balancer's: the
-	 * child reports the client's, and admit() counts it. */
-	if (!cfg->proxy_protocol &&
-	    count_addr(kids, peer.addr) >= cfg->max_per_ip) {
+	if (over_addr) {
 		peer_refuse(fd, peer.addr, peer.port, "Server busy: too "
 		    "many connections from your address");
 		return;
@@ -314,6 +370,46 @@ handle_accept(int lfd, const struct server_config *cfg,
 }
 
 /*
+ * -c is reached: closes the session that has waited longest for a
+ * request, if it has waited ROOM_IDLE_MIN_MS or more, so that the
+ * newcomer is served.  A session in a transfer, pending behind a PROXY
+ * header, or that took a request since the map was read is never the
+ * one (idlemap.h).  Returns 1 when one was closed.
+ */
+static int
+make_room(struct children *kids)
+{
+	int64_t now = monotonic_ms(), since, oldest = 0;
+	struct child *k, *victim = NULL;
+	unsigned i;
+
+	/* A newcomer that could not be forked would gain nothing. */
+	if (kids->n == kids->room && count_state(kids, KID_SPARE) == 0)
+		return 0;
+	for (i = 0; i < kids->n; i++) {
+		k = &kids->v[i];
+		if (k->state != KID_SESSION)
+			continue;
+		since = idlemap_since(k->slot, now);
+		if (since == 0 || now - since < ROOM_IDLE_MIN_MS)
+			continue;
+		if (victim == NULL || since < oldest) {
+			victim = k;
+			oldest = since;
+		}
+	}
+	if (victim == NULL || !idlemap_claim(victim->slot, oldest))
+		return 0;
+	log_event("Making room: closing the session of %s (pid %ld), "
+	    "waiting for a request for %lld s", victim->addr,
+	    (long)victim->pid, (long long)((now - oldest) / 1000));
+	(void)kill(victim->pid, SIGUSR1);
+	victim->state = KID_LEAVING;
+	victim->addr[0] = '\0';	/* counts for -p no more */
+	return 1;
+}
+
+/*
  * A child forked for the connection fd, as without spares.  Returns 0, or
  * -1 when it could not be (the client got ERR 9).
  */
@@ -323,9 +419,11 @@ fork_child(int fd, const struct peer_name *peer,
     struct sockets *socks, struct children *kids)
 {
 	int pair[2] = { -1, -1 };
+	unsigned slot;
 	pid_t pid;
 
-	/* Full only while spares that died unused are not yet reaped. */
+	/* Full only while spares that died unused, or sessions closed to
+	 * make room, are not yet reaped. */
 	if (kids->n == kids->room) {
 		peer_refuse(fd, peer->addr, peer->port, "Server busy: "
 		    "too many connections");
@@ -336,6 +434,7 @@ fork_child(int fd, const struct peer_name *peer,
 		    "Server busy: no socketpair");
 		return -1;
 	}
+	slot = next_slot(kids);
 	pid = fork();
 	if (pid == -1) {
 		if (pair[0] != -1) {
@@ -349,19 +448,15 @@ fork_child(int fd, const struct peer_name *peer,
 	if (pid == 0) {
 		if (pair[0] != -1)
 			close(pair[0]);
-		become_child(socks, kids);
+		become_child(socks, kids, slot);
 		_exit(child_serve(fd, peer, cfg, jail, pair[1]));
 	}
 	close(fd);
-	kids->v[kids->n].pid = pid;
-	kids->v[kids->n].admit_fd = pair[0];
-	kids->v[kids->n].state = KID_SESSION;
 	if (pair[1] != -1)
 		close(pair[1]);
 	/* Pending children count for -c only, until admitted. */
-	strlcpy(kids->v[kids->n].addr, cfg->proxy_protocol ? "" : peer->addr,
-	    sizeof(kids->v[kids->n].addr));
-	kids->n++;
+	add_child(kids, pid, pair[0], KID_SESSION,
+	    cfg->proxy_protocol ? "" : peer->addr);
 	return 0;
 }
 
@@ -494,16 +589,27 @@ listener_run(struct sockets *socks, const struct server_config *cfg,
 	int n, draining = 0;
 
 	memset(&kids, 0, sizeof(kids));
-	/* Room for -c sessions and the spares. */
-	kids.room = cfg->max_clients + cfg->spares;
+	/* Room for -c sessions, as many leaving, and the spares. */
+	kids.room = 2 * cfg->max_clients + cfg->spares;
 	kids.v = calloc(kids.room, sizeof(*kids.v));
+	kids.free_slots = calloc(kids.room, sizeof(*kids.free_slots));
 	pfd = calloc(SOCKETS_MAX + kids.room, sizeof(*pfd));
-	if (kids.v == NULL || pfd == NULL) {
+	if (kids.v == NULL || kids.free_slots == NULL || pfd == NULL) {
 		free(kids.v);
+		free(kids.free_slots);
 		free(pfd);
 		log_error("out of memory");
 		return 1;
 	}
+	if (idlemap_create(kids.room) == -1) {
+		free(kids.v);
+		free(kids.free_slots);
+		free(pfd);
+		log_error("the idle map: %s", strerror(errno));
+		return 1;
+	}
+	for (i = 0; i < kids.room; i++)
+		kids.free_slots[kids.nfree++] = kids.room - 1 - i;
 	/* Wait with the four signals open; they are blocked elsewhere. */
 	(void)sigprocmask(SIG_BLOCK, NULL, &waitmask);	/* only reads */
 	sigdelset(&waitmask, SIGCHLD);
@@ -551,5 +657,6 @@ listener_run(struct sockets *socks, const struct server_config *cfg,
 	end_all(socks, &kids, jail);
 	free(pfd);
 	free(kids.v);
+	free(kids.free_slots);
 	return 0;
 }

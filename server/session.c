@@ -17,6 +17,7 @@
 #include "errno_map.h"
 #include "identity.h"
 #include "idle.h"
+#include "idlemap.h"
 #include "log.h"
 #include "path.h"
 #include "session.h"
@@ -45,6 +46,7 @@ static enum serve_result serve_opt(struct session *, const struct pkt *);
 static void	set_result(struct session *, uint16_t, const char *);
 static void	linger(struct session *);
 static int	drained(enum conn_status);
+static int	made_room(struct session *);
 
 static void
 set_result(struct session *s, uint16_t code, const char *msg)
@@ -378,6 +380,22 @@ drained(enum conn_status cs)
 }
 
 /*
+ * 1 when the parent claimed this session's slot while it waited for a
+ * request, to make room for a newcomer (docs/protocol.md, "Making
+ * room"): ERR 9 says why, and the session ends, whether or not a
+ * request came in the meantime (it is not served).
+ */
+static int
+made_room(struct session *s)
+{
+	if (!idlemap_claimed())
+		return 0;
+	session_abort(s, ERR_BUSY, "Server busy: closed to make room for "
+	    "another session");
+	return 1;
+}
+
+/*
  * The greeting, encoded once by the parent (session_prepare): every
  * child sends the same bytes, and none of them formats it again.
  */
@@ -423,6 +441,8 @@ greet(struct session *s)
 	idle_request_wait(1);	/* no transfer yet: a drain ends it */
 	cs = conn_recv(&s->conn, BLKSIZE_DEFAULT, &p);
 	idle_request_wait(0);
+	if (made_room(s))
+		return -1;
 	if (cs != CONN_OK) {
 		if (!drained(cs))
 			session_conn_failed(s, cs);
@@ -485,6 +505,8 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 		idle_request_wait(s.awaiting.n == 0);
 		cs = conn_recv(&s.conn, s.opts.blksize, &p);
 		idle_request_wait(0);
+		if (made_room(&s))
+			break;
 		if (cs != CONN_OK) {
 			if (!drained(cs))
 				session_conn_failed(&s, cs);

@@ -177,9 +177,11 @@ END_TEST
 START_TEST(two_hundred_at_once_against_64)
 {
 	static const char *const args[] = { "-c", "64", "-p", "256", NULL };
+	static char log[1 << 20];
 	struct conn c[200];
 	struct pkt p;
-	int fd[200], i, greeted = 0, busy = 0;
+	const char *at;
+	int fd[200], i, greeted = 0, busy = 0, made_room = 0;
 
 	start(args);
 	/* The baseline session's child must be gone, or it takes a place. */
@@ -195,8 +197,18 @@ START_TEST(two_hundred_at_once_against_64)
 		else if (p.op == PKT_ERR && p.u.err.code == 9)
 			busy++;
 	}
-	ck_assert_int_eq(greeted, 64);
-	ck_assert_int_eq(busy, 136);
+	/*
+	 * A greeted session waits for its ACK 1 as for a request: on a
+	 * machine slow enough that the accepts outlast 2 s, a later
+	 * connection is served in its place (docs/protocol.md, "Making
+	 * room").  The parent logs each before it serves the newcomer,
+	 * whose greeting the loop above has read.
+	 */
+	harness_read_log(&S, log, sizeof(log));
+	for (at = log; (at = strstr(at, "] Making room: ")) != NULL; at++)
+		made_room++;
+	ck_assert_int_eq(greeted, 64 + made_room);
+	ck_assert_int_eq(busy, 136 - made_room);
 	for (i = 0; i < 200; i++) {
 		conn_free(&c[i]);
 		close(fd[i]);
