@@ -66,7 +66,7 @@ enum kid_state {
 
 /* How long a session must have waited for a request before it can be
  * closed to make room (docs/protocol.md, "Making room"). */
-#define ROOM_IDLE_MIN_MS	2000
+#define ROOM_IDLE_MIN_MS	10000
 
 struct child {
 	pid_t pid;

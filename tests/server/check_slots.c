@@ -18,7 +18,7 @@
 #include "check_main.h"
 
 #define HOLDERS		64
-#define ROOM_IDLE_MIN_MS 2000	/* server/listener.c */
+#define ROOM_IDLE_MIN_MS 10000	/* server/listener.c */
 #define PROXY_HEADER_MS	5000	/* server/child.c */
 #define TRIES		200	/* of 100 ms: the longest a retry loop runs */
 
