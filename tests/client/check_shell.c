@@ -1205,8 +1205,11 @@ ms_since(const struct timespec *t0)
 
 /*
  * Ctrl-C during a pipelined get -r and put -r (issue 23), over a slow
- * link: back at the prompt within a second, what was done said, only
- * whole files on either side, and no file started afterwards.
+ * link: back at the prompt at once, what was done said, only whole files
+ * on either side, and no file started afterwards.  "At once" is a second
+ * on a quiet machine; the bound is three, as a machine busy with other
+ * suites took 1.1 s, and a command that went on would take the rest of
+ * the tree over the slow link, far longer.
  */
 START_TEST(ctrl_c_stops_a_tree_at_once)
 {
@@ -1240,7 +1243,7 @@ START_TEST(ctrl_c_stops_a_tree_at_once)
 	expect("get: interrupted: ");
 	expect("fs:/> ");
 	ms = ms_since(&t0);
-	ck_assert_msg(ms < 1000, "get -r: %ld ms to the prompt", ms);
+	ck_assert_msg(ms < 3000, "get -r: %ld ms to the prompt", ms);
 	snprintf(path, sizeof(path), "%s/t", local);
 	n = whole_files(path, sizeof(data), &whole);
 	ck_assert_msg(n > 0 && n < 30 && whole, "get -r: %d files", n);
@@ -1254,7 +1257,7 @@ START_TEST(ctrl_c_stops_a_tree_at_once)
 	expect("put: interrupted: ");
 	expect("fs:/> ");
 	ms = ms_since(&t0);
-	ck_assert_msg(ms < 1000, "put -r: %ld ms to the prompt", ms);
+	ck_assert_msg(ms < 3000, "put -r: %ld ms to the prompt", ms);
 	snprintf(path, sizeof(path), "%s/up", S.root);
 	usleep(300000);
 	n = whole_files(path, sizeof(data), &whole);
