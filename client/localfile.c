@@ -144,6 +144,56 @@ local_sink_openat(struct local_sink *ls, int dirfd, const char *name,
 	return sink_open_in(ls, path, force, resume, why, whylen);
 }
 
+/*
+ * The directory name in parentfd, opened without following a link: a
+ * link there (planted in a target tree, or swapped in after it was
+ * listed) is refused where it is met, and with seen (what lstat saw)
+ * so is a directory that is not the one seen.  The descriptor, or -1
+ * with errno (ELOOP for a link or a stranger).
+ */
+int
+local_subdir_open(int parentfd, const char *name, const struct stat *seen)
+{
+	struct stat st;
+	int fd;
+
+	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1) {
+		if (errno == ENOTDIR)
+			errno = ELOOP;
+		return -1;
+	}
+	if (seen != NULL && (fstat(fd, &st) == -1 ||
+	    st.st_dev != seen->st_dev || st.st_ino != seen->st_ino)) {
+		close(fd);
+		errno = ELOOP;
+		return -1;
+	}
+	return fd;
+}
+
+int
+local_tree_open(const char *top, const char *rel, int top_nofollow)
+{
+	char buf[LOCAL_PATH_SIZE], *comp, *rest;
+	int fd, sub;
+
+	if (strlcpy(buf, rel, sizeof(buf)) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = top_nofollow ? local_subdir_open(AT_FDCWD, top, NULL) :
+	    openat(AT_FDCWD, top, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	for (rest = buf; fd != -1 && rest != NULL && *rest != '\0';) {
+		comp = strsep(&rest, "/");
+		sub = local_subdir_open(fd, comp, NULL);
+		close(fd);
+		fd = sub;
+	}
+	return fd;
+}
+
 int
 local_dir_room(int dirfd)
 {

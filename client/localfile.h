@@ -46,6 +46,22 @@ int	local_sink_openat(struct local_sink *ls, int dirfd, const char *name,
 	    const char *path, int force, int resume, char *why,
 	    size_t whylen);
 /*
+ * The directory name in parentfd, opened without following a link: a
+ * link there (planted in a target tree, or swapped in after it was
+ * listed) is refused where it is met, and with seen (what lstat saw)
+ * so is a directory that is not the one seen.  The descriptor, or -1
+ * with errno (ELOOP for a link or a stranger).
+ */
+int	local_subdir_open(int parentfd, const char *name,
+	    const struct stat *seen);
+/*
+ * The directory rel (components joined by '/', "" for top itself) below
+ * the user's directory top, each component opened beneath the one
+ * before, never through a link; top itself is opened as given, or with
+ * top_nofollow not through a link either.  As local_subdir_open.
+ */
+int	local_tree_open(const char *top, const char *rel, int top_nofollow);
+/*
  * Whether the file system of dirfd has an inode to spare for one more
  * entry, its reserve (local_limits.h) kept.  0, or -1 with ENOSPC.
  */

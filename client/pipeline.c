@@ -16,6 +16,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "expand.h"
 #include "local_limits.h"
 #include "listing.h"
 #include "localfile.h"
@@ -56,6 +58,11 @@ enum job_state {
 struct job {
 	enum pkt_op op;
 	char *remote, *local;
+	/* In a tree: the user's directory, and the entry's path below it,
+	 * opened component by component, never through a link. */
+	char *top, *rel;
+	dev_t dev;			/* an upload's file, as listed */
+	ino_t ino;
 	int depth;
 	enum job_state state;
 	uint64_t end;			/* outq.queued once its request was */
@@ -73,12 +80,18 @@ struct run {
 	int uploads;			/* put: small answers; Ctrl-C waits */
 	size_t files, stored;		/* file jobs, and those done */
 	int stopped;			/* Ctrl-C */
+	char what[LOCAL_WHY_SIZE];	/* "get -r tree", "put -r tree" */
+	struct expand_budget b;		/* as transfers.c's trees */
 };
 
 static int	add_job(struct run *, enum pkt_op, const char *, const char *,
 		    int);
-static int	add_get(struct run *, const char *, const char *, char, int);
-static int	add_put_tree(struct run *, const char *, const char *, int);
+static int	job_place(struct job *, const char *, const char *);
+static int	add_get(struct run *, const char *, const char *, char, int,
+		    const struct job *, const char *);
+static int	add_put_tree(struct run *, int, const char *,
+		    const struct stat *, const char *, const char *, int,
+		    const char *, const char *);
 static int	outq_add(struct outq *, const uint8_t *, size_t);
 static void	outq_try(struct outq *);
 static enum conn_status outq_flush(struct outq *, uint64_t);
@@ -235,29 +248,85 @@ add_job(struct run *pr, enum pkt_op op, const char *remote,
 	return 0;
 }
 
+/* The last job added lies in the tree top at rel.  0, or -1. */
+static int
+job_place(struct job *j, const char *top, const char *rel)
+{
+	if ((j->top = strdup(top)) == NULL || (j->rel = strdup(rel)) == NULL)
+		return -1;
+	return 0;
+}
+
+/*
+ * The directory holding a tree job's entry, opened beneath its top
+ * never through a link, and the entry's name in it.  -1 with errno.
+ */
+static int
+job_parent(const struct job *j, int top_nofollow, const char **name)
+{
+	char parent[LOCAL_PATH_SIZE];
+	const char *slash = strrchr(j->rel, '/');
+
+	*name = slash != NULL ? slash + 1 : j->rel;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(*name - j->rel -
+	    (slash != NULL)), j->rel);
+	return local_tree_open(j->top, parent, top_nofollow);
+}
+
 /*
  * A download: a file, or a tree, whose local directory is made (or
- * entered) now and whose listing is asked for.
+ * entered) now and whose listing is asked for.  In a tree (dir, the
+ * job whose listing named it), name is its entry there, and the
+ * directory is made beneath the one held, never through a link, while
+ * inodes are to spare; else name is local, the user's.
  */
 static int
 add_get(struct run *pr, const char *remote, const char *local, char type,
-    int depth)
+    int depth, const struct job *dir, const char *name)
 {
-	struct stat st;
+	char rel[LOCAL_PATH_SIZE];
+	const char *top = dir != NULL ? dir->top : local;
+	int parentfd, fd;
 
-	if (type != 'd')
-		return add_job(pr, PKT_RRQ, remote, local, depth) == -1 ?
-		    command_report(RC_FAILED, "get: out of memory") : RC_OK;
-	if (depth > TREE_DEPTH_MAX)
+	rel[0] = '\0';
+	if (dir != NULL && names_join(rel, sizeof(rel), dir->rel, name) == -1)
+		return command_report(RC_FAILED, "get %s: local path too long",
+		    shown(pr, remote));
+	if (type == 'd' && depth > TREE_DEPTH_MAX)
 		return command_report(RC_FAILED, "get %s: more than %d "
 		    "levels deep; skipped", shown(pr, remote), TREE_DEPTH_MAX);
-	if (mkdir(local, 0777) == -1 && !(errno == EEXIST &&
-	    stat(local, &st) == 0 && S_ISDIR(st.st_mode)))
-		return command_report(RC_FAILED, "get %s: %s: %s",
-		    shown(pr, remote), shown(pr, local), errno == EEXIST ?
-		    "not a directory" : strerror(errno));
-	return add_job(pr, PKT_DRQ, remote, local, depth) == -1 ?
-	    command_report(RC_FAILED, "get: out of memory") : RC_OK;
+	if (type == 'd') {
+		parentfd = dir != NULL ? local_tree_open(dir->top, dir->rel, 1)
+		    : AT_FDCWD;
+		if (dir != NULL && parentfd != -1 &&
+		    local_dir_room(parentfd) == -1) {
+			close(parentfd);
+			pr->b.over = 1;
+			return command_report(RC_FAILED, "%s: stopped: the "
+			    "local file system is nearly full (%s)", pr->what,
+			    strerror(errno));
+		}
+		fd = parentfd == -1 || (mkdirat(parentfd, name, 0777) == -1 &&
+		    errno != EEXIST) ? -1 : local_subdir_open(parentfd, name,
+		    NULL);
+		if (fd == -1) {
+			fd = command_report(RC_FAILED, "get %s: %s: %s",
+			    shown(pr, remote), shown(pr, local), errno ==
+			    ELOOP ? "not a directory (a link is not "
+			    "followed)" : strerror(errno));
+			if (parentfd >= 0)
+				close(parentfd);
+			return fd;
+		}
+		close(fd);
+		if (parentfd >= 0)
+			close(parentfd);
+	}
+	if (add_job(pr, type == 'd' ? PKT_DRQ : PKT_RRQ, remote, local,
+	    depth) == -1 || ((type == 'd' || dir != NULL) &&
+	    job_place(&pr->jobs[pr->n - 1], top, rel) == -1))
+		return command_report(RC_FAILED, "get: out of memory");
+	return RC_OK;
 }
 
 /* What a listing of a tree adds to the run, line by line. */
@@ -274,9 +343,26 @@ level_line(void *ctx, const char *line, size_t len)
 	char rpath[PATH_LEN_MAX + 1], lpath[LOCAL_PATH_SIZE];
 	struct listing_entry e;
 
-	/* Only a valid name, never a path, is taken from a server. */
-	if (listing_parse(line, len, &e) == -1 || !path_name_valid(e.name))
+	if (listing_parse(line, len, &e) == -1 || lv->pr->b.over)
 		return 0;
+	/* Every name counts, so a flood of bad ones is bounded too; the
+	 * listing is read to its end all the same. */
+	if (lv->pr->b.left == 0) {
+		lv->pr->b.over = 1;
+		lv->rc = worse(lv->rc, command_report(RC_FAILED, "%s: more "
+		    "than %d entries; stopped", lv->pr->what,
+		    LOCAL_ENTRIES_MAX));
+		return 0;
+	}
+	lv->pr->b.left--;
+	/* Only a valid name, never a path, is taken from a server. */
+	if (!path_name_valid(e.name)) {
+		lv->pr->b.skipped++;
+		(void)command_report(RC_FAILED, "%s: %s/%s: not a valid name; "
+		    "skipped", lv->pr->what, shown(lv->pr, lv->dir->remote),
+		    shown(lv->pr, e.name));
+		return 0;
+	}
 	if (names_join(rpath, sizeof(rpath), lv->dir->remote, e.name) == -1 ||
 	    names_join(lpath, sizeof(lpath), lv->dir->local, e.name) == -1) {
 		lv->rc = worse(lv->rc, command_report(RC_FAILED, "get %s/%s: "
@@ -285,7 +371,7 @@ level_line(void *ctx, const char *line, size_t len)
 		return 0;
 	}
 	lv->rc = worse(lv->rc, add_get(lv->pr, rpath, lpath, e.type,
-	    lv->dir->depth + 1));
+	    lv->dir->depth + 1, lv->dir, e.name));
 	return 0;
 }
 
@@ -297,27 +383,46 @@ by_string(const void *a, const void *b)
 
 /*
  * A local tree: MKD of the directory, its files, then its directories,
- * all as jobs before the run starts.  Only regular files and
- * directories go.
+ * all as jobs before the run starts.  The directory is name in parentfd
+ * as lstat saw it (seen; NULL: the user's, as given), held while its
+ * entries are lstat'ed beneath it; each upload is later opened beneath
+ * its top, never through a link, and must be the file seen.  Only
+ * regular files and directories go; links and other kinds are passed
+ * over, each said and counted.
  */
 static int
-add_put_tree(struct run *pr, const char *local, const char *remote,
-    int depth)
+add_put_tree(struct run *pr, int parentfd, const char *name,
+    const struct stat *seen, const char *local, const char *remote,
+    int depth, const char *top, const char *rel)
 {
 	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
+	char sub[LOCAL_PATH_SIZE];
 	struct names l = { NULL, NULL, 0, 0 };
 	struct dirent *d;
 	struct stat st;
+	struct job *j;
 	size_t i;
 	DIR *dp;
-	int pass, all = RC_OK;
+	int pass, dirfd, listfd, all = RC_OK;
 
 	if (depth > TREE_DEPTH_MAX)
 		return command_report(RC_FAILED, "put %s: more than %d "
 		    "levels deep; skipped", shown(pr, local), TREE_DEPTH_MAX);
-	if ((dp = opendir(local)) == NULL)
+	dirfd = seen == NULL ? openat(parentfd, name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC) : local_subdir_open(parentfd, name, seen);
+	if (dirfd == -1)
 		return command_report(RC_FAILED, "put %s: %s", shown(pr, local),
+		    errno == ELOOP ? "not a directory (a link is not "
+		    "followed)" : strerror(errno));
+	if ((listfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1 ||
+	    (dp = fdopendir(listfd)) == NULL) {
+		all = command_report(RC_FAILED, "put %s: %s", shown(pr, local),
 		    strerror(errno));
+		if (listfd != -1)
+			close(listfd);
+		close(dirfd);
+		return all;
+	}
 	if (add_job(pr, PKT_MKD, remote, local, depth) == -1)
 		all = command_report(RC_FAILED, "put: out of memory");
 	while (all == RC_OK && (d = readdir(dp)) != NULL)
@@ -333,9 +438,19 @@ add_put_tree(struct run *pr, const char *local, const char *remote,
 	for (pass = 0; pass < 2 && all != RC_LOST; pass++)
 		for (i = 0; i < l.n; i++) {
 			if (names_join(lpath, sizeof(lpath), local, l.v[i]) ==
-			    -1 || lstat(lpath, &st) == -1 ||
-			    !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) ||
-			    (S_ISDIR(st.st_mode) != 0) != (pass == 1))
+			    -1 || fstatat(dirfd, l.v[i], &st,
+			    AT_SYMLINK_NOFOLLOW) == -1)
+				continue;
+			if (!(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+				if (pass == 0) {
+					pr->b.skipped++;
+					(void)command_report(RC_OK, "%s: %s: "
+					    "not a regular file; skipped",
+					    pr->what, shown(pr, lpath));
+				}
+				continue;
+			}
+			if ((S_ISDIR(st.st_mode) != 0) != (pass == 1))
 				continue;
 			if (!path_name_valid(l.v[i])) {
 				all = worse(all, command_report(RC_FAILED,
@@ -344,21 +459,31 @@ add_put_tree(struct run *pr, const char *local, const char *remote,
 				continue;
 			}
 			if (names_join(rpath, sizeof(rpath), remote, l.v[i]) ==
+			    -1 || names_join(sub, sizeof(sub), rel, l.v[i]) ==
 			    -1) {
 				all = worse(all, command_report(RC_FAILED,
 				    "put %s: remote path too long",
 				    shown(pr, lpath)));
 				continue;
 			}
-			if (pass == 1)
-				all = worse(all, add_put_tree(pr, lpath, rpath,
-				    depth + 1));
-			else if (add_job(pr, PKT_WRQ, rpath, lpath, depth) ==
-			    -1)
+			if (pass == 1) {
+				all = worse(all, add_put_tree(pr, dirfd,
+				    l.v[i], &st, lpath, rpath, depth + 1, top,
+				    sub));
+				continue;
+			}
+			if (add_job(pr, PKT_WRQ, rpath, lpath, depth) == -1 ||
+			    job_place(&pr->jobs[pr->n - 1], top, sub) == -1) {
 				all = command_report(RC_FAILED,
 				    "put: out of memory");
+				continue;
+			}
+			j = &pr->jobs[pr->n - 1];
+			j->dev = st.st_dev;
+			j->ino = st.st_ino;
 		}
 	names_free(&l);
+	close(dirfd);
 	return all;
 }
 
@@ -368,6 +493,74 @@ in_force(const struct remote *r)
 {
 	return r->fd != -1 && r->negotiated && r->asked_pipeline &&
 	    r->opts.pipeline > 0;
+}
+
+/*
+ * An upload's file: in a tree, opened beneath its top never through a
+ * link, and only when it is the file listed.  0, or -1 with why.
+ */
+static int
+source_open(const struct job *j, struct local_source *src, char *why,
+    size_t whylen)
+{
+	struct stat seen;
+	const char *name;
+	int parentfd, rc;
+
+	if (j->top == NULL)
+		return local_source_open(src, j->local, why, whylen);
+	if ((parentfd = job_parent(j, 0, &name)) == -1) {
+		snprintf(why, whylen, "%s: %s", j->local, errno == ELOOP ?
+		    "not a directory (a link is not followed)" :
+		    strerror(errno));
+		return -1;
+	}
+	memset(&seen, 0, sizeof(seen));
+	seen.st_dev = j->dev;
+	seen.st_ino = j->ino;
+	rc = local_source_openat(src, parentfd, name, &seen, j->local, why,
+	    whylen);
+	close(parentfd);
+	return rc;
+}
+
+/*
+ * A download's file: in a tree, made beneath the directory held, never
+ * through a link, while inodes are to spare.  0, or -1 reported.
+ */
+static int
+sink_open(struct run *pr, struct job *j)
+{
+	char why[LOCAL_WHY_SIZE];
+	int force = pr->c->cfg->force || pr->force, parentfd, rc;
+	const char *name;
+
+	if (j->top == NULL)
+		rc = local_sink_open(&j->sink, j->local, force, 0, why,
+		    sizeof(why));
+	else if ((parentfd = job_parent(j, 1, &name)) == -1) {
+		snprintf(why, sizeof(why), "%s: %s", j->local, errno == ELOOP ?
+		    "not a directory (a link is not followed)" :
+		    strerror(errno));
+		rc = -1;
+	} else if (local_dir_room(parentfd) == -1) {
+		pr->b.over = 1;
+		command_report(RC_FAILED, "%s: stopped: the local file system "
+		    "is nearly full (%s)", pr->what, strerror(errno));
+		close(parentfd);
+		return -1;
+	} else {
+		rc = local_sink_openat(&j->sink, parentfd, name, j->local,
+		    force, 0, why, sizeof(why));
+		close(parentfd);
+	}
+	if (rc == -1) {
+		command_report(RC_FAILED, "get %s: %s", shown(pr, j->remote),
+		    why);
+		return -1;
+	}
+	j->sink_open = 1;
+	return 0;
 }
 
 /*
@@ -388,7 +581,7 @@ upload(struct run *pr, struct job *j)
 		return command_report(RC_FAILED, "put %s: %s is not a valid "
 		    "name: %s", shown(pr, j->local), shown(pr, j->remote),
 		    path_status_str(ps));
-	if (local_source_open(&src, j->local, why, sizeof(why)) == -1)
+	if (source_open(j, &src, why, sizeof(why)) == -1)
 		return command_report(RC_FAILED, "put %s: %s",
 		    shown(pr, j->local), why);
 	progress_watch(&pr->c->progress, transfer_base(j->remote), &w);
@@ -413,7 +606,6 @@ send_job(struct run *pr, struct job *j)
 {
 	struct remote *r = &pr->c->remote;
 	uint8_t buf[PKT_OPCODE_LEN + PATH_LEN_MAX + 1];
-	char why[LOCAL_WHY_SIZE];
 	ssize_t len;
 
 	j->state = JOB_ENDED;
@@ -425,15 +617,11 @@ send_job(struct run *pr, struct job *j)
 		j->state = JOB_SENT;
 		return 0;
 	}
-	if (j->op == PKT_RRQ) {
-		if (local_sink_open(&j->sink, j->local, pr->c->cfg->force ||
-		    pr->force, 0, why, sizeof(why)) == -1) {
-			command_report(RC_FAILED, "get %s: %s",
-			    shown(pr, j->remote), why);
-			return 1;
-		}
-		j->sink_open = 1;
-	}
+	/* A tree stopped at its bound: what is left is not asked for. */
+	if (pr->b.over)
+		return 1;
+	if (j->op == PKT_RRQ && sink_open(pr, j) == -1)
+		return 1;
 	len = pkt_encode_req(buf, sizeof(buf), j->op, j->remote);
 	if (len == -1 || outq_add(&pr->q, buf, (size_t)len) == -1) {
 		command_report(RC_FAILED, "%s %s: out of memory",
@@ -452,17 +640,11 @@ download(struct run *pr, struct job *j)
 {
 	struct remote *r = &pr->c->remote;
 	struct remote_sink rs;
-	char why[LOCAL_WHY_SIZE];
 	struct watch w;
 	int rc;
 
-	if (!j->sink_open) {
-		if (local_sink_open(&j->sink, j->local, pr->c->cfg->force ||
-		    pr->force, 0, why, sizeof(why)) == -1)
-			return command_report(RC_FAILED, "get %s: %s",
-			    shown(pr, j->remote), why);
-		j->sink_open = 1;
-	}
+	if (!j->sink_open && (pr->b.over || sink_open(pr, j) == -1))
+		return RC_FAILED;
 	rs = (struct remote_sink){ local_sink_write, local_sink_finish,
 	    &j->sink, 0, local_sink_hash_prefix, local_sink_restart,
 	    local_sink_expect };
@@ -528,7 +710,7 @@ answer_job(struct run *pr, struct job *j)
 			    shown(pr, j->local), r->why);
 		return RC_OK;
 	default:
-		return list_level(pr, j);
+		return pr->b.over ? RC_FAILED : list_level(pr, j);
 	}
 }
 
@@ -703,9 +885,40 @@ run_free(struct run *pr)
 			local_sink_close(&pr->jobs[i].sink, 0);
 		free(pr->jobs[i].remote);
 		free(pr->jobs[i].local);
+		free(pr->jobs[i].top);
+		free(pr->jobs[i].rel);
 	}
 	free(pr->jobs);
 	free(pr->q.buf);
+}
+
+/*
+ * A run of one command; its tree (one is a run's only 'd', as
+ * transfers.c gives them) names its lines, and its bounds are
+ * transfers.c's.
+ */
+static void
+run_start(struct run *pr, struct client *c, const char *cmd,
+    const struct names *named)
+{
+	size_t i;
+
+	memset(pr, 0, sizeof(*pr));
+	pr->c = c;
+	pr->b = (struct expand_budget){ pr->what, LOCAL_ENTRIES_MAX, 0, 0 };
+	snprintf(pr->what, sizeof(pr->what), "%s", cmd);
+	for (i = 0; i < named->n; i++)
+		if (named->type[i] == 'd')
+			snprintf(pr->what, sizeof(pr->what), "%s %s", cmd,
+			    command_show(c, named->v[i]));
+}
+
+/* The entries passed over, counted as transfers.c counts them. */
+static void
+run_skipped(const struct run *pr)
+{
+	if (pr->b.skipped > 0)
+		fprintf(stderr, "%s: %zu skipped\n", pr->what, pr->b.skipped);
 }
 
 int
@@ -716,13 +929,13 @@ pipeline_get(struct client *c, const struct names *remote,
 	size_t i;
 	int all = RC_OK;
 
-	memset(&pr, 0, sizeof(pr));
-	pr.c = c;
+	run_start(&pr, c, "get -r", remote);
 	pr.force = force;
 	for (i = 0; i < remote->n; i++)
 		all = worse(all, add_get(&pr, remote->v[i], local->v[i],
-		    remote->type[i], 0));
+		    remote->type[i], 0, NULL, local->v[i]));
 	all = worse(all, run_all(&pr));
+	run_skipped(&pr);
 	run_free(&pr);
 	return all;
 }
@@ -735,18 +948,19 @@ pipeline_put(struct client *c, const struct names *remote,
 	size_t i;
 	int all = RC_OK;
 
-	memset(&pr, 0, sizeof(pr));
-	pr.c = c;
+	run_start(&pr, c, "put -r", local);
 	pr.uploads = 1;
 	for (i = 0; i < remote->n && all != RC_LOST; i++) {
 		if (remote->type[i] == 'd')
-			all = worse(all, add_put_tree(&pr, local->v[i],
-			    remote->v[i], 0));
+			all = worse(all, add_put_tree(&pr, AT_FDCWD,
+			    local->v[i], NULL, local->v[i], remote->v[i], 0,
+			    local->v[i], ""));
 		else if (add_job(&pr, PKT_WRQ, remote->v[i], local->v[i], 0) ==
 		    -1)
 			all = command_report(RC_FAILED, "put: out of memory");
 	}
 	all = worse(all, run_all(&pr));
+	run_skipped(&pr);
 	run_free(&pr);
 	return all;
 }

@@ -37,7 +37,6 @@ static int	size_line(void *, const char *, size_t);
 static int	remote_shorter(struct client *, const char *, uint64_t);
 static int	get_file(struct client *, const char *, int, const char *,
 		    const char *, const struct transfer_flags *);
-static int	open_subdir(int, const char *, const struct stat *);
 static int	get_tree(struct client *, const char *, int, const char *,
 		    const char *, const struct transfer_flags *, int,
 		    struct expand_budget *);
@@ -199,35 +198,6 @@ get_file(struct client *c, const char *remote, int dirfd, const char *name,
 }
 
 /*
- * The directory name in parentfd, opened without following a link: a
- * link there (planted in a target tree, or swapped in after it was
- * listed) is refused where it is met, and with seen (what lstat saw)
- * so is a directory that is not the one seen.  The descriptor, or -1
- * with errno (ELOOP for a link or a stranger).
- */
-static int
-open_subdir(int parentfd, const char *name, const struct stat *seen)
-{
-	struct stat st;
-	int fd;
-
-	fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1) {
-		if (errno == ENOTDIR)
-			errno = ELOOP;
-		return -1;
-	}
-	if (seen != NULL && (fstat(fd, &st) == -1 ||
-	    st.st_dev != seen->st_dev || st.st_ino != seen->st_ino)) {
-		close(fd);
-		errno = ELOOP;
-		return -1;
-	}
-	return fd;
-}
-
-/*
  * A remote directory, depth first, into the local directory name of
  * parentfd (local names it in lines), every local entry made and opened
  * beneath the directory held, never through a link (README,
@@ -248,7 +218,7 @@ get_tree(struct client *c, const char *remote, int parentfd,
 		return command_report(RC_FAILED, "get %s: more than %d levels "
 		    "deep; skipped", command_show(c, remote), TREE_DEPTH_MAX);
 	if ((mkdirat(parentfd, name, 0777) == -1 && errno != EEXIST) ||
-	    (dirfd = open_subdir(parentfd, name, NULL)) == -1)
+	    (dirfd = local_subdir_open(parentfd, name, NULL)) == -1)
 		return command_report(RC_FAILED, "get %s: %s: %s",
 		    command_show(c, remote), command_show(c, local),
 		    errno == ELOOP ? "not a directory (a link is not "
@@ -504,7 +474,7 @@ put_tree(struct client *c, int parentfd, const char *name,
 	if (depth == 0 && pipeline_wanted(&c->remote))
 		return one_batch(c, remote, local, 'd', NULL);
 	dirfd = seen == NULL ? openat(parentfd, name, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC) : open_subdir(parentfd, name, seen);
+	    O_CLOEXEC) : local_subdir_open(parentfd, name, seen);
 	if (dirfd == -1)
 		return command_report(RC_FAILED, "put %s: %s",
 		    command_show(c, local), errno == ELOOP ? "not a directory "

@@ -18,70 +18,81 @@ printf 'from the server' > "$srv/tree/sub/f.txt"
 printf 'top' > "$srv/tree/top.txt"
 start_server
 
-# get -r: a directory of the target tree that is a link is not entered.
-mkdir -p "$loc/tree"
-ln -s "$outside" "$loc/tree/sub"
-client -q 127.0.0.1 "$port" get -r tree
-check "get -r, planted link: exit 1" [ "$rc" = 1 ]
-check "get -r, planted link: nothing written through it" \
-    [ ! -e "$outside/f.txt" ]
-check "get -r, planted link: says why" \
-    grep -q "tree/sub: not a directory (a link is not followed)" "$top/err"
-check "get -r, planted link: the rest lands" \
-    cmp -s "$loc/tree/top.txt" "$srv/tree/top.txt"
-check "get -r, planted link: the link left as it was" [ -L "$loc/tree/sub" ]
+# Each protection on both paths: pipelined, as the client goes by
+# default with a server that echoes the extension (client/pipeline.c),
+# and one request at a time without options (client/transfers.c).
+for mode in pipelined plain; do
+	nopt=
+	[ "$mode" = plain ] && nopt=--no-options
+	# get -r: a directory of the target tree that is a link is not
+	# entered.
+	mkdir -p "$loc/tree"
+	ln -s "$outside" "$loc/tree/sub"
+	client $nopt -q 127.0.0.1 "$port" get -r tree
+	check "$mode: get -r, planted link: exit 1" [ "$rc" = 1 ]
+	check "$mode: get -r, planted link: nothing written through it" \
+	    [ ! -e "$outside/f.txt" ]
+	check "$mode: get -r, planted link: says why" \
+	    grep -q "tree/sub: not a directory (a link is not followed)" \
+	    "$top/err"
+	check "$mode: get -r, planted link: the rest lands" \
+	    cmp -s "$loc/tree/top.txt" "$srv/tree/top.txt"
+	check "$mode: get -r, planted link: the link left as it was" \
+	    [ -L "$loc/tree/sub" ]
 
-# With -f, a file outside is not replaced through the link either.
-printf 'mine' > "$outside/f.txt"
-rm -f "$loc/tree/top.txt"
-client -q 127.0.0.1 "$port" get -rf tree
-check "get -rf, planted link: exit 1" [ "$rc" = 1 ]
-check "get -rf, planted link: the file outside kept" \
-    [ "$(cat "$outside/f.txt")" = mine ]
-rm -rf "$loc/tree" "$outside"/*
+	# With -f, a file outside is not replaced through the link either.
+	printf 'mine' > "$outside/f.txt"
+	rm -f "$loc/tree/top.txt"
+	client $nopt -q 127.0.0.1 "$port" get -rf tree
+	check "$mode: get -rf, planted link: exit 1" [ "$rc" = 1 ]
+	check "$mode: get -rf, planted link: the file outside kept" \
+	    [ "$(cat "$outside/f.txt")" = mine ]
+	rm -rf "$loc/tree" "$outside"/*
 
-# The target tree's top that is a link is refused too.
-ln -s "$outside" "$loc/tree"
-client -q 127.0.0.1 "$port" get -r tree
-check "get -r, top a link: exit 1" [ "$rc" = 1 ]
-check "get -r, top a link: nothing outside" \
-    [ -z "$(ls -A "$outside")" ]
-rm -f "$loc/tree"
+	# The target tree's top that is a link is refused too.
+	ln -s "$outside" "$loc/tree"
+	client $nopt -q 127.0.0.1 "$port" get -r tree
+	check "$mode: get -r, top a link: exit 1" [ "$rc" = 1 ]
+	check "$mode: get -r, top a link: nothing outside" \
+	    [ -z "$(ls -A "$outside")" ]
+	rm -f "$loc/tree"
 
-# put -r: links, FIFOs passed over, each said on one line, counted.
-up=$loc/up
-mkdir -p "$up"
-printf 'plain' > "$up/plain.txt"
-ln -s plain.txt "$up/link"
-mkfifo "$up/fifo"
-client -q 127.0.0.1 "$port" put -r up
-check "put -r, skipped: exit 0" [ "$rc" = 0 ]
-check "put -r, skipped: the link said" \
-    grep -qx "put -r up: up/link: not a regular file; skipped" "$top/err"
-check "put -r, skipped: the FIFO said" \
-    grep -qx "put -r up: up/fifo: not a regular file; skipped" "$top/err"
-check "put -r, skipped: counted" grep -qx "put -r up: 2 skipped" "$top/err"
-check "put -r, skipped: the file went" [ -f "$srv/up/plain.txt" ]
-check "put -r, skipped: no link went" [ ! -e "$srv/up/link" ]
-rm -rf "$up" "$srv/up"
+	# put -r: links, FIFOs passed over, each said on one line, counted.
+	up=$loc/up
+	mkdir -p "$up"
+	printf 'plain' > "$up/plain.txt"
+	ln -s plain.txt "$up/link"
+	mkfifo "$up/fifo"
+	client $nopt -q 127.0.0.1 "$port" put -r up
+	check "$mode: put -r, skipped: exit 0" [ "$rc" = 0 ]
+	check "$mode: put -r, skipped: the link said" \
+	    grep -qx "put -r up: up/link: not a regular file; skipped" "$top/err"
+	check "$mode: put -r, skipped: the FIFO said" \
+	    grep -qx "put -r up: up/fifo: not a regular file; skipped" "$top/err"
+	check "$mode: put -r, skipped: counted" \
+	    grep -qx "put -r up: 2 skipped" "$top/err"
+	check "$mode: put -r, skipped: the file went" [ -f "$srv/up/plain.txt" ]
+	check "$mode: put -r, skipped: no link went" [ ! -e "$srv/up/link" ]
+	rm -rf "$up" "$srv/up"
 
-# put -r: an entry that becomes a link after it was listed is refused.
-mkdir -p "$up"
-printf 'private' > "$top/secret"
-printf 'public' > "$up/swapme"
-(cd "$loc" && env LD_PRELOAD="$FAULTS_LIB" \
-    ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
-    FAULT_SWAP_LINK="swapme:$top/secret" \
-    "$CLIENT_BIN" -q 127.0.0.1 "$port" put -r up > "$top/out" \
-    2> "$top/err" < /dev/null)
-rc=$?
-check "put -r, swapped to a link: the swap happened" [ -L "$up/swapme" ]
-check "put -r, swapped to a link: exit 1" [ "$rc" = 1 ]
-check "put -r, swapped to a link: refused" \
-    grep -q "up/swapme: not a regular file" "$top/err"
-check "put -r, swapped to a link: the secret not sent" \
-    sh -c "! grep -rq private '$srv/up'"
-rm -rf "$up" "$srv/up"
+	# put -r: an entry that becomes a link after it was listed is refused.
+	mkdir -p "$up"
+	printf 'private' > "$top/secret"
+	printf 'public' > "$up/swapme"
+	(cd "$loc" && env LD_PRELOAD="$FAULTS_LIB" \
+	    ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
+	    FAULT_SWAP_LINK="swapme:$top/secret" \
+	    "$CLIENT_BIN" $nopt -q 127.0.0.1 "$port" put -r up > "$top/out" \
+	    2> "$top/err" < /dev/null)
+	rc=$?
+	check "$mode: put -r, swapped to a link: the swap happened" [ -L "$up/swapme" ]
+	check "$mode: put -r, swapped to a link: exit 1" [ "$rc" = 1 ]
+	check "$mode: put -r, swapped to a link: refused" \
+	    grep -q "up/swapme: not a regular file" "$top/err"
+	check "$mode: put -r, swapped to a link: the secret not sent" \
+	    sh -c "! grep -rq private '$srv/up'"
+	rm -rf "$up" "$srv/up"
+done
 
 # No O_TMPFILE: the visible .NAME.PID.part goes on SIGTERM, SIGHUP and
 # SIGINT.  A server slowed by $FAULTS_LIB? No: a big file read at a
