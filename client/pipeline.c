@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "commands.h"
+#include "client.h"
 #include "local_limits.h"
 #include "listing.h"
 #include "localfile.h"
