@@ -26,7 +26,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "commands.h"
+#include "client.h"
 #include "expand.h"
 #include "local_limits.h"
 #include "listing.h"
