@@ -343,16 +343,14 @@ level_line(void *ctx, const char *line, size_t len)
 	char rpath[PATH_LEN_MAX + 1], lpath[LOCAL_PATH_SIZE];
 	struct listing_entry e;
 
-	if (listing_parse(line, len, &e) == -1 || lv->pr->b.over)
+	if (listing_parse(line, len, &e) == -1)
 		return 0;
-	/* Every name counts, so a flood of bad ones is bounded too; the
-	 * listing is read to its end all the same. */
+	/* Every name counts, so a flood of bad ones is bounded too; an
+	 * endless listing is not read to its end. */
 	if (lv->pr->b.left == 0) {
 		lv->pr->b.over = 1;
-		lv->rc = worse(lv->rc, command_report(RC_FAILED, "%s: more "
-		    "than %d entries; stopped", lv->pr->what,
-		    LOCAL_ENTRIES_MAX));
-		return 0;
+		errno = E2BIG;
+		return -1;
 	}
 	lv->pr->b.left--;
 	/* Only a valid name, never a path, is taken from a server. */
@@ -675,6 +673,10 @@ list_level(struct run *pr, const struct job *j)
 	int rc;
 
 	rc = remote_list_lines(r, dir.remote, level_line, &lv);
+	if (pr->b.over)
+		return worse(lv.rc, command_report(rc == RC_OK ? RC_FAILED :
+		    rc, "%s: more than %d entries; stopped", pr->what,
+		    LOCAL_ENTRIES_MAX));
 	if (rc != RC_OK)
 		return command_report(rc, "get %s: %s",
 		    shown(pr, dir.remote), r->why);
