@@ -321,6 +321,10 @@ add_get(struct run *pr, const char *remote, const char *local, char type,
 		close(fd);
 		if (parentfd >= 0)
 			close(parentfd);
+		/* Entries are made as names arrive: the tree's own
+		 * directory counts too, so it makes at most the bound. */
+		if (dir == NULL && pr->b.left > 0)
+			pr->b.left--;
 	}
 	if (add_job(pr, type == 'd' ? PKT_DRQ : PKT_RRQ, remote, local,
 	    depth) == -1 || ((type == 'd' || dir != NULL) &&
