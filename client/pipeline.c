@@ -321,6 +321,10 @@ add_get(struct run *pr, const char *remote, const char *local, char type,
 		close(fd);
 		if (parentfd >= 0)
 			close(parentfd);
+		/* Entries are made as names arrive: the tree's own
+		 * directory counts too, so it makes at most the bound. */
+		if (dir == NULL && pr->b.left > 0)
+			pr->b.left--;
 	}
 	if (add_job(pr, type == 'd' ? PKT_DRQ : PKT_RRQ, remote, local,
 	    depth) == -1 || ((type == 'd' || dir != NULL) &&
@@ -343,16 +347,14 @@ level_line(void *ctx, const char *line, size_t len)
 	char rpath[PATH_LEN_MAX + 1], lpath[LOCAL_PATH_SIZE];
 	struct listing_entry e;
 
-	if (listing_parse(line, len, &e) == -1 || lv->pr->b.over)
+	if (listing_parse(line, len, &e) == -1)
 		return 0;
-	/* Every name counts, so a flood of bad ones is bounded too; the
-	 * listing is read to its end all the same. */
+	/* Every name counts, so a flood of bad ones is bounded too; an
+	 * endless listing is not read to its end. */
 	if (lv->pr->b.left == 0) {
 		lv->pr->b.over = 1;
-		lv->rc = worse(lv->rc, command_report(RC_FAILED, "%s: more "
-		    "than %d entries; stopped", lv->pr->what,
-		    LOCAL_ENTRIES_MAX));
-		return 0;
+		errno = E2BIG;
+		return -1;
 	}
 	lv->pr->b.left--;
 	/* Only a valid name, never a path, is taken from a server. */
@@ -675,6 +677,10 @@ list_level(struct run *pr, const struct job *j)
 	int rc;
 
 	rc = remote_list_lines(r, dir.remote, level_line, &lv);
+	if (pr->b.over)
+		return worse(lv.rc, command_report(rc == RC_OK ? RC_FAILED :
+		    rc, "%s: more than %d entries; stopped", pr->what,
+		    LOCAL_ENTRIES_MAX));
 	if (rc != RC_OK)
 		return command_report(rc, "get %s: %s",
 		    shown(pr, dir.remote), r->why);
