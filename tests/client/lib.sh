@@ -8,10 +8,12 @@ loc=$top/local
 mkdir -p "$srv/sub" "$loc"
 server_pid=
 relay_pid=
+delay_pid=
 passed=0
 failed=0
 
 cleanup() {
+	stop_delay
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null &&
 	    wait "$server_pid" 2>/dev/null
 	[ -n "$relay_pid" ] && pkill -P "$relay_pid" 2>/dev/null
@@ -96,4 +98,25 @@ stop_relay() {
 	kill "$relay_pid"
 	wait "$relay_pid" 2>/dev/null
 	relay_pid=
+}
+
+# start_delay ARGS...: the link with latency (tests/tools/delay.c) in
+# front of the server; sets $dport and $delay_pid, its per-connection
+# stats in $top/stats.  Needs DELAY_BIN.
+start_delay() {
+	: "${DELAY_BIN:?}"
+	: > "$top/delay.out"
+	: > "$top/stats"
+	"$DELAY_BIN" -o "$top/stats" "$@" "$port" > "$top/delay.out" 2>&1 &
+	delay_pid=$!
+	wait_line "$top/delay.out" "^delay port" "$delay_pid" delay
+	dport=$(sed -n 's/^delay port //p' "$top/delay.out")
+}
+
+stop_delay() {
+	[ -n "$delay_pid" ] || return 0
+	pkill -P "$delay_pid" 2>/dev/null	# its connections' children
+	kill "$delay_pid" 2>/dev/null
+	wait "$delay_pid" 2>/dev/null
+	delay_pid=
 }

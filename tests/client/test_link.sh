@@ -9,25 +9,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 : "${DELAY_BIN:?}"
 
-delay_pid=
-stop_delay() {
-	[ -n "$delay_pid" ] || return 0
-	pkill -P "$delay_pid" 2>/dev/null	# its connections' children
-	kill "$delay_pid" 2>/dev/null
-	wait "$delay_pid" 2>/dev/null
-	delay_pid=
-}
-trap 'stop_delay; cleanup' EXIT INT TERM
-
-# start_delay ARGS...: sets $dport and $delay_pid; stats in $top/stats.
-start_delay() {
-	: > "$top/delay.out"
-	: > "$top/stats"
-	"$DELAY_BIN" -o "$top/stats" "$@" "$port" > "$top/delay.out" 2>&1 &
-	delay_pid=$!
-	wait_line "$top/delay.out" "^delay port" "$delay_pid" delay
-	dport=$(sed -n 's/^delay port //p' "$top/delay.out")
-}
 # The stats line of the one connection, once its child has written it.
 stat_of() {	# stat_of FIELD
 	i=0

@@ -12,14 +12,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 : "${DELAY_BIN:?}"
 
-delay_pid=
-stop_delay() {
-	[ -n "$delay_pid" ] || return 0
-	pkill -P "$delay_pid" 2>/dev/null	# its connections' children
-	kill "$delay_pid" 2>/dev/null
-	wait "$delay_pid" 2>/dev/null
-	delay_pid=
-}
 client_pid=
 stop_client() {
 	[ -n "$client_pid" ] || return 0
@@ -36,15 +28,6 @@ shm=
 trap 'stop_client; stop_delay; cleanup; [ -n "$shm" ] && rm -rf "$shm"' \
     EXIT INT TERM
 
-# start_delay ARGS...: sets $dport and $delay_pid; stats in $top/stats.
-start_delay() {
-	: > "$top/delay.out"
-	: > "$top/stats"
-	"$DELAY_BIN" -o "$top/stats" "$@" "$port" > "$top/delay.out" 2>&1 &
-	delay_pid=$!
-	wait_line "$top/delay.out" "^delay port" "$delay_pid" delay
-	dport=$(sed -n 's/^delay port //p' "$top/delay.out")
-}
 # The round trips of the connections so far: turns / 2, summed.
 round_trips() {
 	i=0
