@@ -130,25 +130,17 @@ connect_any(struct remote *r)
 }
 
 /*
- * The server's ERR as the reason, escaped, in plain words: protocol.md's
- * "Access violation: " before what was refused is jargon, so the rest
- * stands first and the code's meaning follows it with the code.  Other
- * messages are plain already and stay as they came.
+ * The server's ERR as the reason: its message whole, escaped, as
+ * interface.md asks, and its code beside it.
  */
 static int
 err_reason(struct remote *r, unsigned code, const char *text)
 {
-	static const char jargon[] = "Access violation: ";
 	char msg[TEXT_ESCAPED_LEN(ERRMSG_LEN_MAX)];
-	int plain = code == ERR_ACCESS && strncmp(text, jargon,
-	    sizeof(jargon) - 1) == 0 && text[sizeof(jargon) - 1] != '\0';
 
 	r->errcode = (int)code;
-	if (plain)
-		text += sizeof(jargon) - 1;
 	text_escape(msg, sizeof(msg), text, strlen(text), r->cfg->text_flags);
-	return fail(r, RC_FAILED, "%s (%sserver error %u)", msg, plain ?
-	    "refused: " : "", code);
+	return fail(r, RC_FAILED, "%s (server error %u)", msg, code);
 }
 
 /*
