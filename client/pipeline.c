@@ -14,7 +14,6 @@
  * The per-request work goes through remote.c as for one file: with
  * r->ahead set, a request there only reads its answer.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -31,23 +30,16 @@
 #include "local_limits.h"
 #include "listing.h"
 #include "localfile.h"
+#include "outq.h"
 #include "path.h"
 #include "pattern.h"
 #include "pipeline.h"
 #include "remote_list.h"
 #include "signals.h"
 #include "text.h"
-#include "transfers.h"
 
 /* As get -r and put -r without the extension (commands.c). */
 #define TREE_DEPTH_MAX	64
-
-struct outq {
-	struct remote *r;
-	uint8_t *buf;
-	size_t start, end, cap;		/* not yet written: buf[start..end) */
-	uint64_t written, queued;	/* bytes written, and ever queued */
-};
 
 enum job_state {
 	JOB_NEW,			/* nothing sent */
@@ -92,11 +84,10 @@ static int	add_get(struct run *, const char *, const char *, char, int,
 static int	add_put_tree(struct run *, int, const char *,
 		    const struct stat *, const char *, const char *, int,
 		    const char *, const char *);
-static int	outq_add(struct outq *, const uint8_t *, size_t);
-static void	outq_try(struct outq *);
-static enum conn_status outq_flush(struct outq *, uint64_t);
+static int	add_put_entry(struct run *, int, const char *, int,
+		    const char *, const char *, int, const char *,
+		    const char *);
 static const char *shown(const struct run *, const char *);
-static int	worse(int, int);
 static int	in_force(const struct remote *);
 static int	send_job(struct run *, struct job *);
 static int	list_level(struct run *, const struct job *);
@@ -112,107 +103,11 @@ pipeline_wanted(const struct remote *r)
 	return r->use_options;
 }
 
-/* A name as commands show it, and the worse of two outcomes. */
+/* A name as commands show it. */
 static const char *
 shown(const struct run *pr, const char *s)
 {
 	return command_show(pr->c, s);
-}
-
-static int
-worse(int a, int b)
-{
-	return transfer_worst(a, b);
-}
-
-/* The output queue. */
-
-static int
-outq_add(struct outq *q, const uint8_t *b, size_t len)
-{
-	uint8_t *nb;
-	size_t cap;
-
-	if (q->start > 0 && q->end + len > q->cap) {
-		memmove(q->buf, q->buf + q->start, q->end - q->start);
-		q->end -= q->start;
-		q->start = 0;
-	}
-	if (q->end + len > q->cap) {
-		cap = q->cap ? 2 * q->cap : 16384;
-		while (cap < q->end + len)
-			cap *= 2;
-		if ((nb = realloc(q->buf, cap)) == NULL)
-			return -1;
-		q->buf = nb;
-		q->cap = cap;
-	}
-	memcpy(q->buf + q->end, b, len);
-	q->end += len;
-	q->queued += len;
-	return 0;
-}
-
-/* Writes what the socket takes now; a failure shows at the next flush. */
-static void
-outq_try(struct outq *q)
-{
-	ssize_t n;
-
-	while (q->start < q->end) {
-		n = send(q->r->fd, q->buf + q->start, q->end - q->start,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n <= 0)
-			return;
-		q->start += (size_t)n;
-		q->written += (uint64_t)n;
-	}
-}
-
-/*
- * Writes the queue up to the byte count upto, waiting if need be: only
- * for a request whose answer is read next, or at the end of a run, when
- * the server is reading.
- */
-static enum conn_status
-outq_flush(struct outq *q, uint64_t upto)
-{
-	enum conn_status cs;
-	size_t len;
-
-	outq_try(q);
-	if (q->written >= upto)
-		return CONN_OK;
-	len = (size_t)(upto - q->written);
-	if ((cs = conn_send(&q->r->conn, q->buf + q->start, len)) != CONN_OK)
-		return cs;
-	q->start += len;
-	q->written += len;
-	return CONN_OK;
-}
-
-enum conn_status
-outq_ack(struct outq *q, uint16_t block)
-{
-	uint8_t ack[PKT_OPCODE_LEN + 2];
-	ssize_t len = pkt_encode_ack(ack, sizeof(ack), block);
-
-	if (len == -1 || outq_add(q, ack, (size_t)len) == -1) {
-		q->r->conn.err = ENOMEM;
-		return CONN_IO;
-	}
-	outq_try(q);
-	return CONN_OK;
-}
-
-int
-outq_stop(struct remote *r)
-{
-	(void)conn_send_err_nowait(&r->conn, ERR_UNDEFINED,
-	    "Transfer interrupted");
-	(void)shutdown(r->fd, SHUT_WR);
-	snprintf(r->why, sizeof(r->why), "interrupted; not stored");
-	return RC_FAILED;
 }
 
 /* Jobs. */
@@ -367,20 +262,61 @@ level_line(void *ctx, const char *line, size_t len)
 	}
 	if (names_join(rpath, sizeof(rpath), lv->dir->remote, e.name) == -1 ||
 	    names_join(lpath, sizeof(lpath), lv->dir->local, e.name) == -1) {
-		lv->rc = worse(lv->rc, command_report(RC_FAILED, "get %s/%s: "
-		    "path too long", shown(lv->pr, lv->dir->remote),
+		lv->rc = command_worst(lv->rc, command_report(RC_FAILED,
+		    "get %s/%s: path too long", shown(lv->pr, lv->dir->remote),
 		    shown(lv->pr, e.name)));
 		return 0;
 	}
-	lv->rc = worse(lv->rc, add_get(lv->pr, rpath, lpath, e.type,
+	lv->rc = command_worst(lv->rc, add_get(lv->pr, rpath, lpath, e.type,
 	    lv->dir->depth + 1, lv->dir, e.name));
 	return 0;
 }
 
+/*
+ * An entry name of a local tree's directory dirfd (local, remote: its
+ * paths; rel: beneath top) as a job: the files in pass 0, the
+ * directories in pass 1, as add_put_tree says.
+ */
 static int
-by_string(const void *a, const void *b)
+add_put_entry(struct run *pr, int dirfd, const char *name, int pass,
+    const char *local, const char *remote, int depth, const char *top,
+    const char *rel)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
+	char sub[LOCAL_PATH_SIZE];
+	struct stat st;
+	struct job *j;
+
+	if (names_join(lpath, sizeof(lpath), local, name) == -1 ||
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return RC_OK;
+	if (!(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+		if (pass == 0) {
+			pr->b.skipped++;
+			(void)command_report(RC_OK, "%s: %s: not a regular "
+			    "file; skipped", pr->what, shown(pr, lpath));
+		}
+		return RC_OK;
+	}
+	if ((S_ISDIR(st.st_mode) != 0) != (pass == 1))
+		return RC_OK;
+	if (!path_name_valid(name))
+		return command_report(RC_FAILED, "put %s: not a valid name; "
+		    "not sent", shown(pr, lpath));
+	if (names_join(rpath, sizeof(rpath), remote, name) == -1 ||
+	    names_join(sub, sizeof(sub), rel, name) == -1)
+		return command_report(RC_FAILED, "put %s: remote path too "
+		    "long", shown(pr, lpath));
+	if (pass == 1)
+		return add_put_tree(pr, dirfd, name, &st, lpath, rpath,
+		    depth + 1, top, sub);
+	if (add_job(pr, PKT_WRQ, rpath, lpath, depth) == -1 ||
+	    job_place(&pr->jobs[pr->n - 1], top, sub) == -1)
+		return command_report(RC_FAILED, "put: out of memory");
+	j = &pr->jobs[pr->n - 1];
+	j->dev = st.st_dev;
+	j->ino = st.st_ino;
+	return RC_OK;
 }
 
 /*
@@ -397,15 +333,9 @@ add_put_tree(struct run *pr, int parentfd, const char *name,
     const struct stat *seen, const char *local, const char *remote,
     int depth, const char *top, const char *rel)
 {
-	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
-	char sub[LOCAL_PATH_SIZE];
 	struct names l = { NULL, NULL, 0, 0 };
-	struct dirent *d;
-	struct stat st;
-	struct job *j;
 	size_t i;
-	DIR *dp;
-	int pass, dirfd, listfd, all = RC_OK;
+	int pass, dirfd, all = RC_OK;
 
 	if (depth > TREE_DEPTH_MAX)
 		return command_report(RC_FAILED, "put %s: more than %d "
@@ -416,74 +346,18 @@ add_put_tree(struct run *pr, int parentfd, const char *name,
 		return command_report(RC_FAILED, "put %s: %s", shown(pr, local),
 		    errno == ELOOP ? "not a directory (a link is not "
 		    "followed)" : strerror(errno));
-	if ((listfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1 ||
-	    (dp = fdopendir(listfd)) == NULL) {
-		all = command_report(RC_FAILED, "put %s: %s", shown(pr, local),
-		    strerror(errno));
-		if (listfd != -1)
-			close(listfd);
+	if (local_dir_names(dirfd, &l) == -1) {
 		close(dirfd);
-		return all;
+		return command_report(RC_FAILED, "put %s: %s", shown(pr, local),
+		    errno == ENOMEM ? "out of memory" : strerror(errno));
 	}
 	if (add_job(pr, PKT_MKD, remote, local, depth) == -1)
 		all = command_report(RC_FAILED, "put: out of memory");
-	while (all == RC_OK && (d = readdir(dp)) != NULL)
-		if (strcmp(d->d_name, ".") != 0 &&
-		    strcmp(d->d_name, "..") != 0 &&
-		    names_add(&l, d->d_name, '?') == -1)
-			all = command_report(RC_FAILED, "put %s: out of memory",
-			    shown(pr, local));
-	closedir(dp);
-	if (l.n > 0)
-		qsort(l.v, l.n, sizeof(l.v[0]), by_string);
 	/* Files first, so a level's uploads go before the levels below. */
 	for (pass = 0; pass < 2 && all != RC_LOST; pass++)
-		for (i = 0; i < l.n; i++) {
-			if (names_join(lpath, sizeof(lpath), local, l.v[i]) ==
-			    -1 || fstatat(dirfd, l.v[i], &st,
-			    AT_SYMLINK_NOFOLLOW) == -1)
-				continue;
-			if (!(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
-				if (pass == 0) {
-					pr->b.skipped++;
-					(void)command_report(RC_OK, "%s: %s: "
-					    "not a regular file; skipped",
-					    pr->what, shown(pr, lpath));
-				}
-				continue;
-			}
-			if ((S_ISDIR(st.st_mode) != 0) != (pass == 1))
-				continue;
-			if (!path_name_valid(l.v[i])) {
-				all = worse(all, command_report(RC_FAILED,
-				    "put %s: not a valid name; not sent",
-				    shown(pr, lpath)));
-				continue;
-			}
-			if (names_join(rpath, sizeof(rpath), remote, l.v[i]) ==
-			    -1 || names_join(sub, sizeof(sub), rel, l.v[i]) ==
-			    -1) {
-				all = worse(all, command_report(RC_FAILED,
-				    "put %s: remote path too long",
-				    shown(pr, lpath)));
-				continue;
-			}
-			if (pass == 1) {
-				all = worse(all, add_put_tree(pr, dirfd,
-				    l.v[i], &st, lpath, rpath, depth + 1, top,
-				    sub));
-				continue;
-			}
-			if (add_job(pr, PKT_WRQ, rpath, lpath, depth) == -1 ||
-			    job_place(&pr->jobs[pr->n - 1], top, sub) == -1) {
-				all = command_report(RC_FAILED,
-				    "put: out of memory");
-				continue;
-			}
-			j = &pr->jobs[pr->n - 1];
-			j->dev = st.st_dev;
-			j->ino = st.st_ino;
-		}
+		for (i = 0; i < l.n; i++)
+			all = command_worst(all, add_put_entry(pr, dirfd,
+			    l.v[i], pass, local, remote, depth, top, rel));
 	names_free(&l);
 	close(dirfd);
 	return all;
@@ -586,10 +460,10 @@ upload(struct run *pr, struct job *j)
 	if (source_open(j, &src, why, sizeof(why)) == -1)
 		return command_report(RC_FAILED, "put %s: %s",
 		    shown(pr, j->local), why);
-	progress_watch(&pr->c->progress, transfer_base(j->remote), &w);
+	progress_watch(&pr->c->progress, command_base(j->remote), &w);
 	rc = remote_upload(r, j->remote, local_source_read, &src, src.size,
 	    &w);
-	transfer_bar_stop(pr->c, rc == RC_OK);
+	command_bar_stop(pr->c, rc == RC_OK);
 	local_source_close(&src);
 	if (rc != RC_OK)
 		return command_report(rc, "put %s: %s", shown(pr, j->local),
@@ -650,9 +524,9 @@ download(struct run *pr, struct job *j)
 	rs = (struct remote_sink){ local_sink_write, local_sink_finish,
 	    &j->sink, 0, local_sink_hash_prefix, local_sink_restart,
 	    local_sink_expect };
-	progress_watch(&pr->c->progress, transfer_base(j->remote), &w);
+	progress_watch(&pr->c->progress, command_base(j->remote), &w);
 	rc = remote_download(r, PKT_RRQ, j->remote, &rs, &w);
-	transfer_bar_stop(pr->c, rc == RC_OK);
+	command_bar_stop(pr->c, rc == RC_OK);
 	local_sink_close(&j->sink, 0);
 	j->sink_open = 0;
 	if (rc != RC_OK && j->sink.stopped_full)
@@ -678,9 +552,9 @@ list_level(struct run *pr, const struct job *j)
 
 	rc = remote_list_lines(r, dir.remote, level_line, &lv);
 	if (pr->b.over)
-		return worse(lv.rc, command_report(rc == RC_OK ? RC_FAILED :
-		    rc, "%s: more than %d entries; stopped", pr->what,
-		    LOCAL_ENTRIES_MAX));
+		return command_worst(lv.rc, command_report(rc == RC_OK ?
+		    RC_FAILED : rc, "%s: more than %d entries; stopped",
+		    pr->what, LOCAL_ENTRIES_MAX));
 	if (rc != RC_OK)
 		return command_report(rc, "get %s: %s",
 		    shown(pr, dir.remote), r->why);
@@ -789,7 +663,8 @@ run_all(struct run *pr)
 	size_t next = 0, done = 0;
 	int rc, all = RC_OK, sent;
 
-	pr->q.r = r;
+	pr->q.conn = &r->conn;
+	pr->q.fd = &r->fd;
 	r->want_pipeline = 1;
 	while (done < pr->n) {
 		if (sig_intr_pending() && !pr->stopped) {
@@ -804,8 +679,7 @@ run_all(struct run *pr)
 			break;
 		if (!in_force(r) || done == next) {
 			/* Nothing in flight: the queue is empty too. */
-			pr->q.start = pr->q.end = 0;
-			pr->q.written = pr->q.queued;
+			outq_clear(&pr->q);
 		}
 		if (!in_force(r) && pr->jobs[done].state == JOB_ENDED) {
 			next = ++done;	/* failed before sending: reported */
@@ -815,7 +689,7 @@ run_all(struct run *pr)
 			/* One at a time; the first may negotiate it. */
 			rc = job_alone(pr, &pr->jobs[done]);
 			count(pr, &pr->jobs[done], rc);
-			all = worse(all, rc);
+			all = command_worst(all, rc);
 			next = ++done;
 			if (rc == RC_LOST || sig_intr_pending())
 				break;
@@ -827,7 +701,7 @@ run_all(struct run *pr)
 		    next - done < r->opts.pipeline && r->fd != -1 &&
 		    !sig_intr_pending()) {
 			if ((sent = send_job(pr, &pr->jobs[next])) == 1)
-				all = worse(all, RC_FAILED);
+				all = command_worst(all, RC_FAILED);
 			next++;
 			if (sent == -1)
 				break;
@@ -852,7 +726,7 @@ run_all(struct run *pr)
 		else
 			rc = answer_job(pr, &pr->jobs[done]);
 		count(pr, &pr->jobs[done], rc);
-		all = worse(all, rc);
+		all = command_worst(all, rc);
 		done++;
 		if (sig_intr_pending() && !pr->uploads)
 			pr->stopped = 1;
@@ -874,9 +748,9 @@ run_all(struct run *pr)
 	r->hold_int = 0;
 	r->want_pipeline = 0;
 	if (pr->stopped) {
-		all = worse(all, command_report(RC_FAILED, "%s: interrupted: "
-		    "%zu of %zu files done", pr->uploads ? "put" : "get",
-		    pr->stored, pr->files));
+		all = command_worst(all, command_report(RC_FAILED,
+		    "%s: interrupted: %zu of %zu files done", pr->uploads ?
+		    "put" : "get", pr->stored, pr->files));
 	}
 	return all;
 }
@@ -895,7 +769,7 @@ run_free(struct run *pr)
 		free(pr->jobs[i].rel);
 	}
 	free(pr->jobs);
-	free(pr->q.buf);
+	outq_free(&pr->q);
 }
 
 /*
@@ -938,9 +812,9 @@ pipeline_get(struct client *c, const struct names *remote,
 	run_start(&pr, c, "get -r", remote);
 	pr.force = force;
 	for (i = 0; i < remote->n; i++)
-		all = worse(all, add_get(&pr, remote->v[i], local->v[i],
+		all = command_worst(all, add_get(&pr, remote->v[i], local->v[i],
 		    remote->type[i], 0, NULL, local->v[i]));
-	all = worse(all, run_all(&pr));
+	all = command_worst(all, run_all(&pr));
 	run_skipped(&pr);
 	run_free(&pr);
 	return all;
@@ -958,14 +832,14 @@ pipeline_put(struct client *c, const struct names *remote,
 	pr.uploads = 1;
 	for (i = 0; i < remote->n && all != RC_LOST; i++) {
 		if (remote->type[i] == 'd')
-			all = worse(all, add_put_tree(&pr, AT_FDCWD,
+			all = command_worst(all, add_put_tree(&pr, AT_FDCWD,
 			    local->v[i], NULL, local->v[i], remote->v[i], 0,
 			    local->v[i], ""));
 		else if (add_job(&pr, PKT_WRQ, remote->v[i], local->v[i], 0) ==
 		    -1)
 			all = command_report(RC_FAILED, "put: out of memory");
 	}
-	all = worse(all, run_all(&pr));
+	all = command_worst(all, run_all(&pr));
 	run_skipped(&pr);
 	run_free(&pr);
 	return all;

@@ -11,12 +11,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "dial.h"
 #include "errno_map.h"
 #include "fdio.h"
 #include "packet.h"
-#include "pipeline.h"
+#include "outq.h"
 #include "remote.h"
 #include "signals.h"
 #include "text.h"
@@ -262,9 +263,10 @@ remote_connect(struct remote *r, int show_greeting)
 	if ((rc = connect_any(r)) != RC_OK)
 		return rc;
 	sig_tick_start();
-	if (r->cfg->tls && (rc = tls_client_start(r)) != RC_OK) {
+	if (r->cfg->tls && tls_client_start(&r->conn, r->cfg, r->why,
+	    sizeof(r->why)) == -1) {
 		remote_disconnect(r);
-		return rc;
+		return RC_LOST;
 	}
 	cs = conn_recv(&r->conn, GREETING_LEN_MAX, &p);
 	if (cs != CONN_OK) {
@@ -648,6 +650,20 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 	return xfer_failed(r, &res);
 }
 
+/*
+ * Ctrl-C stopped an upload of a run mid-way: ERR 0 at a packet boundary,
+ * then no more writing; the answers to the uploads before it are still
+ * read.
+ */
+static int
+stopped_in_run(struct remote *r)
+{
+	(void)conn_send_err_nowait(&r->conn, ERR_UNDEFINED,
+	    "Transfer interrupted");
+	(void)shutdown(r->fd, SHUT_WR);
+	return fail(r, RC_FAILED, "interrupted; not stored");
+}
+
 int
 remote_upload(struct remote *r, const char *path, xfer_read_fn read,
     void *ctx, uint64_t size, const struct watch *w)
@@ -686,7 +702,7 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	}
 	if (xp.pipelined && r->ahead != NULL && res.status == XFER_CONN &&
 	    res.conn_status == CONN_INTERRUPTED)
-		return outq_stop(r);
+		return stopped_in_run(r);
 	if (xp.pipelined && res.status == XFER_OK)
 		return remote_upload_answer(r, res.final_block);
 	return xfer_failed(r, &res);
