@@ -4,8 +4,10 @@
  * sections 3 to 6).  It reconnects when a previous request ended the
  * session.  It knows the protocol, not the terminal or local files: bytes
  * come and go through the callbacks of the transfer engine, and its waits
- * are bounded by the clock of signals.h.  The socket is dial.c's, and
- * listings line by line are remote_list.c's.
+ * are bounded by the clock of signals.h.  The session (connecting,
+ * negotiating, requests and their failures) is remote.c's, the transfers
+ * remote_transfer.c's; the socket is dial.c's, and listings line by line
+ * are remote_list.c's.
  */
 #ifndef REMOTE_H
 #define REMOTE_H
