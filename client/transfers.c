@@ -22,13 +22,6 @@
 #include "remote_list.h"
 #include "transfers.h"
 
-/*
- * How deep -r goes.  The server shows a link to a directory as the
- * directory, so a link to an ancestor makes a remote tree endless; this
- * bounds it (README, "Choices").
- */
-#define TREE_DEPTH_MAX	64
-
 static int	size_line(void *, const char *, size_t);
 static int	remote_shorter(struct client *, const char *, uint64_t);
 static int	get_file(struct client *, const char *, int, const char *,
