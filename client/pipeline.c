@@ -216,20 +216,9 @@ add_put_tree(struct run *pr, int parentfd, const char *name,
 	size_t i;
 	int pass, dirfd, all = RC_OK;
 
-	if (depth > TREE_DEPTH_MAX)
-		return command_report(RC_FAILED, "put %s: more than %d "
-		    "levels deep; skipped", shown(pr, local), TREE_DEPTH_MAX);
-	dirfd = seen == NULL ? openat(parentfd, name, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC) : local_subdir_open(parentfd, name, seen);
-	if (dirfd == -1)
-		return command_report(RC_FAILED, "put %s: %s", shown(pr, local),
-		    errno == ELOOP ? "not a directory (a link is not "
-		    "followed)" : strerror(errno));
-	if (local_dir_names(dirfd, &l) == -1) {
-		close(dirfd);
-		return command_report(RC_FAILED, "put %s: %s", shown(pr, local),
-		    errno == ENOMEM ? "out of memory" : strerror(errno));
-	}
+	if ((dirfd = expand_local_dir(pr->c, parentfd, name, seen, local,
+	    depth, &l)) == -1)
+		return RC_FAILED;
 	if (run_add(pr, PKT_MKD, remote, local, depth) == -1)
 		all = command_report(RC_FAILED, "put: out of memory");
 	/* Files first, so a level's uploads go before the levels below. */

@@ -76,9 +76,9 @@ struct remote {
 	int refused;			/* the ERR answered the request itself */
 	enum digest_alg verified;	/* the last transfer's check, if any */
 	/*
-	 * A pipeline run (pipeline.c): requests other than WRQ were written
-	 * ahead, so a request only reads its answer, and a download's final
-	 * ACK joins the bytes written ahead.  NULL outside a run.
+	 * A pipeline run (pipeline_run.c): requests other than WRQ were
+	 * written ahead, so a request only reads its answer, and a
+	 * download's final ACK joins the bytes written ahead (outq.h).  NULL outside a run.
 	 */
 	struct outq *ahead;
 	uint16_t final_block;		/* a pipelined upload's last DAT */

@@ -467,29 +467,18 @@ put_tree(struct client *c, int parentfd, const char *name,
 	size_t i;
 	int dirfd, rc, all = RC_OK;
 
-	if (depth > TREE_DEPTH_MAX)
-		return command_report(RC_FAILED, "put %s: more than %d levels "
-		    "deep; skipped", command_show(c, local), TREE_DEPTH_MAX);
 	if (depth == 0 && pipeline_wanted(&c->remote))
 		return one_batch(c, remote, local, 'd', NULL);
-	dirfd = seen == NULL ? openat(parentfd, name, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC) : local_subdir_open(parentfd, name, seen);
-	if (dirfd == -1)
-		return command_report(RC_FAILED, "put %s: %s",
-		    command_show(c, local), errno == ELOOP ? "not a directory "
-		    "(a link is not followed)" : strerror(errno));
+	if ((dirfd = expand_local_dir(c, parentfd, name, seen, local, depth,
+	    &l)) == -1)
+		return RC_FAILED;
 	rc = remote_mkdir(&c->remote, remote);
 	if (rc != RC_OK && !(rc == RC_FAILED &&
 	    c->remote.errcode == ERR_EXISTS)) {
+		names_free(&l);
 		close(dirfd);
 		return command_report(rc, "put %s: %s", command_show(c, local),
 		    c->remote.why);
-	}
-	if (local_dir_names(dirfd, &l) == -1) {
-		close(dirfd);
-		return command_report(RC_FAILED, "put %s: %s",
-		    command_show(c, local), errno == ENOMEM ? "out of memory" :
-		    strerror(errno));
 	}
 	for (i = 0; i < l.n && all != RC_LOST; i++)
 		all = command_worst(all, put_entry(c, dirfd, l.v[i], local,
