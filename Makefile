@@ -153,10 +153,13 @@ $(SUITE_BINS): $(B)/tests/%: $$(call suite_obj,$$*) \
 	    $(PKG_LIBS_BSD) $(SUITE_LIBS)
 
 # What some suites link besides.  The server suites share their fixture;
-# the PROXY decoder and the shell's words and patterns are tested alone.
+# the PROXY decoder, the choice of making room, and the shell's words and
+# patterns are tested alone.
 $(filter $(B)/tests/check_server_%,$(SUITE_BINS)): $(B)/tests/server/fixture.o
 $(B)/tests/server/check_proxy.o: CFLAGS += -Iserver
 $(B)/tests/check_proxy: $(B)/server/proxy.o
+$(B)/tests/server/check_slots.o: CFLAGS += -Iserver
+$(B)/tests/check_slots: $(B)/server/room.o
 $(B)/tests/client/check_shell.o: CFLAGS += -Iclient
 $(B)/tests/check_shell: $(B)/client/words.o $(B)/client/pattern.o
 $(B)/tests/check_shell: SUITE_LIBS := -lutil
