@@ -167,7 +167,9 @@ $(B)/tests/check_shell: SUITE_LIBS := -lutil
 # Test-only: the relay corrupts, cuts or stalls a session on purpose; the
 # dialer opens the cluster test's sessions from a chosen source address;
 # delay is a link with latency, a rate cap and a turn count; tls_mitm is
-# a man in the middle with a TLS key of its own.
+# a man in the middle with a TLS key of its own.  The relay and delay
+# share their listening loop.
+$(B)/tests/relay $(B)/tests/delay: $(B)/tests/tools/relay_common.o
 $(TOOL_BINS): $(B)/tests/%: $(B)/tests/tools/%.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)
