@@ -36,7 +36,6 @@
  * could not be forked anyway.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -51,6 +50,7 @@
 #include "channel.h"
 #include "child.h"
 #include "children.h"
+#include "harden.h"
 #include "idlemap.h"
 #include "listener.h"
 #include "log.h"
@@ -58,8 +58,8 @@
 #include "signals.h"
 
 static volatile sig_atomic_t got_term, got_chld, got_quit;
-/* /dev/null: kept to free a descriptor when accept runs out of them, and
- * the children's standard input and output. */
+/* /dev/null, kept to free a descriptor when accept runs out of them: a
+ * copy of harden.c's, opened before any chroot (-u has no /dev/null). */
 static int reserve_fd = -1;
 
 static void	on_signal(int);
@@ -117,8 +117,9 @@ reap(struct children *kids, const struct jail *jail)
 
 /*
  * In a new child, before anything else: what is the parent's alone goes
- * (the listening sockets, other children's pairs), standard input and
- * output become /dev/null, the signals are the child's (or it ends).
+ * (the listening sockets, other children's pairs, the reserve), the
+ * signals are the child's (or it ends).  Its standard descriptors become
+ * /dev/null in harden_child, first thing in every child (child.c).
  */
 static void
 become_child(struct sockets *socks, const struct children *kids,
@@ -133,16 +134,8 @@ become_child(struct sockets *socks, const struct children *kids,
 	for (i = 0; i < kids->n; i++)
 		if (kids->v[i].admit_fd != -1)
 			close(kids->v[i].admit_fd);
-	/*
-	 * The child reads and writes only its socket and the log: its
-	 * standard input and output, which may be files or terminals
-	 * outside DIR, become /dev/null (issue 13, finding 5).
-	 */
-	if (reserve_fd != -1) {
-		(void)dup2(reserve_fd, STDIN_FILENO);
-		(void)dup2(reserve_fd, STDOUT_FILENO);
+	if (reserve_fd != -1)
 		close(reserve_fd);
-	}
 	if (child_signals() == -1) {
 		log_error("child: signals: %s", strerror(errno));
 		_exit(1);
@@ -227,7 +220,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 
 	memset(&ss, 0, sizeof(ss));
 	if (reserve_fd == -1)
-		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		reserve_fd = harden_null_dup();
 	fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
 	if (fd == -1) {
 		if ((errno == EMFILE || errno == ENFILE) && reserve_fd != -1) {
@@ -236,7 +229,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 			close(reserve_fd);
 			if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) != -1)
 				close(fd);
-			reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			reserve_fd = harden_null_dup();
 			log_error("accept: too many open files");
 		} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR && errno != ECONNABORTED)
@@ -467,7 +460,7 @@ listener_run(struct sockets *socks, const struct server_config *cfg,
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGQUIT);
 	kids.owed = cfg->spares;
-	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	reserve_fd = harden_null_dup();
 
 	while (!got_term) {
 		if (got_quit && !draining) {
