@@ -101,6 +101,23 @@ number(const char *s, long long max)
 }
 
 /*
+ * What a read or a splice of n bytes from w's end means: 1 bytes came
+ * (counted), 0 nothing yet or the end (marked), -1 an error.
+ */
+static int
+arrived(struct way *w, ssize_t n)
+{
+	if (n == -1)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (n == 0) {
+		w->eof = 1;
+		return 0;
+	}
+	w->bytes += (size_t)n;
+	return 1;
+}
+
+/*
  * Reads what `w->from` has, queued due after the delay (and behind the
  * bytes before it, with -r).  1 read, 0 nothing (or the end), -1 an
  * error.
@@ -112,15 +129,11 @@ take(struct way *w)
 	struct chunk *c;
 	uint64_t t, start;
 	ssize_t n;
+	int r;
 
 	n = read(w->from, buf, sizeof(buf));
-	if (n == -1)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (n == 0) {
-		w->eof = 1;
-		return 0;
-	}
-	w->bytes += (size_t)n;
+	if ((r = arrived(w, n)) != 1)
+		return r;
 	t = now_ns();
 	if ((c = malloc(sizeof(*c) + (size_t)n)) == NULL)
 		return -1;
@@ -152,18 +165,13 @@ static int
 splice_in(struct way *w)
 {
 	ssize_t n;
+	int r;
 
 	n = splice(w->from, NULL, w->pipe[1], NULL, pipe_room - w->queued,
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	if (n == -1)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (n == 0) {
-		w->eof = 1;
-		return 0;
-	}
-	w->bytes += (size_t)n;
-	w->queued += (size_t)n;
-	return 1;
+	if ((r = arrived(w, n)) == 1)
+		w->queued += (size_t)n;
+	return r;
 }
 
 static int
