@@ -62,6 +62,39 @@ children_add(struct children *kids, pid_t pid, int admit_fd,
 	strlcpy(k->addr, addr, sizeof(k->addr));
 }
 
+static int
+by_addr(const void *a, const void *b)
+{
+	return strcmp((*(struct child *const *)a)->addr,
+	    (*(struct child *const *)b)->addr);
+}
+
+/*
+ * Each entry's view[].held: the sessions its address holds (0 for none
+ * known).  By sorting, so that a full table of -c 4096 costs a moment,
+ * not a count per entry.
+ */
+static void
+count_by_address(struct children *kids)
+{
+	unsigned i, start, end, n = 0;
+
+	for (i = 0; i < kids->n; i++) {
+		kids->view[i].held = 0;
+		if (kids->v[i].addr[0] != '\0')
+			kids->byaddr[n++] = &kids->v[i];
+	}
+	qsort(kids->byaddr, n, sizeof(struct child *), by_addr);
+	for (start = 0; start < n; start = end) {
+		for (end = start + 1; end < n && by_addr(&kids->byaddr[start],
+		    &kids->byaddr[end]) == 0; end++)
+			;
+		for (i = start; i < end; i++)
+			kids->view[kids->byaddr[i] - kids->v].held =
+			    end - start;
+	}
+}
+
 /*
  * -c is reached: closes the session room_choose picks, if any, for a
  * newcomer from addr (NULL while not known, behind a balancer).  One that
@@ -80,13 +113,11 @@ children_make_room(struct children *kids, const char *addr)
 	if (kids->n == kids->room &&
 	    children_count_state(kids, KID_SPARE) == 0)
 		return 0;
+	count_by_address(kids);
 	for (i = 0; i < kids->n; i++) {
 		k = &kids->v[i];
 		kids->view[i].waiting_since = k->state != KID_SESSION ? 0 :
 		    idlemap_since(k->slot, now);
-		kids->view[i].held = kids->view[i].waiting_since == 0 ||
-		    k->addr[0] == '\0' ? 0 :
-		    children_count_addr(kids, k->addr);
 	}
 	pick = room_choose(kids->view, kids->n, addr != NULL,
 	    addr != NULL ? children_count_addr(kids, addr) : 0, now);
@@ -112,6 +143,7 @@ children_free(struct children *kids)
 	free(kids->v);
 	free(kids->free_slots);
 	free(kids->view);
+	free(kids->byaddr);
 }
 
 /*
@@ -128,8 +160,9 @@ children_init(struct children *kids, unsigned max_clients, unsigned spares)
 	kids->v = calloc(kids->room, sizeof(*kids->v));
 	kids->free_slots = calloc(kids->room, sizeof(*kids->free_slots));
 	kids->view = calloc(kids->room, sizeof(*kids->view));
+	kids->byaddr = calloc(kids->room, sizeof(struct child *));
 	if (kids->v == NULL || kids->free_slots == NULL ||
-	    kids->view == NULL) {
+	    kids->view == NULL || kids->byaddr == NULL) {
 		log_error("out of memory");
 	} else if (idlemap_create(kids->room) == -1) {
 		log_error("the idle map: %s", strerror(errno));

@@ -37,6 +37,7 @@ struct children {
 	unsigned *free_slots;		/* idle-map slots no child holds */
 	unsigned nfree;
 	struct room_session *view;	/* v as room_choose sees it */
+	struct child **byaddr;		/* v's entries, sorted by address */
 };
 
 /* Parent, before its first fork: 0, or -1 (said in the log). */
