@@ -153,10 +153,13 @@ $(SUITE_BINS): $(B)/tests/%: $$(call suite_obj,$$*) \
 	    $(PKG_LIBS_BSD) $(SUITE_LIBS)
 
 # What some suites link besides.  The server suites share their fixture;
-# the PROXY decoder and the shell's words and patterns are tested alone.
+# the PROXY decoder, the choice of making room, and the shell's words and
+# patterns are tested alone.
 $(filter $(B)/tests/check_server_%,$(SUITE_BINS)): $(B)/tests/server/fixture.o
 $(B)/tests/server/check_proxy.o: CFLAGS += -Iserver
 $(B)/tests/check_proxy: $(B)/server/proxy.o
+$(B)/tests/server/check_slots.o: CFLAGS += -Iserver
+$(B)/tests/check_slots: $(B)/server/room.o
 $(B)/tests/client/check_shell.o: CFLAGS += -Iclient
 $(B)/tests/check_shell: $(B)/client/words.o $(B)/client/pattern.o
 $(B)/tests/check_shell: SUITE_LIBS := -lutil
@@ -164,7 +167,9 @@ $(B)/tests/check_shell: SUITE_LIBS := -lutil
 # Test-only: the relay corrupts, cuts or stalls a session on purpose; the
 # dialer opens the cluster test's sessions from a chosen source address;
 # delay is a link with latency, a rate cap and a turn count; tls_mitm is
-# a man in the middle with a TLS key of its own.
+# a man in the middle with a TLS key of its own.  The relay and delay
+# share their listening loop.
+$(B)/tests/relay $(B)/tests/delay: $(B)/tests/tools/relay_common.o
 $(TOOL_BINS): $(B)/tests/%: $(B)/tests/tools/%.o $(LIBPROTOCOL)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS_PROTO) $(PKG_LIBS_BSD)

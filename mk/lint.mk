@@ -1,5 +1,6 @@
 # Included by the Makefile: analysis beyond the test suites.  `make lint`
-# (cppcheck and clang-tidy) and `make valgrind` (memcheck over the
+# (cppcheck, clang-tidy, and scripts/house-check: include cycles, file and
+# function lengths, the README's Layout) and `make valgrind` (memcheck over the
 # release build; tests/valgrind).
 
 .PHONY: lint valgrind
@@ -14,6 +15,7 @@ lint: setup-test
 	clang-tidy --quiet $(LINT_SRCS) -- -std=c11 -D_GNU_SOURCE \
 	    -DLIBBSD_OPENBSD_VIS -DVERSION='"$(VERSION)"' -Iprotocol \
 	    -Iserver -Iclient $(PKG_CFLAGS) $(CLIENT_PKG_CFLAGS)
+	./scripts/house-check
 
 # Memory checking of the release build: the unit suites and one
 # end-to-end run, under valgrind memcheck.

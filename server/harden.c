@@ -164,6 +164,16 @@ harden_prepare(const struct jail *j, char *why, size_t whylen)
 }
 
 int
+harden_null_dup(void)
+{
+	if (null_fd == -1) {
+		errno = EBADF;
+		return -1;
+	}
+	return fcntl(null_fd, F_DUPFD_CLOEXEC, 0);
+}
+
+int
 harden_child(const struct server_config *cfg, const struct jail *j,
     int sock, int admit_fd, char *why, size_t whylen)
 {

@@ -21,6 +21,13 @@
 int	harden_prepare(const struct jail *j, char *why, size_t whylen);
 
 /*
+ * A new descriptor (close-on-exec) of that /dev/null, for the parent's
+ * own use after a chroot that has none (listener.c's reserve for accept);
+ * -1 with errno when there is none.
+ */
+int	harden_null_dup(void);
+
+/*
  * In the child, before the session: standard input and output, and
  * standard error unless the log is written there, made /dev/null (but
  * never sock or admit_fd); every descriptor above them closed but sock

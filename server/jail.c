@@ -32,6 +32,7 @@ static int	openat2_beneath(int, const char *, int, unsigned long long);
 static int	resolve_links(const struct jail *, const char *, char *,
 		    size_t);
 static int	push_front(char *, size_t, const char *, size_t);
+static int	pop_front(char *, char *, size_t);
 static const char *inside(const struct jail *, const char *);
 
 static int
@@ -153,6 +154,28 @@ push_front(char *buf, size_t size, const char *s, size_t len)
 }
 
 /*
+ * Takes the first component off the remaining path in buf into comp (of
+ * compsize bytes), the inverse of push_front.  Returns its length, or -1
+ * with ENAMETOOLONG.
+ */
+static int
+pop_front(char *buf, char *comp, size_t compsize)
+{
+	const char *slash = strchr(buf, '/');
+	size_t clen = slash ? (size_t)(slash - buf) : strlen(buf);
+	size_t skip = clen + (slash ? 1 : 0);
+
+	if (clen >= compsize) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(comp, buf, clen);
+	comp[clen] = '\0';
+	memmove(buf, buf + skip, strlen(buf + skip) + 1);
+	return (int)clen;
+}
+
+/*
  * An absolute link target read as a place inside: what follows the
  * served directory's own path in it, or NULL with EXDEV when it does not
  * start with that path.
@@ -183,9 +206,9 @@ resolve_links(const struct jail *j, const char *path, char *out,
 {
 	char rest[2 * PATH_MAX], target[PATH_MAX], comp[PATH_MAX];
 	size_t clen, prev, dlen = 0;
-	const char *slash, *tail;
+	const char *tail;
 	struct stat st;
-	int fd, links = 0;
+	int fd, c, links = 0;
 	ssize_t n;
 
 	if (strlcpy(rest, path, sizeof(rest)) >= sizeof(rest)) {
@@ -194,17 +217,9 @@ resolve_links(const struct jail *j, const char *path, char *out,
 	}
 	out[0] = '\0';
 	while (rest[0] != '\0') {
-		/* Take the first component off the remaining path. */
-		slash = strchr(rest, '/');
-		clen = slash ? (size_t)(slash - rest) : strlen(rest);
-		if (clen >= sizeof(comp)) {
-			errno = ENAMETOOLONG;
+		if ((c = pop_front(rest, comp, sizeof(comp))) == -1)
 			return -1;
-		}
-		memcpy(comp, rest, clen);
-		comp[clen] = '\0';
-		memmove(rest, rest + clen + (slash ? 1 : 0),
-		    strlen(rest + clen + (slash ? 1 : 0)) + 1);
+		clen = (size_t)c;
 		if (clen == 0 || strcmp(comp, ".") == 0)
 			continue;
 		if (strcmp(comp, "..") == 0) {

@@ -27,17 +27,15 @@
  * connection, never a fork loop.  Spares count for neither -c nor -p,
  * and neither do spares found dead while they wait to be reaped.
  *
- * Making room (docs/protocol.md): when -c is reached, a newcomer is not
- * refused while a session has waited for a request for ROOM_IDLE_MIN_MS
- * or more; the one that has waited longest is claimed in the idle map
- * (idlemap.h), told by SIGUSR1, and counts as leaving at once, for
- * neither -c nor -p.  Leaving children keep their entries until reaped,
+ * Making room (docs/protocol.md): when -c is reached, room.c chooses a
+ * session to close for the newcomer, if one may be; it is claimed in the
+ * idle map (idlemap.h), told by SIGUSR1, and counts as leaving at once,
+ * for neither -c nor -p.  Leaving children keep their entries until reaped,
  * so the table has room for -c of them beside -c sessions and the
  * spares; with the table full, no session is closed for a newcomer that
  * could not be forked anyway.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -51,45 +49,17 @@
 
 #include "channel.h"
 #include "child.h"
+#include "children.h"
+#include "harden.h"
 #include "idlemap.h"
 #include "listener.h"
 #include "log.h"
 #include "peer.h"
 #include "signals.h"
 
-enum kid_state {
-	KID_SESSION,			/* serving, or forked to serve, one */
-	KID_SPARE,			/* waiting for a connection */
-	KID_LOST,			/* a spare found dead, not yet reaped */
-	KID_LEAVING,			/* closed to make room, not yet reaped */
-};
-
-/* How long a session must have waited for a request before it can be
- * closed to make room (docs/protocol.md, "Making room"). */
-#define ROOM_IDLE_MIN_MS	10000
-
-struct child {
-	pid_t pid;
-	int admit_fd;			/* pending a PROXY address, a spare's
-					 * hand-over pair, or -1 */
-	enum kid_state state;
-	unsigned slot;			/* in the idle map */
-	char addr[INET6_ADDRSTRLEN];	/* "" while pending, refused, or
-					 * leaving */
-};
-
-struct children {
-	struct child *v;
-	unsigned n;			/* entries in v, spares included */
-	unsigned room;			/* of v */
-	unsigned owed;			/* spares to fork before the next wait */
-	unsigned *free_slots;		/* idle-map slots no child holds */
-	unsigned nfree;
-};
-
 static volatile sig_atomic_t got_term, got_chld, got_quit;
-/* /dev/null: kept to free a descriptor when accept runs out of them, and
- * the children's standard input and output. */
+/* /dev/null, kept to free a descriptor when accept runs out of them: a
+ * copy of harden.c's, opened before any chroot (-u has no /dev/null). */
 static int reserve_fd = -1;
 
 static void	on_signal(int);
@@ -105,12 +75,6 @@ static void	fork_spares(const struct server_config *, const struct jail *,
 		    struct sockets *, struct children *);
 static void	become_child(struct sockets *, const struct children *,
 		    unsigned);
-static unsigned	next_slot(const struct children *);
-static void	add_child(struct children *, pid_t, int, enum kid_state,
-		    const char *);
-static int	make_room(struct children *);
-static unsigned	count_addr(const struct children *, const char *);
-static unsigned	count_state(const struct children *, enum kid_state);
 static void	admit(const struct server_config *, struct children *,
 		    unsigned);
 static void	start_drain(struct sockets *, struct children *);
@@ -130,29 +94,6 @@ on_signal(int sig)
 		got_term = 1;
 }
 
-/* Entries in that state: sessions, spares or lost spares. */
-static unsigned
-count_state(const struct children *kids, enum kid_state state)
-{
-	unsigned i, count = 0;
-
-	for (i = 0; i < kids->n; i++)
-		if (kids->v[i].state == state)
-			count++;
-	return count;
-}
-
-static unsigned
-count_addr(const struct children *kids, const char *addr)
-{
-	unsigned i, count = 0;
-
-	for (i = 0; i < kids->n; i++)
-		if (strcmp(kids->v[i].addr, addr) == 0)
-			count++;
-	return count;
-}
-
 /*
  * A child that died of a signal (SIGKILL mid-upload) may have left a
  * staged upload in the spool: its files go.
@@ -161,7 +102,6 @@ static void
 reap(struct children *kids, const struct jail *jail)
 {
 	pid_t pid;
-	unsigned i;
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -171,23 +111,15 @@ reap(struct children *kids, const struct jail *jail)
 			    "outside its seccomp allow-list", (long)pid);
 		if (WIFSIGNALED(status))
 			spool_sweep(&jail->spool, pid);
-		for (i = 0; i < kids->n; i++) {
-			if (kids->v[i].pid == pid) {
-				if (kids->v[i].admit_fd != -1)
-					close(kids->v[i].admit_fd);
-				kids->free_slots[kids->nfree++] =
-				    kids->v[i].slot;
-				kids->v[i] = kids->v[--kids->n];
-				break;
-			}
-		}
+		children_remove(kids, pid);
 	}
 }
 
 /*
  * In a new child, before anything else: what is the parent's alone goes
- * (the listening sockets, other children's pairs), standard input and
- * output become /dev/null, the signals are the child's (or it ends).
+ * (the listening sockets, other children's pairs, the reserve), the
+ * signals are the child's (or it ends).  Its standard descriptors become
+ * /dev/null in harden_child, first thing in every child (child.c).
  */
 static void
 become_child(struct sockets *socks, const struct children *kids,
@@ -202,16 +134,8 @@ become_child(struct sockets *socks, const struct children *kids,
 	for (i = 0; i < kids->n; i++)
 		if (kids->v[i].admit_fd != -1)
 			close(kids->v[i].admit_fd);
-	/*
-	 * The child reads and writes only its socket and the log: its
-	 * standard input and output, which may be files or terminals
-	 * outside DIR, become /dev/null (issue 13, finding 5).
-	 */
-	if (reserve_fd != -1) {
-		(void)dup2(reserve_fd, STDIN_FILENO);
-		(void)dup2(reserve_fd, STDOUT_FILENO);
+	if (reserve_fd != -1)
 		close(reserve_fd);
-	}
 	if (child_signals() == -1) {
 		log_error("child: signals: %s", strerror(errno));
 		_exit(1);
@@ -255,33 +179,6 @@ hand_to_spare(struct children *kids, int fd, const struct peer_name *peer,
 	return 0;
 }
 
-/*
- * The idle-map slot the next child takes, marked busy before the fork:
- * one is free whenever the table has room, as each entry holds one.
- */
-static unsigned
-next_slot(const struct children *kids)
-{
-	unsigned slot = kids->free_slots[kids->nfree - 1];
-
-	idlemap_reset(slot);
-	return slot;
-}
-
-/* The entry of a child just forked, which took next_slot's slot. */
-static void
-add_child(struct children *kids, pid_t pid, int admit_fd,
-    enum kid_state state, const char *addr)
-{
-	struct child *k = &kids->v[kids->n++];
-
-	k->pid = pid;
-	k->admit_fd = admit_fd;
-	k->state = state;
-	k->slot = kids->free_slots[--kids->nfree];
-	strlcpy(k->addr, addr, sizeof(k->addr));
-}
-
 /* The spares owed, forked and waiting; a fork that fails is retried later. */
 static void
 fork_spares(const struct server_config *cfg, const struct jail *jail,
@@ -294,7 +191,7 @@ fork_spares(const struct server_config *cfg, const struct jail *jail,
 	while (kids->owed > 0 && kids->n < kids->room) {
 		if (channel_pair(pair) == -1)
 			return;
-		slot = next_slot(kids);
+		slot = children_next_slot(kids);
 		if ((pid = fork()) == -1) {
 			close(pair[0]);
 			close(pair[1]);
@@ -306,7 +203,7 @@ fork_spares(const struct server_config *cfg, const struct jail *jail,
 			_exit(child_spare(pair[1], cfg, jail));
 		}
 		close(pair[1]);
-		add_child(kids, pid, pair[0], KID_SPARE, "");
+		children_add(kids, pid, pair[0], KID_SPARE, "");
 		kids->owed--;
 	}
 }
@@ -323,7 +220,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 
 	memset(&ss, 0, sizeof(ss));
 	if (reserve_fd == -1)
-		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		reserve_fd = harden_null_dup();
 	fd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
 	if (fd == -1) {
 		if ((errno == EMFILE || errno == ENFILE) && reserve_fd != -1) {
@@ -332,7 +229,7 @@ handle_accept(int lfd, const struct server_config *cfg,
 			close(reserve_fd);
 			if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) != -1)
 				close(fd);
-			reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			reserve_fd = harden_null_dup();
 			log_error("accept: too many open files");
 		} else if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != EINTR && errno != ECONNABORTED)
@@ -345,10 +242,11 @@ handle_accept(int lfd, const struct server_config *cfg,
 	/* Behind a balancer the socket's address is the balancer's: the
 	 * child reports the client's, and admit() counts it. */
 	over_addr = !cfg->proxy_protocol &&
-	    count_addr(kids, peer.addr) >= cfg->max_per_ip;
+	    children_count_addr(kids, peer.addr) >= cfg->max_per_ip;
 	/* No session is closed for a newcomer that -p refuses anyway. */
-	if (count_state(kids, KID_SESSION) >= cfg->max_clients &&
-	    (over_addr || !make_room(kids))) {
+	if (children_count_state(kids, KID_SESSION) >= cfg->max_clients &&
+	    (over_addr || !children_make_room(kids,
+	    cfg->proxy_protocol ? NULL : peer.addr))) {
 		peer_refuse(fd, peer.addr, peer.port, "Server busy: too "
 		    "many connections");
 		return;
@@ -364,49 +262,9 @@ handle_accept(int lfd, const struct server_config *cfg,
 	    fork_child(fd, &peer, cfg, jail, socks, kids) == -1)
 		return;
 	/* A pool this connection finds short is topped up. */
-	waiting = count_state(kids, KID_SPARE);
+	waiting = children_count_state(kids, KID_SPARE);
 	if (waiting + kids->owed < cfg->spares)
 		kids->owed = cfg->spares - waiting;
-}
-
-/*
- * -c is reached: closes the session that has waited longest for a
- * request, if it has waited ROOM_IDLE_MIN_MS or more, so that the
- * newcomer is served.  A session in a transfer, pending behind a PROXY
- * header, or that took a request since the map was read is never the
- * one (idlemap.h).  Returns 1 when one was closed.
- */
-static int
-make_room(struct children *kids)
-{
-	int64_t now = monotonic_ms(), since, oldest = 0;
-	struct child *k, *victim = NULL;
-	unsigned i;
-
-	/* A newcomer that could not be forked would gain nothing. */
-	if (kids->n == kids->room && count_state(kids, KID_SPARE) == 0)
-		return 0;
-	for (i = 0; i < kids->n; i++) {
-		k = &kids->v[i];
-		if (k->state != KID_SESSION)
-			continue;
-		since = idlemap_since(k->slot, now);
-		if (since == 0 || now - since < ROOM_IDLE_MIN_MS)
-			continue;
-		if (victim == NULL || since < oldest) {
-			victim = k;
-			oldest = since;
-		}
-	}
-	if (victim == NULL || !idlemap_claim(victim->slot, oldest))
-		return 0;
-	log_event("Making room: closing the session of %s (pid %ld), "
-	    "waiting for a request for %lld s", victim->addr,
-	    (long)victim->pid, (long long)((now - oldest) / 1000));
-	(void)kill(victim->pid, SIGUSR1);
-	victim->state = KID_LEAVING;
-	victim->addr[0] = '\0';	/* counts for -p no more */
-	return 1;
 }
 
 /*
@@ -434,7 +292,7 @@ fork_child(int fd, const struct peer_name *peer,
 		    "Server busy: no socketpair");
 		return -1;
 	}
-	slot = next_slot(kids);
+	slot = children_next_slot(kids);
 	pid = fork();
 	if (pid == -1) {
 		if (pair[0] != -1) {
@@ -455,7 +313,7 @@ fork_child(int fd, const struct peer_name *peer,
 	if (pair[1] != -1)
 		close(pair[1]);
 	/* Pending children count for -c only, until admitted. */
-	add_child(kids, pid, pair[0], KID_SESSION,
+	children_add(kids, pid, pair[0], KID_SESSION,
 	    cfg->proxy_protocol ? "" : peer->addr);
 	return 0;
 }
@@ -496,7 +354,7 @@ admit(const struct server_config *cfg, struct children *kids, unsigned k)
 	case CHANNEL_LATER:
 		return;
 	case CHANNEL_ADDR:
-		admitted = count_addr(kids, addr) < cfg->max_per_ip;
+		admitted = children_count_addr(kids, addr) < cfg->max_per_ip;
 		if (admitted)
 			strlcpy(kid->addr, addr, sizeof(kid->addr));
 		channel_admit_answer(kid->admit_fd, admitted);
@@ -529,7 +387,7 @@ start_drain(struct sockets *socks, struct children *kids)
 		kill(kids->v[i].pid, SIGQUIT);
 	}
 	kids->owed = 0;
-	n = (int)count_state(kids, KID_SESSION);
+	n = (int)children_count_state(kids, KID_SESSION);
 	log_event("Draining: %d session%s left", n, n == 1 ? "" : "s");
 }
 
@@ -588,28 +446,13 @@ listener_run(struct sockets *socks, const struct server_config *cfg,
 	unsigned i, npfd, nl;
 	int n, draining = 0;
 
-	memset(&kids, 0, sizeof(kids));
-	/* Room for -c sessions, as many leaving, and the spares. */
-	kids.room = 2 * cfg->max_clients + cfg->spares;
-	kids.v = calloc(kids.room, sizeof(*kids.v));
-	kids.free_slots = calloc(kids.room, sizeof(*kids.free_slots));
-	pfd = calloc(SOCKETS_MAX + kids.room, sizeof(*pfd));
-	if (kids.v == NULL || kids.free_slots == NULL || pfd == NULL) {
-		free(kids.v);
-		free(kids.free_slots);
-		free(pfd);
+	if (children_init(&kids, cfg->max_clients, cfg->spares) == -1)
+		return 1;
+	if ((pfd = calloc(SOCKETS_MAX + kids.room, sizeof(*pfd))) == NULL) {
 		log_error("out of memory");
+		children_free(&kids);
 		return 1;
 	}
-	if (idlemap_create(kids.room) == -1) {
-		free(kids.v);
-		free(kids.free_slots);
-		free(pfd);
-		log_error("the idle map: %s", strerror(errno));
-		return 1;
-	}
-	for (i = 0; i < kids.room; i++)
-		kids.free_slots[kids.nfree++] = kids.room - 1 - i;
 	/* Wait with the four signals open; they are blocked elsewhere. */
 	(void)sigprocmask(SIG_BLOCK, NULL, &waitmask);	/* only reads */
 	sigdelset(&waitmask, SIGCHLD);
@@ -617,7 +460,7 @@ listener_run(struct sockets *socks, const struct server_config *cfg,
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGQUIT);
 	kids.owed = cfg->spares;
-	reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	reserve_fd = harden_null_dup();
 
 	while (!got_term) {
 		if (got_quit && !draining) {
@@ -656,7 +499,6 @@ listener_run(struct sockets *socks, const struct server_config *cfg,
 	}
 	end_all(socks, &kids, jail);
 	free(pfd);
-	free(kids.v);
-	free(kids.free_slots);
+	children_free(&kids);
 	return 0;
 }

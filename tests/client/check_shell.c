@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1114,7 +1115,9 @@ END_TEST
 /*
  * A slow link in front of the server: the delay relay (DELAY_BIN) at
  * 5 ms each way and 2 MB/s, in a process group of its own so that its
- * connections' children go with it.  Returns its port.
+ * connections' children go with it (link_stop, at the end of the test
+ * or in teardown), and ending with the test however it ends.  Returns
+ * its port.
  */
 static unsigned
 slow_link(void)
@@ -1122,6 +1125,7 @@ slow_link(void)
 	char portstr[16], line[64];
 	struct pollfd pfd;
 	const char *bin = getenv("DELAY_BIN");
+	pid_t parent;
 	unsigned p = 0;
 	ssize_t n;
 	size_t got = 0;
@@ -1130,10 +1134,17 @@ slow_link(void)
 	ck_assert_ptr_nonnull(bin);
 	ck_assert_int_eq(pipe(out), 0);
 	snprintf(portstr, sizeof(portstr), "%u", S.port);
+	parent = getpid();
 	link_pgid = fork();
 	ck_assert_int_ge(link_pgid, 0);
 	if (link_pgid == 0) {
 		setpgid(0, 0);
+		/* A failed assertion ends the test with teardown unrun
+		 * (Check's fork mode): the relay ends with it, and its
+		 * connections with the relay (relay_common.c). */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    getppid() != parent)
+			_exit(1);
 		dup2(out[1], STDOUT_FILENO);
 		execl(bin, "delay", "-d", "5", "-r", "2000000", portstr,
 		    (char *)NULL);

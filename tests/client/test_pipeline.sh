@@ -223,32 +223,31 @@ rm -rf "$loc/tree" "$srv/killed2"
 # Ctrl-C: the command stops at once, says what was done, leaves nothing
 # partial, and reports no stored file failed.
 ms_now() { date +%s%3N; }
-client_bg -q 127.0.0.1 "$dport" get -r tree
-check "Ctrl-C get -r: under way" wait_files "$loc/tree" 20
-t0=$(ms_now)
-kill -INT "$client_pid"
-wait_gone "$client_pid"
-t1=$(ms_now)
-check "Ctrl-C get -r: exit 1" [ "$rc" = 1 ]
-check "Ctrl-C get -r: within a second ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt 1000 ]
-check "Ctrl-C get -r: says what was done" \
-    grep -q '^get: interrupted: [0-9]* of [0-9]* files done' "$top/err"
+# interrupt_tree get|put DIR ARGS...: `get -r ARGS` (or put) in the
+# background, Ctrl-C once DIR fills, and what every Ctrl-C must show.
+interrupt_tree() {
+	what=$1 dir=$2
+	shift 2
+	client_bg -q 127.0.0.1 "$dport" "$what" -r "$@"
+	check "Ctrl-C $what -r: under way" wait_files "$dir" 20
+	t0=$(ms_now)
+	kill -INT "$client_pid"
+	wait_gone "$client_pid"
+	t1=$(ms_now)
+	check "Ctrl-C $what -r: exit 1" [ "$rc" = 1 ]
+	check "Ctrl-C $what -r: within a second ($((t1 - t0)) ms)" \
+	    [ $((t1 - t0)) -lt 1000 ]
+	check "Ctrl-C $what -r: says what was done" grep -q \
+	    "^$what: interrupted: [0-9]* of [0-9]* files done" "$top/err"
+}
+interrupt_tree get "$loc/tree" tree
 check "Ctrl-C get -r: only whole files" whole_only "$loc/tree" "$top/tree"
 n1=$(find "$loc/tree" -type f | wc -l)
 sleep 0.3
 check "Ctrl-C get -r: no file after" [ "$(find "$loc/tree" -type f | wc -l)" = "$n1" ]
 rm -rf "$loc/tree"
 cp -r "$top/tree" "$loc/tree"
-client_bg -q 127.0.0.1 "$dport" put -r tree int
-check "Ctrl-C put -r: under way" wait_files "$srv/int" 20
-t0=$(ms_now)
-kill -INT "$client_pid"
-wait_gone "$client_pid"
-t1=$(ms_now)
-check "Ctrl-C put -r: exit 1" [ "$rc" = 1 ]
-check "Ctrl-C put -r: within a second ($((t1 - t0)) ms)" [ $((t1 - t0)) -lt 1000 ]
-check "Ctrl-C put -r: says what was done" \
-    grep -q '^put: interrupted: [0-9]* of [0-9]* files done' "$top/err"
+interrupt_tree put "$srv/int" tree int
 sleep 0.3
 check "Ctrl-C put -r: only whole files" whole_only "$srv/int" "$top/tree"
 check "Ctrl-C put -r: none reported failed that was stored" \

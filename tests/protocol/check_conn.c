@@ -9,52 +9,8 @@
 #include <sys/wait.h>
 
 #include "conn.h"
+#include "conn_pair.h"
 #include "check_main.h"
-
-static int sv[2];
-static struct conn c;
-static int waits;
-static volatile sig_atomic_t alarmed;
-
-static void
-count_wait(void *ctx)
-{
-	(void)ctx;
-	waits++;
-}
-
-static int
-stop_on_alarm(void *ctx)
-{
-	(void)ctx;
-	return alarmed ? CONN_TIMEOUT : 0;
-}
-
-static const struct conn_hooks hooks = { count_wait, stop_on_alarm };
-
-static void
-on_alarm(int sig)
-{
-	(void)sig;
-	alarmed = 1;
-}
-
-static void
-setup(void)
-{
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	ck_assert_int_eq(conn_init(&c, sv[0], &hooks, NULL), 0);
-	waits = 0;
-	alarmed = 0;
-}
-
-static void
-teardown(void)
-{
-	conn_free(&c);
-	close(sv[0]);
-	close(sv[1]);
-}
 
 START_TEST(packet_in_pieces)
 {
@@ -108,8 +64,8 @@ START_TEST(eof_at_boundary_and_inside)
 	shutdown(sv[1], SHUT_WR);
 	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_OK);
 	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_TRUNCATED);
-	teardown();
-	setup();
+	conn_pair_close();
+	conn_pair_open();
 	shutdown(sv[1], SHUT_WR);
 	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_EOF);
 }
@@ -123,8 +79,8 @@ START_TEST(malformed_is_reported_at_once)
 	ck_assert_int_eq(write(sv[1], "\0\x0b", 2), 2);
 	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_MALFORMED);
 	ck_assert_int_eq(c.bad, PKT_BAD_OPCODE);
-	teardown();
-	setup();
+	conn_pair_close();
+	conn_pair_open();
 	/* An oversize DAT is refused at its header, data unsent. */
 	ck_assert_int_eq(write(sv[1], "\0\3\0\1\2\1", 6), 6);
 	ck_assert_int_eq(conn_recv(&c, 512, &p), CONN_MALFORMED);
@@ -384,7 +340,7 @@ suite(void)
 	Suite *s = suite_create("conn");
 	TCase *tc = tcase_create("framing");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, conn_pair_open, conn_pair_close);
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, packet_in_pieces);
 	tcase_add_test(tc, packets_back_to_back);

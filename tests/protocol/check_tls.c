@@ -14,37 +14,13 @@
 
 #include "conn.h"
 #include "tls.h"
+#include "conn_pair.h"
 #include "check_main.h"
 
 #define NDATS	16
 
-static int sv[2];
-static struct conn c;
 static SSL_CTX *server_ctx, *client_ctx;
 static char server_fp[TLS_FINGERPRINT_LEN + 1];
-static volatile sig_atomic_t alarmed;
-
-static void
-count_nothing(void *ctx)
-{
-	(void)ctx;
-}
-
-static int
-stop_on_alarm(void *ctx)
-{
-	(void)ctx;
-	return alarmed ? CONN_TIMEOUT : 0;
-}
-
-static const struct conn_hooks hooks = { count_nothing, stop_on_alarm };
-
-static void
-on_alarm(int sig)
-{
-	(void)sig;
-	alarmed = 1;
-}
 
 static void
 setup(void)
@@ -53,9 +29,7 @@ setup(void)
 	EVP_PKEY *key;
 	X509 *cert;
 
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	ck_assert_int_eq(conn_init(&c, sv[0], &hooks, NULL), 0);
-	alarmed = 0;
+	conn_pair_open();
 	server_ctx = tls_context(TLS_SERVER, why, sizeof(why));
 	client_ctx = tls_context(TLS_CLIENT, why, sizeof(why));
 	ck_assert_ptr_nonnull(server_ctx);
@@ -75,11 +49,9 @@ setup(void)
 static void
 teardown(void)
 {
-	conn_free(&c);
+	conn_pair_close();
 	SSL_CTX_free(server_ctx);
 	SSL_CTX_free(client_ctx);
-	close(sv[0]);
-	close(sv[1]);
 }
 
 /* The peer's side: a server conn over sv[1], after its handshake. */

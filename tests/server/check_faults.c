@@ -139,15 +139,16 @@ START_TEST(fork_failure_is_busy_and_the_parent_lives)
 }
 END_TEST
 
-START_TEST(accept_emfile_never_stops_the_server)
+/* The connection that met EMFILE is closed, not left queued. */
+static void
+accept_emfile(const char *const *args)
 {
 	struct conn c;
 	int fd;
 
 	with_faults("FAULT_ACCEPT_EMFILE", "1");
 	harness_write_file(&S, "small", "small\n", 6);
-	harness_start(&S, NULL);
-	/* The connection that met EMFILE is closed, not left queued. */
+	harness_start(&S, args);
 	fd = harness_dial(&S, 0);
 	conn_init(&c, fd, NULL, NULL);
 	harness_expect_closed(&c);
@@ -155,6 +156,26 @@ START_TEST(accept_emfile_never_stops_the_server)
 	close(fd);
 	still_serving();
 	ck_assert(harness_log_has(&S, "accept: too many open files"));
+}
+
+START_TEST(accept_emfile_never_stops_the_server)
+{
+	accept_emfile(NULL);
+}
+END_TEST
+
+/*
+ * The same under -u, whose chroot has no /dev/null: the descriptor kept
+ * in reserve was opened before it (issue 25, finding 4d).
+ */
+START_TEST(accept_emfile_under_user_never_stops_the_server)
+{
+	static const char *const args[] = { "-u", "nobody", NULL };
+
+	if (geteuid() != 0)
+		return;			/* -u needs root */
+	chmod(S.top, 0755);		/* nobody reads the tree */
+	accept_emfile(args);
 }
 END_TEST
 
@@ -230,6 +251,7 @@ suite(void)
 	tcase_add_test(tc, read_error_mid_download);
 	tcase_add_test(tc, fork_failure_is_busy_and_the_parent_lives);
 	tcase_add_test(tc, accept_emfile_never_stops_the_server);
+	tcase_add_test(tc, accept_emfile_under_user_never_stops_the_server);
 	tcase_add_test(tc, client_vanishes_after_every_k_bytes);
 	suite_add_tcase(s, tc);
 	return s;

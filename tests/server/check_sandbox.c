@@ -790,6 +790,67 @@ START_TEST(a_spare_is_filtered_before_its_connection)
 }
 END_TEST
 
+/* Where the child's descriptor `which` leads, as /proc says it. */
+static void
+expect_fd_target(pid_t child, int which, const char *want)
+{
+	char link[64], target[PATH_MAX];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)child, which);
+	ck_assert_int_gt(n = readlink(link, target, sizeof(target) - 1), 0);
+	target[n] = '\0';
+	ck_assert_msg(strcmp(target, want) == 0, "child %d fd %d: %s, not %s",
+	    (int)child, which, target, want);
+}
+
+/*
+ * Issue 25, finding 4d: every child's standard input and output are
+ * /dev/null and its standard error the log, whatever the server's were
+ * (here its output is the harness's pipe), before it serves: forked for
+ * its connection or a spare before one, with and without -u, whose
+ * chroot has no /dev/null.
+ */
+START_TEST(standard_descriptors_are_null_in_every_child)
+{
+	static const char *const spares[] = { "--spares", "1", NULL };
+	pid_t child;
+	int mode, i;
+
+	for (mode = 0; mode < 4; mode++) {
+		if (mode >= 2 && !can_confine())
+			break;
+		S.port = 0;		/* a new one each time */
+		if (mode >= 2)
+			start_as_nobody(mode == 3 ? spares : NULL);
+		else
+			harness_start(&S, mode == 1 ? spares : NULL);
+		if (mode == 1 || mode == 3) {
+			/* The spare, before any connection, once confined
+			 * (which takes a moment after the fork). */
+			ck_assert_int_gt(child = harness_newest_child(&S), 0);
+			for (i = 0; i < 400 &&
+			    status_kb(child, "Seccomp:") != 2; i++)
+				usleep(10000);
+			ck_assert_int_eq(status_kb(child, "Seccomp:"), 2);
+			expect_fd_target(child, 0, "/dev/null");
+			expect_fd_target(child, 1, "/dev/null");
+			expect_fd_target(child, 2, S.log);
+		}
+		fd = harness_session(&S, &C);
+		harness_expect_fetch(&C, "a.txt", "hello\n", 6);
+		ck_assert_int_gt(child = harness_last_child(&S), 0);
+		expect_fd_target(child, 0, "/dev/null");
+		expect_fd_target(child, 1, "/dev/null");
+		expect_fd_target(child, 2, S.log);
+		harness_end_session(&C, &fd);
+		/* Its exit status is not asked: under -u, LeakSanitizer
+		 * cannot read the chroot's missing /proc at exit. */
+		(void)harness_stop(&S);
+	}
+}
+END_TEST
+
 static const struct {
 	const char *what;
 	int as_nobody;
@@ -1082,6 +1143,7 @@ suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, chroot_is_the_directory_opened);
 	tcase_add_test(tc, confined_child_holds_nothing_outside);
+	tcase_add_test(tc, standard_descriptors_are_null_in_every_child);
 	tcase_add_test(tc, confined_upload_killed_leaves_nothing);
 	tcase_add_loop_test(tc, upload_into_a_directory_moved_out_is_refused,
 	    0, 3);

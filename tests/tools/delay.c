@@ -41,6 +41,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include "relay_common.h"
+
 enum { C2S, S2C };
 
 enum {
@@ -99,6 +101,23 @@ number(const char *s, long long max)
 }
 
 /*
+ * What a read or a splice of n bytes from w's end means: 1 bytes came
+ * (counted), 0 nothing yet or the end (marked), -1 an error.
+ */
+static int
+arrived(struct way *w, ssize_t n)
+{
+	if (n == -1)
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (n == 0) {
+		w->eof = 1;
+		return 0;
+	}
+	w->bytes += (size_t)n;
+	return 1;
+}
+
+/*
  * Reads what `w->from` has, queued due after the delay (and behind the
  * bytes before it, with -r).  1 read, 0 nothing (or the end), -1 an
  * error.
@@ -110,15 +129,11 @@ take(struct way *w)
 	struct chunk *c;
 	uint64_t t, start;
 	ssize_t n;
+	int r;
 
 	n = read(w->from, buf, sizeof(buf));
-	if (n == -1)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (n == 0) {
-		w->eof = 1;
-		return 0;
-	}
-	w->bytes += (size_t)n;
+	if ((r = arrived(w, n)) != 1)
+		return r;
 	t = now_ns();
 	if ((c = malloc(sizeof(*c) + (size_t)n)) == NULL)
 		return -1;
@@ -150,18 +165,13 @@ static int
 splice_in(struct way *w)
 {
 	ssize_t n;
+	int r;
 
 	n = splice(w->from, NULL, w->pipe[1], NULL, pipe_room - w->queued,
 	    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-	if (n == -1)
-		return errno == EINTR || errno == EAGAIN ? 0 : -1;
-	if (n == 0) {
-		w->eof = 1;
-		return 0;
-	}
-	w->bytes += (size_t)n;
-	w->queued += (size_t)n;
-	return 1;
+	if ((r = arrived(w, n)) == 1)
+		w->queued += (size_t)n;
+	return r;
 }
 
 static int
@@ -223,9 +233,12 @@ report(const struct way *w, unsigned long turns)
 	fclose(f);
 }
 
+/* One connection, in a child of its own (relay_common.h); ctx is the
+ * server's address. */
 static void
-serve(int client, const struct sockaddr_in *to)
+serve(int client, void *ctx)
 {
+	const struct sockaddr_in *to = ctx;
 	struct way w[2];
 	struct pollfd pfd[4];
 	unsigned long turns = 0;
@@ -310,11 +323,9 @@ out:
 int
 main(int argc, char *argv[])
 {
-	struct sockaddr_in a, to;
-	socklen_t alen = sizeof(a);
+	struct sockaddr_in to;
 	const char *bind_addr = "127.0.0.1";
-	struct sigaction sa;
-	int ls, fd, ch, one = 1;
+	int ch;
 
 	while ((ch = getopt(argc, argv, "b:d:k:o:r:")) != -1) {
 		switch (ch) {
@@ -349,46 +360,5 @@ main(int argc, char *argv[])
 	to.sin_family = AF_INET;
 	to.sin_port = htons((uint16_t)number(argv[optind], 65535));
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	/* Children reaped by the kernel; a peer gone is a write error. */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	if (sigaction(SIGCHLD, &sa, NULL) == -1 ||
-	    sigaction(SIGPIPE, &sa, NULL) == -1) {
-		perror("delay: sigaction");
-		return 1;
-	}
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	if (inet_pton(AF_INET, bind_addr, &a.sin_addr) != 1) {
-		fprintf(stderr, "delay: %s: not an IPv4 address\n", bind_addr);
-		return 2;
-	}
-	if ((ls = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
-	    -1 || bind(ls, (struct sockaddr *)&a, sizeof(a)) == -1 ||
-	    listen(ls, 64) == -1 ||
-	    getsockname(ls, (struct sockaddr *)&a, &alen) == -1) {
-		perror("delay");
-		return 1;
-	}
-	printf("delay port %u\n", ntohs(a.sin_port));
-	fflush(stdout);
-	for (;;) {
-		if ((fd = accept(ls, NULL, NULL)) == -1) {
-			if (errno == EINTR)
-				continue;
-			perror("delay: accept");
-			return 1;
-		}
-		switch (fork()) {
-		case -1:
-			perror("delay: fork");
-			break;
-		case 0:
-			close(ls);
-			serve(fd, &to);
-			break;
-		}
-		close(fd);
-	}
+	return relay_accept_loop("delay", bind_addr, serve, &to);
 }

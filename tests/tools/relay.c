@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 
 #include "packet.h"
+#include "relay_common.h"
 
 enum { S2C, C2S };
 
@@ -111,9 +112,17 @@ pump(struct side *sd, int way, long *payload)
 	return 0;
 }
 
+/* What every connection is relayed with. */
+struct relay_conf {
+	unsigned port;			/* the server's */
+	const char *corrupt;		/* -c: "s2c", "c2s" or NULL */
+};
+
+/* One connection, in a child of its own (relay_common.h). */
 static void
-serve(int client, unsigned port, const char *corrupt)
+serve(int client, void *ctx)
 {
+	const struct relay_conf *conf = ctx;
 	struct sockaddr_in a;
 	struct side sd[2];
 	struct pollfd pfd[2];
@@ -121,9 +130,11 @@ serve(int client, unsigned port, const char *corrupt)
 	int server, i, stalled = 0, one = 1;
 	ssize_t n;
 
+	/* Each connection corrupts a byte of its own choosing. */
+	seed = (unsigned long)getpid() * 2862933555777941757UL + 3037000493UL;
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
+	a.sin_port = htons((uint16_t)conf->port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((server = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    connect(server, (struct sockaddr *)&a, sizeof(a)) == -1)
@@ -136,8 +147,10 @@ serve(int client, unsigned port, const char *corrupt)
 	sd[S2C].to = client;
 	sd[C2S].from = client;
 	sd[C2S].to = server;
-	sd[S2C].corrupt = corrupt != NULL && strcmp(corrupt, "s2c") == 0;
-	sd[C2S].corrupt = corrupt != NULL && strcmp(corrupt, "c2s") == 0;
+	sd[S2C].corrupt = conf->corrupt != NULL &&
+	    strcmp(conf->corrupt, "s2c") == 0;
+	sd[C2S].corrupt = conf->corrupt != NULL &&
+	    strcmp(conf->corrupt, "c2s") == 0;
 	for (;;) {
 		for (i = 0; i < 2; i++) {
 			pfd[i].fd = sd[i].from;
@@ -171,16 +184,13 @@ serve(int client, unsigned port, const char *corrupt)
 int
 main(int argc, char *argv[])
 {
-	const char *corrupt = NULL;
-	struct sockaddr_in a;
-	socklen_t alen = sizeof(a);
-	int ls, fd, ch, one = 1;
-	unsigned port;
+	struct relay_conf conf = { 0, NULL };
+	int ch;
 
 	while ((ch = getopt(argc, argv, "c:k:s:m:")) != -1) {
 		switch (ch) {
 		case 'c':
-			corrupt = optarg;
+			conf.corrupt = optarg;
 			break;
 		case 'k':
 			cut = atol(optarg);
@@ -199,34 +209,6 @@ main(int argc, char *argv[])
 	}
 	if (optind + 1 != argc)
 		return 2;
-	port = (unsigned)atoi(argv[optind]);
-	seed = (unsigned long)getpid();
-	signal(SIGCHLD, SIG_IGN);	/* children reaped by the kernel */
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((ls = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
-	    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ==
-	    -1 || bind(ls, (struct sockaddr *)&a, sizeof(a)) == -1 ||
-	    listen(ls, 64) == -1 ||
-	    getsockname(ls, (struct sockaddr *)&a, &alen) == -1) {
-		perror("relay");
-		return 1;
-	}
-	printf("relay port %u\n", ntohs(a.sin_port));
-	fflush(stdout);
-	for (;;) {
-		if ((fd = accept(ls, NULL, NULL)) == -1) {
-			if (errno == EINTR)
-				continue;
-			perror("relay: accept");
-			return 1;
-		}
-		seed = seed * 2862933555777941757UL + 3037000493UL;
-		if (fork() == 0) {
-			close(ls);
-			serve(fd, port, corrupt);
-		}
-		close(fd);
-	}
+	conf.port = (unsigned)atoi(argv[optind]);
+	return relay_accept_loop("relay", "127.0.0.1", serve, &conf);
 }
