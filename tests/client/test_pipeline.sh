@@ -235,8 +235,13 @@ interrupt_tree() {
 	wait_gone "$client_pid"
 	t1=$(ms_now)
 	check "Ctrl-C $what -r: exit 1" [ "$rc" = 1 ]
-	check "Ctrl-C $what -r: within a second ($((t1 - t0)) ms)" \
-	    [ $((t1 - t0)) -lt 1000 ]
+	# "At once": well under a second on a quiet machine (the note
+	# shows it); the bound is three, as check_shell's, because a
+	# machine busy with other suites took 1,067 ms, and a command that
+	# went on would take the rest of the tree, far longer.
+	echo "note: Ctrl-C $what -r: $((t1 - t0)) ms to the end"
+	check "Ctrl-C $what -r: at once ($((t1 - t0)) ms < 3000)" \
+	    [ $((t1 - t0)) -lt 3000 ]
 	check "Ctrl-C $what -r: says what was done" grep -q \
 	    "^$what: interrupted: [0-9]* of [0-9]* files done" "$top/err"
 }
