@@ -13,7 +13,10 @@
 #include "conn.h"
 #include "jail.h"
 #include "options.h"
+#include "tls.h"
 #include "xfer.h"
+
+struct user;
 
 /* The request being served, for its log line. */
 struct request {
@@ -51,8 +54,9 @@ struct held {
 };
 
 /*
- * What a session may ask for; each request handler needs one.  Today the
- * server's own -r decides; a user's rights (--users) narrow them.
+ * What a session may ask for; each request handler needs one.  The
+ * server's own -r decides (read-only: neither write nor delete), and with
+ * --users the user's rights narrow them (docs/protocol.md, "Users").
  */
 enum session_right {
 	RIGHT_READ = 1,			/* RRQ, DRQ */
@@ -70,6 +74,14 @@ struct session {
 	struct held held;		/* pipelined uploads, not yet published */
 	char peer[64];			/* "address, port", for ps(1) */
 	unsigned rights;		/* enum session_right, or-ed */
+	/*
+	 * With --users, who the client is (users.h): user->name names it
+	 * (USER_ANONYMOUS for a key admitted by the `*` line), key is the
+	 * fingerprint of the key it proved.  NULL and "" without --users.
+	 */
+	const struct user *user;
+	char key[TLS_FINGERPRINT_LEN + 1];
+	struct jail user_jail;		/* jail, moved to the user's root */
 };
 
 /* What a handler tells the request loop. */
