@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "errno_map.h"
+#include "harden.h"
 #include "identity.h"
 #include "idle.h"
 #include "idlemap.h"
@@ -493,9 +494,13 @@ admit(struct session *s)
 	}
 	s->user = u;
 	s->rights &= u->rights;
-	/* Its root: the jail moves there, and nothing above stays open. */
+	/*
+	 * Its root and rights, enforced by the kernel too: the jail moves
+	 * there, nothing above stays open, and Landlock allows no more.
+	 */
 	s->user_jail = *s->jail;
-	if (jail_enter(&s->user_jail, u->root, why, sizeof(why)) == -1) {
+	if (harden_user(&s->user_jail, u->root, s->rights, why,
+	    sizeof(why)) == -1) {
 		log_error("user %s: %s", u->name, why);
 		session_abort(s, ERR_UNDEFINED, "Cannot serve user %s: %s",
 		    u->name, why);

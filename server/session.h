@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "jail.h"
 #include "options.h"
+#include "rights.h"
 #include "tls.h"
 #include "xfer.h"
 
@@ -51,17 +52,6 @@ struct held_upload {
 struct held {
 	struct held_upload u[SERVER_HOLD_MAX];
 	unsigned n;
-};
-
-/*
- * What a session may ask for; each request handler needs one.  The
- * server's own -r decides (read-only: neither write nor delete), and with
- * --users the user's rights narrow them (docs/protocol.md, "Users").
- */
-enum session_right {
-	RIGHT_READ = 1,			/* RRQ, DRQ */
-	RIGHT_WRITE = 2,		/* WRQ, MKD */
-	RIGHT_DELETE = 4,		/* removing and renaming */
 };
 
 struct session {

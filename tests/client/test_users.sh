@@ -174,6 +174,81 @@ client --tls 127.0.0.1 "$port" put up.txt up/x
 check "rooted: put through a link out refused" [ ! -e "$srv/bob/x" ]
 stop_server
 
+# The kernel enforces each right and the root: a test-only hook tries,
+# from inside the child confined to its user and past every check of the
+# code, to create a file or a directory in the root, or to read DIR/bob's
+# file from the root's parent.  Landlock refuses what the rights do not
+# allow; without Landlock (FS_TEST_NO_LANDLOCK) the same tries succeed,
+# which shows it is the kernel refusing.
+printf "reader $reader read\nme $me write alice\n" > "$users"
+hook() {	# hook WHAT KEY [ENV...]: one connection, its hook's line
+	what=$1
+	key=$2
+	shift 2
+	: > "$top/server.log"
+	env FS_TEST_USER_ESCAPE="$what" FS_TEST_USER_ESCAPE_FILE=bob/secret \
+	    "$@" "$SERVER_BIN" -t 2 --tls --state "$state" --users "$users" \
+	    "$srv" 0 > "$top/server.out" 2> "$top/server.log" &
+	server_pid=$!
+	wait_line "$top/server.out" listening "$server_pid" server
+	port=$(sed -n 's/.* port \([0-9]*\)$/\1/p' "$top/server.out")
+	client --tls --accept-new -i "$key" 127.0.0.1 "$port" ls
+	stop_server
+	sed -n "s/.*test hook: user $what: //p" "$top/server.log"
+}
+cp "$XDG_DATA_HOME/fileserver/client-key.pem" "$top/me.pem"
+check "hook: a read user's child may not create a file" [ "$(hook write \
+    "$top/reader.pem")" = "Permission denied" ]
+check "hook: nor a directory" [ "$(hook mkdir "$top/reader.pem")" = \
+    "Permission denied" ]
+check "hook: nothing made" sh -c "[ ! -e '$srv/hook-write' ] && \
+    [ ! -e '$srv/hook-mkdir' ]"
+check "hook: a write user's child may" [ "$(hook write "$top/me.pem")" = \
+    done ]
+check "hook: in its root" [ -f "$srv/alice/hook-write" ]
+rm -f "$srv/alice/hook-write"
+check "hook: a user rooted in DIR/alice may not read DIR/bob" \
+    [ "$(hook up "$top/me.pem")" = "Permission denied" ]
+check "hook: without Landlock, a read user's child could create one" \
+    [ "$(hook write "$top/reader.pem" FS_TEST_NO_LANDLOCK=1)" = done ]
+rm -f "$srv/hook-write"
+check "hook: without Landlock, DIR/bob could be read from the root's \
+parent" [ "$(hook up "$top/me.pem" FS_TEST_NO_LANDLOCK=1)" = done ]
+
+# Without Landlock the code's checks still hold.
+start_server -t 2 --tls --state "$state" --users "$users"
+export FS_TEST_NO_LANDLOCK=1
+client --tls --accept-new -i "$top/reader.pem" 127.0.0.1 "$port" mkdir d
+check "no Landlock: a read user's mkdir refused" grep -q \
+    "user reader may not write" "$top/err"
+client --tls -i "$top/me.pem" 127.0.0.1 "$port" get ../bob/secret
+check "no Landlock: a rooted user still reaches no DIR/bob" sh -c \
+    "[ $rc != 0 ] && [ ! -e '$loc/secret' ]"
+unset FS_TEST_NO_LANDLOCK
+stop_server
+
+# A root removed since start-up: ERR 0 in place of the greeting.
+mkdir "$srv/gone"
+printf "me $me read gone\n" > "$top/users.gone"
+start_server -t 2 --tls --state "$state" --users "$top/users.gone"
+rmdir "$srv/gone"
+client --tls --accept-new 127.0.0.1 "$port" ls
+check "root gone: refused" [ "$rc" = 3 ]
+check "root gone: says why" grep -q "Cannot serve user me: root gone" \
+    "$top/err"
+stop_server
+
+# A write-only user (a drop box): uploads into its root, reads nothing.
+start_server -t 2 --tls --state "$state" --users "$users"
+client --tls --accept-new -i "$top/me.pem" 127.0.0.1 "$port" put up.txt \
+    drop.txt
+check "write-only: put works" cmp -s "$loc/up.txt" "$srv/alice/drop.txt"
+client --tls -i "$top/me.pem" 127.0.0.1 "$port" get drop.txt
+check "write-only: get refused" grep -q "user me may not read" "$top/err"
+client --tls -i "$top/me.pem" 127.0.0.1 "$port" ls
+check "write-only: ls refused" grep -q "user me may not read" "$top/err"
+stop_server
+
 # -r takes write from every user; a `*` line admits any other key, or
 # none, with its rights, greeted as anonymous.
 printf "me $me read,write\n* * read\n" > "$users"
