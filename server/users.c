@@ -12,7 +12,7 @@
 
 #include "jail.h"
 #include "path.h"
-#include "session.h"
+#include "rights.h"
 #include "users.h"
 
 #define BLANKS	" \t"
