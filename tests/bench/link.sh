@@ -89,14 +89,16 @@ wait_line() {
 # The tree, regular files and directories only; the sftp subset, every
 # k-th file of it, in the same directories; the big file.
 mkdir -p "$work/srv" "$work/loc" "$work/res"
-rsync -a --no-links "$TREE/" "$work/srv/tree/" 2> /dev/null
+# (rsync names each link it skips on its standard output.)
+rsync -a --no-links "$TREE/" "$work/srv/tree/" > /dev/null 2>&1
 files=$(find "$work/srv/tree" -type f | wc -l)
 bytes=$(du -sb "$work/srv/tree" | cut -f1)
 (cd "$work/srv/tree" && find . -type f | sort |
     awk -v k=$(( files / SFTP_FILES > 1 ? files / SFTP_FILES : 1 )) \
     -v n="$SFTP_FILES" 'NR % k == 0 && m < n { print; m++ }') \
     > "$work/sub.list"
-rsync -a --files-from="$work/sub.list" "$work/srv/tree/" "$work/srv/sub/"
+rsync -a --files-from="$work/sub.list" "$work/srv/tree/" "$work/srv/sub/" \
+    > /dev/null
 sub_files=$(find "$work/srv/sub" -type f | wc -l)
 sub_bytes=$(du -sb "$work/srv/sub" | cut -f1)
 head -c $((BIG_MIB * 1048576)) /dev/urandom > "$work/srv/big"
