@@ -29,6 +29,14 @@
  * RECV_PIECES blocks, before the sink writes them. */
 #define HOLD_LEN	(STAGE_LEN + PKT_MAX_LEN)
 #define RECV_PIECES	256
+/*
+ * Progress, and with it the owner's chance to stop (a Ctrl-C while data
+ * flows interrupts no wait), comes every window and at least every
+ * PROGRESS_LEN bytes' worth of blocks (by block number): a large window,
+ * which a link with latency needs, must not leave the bar still or
+ * Ctrl-C unheard for hundreds of MiB.
+ */
+#define PROGRESS_LEN	(2 * 1024 * 1024)
 
 struct sender {
 	struct conn *c;
@@ -55,6 +63,7 @@ static enum xfer_status unexpected(struct conn *, enum conn_status,
 		    const struct pkt *, const char *, struct xfer_result *);
 static int	stopped(const struct xfer_params *, struct xfer_result *,
 		    int);
+static unsigned	progress_blocks(const struct xfer_params *);
 struct receiver;
 static void	hold_stage(struct conn *);
 static int	restage(struct conn *, struct receiver *);
@@ -84,6 +93,17 @@ stopped(const struct xfer_params *xp, struct xfer_result *res, int last)
 	res->conn_status = CONN_INTERRUPTED;
 	res->status = XFER_CONN;
 	return 1;
+}
+
+/* Blocks between two progress reports: a window, or PROGRESS_LEN's. */
+static unsigned
+progress_blocks(const struct xfer_params *xp)
+{
+	size_t n = PROGRESS_LEN / xp->blksize;
+
+	if (n == 0)
+		n = 1;
+	return n < xp->windowsize ? (unsigned)n : xp->windowsize;
 }
 
 static void
@@ -253,7 +273,7 @@ xfer_send(struct conn *c, const struct xfer_params *xp, xfer_read_fn read,
 {
 	struct sender *s;
 	uint16_t block = 0;
-	unsigned inwin;
+	unsigned inwin, every = progress_blocks(xp);
 	size_t n;
 	int last = 0;
 
@@ -307,6 +327,10 @@ xfer_send(struct conn *c, const struct xfer_params *xp, xfer_read_fn read,
 				goto out;
 			if (s->nblocks == BATCH_BLOCKS &&
 			    flush_batch(s, res) != XFER_OK)
+				goto out;
+			/* Within a window; its end reports below. */
+			if (block % every == 0 && inwin + 1 < xp->windowsize &&
+			    stopped(xp, res, last))
 				goto out;
 		}
 		if (flush_batch(s, res) != XFER_OK ||
@@ -485,7 +509,7 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 	enum conn_status cs;
 	struct pkt p;
 	uint16_t expect = 1;
-	unsigned inwin = 0;
+	unsigned inwin = 0, every = progress_blocks(xp);
 	int last;
 
 	result_init(res);
@@ -535,7 +559,7 @@ xfer_recv(struct conn *c, const struct xfer_params *xp,
 				goto sink_failed;
 			break;
 		}
-		if (inwin == 0 && stopped(xp, res, last))
+		if (expect % every == 0 && stopped(xp, res, last))
 			break;
 		expect++;
 	}

@@ -37,7 +37,8 @@ typedef int	(*xfer_write_fn)(void *ctx, struct iovec *iov, int iovcnt);
  */
 typedef int	(*xfer_finish_fn)(void *ctx);
 /*
- * Told the running byte count after every window.  Returns 0 to go on, or
+ * Told the running byte count after every window, and within a large one
+ * every 2 MiB or so (xfer.c, PROGRESS_LEN).  Returns 0 to go on, or
  * non-zero to stop the transfer as CONN_INTERRUPTED: a signal that arrives
  * while data keeps flowing interrupts no wait, so the owner polls here.
  */

@@ -14,6 +14,16 @@
  *                             receiver moves the socket's bytes into OUT
  *                             through a pipe: the zero-copy paths,
  *                             measured beside the copying one (issue 14)
+ *   ceiling tcpsink OUT       a receiver for tcpsend: prints "port N",
+ *                             then, one connection after another until
+ *                             killed, writes what arrives into OUT (made
+ *                             anew each time) and closes the connection
+ *                             once OUT holds it all
+ *   ceiling tcpsend FILE PORT FILE to 127.0.0.1 PORT, then waits for the
+ *                             receiver to close: a raw TCP copy through
+ *                             whatever listens there (a relay in front of
+ *                             tcpsink), measured as our get is, from the
+ *                             first byte asked to the last one stored
  *   ceiling forkloop N [poll] N connections, each accepted by a forked
  *                             child that writes one byte and exits: the
  *                             session-rate limit of fork-per-connection
@@ -56,6 +66,8 @@ static double	now(void);
 static struct conn_poll poll_state;
 static int	listen_any(unsigned *);
 static int	dial(unsigned);
+static void	tcpsink(const char *);
+static double	tcpsend(const char *, unsigned);
 static void	readn(int, void *, size_t);
 static void	writen(int, const void *, size_t);
 static void	place(int);
@@ -236,6 +248,62 @@ tcpcopy(const char *in, const char *out, enum copy_mode mode)
 	if (wait(&status) == -1 || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
 		errx(1, "the sender failed");
+	return now() - t0;
+}
+
+/*
+ * The receiving end of tcpsend, for ever: each connection's bytes into
+ * out, then the connection closed, which tells the sender all is stored.
+ */
+static void
+tcpsink(const char *out)
+{
+	static char buf[1 << 18];
+	unsigned port;
+	int l = listen_any(&port), fd, dst;
+	ssize_t n;
+
+	printf("port %u\n", port);
+	fflush(stdout);
+	for (;;) {
+		if ((fd = accept(l, NULL, NULL)) == -1)
+			err(1, "accept");
+		if ((dst = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644)) == -1)
+			err(1, "%s", out);
+		while ((n = read(fd, buf, sizeof(buf))) > 0)
+			writen(dst, buf, (size_t)n);
+		if (n == -1)
+			err(1, "read");
+		if (close(dst) == -1)
+			err(1, "%s", out);
+		close(fd);
+	}
+}
+
+/*
+ * FILE to port, the sending half shut at its end; done when the receiver
+ * closes, that is when it has stored every byte.
+ */
+static double
+tcpsend(const char *in, unsigned port)
+{
+	static char buf[1 << 18];
+	double t0 = now();
+	int fd = dial(port), src;
+	ssize_t n;
+
+	if ((src = open(in, O_RDONLY)) == -1)
+		err(1, "%s", in);
+	while ((n = read(src, buf, sizeof(buf))) > 0)
+		writen(fd, buf, (size_t)n);
+	if (n == -1)
+		err(1, "%s", in);
+	if (shutdown(fd, SHUT_WR) == -1)
+		err(1, "shutdown");
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		continue;
+	if (n == -1)
+		err(1, "read");
 	return now() - t0;
 }
 
@@ -428,6 +496,10 @@ main(int argc, char *argv[])
 	else if ((argc == 4 || (argc == 5 && mode != COPY_PLAIN)) &&
 	    strcmp(argv[1], "tcpcopy") == 0)
 		printf("%.6f\n", tcpcopy(argv[2], argv[3], mode));
+	else if (argc == 3 && strcmp(argv[1], "tcpsink") == 0)
+		tcpsink(argv[2]);
+	else if (argc == 4 && strcmp(argv[1], "tcpsend") == 0)
+		printf("%.6f\n", tcpsend(argv[2], (unsigned)atoi(argv[3])));
 	else if ((argc == 3 || polling) && strcmp(argv[1], "forkloop") == 0)
 		printf("%.6f\n", forkloop(atol(argv[2])));
 	else if (argc == 4 && strcmp(argv[1], "sessions") == 0)
@@ -435,6 +507,7 @@ main(int argc, char *argv[])
 	else
 		errx(2, "usage: ceiling pingpong N [poll] | "
 		    "tcpcopy FILE OUT [sync|sendfile|splice] | "
+		    "tcpsink OUT | tcpsend FILE PORT | "
 		    "forkloop N [poll] | sessions N FILE");
 	return 0;
 }

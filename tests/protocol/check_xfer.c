@@ -483,6 +483,82 @@ START_TEST(sender_refuses_wrong_ack)
 }
 END_TEST
 
+/* What a progress callback saw: the longest stretch between two calls. */
+struct gap {
+	uint64_t last, max;
+	int calls, stop;
+};
+
+static int
+gap_progress(void *ctx, uint64_t bytes)
+{
+	struct gap *g = ctx;
+
+	if (bytes - g->last > g->max)
+		g->max = bytes - g->last;
+	g->last = bytes;
+	g->calls++;
+	return g->stop;
+}
+
+/*
+ * A window larger than the file (6 MiB of 512-byte blocks, windowsize
+ * 65535): both ends still report progress every 2 MiB at most, and a
+ * sender told to stop stops there, not at the window's end.
+ */
+START_TEST(progress_within_a_large_window)
+{
+	const uint64_t size = 6 << 20, most = 2 << 20;
+	struct gap g = { 0, 0, 0, 0 };
+	struct xfer_params xp = { .blksize = 512, .windowsize = 65535,
+	    .progress = gap_progress, .progress_ctx = &g };
+	struct xfer_result res;
+	struct src s = { 0, size, 1 << 20 };
+	struct conn c;
+	int sv[2], status, stop;
+	pid_t pid;
+
+	for (stop = 0; stop <= 1; stop++) {
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		if ((pid = fork()) == 0) {
+			struct sink k = { 0, 0, 0, 0 };
+			struct conn rc;
+			enum xfer_status st;
+
+			close(sv[0]);
+			if (conn_init(&rc, sv[1], NULL, NULL) == -1)
+				_exit(10);
+			st = xfer_recv(&rc, &xp, NULL, sink_write,
+			    sink_finish, &k, &res);
+			_exit(stop ? 0 : st != XFER_OK ? 11 : k.bad ? 12 :
+			    g.max > most ? 13 : g.calls < 3 ? 14 : 0);
+		}
+		close(sv[1]);
+		memset(&g, 0, sizeof(g));
+		g.stop = stop;
+		s.off = 0;
+		ck_assert_int_eq(conn_init(&c, sv[0], NULL, NULL), 0);
+		if (stop) {
+			ck_assert_int_eq(xfer_send(&c, &xp, src_read, &s, &res),
+			    XFER_CONN);
+			ck_assert_int_eq(res.conn_status, CONN_INTERRUPTED);
+			ck_assert_int_eq(g.calls, 1);
+			ck_assert_uint_le(res.bytes, most);
+		} else {
+			ck_assert_int_eq(xfer_send(&c, &xp, src_read, &s, &res),
+			    XFER_OK);
+			ck_assert_uint_le(g.max, most);
+			ck_assert_int_ge(g.calls, 3);
+		}
+		conn_free(&c);
+		close(sv[0]);
+		waitpid(pid, &status, 0);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "receiver: status %d", WEXITSTATUS(status));
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -502,6 +578,7 @@ suite(void)
 	tcase_add_test(tc, sum_follows_every_final_block);
 	tcase_add_test(tc, receiver_checks_the_sum);
 	tcase_add_test(tc, sender_sends_sum_without_waiting);
+	tcase_add_test(tc, progress_within_a_large_window);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -12,7 +12,9 @@
  *    the ones before them, as on a serial link);
  * -k drops both connections once BYTES have crossed, both ways counted;
  * -o appends one line a connection to FILE when it ends:
- *    `c2s BYTES s2c BYTES turns N`.
+ *    `c2s BYTES s2c BYTES turns N cpu_us US`, US the CPU time (user and
+ *    system) its child spent: the relay's own cost, which the benchmark
+ *    reports as bytes per CPU second (at least 1 GB/s, issue 23).
  *
  * A turn is counted when bytes arrive from one end while nothing is in
  * flight either way and the other end spoke last: that end had to wait
@@ -39,6 +41,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include "relay_common.h"
@@ -223,13 +226,18 @@ give(struct way *w, uint64_t t)
 static void
 report(const struct way *w, unsigned long turns)
 {
+	struct rusage ru;
+	long long cpu_us = -1;
 	FILE *f;
 
 	if (stats_file == NULL || (f = fopen(stats_file, "a")) == NULL)
 		return;
-	fprintf(f, "c2s %llu s2c %llu turns %lu\n",
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		cpu_us = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL +
+		    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+	fprintf(f, "c2s %llu s2c %llu turns %lu cpu_us %lld\n",
 	    (unsigned long long)w[C2S].bytes, (unsigned long long)w[S2C].bytes,
-	    turns);
+	    turns, cpu_us);
 	fclose(f);
 }
 
