@@ -343,6 +343,15 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 			wait_begin(c);
 			waited = 1;
 		}
+		/*
+		 * What conn_send_more left in wbuf goes out before a wait
+		 * for the peer, who may be waiting for it (an OACK before
+		 * DAT 1 of an upload): TCP's MSG_MORE holds bytes 200 ms at
+		 * most, wbuf would hold them until the next send.
+		 */
+		if (c->tls != NULL && c->wlen > 0 && !tls_pending(c->tls) &&
+		    (cs = tls_flush(c)) != CONN_OK)
+			return cs;
 		if (c->tls == NULL)
 			n = conn_poll_recv(c->fd, c->rbuf + c->rend,
 			    c->rcap - c->rend, &c->poll);
@@ -527,6 +536,22 @@ conn_send_ack(struct conn *c, uint16_t block)
 
 	pkt_encode_ack(buf, sizeof(buf), block);
 	return conn_send(c, buf, sizeof(buf));
+}
+
+ssize_t
+conn_send_now(struct conn *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->tls != NULL)
+		return conn_send(c, buf, len) == CONN_OK ? (ssize_t)len : -1;
+	n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n >= 0)
+		return n;
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return 0;
+	c->err = errno;
+	return -1;
 }
 
 /*

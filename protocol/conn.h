@@ -174,6 +174,15 @@ enum conn_status conn_send_more(struct conn *c, const void *buf, size_t len);
 enum conn_status conn_send_ack(struct conn *c, uint16_t block);
 
 /*
+ * Of buf[0..len), what the socket takes now without waiting: a count (0
+ * when it takes nothing), or -1 with err set (a failure shows again at
+ * the next send).  Over TLS it writes all of buf, waiting as conn_send
+ * does: a record cannot be half written and the rest taken back, and a
+ * non-blocking TLS write would have to be retried with the same bytes.
+ */
+ssize_t	conn_send_now(struct conn *c, const void *buf, size_t len);
+
+/*
  * Sends an ERR only if the socket takes it at once, without blocking: for
  * the last words before a close, which must never hang (section 8).
  * Returns 0 when sent whole, -1 otherwise.
@@ -187,7 +196,7 @@ int	conn_send_err_nowait(struct conn *c, uint16_t code, const char *msg);
  * waiting) and frees it.  CONN_OK; CONN_IO with tls_why (a TLS failure)
  * or err; or the hooks' CONN_TIMEOUT or CONN_INTERRUPTED.  Sends are
  * gathered into whole records: conn_send_more keeps its bytes for the
- * write that follows.
+ * write that follows, or until conn_recv would wait for the peer.
  */
 enum conn_status conn_tls_start(struct conn *c, struct ssl_st *ssl);
 
