@@ -40,9 +40,10 @@ outq_try(struct outq *q)
 {
 	ssize_t n;
 
-	while (q->start < q->end) {
-		n = send(*q->fd, q->buf + q->start, q->end - q->start,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
+	/* Through conn: over TLS the bytes go in records (conn_send_now). */
+	while (q->start < q->end && *q->fd != -1) {
+		n = conn_send_now(q->conn, q->buf + q->start,
+		    q->end - q->start);
 		if (n <= 0)
 			return;
 		q->start += (size_t)n;

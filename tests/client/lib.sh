@@ -65,11 +65,14 @@ wait_line() {
 	done
 }
 
+# over_tls: true when the scripts run over TLS (TEST_TLS=1).
+over_tls() { [ -n "$tls_server_opts" ]; }
+
 # pin_tls PORT: with TEST_TLS=1, PORT on loopback (each name the
 # scripts use for it) is pinned to the server's key (docs/protocol.md,
 # "Known hosts"); else nothing.
 pin_tls() {
-	[ -n "$tls_server_opts" ] || return 0
+	over_tls || return 0
 	for host in 127.0.0.1 '[::1]' localhost; do
 		printf '%s:%s %s tls\n' "$host" "$1" "$tls_fp"
 	done >> "$XDG_DATA_HOME/fileserver/known_hosts"
