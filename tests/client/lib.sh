@@ -17,8 +17,9 @@ if [ "${TEST_TLS:-0}" = 1 ]; then
 	mkdir -m 0700 -p "$XDG_DATA_HOME/fileserver"
 	tls_server_opts="--tls --state $top/state"
 	# shellcheck disable=SC2086 # the options, split
-	tls_fp=$("$SERVER_BIN" --fingerprint $tls_server_opts) ||
-	    { echo "server --fingerprint failed"; exit 1; }
+	tls_fp=$("$SERVER_BIN" --fingerprint $tls_server_opts \
+	    2> "$top/fingerprint.err") ||
+	    { cat "$top/fingerprint.err"; exit 1; }
 	printf '#!/bin/sh\nexec "%s" --tls "$@"\n' "$CLIENT_BIN" \
 	    > "$top/client-tls"
 	chmod +x "$top/client-tls"
