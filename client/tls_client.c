@@ -31,6 +31,7 @@ static int	ask(const char *, const char *);
 /* Whom a handshake is with, and where its failure is said. */
 struct peer {
 	const struct client_config *cfg;
+	SSL *ssl;		/* its handshake done */
 	char *why;
 	size_t whylen;
 };
@@ -194,12 +195,23 @@ verify(const struct peer *pe, const char *fp)
 
 	if (known_hosts_entry(entry, sizeof(entry), cfg->host, cfg->port) ==
 	    -1)
-		return refuse(pe, "%s: host name too long", cfg->host);
+		return tls_peer_trusted(pe->ssl) ? 0 : refuse(pe,
+		    "%s: host name too long", cfg->host);
 	if (known_hosts_data_path(path, sizeof(path), KNOWN_HOSTS) == -1)
-		return refuse(pe, "%s: no known_hosts (HOME is not set)",
-		    entry);
+		return tls_peer_trusted(pe->ssl) ? 0 : refuse(pe,
+		    "%s: no known_hosts (HOME is not set)", entry);
 	if (known_hosts_find(path, entry, fp, &kh, why, sizeof(why)) == -1)
 		return refuse(pe, "%s", why);
+	/*
+	 * A pinned key is accepted before the trust store is asked, which
+	 * would accept it too: the store is loaded only for keys no pin
+	 * accepts (a CA-signed server, a first contact, a changed key).
+	 */
+	if (kh.found && kh.matched && (cfg->host_key == NULL ||
+	    strcmp(cfg->host_key, fp) == 0))
+		return 0;
+	if (tls_peer_trusted(pe->ssl))
+		return 0;
 	if (kh.found && !kh.matched)
 		return refuse(pe, "WARNING: the TLS key of %s has CHANGED: "
 		    "pinned %s (%s, line %u), offered %s; someone may be "
@@ -232,12 +244,12 @@ int
 tls_client_start(struct conn *conn, const struct client_config *cfg,
     char *reason, size_t reasonlen)
 {
-	const struct peer pe = { cfg, reason, reasonlen };
+	struct peer pe = { cfg, NULL, reason, reasonlen };
 	char why[256], fp[TLS_FINGERPRINT_LEN + 1];
 	enum conn_status cs;
 	SSL *ssl;
 
-	if ((ssl = tls_new(client_ctx, TLS_CLIENT, conn->fd, cfg->host,
+	if ((pe.ssl = ssl = tls_new(client_ctx, TLS_CLIENT, conn->fd, cfg->host,
 	    why, sizeof(why))) == NULL)
 		return refuse(&pe, "%s", why);
 	if ((cs = conn_tls_start(conn, ssl)) != CONN_OK)
@@ -245,8 +257,6 @@ tls_client_start(struct conn *conn, const struct client_config *cfg,
 		    cfg->host, cfg->port, conn_status_str(conn, cs),
 		    cs == CONN_IO ? " (is the server started with --tls?)" :
 		    "");
-	if (tls_peer_trusted(ssl))
-		return 0;
 	if (tls_peer_fingerprint(ssl, fp, sizeof(fp)) == -1)
 		return refuse(&pe, "%s port %s showed no key", cfg->host,
 		    cfg->port);

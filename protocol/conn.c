@@ -344,12 +344,13 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 			waited = 1;
 		}
 		/*
-		 * What conn_send_more kept over TLS goes out before a wait:
-		 * the peer may wait for it (an OACK before a pipelined
-		 * upload's data), where MSG_MORE's kernel would send it.
+		 * What conn_send_more left in wbuf goes out before a wait
+		 * for the peer, who may be waiting for it (an OACK before
+		 * DAT 1 of an upload): TCP's MSG_MORE holds bytes 200 ms at
+		 * most, wbuf would hold them until the next send.
 		 */
-		if (c->tls != NULL && c->wlen > 0 && (cs = tls_flush(c)) !=
-		    CONN_OK)
+		if (c->tls != NULL && c->wlen > 0 && !tls_pending(c->tls) &&
+		    (cs = tls_flush(c)) != CONN_OK)
 			return cs;
 		if (c->tls == NULL)
 			n = conn_poll_recv(c->fd, c->rbuf + c->rend,

@@ -202,7 +202,7 @@ int	conn_send_err_nowait(struct conn *c, uint16_t code, const char *msg);
  * waiting) and frees it.  CONN_OK; CONN_IO with tls_why (a TLS failure)
  * or err; or the hooks' CONN_TIMEOUT or CONN_INTERRUPTED.  Sends are
  * gathered into whole records: conn_send_more keeps its bytes for the
- * write that follows.
+ * write that follows, or until conn_recv would wait for the peer.
  */
 enum conn_status conn_tls_start(struct conn *c, struct ssl_st *ssl);
 

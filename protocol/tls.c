@@ -77,15 +77,14 @@ tls_context(enum tls_role role, char *why, size_t whylen)
 		return NULL;
 	}
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
-	if (role == TLS_CLIENT) {
-		/*
-		 * The chain is checked, but a failure does not end the
-		 * handshake: the caller accepts a pinned key instead.
-		 */
+	/*
+	 * A client judges the chain after the handshake (tls_peer_trusted),
+	 * and only when no pin accepts the key: the trust store is loaded
+	 * then, not at every start (parsing the system's bundle costs more
+	 * than the handshake).
+	 */
+	if (role == TLS_CLIENT)
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-		if (SSL_CTX_set_default_verify_paths(ctx) != 1)
-			ERR_clear_error();	/* no trust store: pins only */
-	}
 	return ctx;
 }
 
@@ -356,10 +355,27 @@ tls_peer_fingerprint(SSL *ssl, char *out, size_t outlen)
 int
 tls_peer_trusted(SSL *ssl)
 {
+	X509_STORE_CTX *check = NULL;
+	X509_STORE *store;
 	X509 *cert;
+	int ok = 0;
 
 	if ((cert = SSL_get1_peer_certificate(ssl)) == NULL)
 		return 0;
+	/* The system's trust store (OpenSSL's default paths), and the
+	 * host check tls_new set on ssl. */
+	if ((store = X509_STORE_new()) != NULL &&
+	    X509_STORE_set_default_paths(store) == 1 &&
+	    (check = X509_STORE_CTX_new()) != NULL &&
+	    X509_STORE_CTX_init(check, store, cert,
+	    SSL_get_peer_cert_chain(ssl)) == 1 &&
+	    X509_STORE_CTX_set_default(check, "ssl_server") == 1 &&
+	    X509_VERIFY_PARAM_set1(X509_STORE_CTX_get0_param(check),
+	    SSL_get0_param(ssl)) == 1)
+		ok = X509_verify_cert(check) == 1;
+	ERR_clear_error();
+	X509_STORE_CTX_free(check);
+	X509_STORE_free(store);
 	X509_free(cert);
-	return SSL_get_verify_result(ssl) == X509_V_OK;
+	return ok;
 }

@@ -34,9 +34,9 @@ enum tls_role {
 };
 
 /*
- * A context with the rules above.  A client's also loads the system's
- * trust store, and verifies without failing the handshake: the caller
- * judges the result (tls_peer_trusted) and, failing that, the pinned key.
+ * A context with the rules above.  A client's verifies nothing during the
+ * handshake: the caller judges the key afterwards, by its pin or by the
+ * trust store (tls_peer_trusted).
  * Returns NULL with a reason in why.
  */
 SSL_CTX	*tls_context(enum tls_role role, char *why, size_t whylen);
@@ -97,8 +97,10 @@ int	tls_key_fingerprint(EVP_PKEY *key, char *out, size_t outlen);
 int	tls_peer_fingerprint(SSL *ssl, char *out, size_t outlen);
 
 /*
- * 1 when the peer's certificate chains to the trust store and names the
- * host given to tls_new; 0 otherwise (a self-signed one, say).
+ * 1 when the peer's certificate chains to the system's trust store
+ * (loaded by this call: a client asks only when no pin accepts the key)
+ * and names the host given to tls_new; 0 otherwise (a self-signed one,
+ * say).
  */
 int	tls_peer_trusted(SSL *ssl);
 

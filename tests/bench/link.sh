@@ -110,46 +110,8 @@ pids="$pids $server_pid"
 wait_line "$work/server.out" listening "$server_pid"
 port=$(sed -n 's/.* port \([0-9]*\)$/\1/p' "$work/server.out")
 
-# sshd on loopback: its own keys and configuration, a port found free by
-# trying (sshd takes no port 0), root logging in with our key only.
-ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$work/user_key"
-cp "$work/user_key.pub" "$work/authorized_keys"
-mkdir -p /run/sshd
-sport=$((20000 + $$ % 20000))
-tries=0
-while :; do
-	cat > "$work/sshd_config" <<EOF
-ListenAddress 127.0.0.1
-Port $sport
-HostKey $work/host_key
-AuthorizedKeysFile $work/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-PidFile $work/sshd.pid
-Subsystem sftp internal-sftp
-EOF
-	: > "$work/sshd.log"
-	"$SSHD" -D -e -f "$work/sshd_config" 2> "$work/sshd.log" &
-	sshd_pid=$!
-	i=0
-	while ! grep -q 'Server listening' "$work/sshd.log" &&
-	    kill -0 "$sshd_pid" 2>/dev/null && [ $i -lt 100 ]; do
-		i=$((i + 1)); sleep 0.05
-	done
-	if grep -q 'Server listening' "$work/sshd.log"; then
-		pids="$pids $sshd_pid"
-		break
-	fi
-	kill "$sshd_pid" 2>/dev/null
-	wait "$sshd_pid" 2>/dev/null
-	tries=$((tries + 1))
-	[ $tries -lt 20 ] || { say "sshd did not start: $(cat "$work/sshd.log")"; exit 1; }
-	sport=$((sport + 1))
-done
+# sshd on loopback (sshd.sh): sets sport, ssh_opts and remote.
+. "$top/tests/bench/sshd.sh"
 
 # The raw copy's receivers: one storing into loc/raw on this disk (behind
 # a relay with the delay), one discarding (behind a relay without).
@@ -177,10 +139,7 @@ dnull=$(start_delay "$null_port" 0 "$work/relay0.stats")
 for p in "$raw_port" "$null_port" "$dport" "$sdport" "$draw" "$dnull"; do
 	[ -n "$p" ] || { say "a relay or a sink did not start"; exit 1; }
 done
-ssh_opts="-i $work/user_key -o BatchMode=yes -o StrictHostKeyChecking=no \
--o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
 ssh_cmd="ssh -p $sdport $ssh_opts"
-remote=root@127.0.0.1
 
 # record NAME COMMAND...: one timed run, its seconds appended to
 # res/NAME ("fail" when it failed).  Settled first: what the row before

@@ -1,8 +1,30 @@
 # Shared by the client's scripts: the real server on loopback, port 0,
 # in a temporary directory, and the real client run in $loc.  Sourced;
 # needs SERVER_BIN and CLIENT_BIN (tests/run sets them).
+#
+# With TEST_TLS=1 the same scripts run over TLS: the server is started
+# with --tls and a state directory of the test's own, and CLIENT_BIN
+# becomes a script that runs the client with --tls (exec: its PID is the
+# client's).  Every port the client is pointed at (the server's, a
+# relay's, a delay's) is pinned to the server's key beforehand in a
+# known_hosts of the test's own, so that the client's output is what it
+# is in plaintext, without a "pinned" line.
 : "${SERVER_BIN:?}" "${CLIENT_BIN:?}"
 top=$(mktemp -d /tmp/fs-client.XXXXXX)
+tls_server_opts=
+if [ "${TEST_TLS:-0}" = 1 ]; then
+	export XDG_DATA_HOME="$top/data"
+	mkdir -m 0700 -p "$XDG_DATA_HOME/fileserver"
+	tls_server_opts="--tls --state $top/state"
+	# shellcheck disable=SC2086 # the options, split
+	tls_fp=$("$SERVER_BIN" --fingerprint $tls_server_opts \
+	    2> "$top/fingerprint.err") ||
+	    { cat "$top/fingerprint.err"; exit 1; }
+	printf '#!/bin/sh\nexec "%s" --tls "$@"\n' "$CLIENT_BIN" \
+	    > "$top/client-tls"
+	chmod +x "$top/client-tls"
+	CLIENT_BIN=$top/client-tls
+fi
 srv=$top/srv
 loc=$top/local
 mkdir -p "$srv/sub" "$loc"
@@ -44,13 +66,29 @@ wait_line() {
 	done
 }
 
+# over_tls: true when the scripts run over TLS (TEST_TLS=1).
+over_tls() { [ -n "$tls_server_opts" ]; }
+
+# pin_tls PORT: with TEST_TLS=1, PORT on loopback (each name the
+# scripts use for it) is pinned to the server's key (docs/protocol.md,
+# "Known hosts"); else nothing.
+pin_tls() {
+	over_tls || return 0
+	for host in 127.0.0.1 '[::1]' localhost; do
+		printf '%s:%s %s tls\n' "$host" "$1" "$tls_fp"
+	done >> "$XDG_DATA_HOME/fileserver/known_hosts"
+}
+
 # Starts the server with extra options; sets $port and $server_pid.
 start_server() {
 	: > "$top/server.out"
-	"$SERVER_BIN" "$@" "$srv" 0 > "$top/server.out" 2> "$top/server.log" &
+	# shellcheck disable=SC2086 # the TLS options, split
+	"$SERVER_BIN" $tls_server_opts "$@" "$srv" 0 > "$top/server.out" \
+	    2> "$top/server.log" &
 	server_pid=$!
 	wait_line "$top/server.out" listening "$server_pid" server
 	port=$(sed -n 's/.* port \([0-9]*\)$/\1/p' "$top/server.out")
+	pin_tls "$port"
 }
 
 stop_server() {
@@ -91,6 +129,7 @@ start_relay() {
 	relay_pid=$!
 	wait_line "$top/relay.out" "^relay port" "$relay_pid" relay
 	rport=$(sed -n 's/^relay port //p' "$top/relay.out")
+	pin_tls "$rport"
 }
 
 stop_relay() {
@@ -111,6 +150,7 @@ start_delay() {
 	delay_pid=$!
 	wait_line "$top/delay.out" "^delay port" "$delay_pid" delay
 	dport=$(sed -n 's/^delay port //p' "$top/delay.out")
+	pin_tls "$dport"
 }
 
 stop_delay() {

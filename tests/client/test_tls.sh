@@ -343,5 +343,36 @@ check "--tls-key inside DIR: says why" grep -q "inside the served" \
     "$top/err"
 rm -f "$srv/own.key"
 
+# A certificate from a CA in the trust store, naming the host: accepted
+# with no pin and no known_hosts line; naming another host, or with the
+# CA not trusted, it is judged by its pin (here: none, so refused).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$top/ca.key" -out "$top/ca.crt" -days 2 -subj /CN=test-ca \
+    -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign 2> /dev/null
+echo "subjectAltName = IP:127.0.0.1" > "$top/leaf.ext"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$top/leaf.key" -subj /CN=leaf 2> /dev/null |
+    openssl x509 -req -CA "$top/ca.crt" -CAkey "$top/ca.key" \
+    -CAcreateserial -days 2 -extfile "$top/leaf.ext" -out "$top/leaf.crt" \
+    2> /dev/null
+chmod 600 "$top/leaf.key"
+start_server --tls --tls-cert "$top/leaf.crt" --tls-key "$top/leaf.key"
+: > "$known"
+SSL_CERT_FILE="$top/ca.crt" client -q --tls 127.0.0.1 "$port" get a.txt
+check "CA-signed, trusted, names 127.0.0.1: accepted" [ "$rc" = 0 ]
+check "CA-signed: the file" cmp -s "$loc/a.txt" "$srv/a.txt"
+check "CA-signed: no known_hosts line" [ ! -s "$known" ]
+rm -f "$loc/a.txt"
+SSL_CERT_FILE="$top/ca.crt" client -q --tls localhost "$port" get a.txt
+check "CA-signed, names another host: refused" [ "$rc" = 3 ]
+check "CA-signed, names another host: not a known host" \
+    grep -q "not a known host" "$top/err"
+SSL_CERT_FILE=/nonexistent SSL_CERT_DIR=/nonexistent \
+    client -q --tls 127.0.0.1 "$port" get a.txt
+check "CA not trusted: refused" [ "$rc" = 3 ]
+check "CA not trusted: nothing got" [ ! -e "$loc/a.txt" ]
+stop_server
+
 echo "tls: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

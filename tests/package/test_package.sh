@@ -52,9 +52,10 @@ exec 9> "$lockdir/fileserver-package-test"
 flock -w 300 9 || { echo "FAIL: another package test holds the lock"; exit 1; }
 # Never touch an installation that is not ours.
 if dpkg-query -W -f='${Status}' fileserver 2>/dev/null | grep -q installed ||
-    getent passwd fileserver > /dev/null || [ -e /srv/fileserver ]; then
-	echo "package: skipped, a fileserver package, user or /srv/fileserver" \
-	    "is already here"
+    getent passwd fileserver > /dev/null || [ -e /srv/fileserver ] ||
+    [ -e /var/lib/fileserver ]; then
+	echo "package: skipped, a fileserver package, user, /srv/fileserver" \
+	    "or /var/lib/fileserver is already here"
 	exit "$fail"
 fi
 
@@ -67,7 +68,7 @@ cleanup() {
 	[ -n "$server_pid" ] && kill -KILL "$server_pid" 2> /dev/null
 	if [ "$ours" -eq 1 ]; then
 		dpkg_do --purge fileserver > /dev/null 2>&1
-		rm -rf /srv/fileserver
+		rm -rf /srv/fileserver /var/lib/fileserver
 		getent passwd fileserver > /dev/null &&
 		    deluser --system --quiet fileserver > /dev/null 2>&1
 		getent group fileserver > /dev/null &&
@@ -139,6 +140,7 @@ lintian --fail-on error,warning build/deb/*.changes > "$tmp/lintian" 2>&1 ||
 # Installed, with its user and its served directory.
 ours=1
 dpkg_do -i "$deb" || { echo "FAIL: dpkg -i"; exit 1; }
+cp "$tmp/dpkg.out" "$tmp/install.out"
 for f in /usr/bin/fileserver /usr/bin/fileclient \
     /usr/share/man/man1/fileserver.1.gz /usr/share/man/man1/fileclient.1.gz \
     /lib/systemd/system/fileserver.service \
@@ -218,6 +220,43 @@ else
 	server_pid=""
 fi
 
+# The TLS identity postinst made, as openssh-server makes its host keys:
+# root's key (the server reads it before it drops to fileserver), shown
+# at install, the one `fileserver --fingerprint` names and openssl sees,
+# and the one the installed server presents with --tls.
+key=/var/lib/fileserver/tls-key.pem
+[ "$(stat -c %U:%a "$key" 2>&1)" = root:600 ] ||
+    bad "TLS key: $(stat -c %U:%a "$key" 2>&1)"
+fp=$(fileserver --fingerprint) || bad "fileserver --fingerprint failed"
+grep -q "fileserver: made the TLS key $fp" "$tmp/install.out" ||
+    bad "dpkg -i did not show the TLS key $fp"
+[ "$fp" = "SHA256:$(openssl x509 -in /var/lib/fileserver/tls-cert.pem \
+    -noout -pubkey | openssl pkey -pubin -outform DER |
+    openssl dgst -sha256 -binary | openssl base64 -A | tr -d =)" ] ||
+    bad "fingerprint $fp is not the certificate's"
+# shellcheck disable=SC2086 # ExecStart's words
+setpriv --no-new-privs --bounding-set="-all,$caps" -- $exec_start --tls 0 \
+    > "$tmp/out" 2> "$tmp/log" &
+server_pid=$!
+if wait_listening; then
+	grep -q "TLS 1.3, key $fp" "$tmp/log" || bad "TLS server: not $fp"
+	(cd "$tmp" && rm -f down.bin && XDG_DATA_HOME="$tmp/data" \
+	    fileclient --tls --host-key "$fp" -q -t 10 127.0.0.1 "$port" \
+	    get down.bin) || bad "get over TLS failed"
+	cmp -s /srv/fileserver/down.bin "$tmp/down.bin" ||
+	    bad "get over TLS differs"
+	stop_server
+else
+	bad "installed server did not listen with --tls:"
+	cat "$tmp/out" "$tmp/log"
+	kill -KILL "$server_pid" 2> /dev/null
+	wait "$server_pid"
+	server_pid=""
+fi
+# Configured again (an upgrade, a reinstall): the key is kept.
+dpkg_do -i "$deb" || bad "dpkg -i over the installed package"
+[ "$(fileserver --fingerprint)" = "$fp" ] || bad "reinstall changed the key"
+
 # Purged: nothing of it left.
 rm -f /srv/fileserver/down.bin /srv/fileserver/up.bin
 files=$(dpkg-query -L fileserver | while read -r f; do
@@ -231,6 +270,7 @@ ls /var/lib/dpkg/info/fileserver.* > /dev/null 2>&1 &&
     bad "dpkg still knows fileserver"
 getent passwd fileserver > /dev/null && bad "user left after purge"
 getent group fileserver > /dev/null && bad "group left after purge"
+[ -e /var/lib/fileserver ] && bad "left after purge: /var/lib/fileserver"
 left=$(find /etc /var/lib/systemd -name '*fileserver*' 2> /dev/null)
 [ -n "$left" ] && bad "left after purge: $left"
 
