@@ -7,10 +7,12 @@
  * code it tries — for root children without -u too, where there is no
  * chroot and the process keeps root's privileges.  Inside the directory
  * it may read files and directories, write the files it creates, create
- * regular files and directories, and remove and link files (the spool of
- * other engineers' work moves files with linkat and unlinkat); never
- * make a symbolic link, FIFO, socket or device, remove a directory,
- * execute, or issue a device ioctl.  From ABI 4 it may not bind or
+ * regular files and directories, remove and link files (the spool of
+ * other engineers' work moves files with linkat and unlinkat), remove
+ * empty directories and move symbolic links (a user's RMD and RNM,
+ * serve_entries.c); never make a symbolic link anew (the seccomp filter
+ * has no symlinkat), nor a FIFO, socket or device, execute, or issue a
+ * device ioctl.  From ABI 4 it may not bind or
  * connect a TCP socket either, and from ABI 6 it may not signal a
  * process outside its own domain nor connect to an abstract UNIX socket.
  *
@@ -76,8 +78,10 @@ struct ruleset_attr {
 	LANDLOCK_ACCESS_FS_WRITE_FILE |	/* an upload's O_TMPFILE */	\
 	LANDLOCK_ACCESS_FS_MAKE_REG |	/* O_TMPFILE, its linkat */	\
 	LANDLOCK_ACCESS_FS_MAKE_DIR |	/* MKD */			\
-	LANDLOCK_ACCESS_FS_REMOVE_FILE |	/* a link taken back, the spool */ \
-	LANDLOCK_ACCESS_FS_REFER |	/* linkat from the spool */	\
+	LANDLOCK_ACCESS_FS_REMOVE_FILE | /* a link taken back; spool; DEL */ \
+	LANDLOCK_ACCESS_FS_REMOVE_DIR |	/* RMD; RNM of a directory */	\
+	LANDLOCK_ACCESS_FS_MAKE_SYM |	/* RNM of a link; no symlinkat */ \
+	LANDLOCK_ACCESS_FS_REFER |	/* linkat from the spool; RNM */ \
 	LANDLOCK_ACCESS_FS_TRUNCATE)	/* a spool file reused */
 
 static int	create_ruleset(const struct ruleset_attr *, size_t, uint32_t);

@@ -37,6 +37,10 @@ static const struct handler handlers[] = {
 	{ "WRQ", serve_write, PKT_WRQ, RIGHT_WRITE },
 	{ "DRQ", serve_list, PKT_DRQ, RIGHT_READ },
 	{ "MKD", serve_mkdir, PKT_MKD, RIGHT_WRITE },
+	/* Decoded only with users in force (conn.exts): PKT_EXT_USERS. */
+	{ "DEL", serve_delete, PKT_DEL, RIGHT_DELETE },
+	{ "RMD", serve_rmdir, PKT_RMD, RIGHT_DELETE },
+	{ "RNM", serve_rename, PKT_RNM, RIGHT_DELETE },
 };
 
 static int	greet(struct session *);
@@ -334,6 +338,10 @@ serve_request(struct session *s, const struct handler *h,
 	 * at its end, so the copy is the whole name. */
 	memcpy(s->req.path, p->u.req.path, p->u.req.len + 1);
 	s->req.pathlen = p->u.req.len;
+	if (p->op == PKT_RNM) {
+		memcpy(s->req.to, p->u.req.to, p->u.req.tolen + 1);
+		s->req.tolen = p->u.req.tolen;
+	}
 	strlcpy(s->req.result, "ok", sizeof(s->req.result));
 	/* Section 6: an offset holds for the next request only, whatever
 	 * its kind; a RRQ reads it from the request. */
@@ -351,7 +359,9 @@ serve_request(struct session *s, const struct handler *h,
 	else if (!(s->rights & h->right))
 		r = session_refuse(s, ERR_ACCESS, "Access violation: %s",
 		    s->cfg->read_only && h->right == RIGHT_WRITE ?
-		    "the server is read-only" : "not permitted");
+		    "the server is read-only" : h->right == RIGHT_DELETE ?
+		    "delete and rename need the delete right" :
+		    "not permitted");
 	else
 		r = h->serve(s, s->req.path, s->req.pathlen);
 	/* Pipelined, a refused upload's data follows all the same. */
