@@ -359,9 +359,7 @@ serve_request(struct session *s, const struct handler *h,
 	else if (!(s->rights & h->right))
 		r = session_refuse(s, ERR_ACCESS, "Access violation: %s",
 		    s->cfg->read_only && h->right == RIGHT_WRITE ?
-		    "the server is read-only" : h->right == RIGHT_DELETE ?
-		    "delete and rename need the delete right" :
-		    "not permitted");
+		    "the server is read-only" : "not permitted");
 	else
 		r = h->serve(s, s->req.path, s->req.pathlen);
 	/* Pipelined, a refused upload's data follows all the same. */
