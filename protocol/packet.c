@@ -246,6 +246,10 @@ pkt_status_errcode(enum pkt_status st)
 	}
 }
 
+/* What the peer is told of a users' request where users are not in force. */
+static const char ext_opcode_text[] = "unknown opcode (DEL, RMD and RNM "
+    "exist only for users: server --tls --users)";
+
 const char *
 pkt_status_str(enum pkt_status st)
 {
@@ -253,8 +257,7 @@ pkt_status_str(enum pkt_status st)
 		[PKT_OK] = "well formed",
 		[PKT_INCOMPLETE] = "truncated packet",
 		[PKT_BAD_OPCODE] = "unknown opcode",
-		[PKT_EXT_OPCODE] = "unknown opcode (DEL, RMD and RNM exist "
-		    "only for users: server --tls --users)",
+		[PKT_EXT_OPCODE] = ext_opcode_text,
 		[PKT_PATH_TOO_LONG] = "path longer than 1024 bytes",
 		[PKT_MSG_TOO_LONG] = "error message longer than 511 bytes",
 		[PKT_DATA_TOO_LONG] = "block over the block size",
