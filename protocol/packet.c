@@ -385,18 +385,30 @@ pkt_encode_opt(uint8_t *buf, size_t size, enum pkt_op op,
 	return (ssize_t)pos;
 }
 
+/*
+ * op, then the strings a and b, each with its EOS (RNM, SUM), once the
+ * caller has checked them: -1 only when buf[0..size) is too small.
+ */
+static ssize_t
+put_two_strings(uint8_t *buf, size_t size, enum pkt_op op, const char *a,
+    size_t alen, const char *b, size_t blen)
+{
+	if (size < PKT_OPCODE_LEN + alen + blen + 2)
+		return -1;
+	put16(buf, op);
+	memcpy(buf + PKT_OPCODE_LEN, a, alen + 1);
+	memcpy(buf + PKT_OPCODE_LEN + alen + 1, b, blen + 1);
+	return (ssize_t)(PKT_OPCODE_LEN + alen + blen + 2);
+}
+
 ssize_t
 pkt_encode_rnm(uint8_t *buf, size_t size, const char *from, const char *to)
 {
 	size_t flen = strlen(from), tlen = strlen(to);
 
-	if (flen > PATH_LEN_MAX || tlen > PATH_LEN_MAX ||
-	    size < PKT_OPCODE_LEN + flen + tlen + 2)
+	if (flen > PATH_LEN_MAX || tlen > PATH_LEN_MAX)
 		return -1;
-	put16(buf, PKT_RNM);
-	memcpy(buf + PKT_OPCODE_LEN, from, flen + 1);
-	memcpy(buf + PKT_OPCODE_LEN + flen + 1, to, tlen + 1);
-	return (ssize_t)(PKT_OPCODE_LEN + flen + tlen + 2);
+	return put_two_strings(buf, size, PKT_RNM, from, flen, to, tlen);
 }
 
 ssize_t
@@ -406,11 +418,7 @@ pkt_encode_sum(uint8_t *buf, size_t size, const char *alg,
 	size_t alen = strlen(alg), dlen = strlen(digest);
 
 	if (!pkt_printable(alg, alen) || !pkt_printable(digest, dlen) ||
-	    alen + dlen + 2 > SUM_BODY_MAX ||
-	    size < PKT_OPCODE_LEN + alen + dlen + 2)
+	    alen + dlen + 2 > SUM_BODY_MAX)
 		return -1;
-	put16(buf, PKT_SUM);
-	memcpy(buf + PKT_OPCODE_LEN, alg, alen + 1);
-	memcpy(buf + PKT_OPCODE_LEN + alen + 1, digest, dlen + 1);
-	return (ssize_t)(PKT_OPCODE_LEN + alen + dlen + 2);
+	return put_two_strings(buf, size, PKT_SUM, alg, alen, digest, dlen);
 }
