@@ -77,10 +77,10 @@ refuse_entry(struct session *s, enum pkt_op op, int err)
 	switch (err) {
 	case EISDIR:		/* DEL of a directory */
 		return session_refuse(s, ERR_ACCESS, "Access violation: is a "
-		    "directory (RMD removes an empty one)");
+		    "directory");
 	case ENOTDIR:		/* RMD of something else */
 		return session_refuse(s, ERR_ACCESS, "Access violation: not "
-		    "a directory (DEL removes it)");
+		    "a directory");
 	case ENOTEMPTY:
 		return session_refuse(s, ERR_ACCESS, "Access violation: "
 		    "directory not empty");
