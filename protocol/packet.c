@@ -174,14 +174,14 @@ pkt_decode_ext(const uint8_t *buf, size_t len, size_t max_data,
 	if (len < PKT_OPCODE_LEN)
 		return PKT_INCOMPLETE;
 	op = get16(buf);
+	/* Unknown at once, as section 2 says, where not in force. */
+	if ((op == PKT_DEL || op == PKT_RMD || op == PKT_RNM) &&
+	    !(exts & PKT_EXT_USERS))
+		return PKT_EXT_OPCODE;
 	switch (op) {
 	case PKT_DEL:
 	case PKT_RMD:
 	case PKT_RNM:
-		/* Unknown at once, as section 2 says, where not in force. */
-		if (!(exts & PKT_EXT_USERS))
-			return PKT_EXT_OPCODE;
-		/* FALLTHROUGH */
 	case PKT_RRQ:
 	case PKT_WRQ:
 	case PKT_DRQ:
