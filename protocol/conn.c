@@ -343,6 +343,14 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 			wait_begin(c);
 			waited = 1;
 		}
+		/*
+		 * What conn_send_more kept over TLS goes out before a wait:
+		 * the peer may wait for it (an OACK before a pipelined
+		 * upload's data), where MSG_MORE's kernel would send it.
+		 */
+		if (c->tls != NULL && c->wlen > 0 && (cs = tls_flush(c)) !=
+		    CONN_OK)
+			return cs;
 		if (c->tls == NULL)
 			n = conn_poll_recv(c->fd, c->rbuf + c->rend,
 			    c->rcap - c->rend, &c->poll);

@@ -28,6 +28,7 @@
 	    SSL3_RT_MAX_ENCRYPTED_OVERHEAD))
 
 static const char *reason(void);
+static int	any_certificate(int, X509_STORE_CTX *);
 static int	attach(SSL *, int);
 static int	io_failed(SSL *, int, const char **);
 
@@ -86,6 +87,23 @@ tls_context(enum tls_role role, char *why, size_t whylen)
 			ERR_clear_error();	/* no trust store: pins only */
 	}
 	return ctx;
+}
+
+/* Every certificate passes: its key is judged after the handshake. */
+static int
+any_certificate(int preverify_ok, X509_STORE_CTX *store)
+{
+	(void)preverify_ok;
+	(void)store;
+	return 1;
+}
+
+void
+tls_ask_peer_key(SSL_CTX *ctx)
+{
+	/* CLIENT_ONCE: there is no renegotiation to ask again anyway. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_CLIENT_ONCE,
+	    any_certificate);
 }
 
 /*

@@ -42,6 +42,14 @@ enum tls_role {
 SSL_CTX	*tls_context(enum tls_role role, char *why, size_t whylen);
 
 /*
+ * A server's context asks every client for its certificate in the
+ * handshake, and accepts any, self-signed ones included: the caller
+ * judges the key it holds (tls_peer_fingerprint), not a chain.  A client
+ * that sends none still completes the handshake.
+ */
+void	tls_ask_peer_key(SSL_CTX *ctx);
+
+/*
  * One connection's TLS over the connected socket fd (not taken), in role's
  * part.  For a client, host is the name (or address) the certificate must
  * name.  Returns NULL with a reason in why.

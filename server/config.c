@@ -25,7 +25,7 @@ static const char usage_line[] =
     "              [--drain-timeout seconds] [--proxy-protocol] "
     "[--spares n]\n"
     "              [--syslog] [--tls [--tls-cert file --tls-key file]]\n"
-    "              [--state dir] dir [port]\n"
+    "              [--state dir] [--users file] dir [port]\n"
     "       server --fingerprint [--state dir | --tls-cert file "
     "--tls-key file]\n"
     "              [dir]\n";
@@ -43,6 +43,7 @@ enum {
 	OPT_TLS_KEY,
 	OPT_STATE,
 	OPT_FINGERPRINT,
+	OPT_USERS,
 };
 
 static const struct option long_opts[] = {
@@ -65,6 +66,7 @@ static const struct option long_opts[] = {
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "fingerprint", no_argument, NULL, OPT_FINGERPRINT },
+	{ "users", required_argument, NULL, OPT_USERS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -174,6 +176,9 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 		case OPT_FINGERPRINT:
 			cfg->fingerprint = 1;
 			break;
+		case OPT_USERS:
+			cfg->users_file = optarg;
+			break;
 		case 'q':
 			cfg->log_level = LOG_QUIET;
 			break;
@@ -192,6 +197,9 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 	    !cfg->fingerprint)
 		cli_usage_error(&cli, "%s needs --tls", cfg->tls_cert != NULL ?
 		    "--tls-cert" : "--state");
+	/* Users are known by the key their TLS handshake proves. */
+	if (cfg->users_file != NULL && !cfg->tls)
+		cli_usage_error(&cli, "--users needs --tls");
 	/* --fingerprint: DIR only to check that the key is not in it. */
 	if (cfg->fingerprint && argc <= 1) {
 		cfg->dir = argc == 1 ? argv[0] : NULL;

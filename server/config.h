@@ -9,6 +9,8 @@
 
 #include "log.h"
 
+struct users;
+
 /* The server's own ceilings for negotiated values (docs/protocol.md). */
 #define SERVER_BLKSIZE_MAX	65464
 #define SERVER_WINDOWSIZE_MAX	65535
@@ -83,6 +85,9 @@ struct server_config {
 	const char *tls_cert, *tls_key;	/* --tls-cert, --tls-key, or NULL */
 	const char *state_dir;		/* --state, or NULL: the default */
 	int fingerprint;		/* --fingerprint: print it, exit */
+	const char *users_file;		/* --users, or NULL */
+	const struct users *users;	/* with --users: the file read
+					 * (users.h), set by main */
 	struct ssl_ctx_st *tls_ctx;	/* with --tls: every child's context
 					 * (identity.h), set by main */
 };

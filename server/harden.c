@@ -35,6 +35,9 @@
  *
  * Then the sandbox proper: Landlock (landlock.c) and the seccomp
  * allow-list (syscall_filter.c), each file saying what it guarantees.
+ * With --users, a child that knows its user (after the TLS handshake,
+ * so under both already) narrows itself once more: to the user's root,
+ * with the user's rights (harden_user).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -222,3 +225,16 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 	}
 	return filter_confine(why, whylen);
 }
+
+int
+harden_user(struct jail *j, const char *root, unsigned rights, char *why,
+    size_t whylen)
+{
+	if (jail_enter(j, root, why, whylen) == -1 ||
+	    landlock_confine_user(j->rootfd, j->spool.fd, rights, why,
+	    whylen) == -1)
+		return -1;
+	testhook_user_escape(j->rootfd);
+	return 0;
+}
+

@@ -37,6 +37,16 @@ int	harden_child(const struct server_config *cfg, const struct jail *j,
 	    int sock, int admit_fd, char *why, size_t whylen);
 
 /*
+ * In the child, once its user is known (--users) and before a request is
+ * read: the jail moves to the user's root (jail_enter; "" is DIR), and a
+ * second Landlock ruleset allows beneath it only what rights (enum
+ * session_right) need (landlock_confine_user).  Returns 0, or -1 with a
+ * reason in why[0..whylen): then the session must not be served.
+ */
+int	harden_user(struct jail *j, const char *root, unsigned rights,
+	    char *why, size_t whylen);
+
+/*
  * The data-size limit each child gets (RLIMIT_DATA), in bytes, or 0 in a
  * sanitizer build, where it is not set (harden.c says why).
  */

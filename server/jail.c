@@ -135,6 +135,39 @@ jail_confine(struct jail *j, const char *user, char *why, size_t whylen)
 	return 0;
 }
 
+int
+jail_open_root(int dirfd, const char *root)
+{
+	return openat2_beneath(dirfd, root, O_RDONLY | O_DIRECTORY,
+	    RESOLVE_NO_SYMLINKS);
+}
+
+int
+jail_enter(struct jail *j, const char *root, char *why, size_t whylen)
+{
+	char real[PATH_MAX];
+	int fd, n;
+
+	if (root[0] == '\0')
+		return 0;	/* DIR itself */
+	/* Absolute links inside are read against the new root's path. */
+	n = snprintf(real, sizeof(real), "%s/%s", strcmp(j->realroot, "/") ?
+	    j->realroot : "", root);
+	if (n < 0 || (size_t)n >= sizeof(real)) {
+		snprintf(why, whylen, "root %s: name too long", root);
+		return -1;
+	}
+	if ((fd = jail_open_root(j->rootfd, root)) == -1) {
+		snprintf(why, whylen, "root %s: %s", root, errno == ELOOP ?
+		    "a symbolic link on the way" : strerror(errno));
+		return -1;
+	}
+	close(j->rootfd);
+	j->rootfd = fd;
+	strlcpy(j->realroot, real, sizeof(j->realroot));
+	return 0;
+}
+
 /* Puts s[0..len) and a '/' in front of the remaining path in buf. */
 static int
 push_front(char *buf, size_t size, const char *s, size_t len)

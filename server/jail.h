@@ -38,6 +38,25 @@ int	jail_confine(struct jail *j, const char *user, char *why,
 	    size_t whylen);
 
 /*
+ * Opens root, a path valid by path_check, beneath the directory dirfd as
+ * a user's root (--users): a directory reached without leaving dirfd and
+ * without a symbolic link on the way (RESOLVE_NO_SYMLINKS: the root a
+ * user gets is the one the file names, whatever a link in DIR says).
+ * Returns an fd, or -1 with errno (ELOOP for a link, ENOTDIR, ENOENT).
+ */
+int	jail_open_root(int dirfd, const char *root);
+
+/*
+ * In a child, once its user is known: the jail's root becomes root
+ * beneath it (jail_open_root), and the served directory's descriptor is
+ * closed, so that nothing above root is reachable from the jail.  Root
+ * "" is the served directory itself: nothing changes.
+ * Returns 0, or -1 with a reason in why[0..whylen).
+ */
+int	jail_enter(struct jail *j, const char *root, char *why,
+	    size_t whylen);
+
+/*
  * Opens path (valid by path_check, or "" for the root) beneath the served
  * directory with the open(2) flags given; O_CLOEXEC is added.  Symbolic
  * links are followed while they stay inside, an absolute one too when it

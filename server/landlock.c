@@ -36,6 +36,7 @@
 #include <sys/syscall.h>
 
 #include "landlock.h"
+#include "rights.h"
 #include "testhook.h"
 
 #ifndef LANDLOCK_ACCESS_FS_REFER
@@ -84,7 +85,60 @@ struct ruleset_attr {
 	LANDLOCK_ACCESS_FS_REFER |	/* linkat from the spool; RNM */ \
 	LANDLOCK_ACCESS_FS_TRUNCATE)	/* a spool file reused */
 
+/*
+ * A user's layer (--users): what each right needs beneath the user's
+ * root.  Directories are opened to be read (READ_DIR) by every request,
+ * a listing's or a parent's.  An upload writes an O_TMPFILE and links it
+ * (from the spool: REFER); a rename (delete) makes its new name as an
+ * upload would, and moves it (REFER); a symbolic link's new name is a
+ * link made (MAKE_SYM; the seccomp filter has no symlinkat, so none is
+ * ever made anew).  A user without delete has neither
+ * REMOVE right: not even a name taken back after a failed directory
+ * sync (serve_write.c) — that upload stays, as on a crash after its
+ * link.
+ */
+#define USER_READ	(LANDLOCK_ACCESS_FS_READ_FILE |			\
+	LANDLOCK_ACCESS_FS_READ_DIR)
+#define USER_WRITE	(LANDLOCK_ACCESS_FS_READ_DIR |			\
+	LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_MAKE_REG |	\
+	LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_REFER |	\
+	LANDLOCK_ACCESS_FS_TRUNCATE)
+#define USER_DELETE	(LANDLOCK_ACCESS_FS_READ_DIR |			\
+	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |	\
+	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR |	\
+	LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER)
+
 static int	create_ruleset(const struct ruleset_attr *, size_t, uint32_t);
+static uint64_t	handled_fs(int);
+static int	add_beneath(int, int, uint64_t);
+
+/* Every file-system right the ABI knows: all are handled, most denied. */
+static uint64_t
+handled_fs(int abi)
+{
+	uint64_t fs = FS_ABI1;
+
+	if (abi >= 2)
+		fs |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	return fs;
+}
+
+/* One rule: access beneath the directory dirfd.  0, or -1 with errno. */
+static int
+add_beneath(int rfd, int dirfd, uint64_t access)
+{
+	struct landlock_path_beneath_attr beneath;
+
+	memset(&beneath, 0, sizeof(beneath));
+	beneath.parent_fd = dirfd;
+	beneath.allowed_access = access;
+	return (int)syscall(SYS_landlock_add_rule, rfd,
+	    LANDLOCK_RULE_PATH_BENEATH, &beneath, 0);
+}
 
 static int
 create_ruleset(const struct ruleset_attr *attr, size_t size, uint32_t flags)
@@ -115,7 +169,6 @@ static int ruleset_fd = -1;
 int
 landlock_prepare(const int *dirfds, size_t n, char *why, size_t whylen)
 {
-	struct landlock_path_beneath_attr beneath;
 	struct ruleset_attr attr;
 	size_t size = sizeof(attr.handled_access_fs), i;
 	int abi = landlock_abi(), rfd, saved;
@@ -123,18 +176,12 @@ landlock_prepare(const int *dirfds, size_t n, char *why, size_t whylen)
 	if (abi == 0)
 		return 0;	/* no Landlock here: nothing to refuse */
 	memset(&attr, 0, sizeof(attr));
-	attr.handled_access_fs = FS_ABI1;
-	if (abi >= 2)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_REFER;
-	if (abi >= 3)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	attr.handled_access_fs = handled_fs(abi);
 	if (abi >= 4) {
 		attr.handled_access_net = LANDLOCK_ACCESS_NET_BIND_TCP |
 		    LANDLOCK_ACCESS_NET_CONNECT_TCP;
 		size = offsetof(struct ruleset_attr, scoped);
 	}
-	if (abi >= 5)
-		attr.handled_access_fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
 	if (abi >= 6) {
 		attr.scoped = LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET |
 		    LANDLOCK_SCOPE_SIGNAL;
@@ -146,12 +193,9 @@ landlock_prepare(const int *dirfds, size_t n, char *why, size_t whylen)
 		    strerror(errno));
 		return -1;
 	}
-	memset(&beneath, 0, sizeof(beneath));
-	beneath.allowed_access = FS_ALLOWED & attr.handled_access_fs;
 	for (i = 0; i < n; i++) {
-		beneath.parent_fd = dirfds[i];
-		if (syscall(SYS_landlock_add_rule, rfd,
-		    LANDLOCK_RULE_PATH_BENEATH, &beneath, 0) == -1) {
+		if (add_beneath(rfd, dirfds[i], FS_ALLOWED &
+		    attr.handled_access_fs) == -1) {
 			saved = errno;
 			snprintf(why, whylen, "landlock: %s", strerror(saved));
 			close(rfd);
@@ -184,3 +228,43 @@ landlock_confine(char *why, size_t whylen)
 	ruleset_fd = -1;
 	return rc;
 }
+
+int
+landlock_confine_user(int rootfd, int spoolfd, unsigned rights, char *why,
+    size_t whylen)
+{
+	struct ruleset_attr attr;
+	uint64_t access = 0;
+	int abi = landlock_abi(), rfd, rc;
+
+	if (abi == 0)
+		return 0;	/* no Landlock here: the code's checks hold */
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = handled_fs(abi);
+	if (rights & RIGHT_READ)
+		access |= USER_READ;
+	if (rights & RIGHT_WRITE)
+		access |= USER_WRITE;
+	if (rights & RIGHT_DELETE)
+		access |= USER_DELETE;
+	access &= attr.handled_access_fs;
+	if ((rfd = create_ruleset(&attr, sizeof(attr.handled_access_fs),
+	    0)) == -1) {
+		snprintf(why, whylen, "landlock_create_ruleset: %s",
+		    strerror(errno));
+		return -1;
+	}
+	/* No rule for a user without rights: nothing at all is allowed. */
+	rc = access != 0 ? add_beneath(rfd, rootfd, access) : 0;
+	/* The spool is the uploads' staging place: the writers' only. */
+	if (rc == 0 && spoolfd != -1 && (rights & RIGHT_WRITE))
+		rc = add_beneath(rfd, spoolfd, FS_ALLOWED &
+		    attr.handled_access_fs);
+	if (rc == 0)
+		rc = (int)syscall(SYS_landlock_restrict_self, rfd, 0);
+	if (rc == -1)
+		snprintf(why, whylen, "landlock: %s", strerror(errno));
+	close(rfd);
+	return rc;
+}
+

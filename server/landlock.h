@@ -30,4 +30,15 @@ int	landlock_fd(void);
  */
 int	landlock_confine(char *why, size_t whylen);
 
+/*
+ * In the child, once its user is known (--users): a second ruleset,
+ * stacked on the first, allows beneath rootfd (the user's root) only
+ * what the rights (enum session_right) need, and beneath spoolfd (or -1)
+ * the uploads' staging for a user who may write; nothing elsewhere.
+ * Without Landlock it does nothing.  Returns 0, or -1 with a reason in
+ * why[0..whylen).
+ */
+int	landlock_confine_user(int rootfd, int spoolfd, unsigned rights,
+	    char *why, size_t whylen);
+
 #endif

@@ -33,6 +33,7 @@
 #include "sockets.h"
 #include "syscall_filter.h"
 #include "testhook.h"
+#include "users.h"
 
 extern char **environ;
 
@@ -203,6 +204,7 @@ main(int argc, char *argv[])
 {
 	struct server_config cfg;
 	struct sockets socks;
+	struct users users;
 	struct jail jail;
 	char why[512];
 	int activated = 0, conn_fd = -1, status;
@@ -236,10 +238,20 @@ main(int argc, char *argv[])
 		log_error("unknown user %s", cfg.user);
 		return 2;
 	}
+	/* The users file: read, like the key, before any sandbox. */
+	if (cfg.users_file != NULL) {
+		if (users_load(&users, cfg.users_file, why, sizeof(why)) == -1)
+			config_usage_error("%s", why);
+		cfg.users = &users;
+		tls_ask_peer_key(cfg.tls_ctx);
+	}
 	if (prepare(&cfg, &jail, why, sizeof(why)) == -1) {
 		log_error("%s", why);
 		return 1;
 	}
+	if (cfg.users != NULL && users_check_roots(&users, jail.rootfd, why,
+	    sizeof(why)) == -1)
+		config_usage_error("%s", why);
 	if (cfg.inetd)
 		conn_fd = STDIN_FILENO;
 	else if ((activated = sockets_inherit(&socks, &conn_fd, why,
@@ -276,5 +288,7 @@ main(int argc, char *argv[])
 	setproctitle("listening on port %u", socks.port);
 	status = listener_run(&socks, &cfg, &jail);
 	SSL_CTX_free(cfg.tls_ctx);
+	if (cfg.users != NULL)
+		users_free(&users);
 	return status;
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "errno_map.h"
+#include "harden.h"
 #include "identity.h"
 #include "idle.h"
 #include "idlemap.h"
@@ -22,6 +23,7 @@
 #include "path.h"
 #include "session.h"
 #include "signals.h"
+#include "users.h"
 
 #define LINGER_SECONDS	2	/* drain after a closing ERR */
 
@@ -44,6 +46,9 @@ static const struct handler handlers[] = {
 };
 
 static int	greet(struct session *);
+static int	admit(struct session *);
+static ssize_t	encode_greeting(uint8_t *, size_t, const char *);
+static enum serve_result refuse_right(struct session *, unsigned);
 static enum serve_result serve_request(struct session *,
 		    const struct handler *, const struct pkt *);
 static enum serve_result serve_opt(struct session *, const struct pkt *);
@@ -325,6 +330,23 @@ serve_opt(struct session *s, const struct pkt *p)
 	return SERVE_NEXT;
 }
 
+/* A request that needs a right the session lacks: ERR 2, saying which. */
+static enum serve_result
+refuse_right(struct session *s, unsigned right)
+{
+	const char *what = right == RIGHT_READ ? "read" : right ==
+	    RIGHT_WRITE ? "write" : "delete";
+
+	if (s->cfg->read_only && right != RIGHT_READ)
+		return session_refuse(s, ERR_ACCESS, "Access violation: the "
+		    "server is read-only");
+	if (s->user != NULL)
+		return session_refuse(s, ERR_ACCESS, "Access violation: user "
+		    "%s may not %s", s->user->name, what);
+	return session_refuse(s, ERR_ACCESS, "Access violation: not "
+	    "permitted");
+}
+
 static enum serve_result
 serve_request(struct session *s, const struct handler *h,
     const struct pkt *p)
@@ -357,9 +379,7 @@ serve_request(struct session *s, const struct handler *h,
 	if (h->op != PKT_WRQ && pipeline_flush(s) != SERVE_NEXT)
 		r = SERVE_CLOSE;
 	else if (!(s->rights & h->right))
-		r = session_refuse(s, ERR_ACCESS, "Access violation: %s",
-		    s->cfg->read_only && h->right == RIGHT_WRITE ?
-		    "the server is read-only" : "not permitted");
+		r = refuse_right(s, h->right);
 	else
 		r = h->serve(s, s->req.path, s->req.pathlen);
 	/* Pipelined, a refused upload's data follows all the same. */
@@ -406,33 +426,99 @@ made_room(struct session *s)
 
 /*
  * The greeting, encoded once by the parent (session_prepare): every
- * child sends the same bytes, and none of them formats it again.
+ * child sends the same bytes, and none of them formats it again.  With
+ * --users it names the user, and each child encodes its own.
  */
 static uint8_t greeting[PKT_DAT_HDR_LEN + GREETING_LEN_MAX];
 static size_t greeting_len;
+/* -n may be as long as the greeting allows (config.c), past 255. */
+static char host_name[GREETING_LEN_MAX + 1];
 
-int
-session_prepare(const struct server_config *cfg)
+/*
+ * "Hello from HOST's fileserver", or for a user "Hello USER, this is
+ * HOST's fileserver" (docs/protocol.md, "Users"), cut at the greeting's
+ * bound, as DAT 1 into buf.  Its length, or -1.
+ */
+static ssize_t
+encode_greeting(uint8_t *buf, size_t size, const char *user)
 {
-	/* -n may be as long as the greeting allows (config.c), past 255. */
-	char host[GREETING_LEN_MAX + 1], text[GREETING_LEN_MAX + 1];
-	ssize_t len;
+	char text[GREETING_LEN_MAX + 1];
 	int n;
 
-	if (cfg->name != NULL)
-		strlcpy(host, cfg->name, sizeof(host));
-	else if (gethostname(host, sizeof(host)) == -1)
-		strlcpy(host, "localhost", sizeof(host));
-	host[sizeof(host) - 1] = '\0';
-	n = snprintf(text, sizeof(text), "Hello from %s's fileserver", host);
+	if (user == NULL)
+		n = snprintf(text, sizeof(text), "Hello from %s's fileserver",
+		    host_name);
+	else
+		n = snprintf(text, sizeof(text), "Hello %s, this is %s's "
+		    "fileserver", user, host_name);
 	if (n < 0)
 		return -1;
 	if ((size_t)n > GREETING_LEN_MAX)
 		n = GREETING_LEN_MAX;
-	len = pkt_encode_dat(greeting, sizeof(greeting), 1, text, (size_t)n);
-	if (len == -1)
+	return pkt_encode_dat(buf, size, 1, text, (size_t)n);
+}
+
+int
+session_prepare(const struct server_config *cfg)
+{
+	ssize_t len;
+
+	if (cfg->name != NULL)
+		strlcpy(host_name, cfg->name, sizeof(host_name));
+	else if (gethostname(host_name, sizeof(host_name)) == -1)
+		strlcpy(host_name, "localhost", sizeof(host_name));
+	host_name[sizeof(host_name) - 1] = '\0';
+	if ((len = encode_greeting(greeting, sizeof(greeting), NULL)) == -1)
 		return -1;
 	greeting_len = (size_t)len;
+	return 0;
+}
+
+/*
+ * --users: the key the client proved in the handshake names its user
+ * (docs/protocol.md, "Users"), whose rights narrow the session's.  A key
+ * not listed (and no `*` line), or none, gets ERR 2 in place of the
+ * greeting, naming the key so that an administrator can add it, and
+ * the session ends before a request is read.  0, or -1 once refused.
+ */
+static int
+admit(struct session *s)
+{
+	const struct user *u;
+	char why[256];
+
+	/* No key at all is one no line names: only a `*` line admits it. */
+	if (tls_peer_fingerprint(s->conn.tls, s->key, sizeof(s->key)) == -1)
+		s->key[0] = '\0';
+	if ((u = users_find(s->cfg->users, s->key)) == NULL) {
+		if (s->key[0] == '\0')
+			session_abort(s, ERR_ACCESS, "Access violation: no "
+			    "client key: this server admits listed keys only");
+		else
+			session_abort(s, ERR_ACCESS, "Access violation: key %s "
+			    "is not admitted here: ask the server's "
+			    "administrator to add it", s->key);
+		return -1;
+	}
+	s->user = u;
+	s->rights &= u->rights;
+	/*
+	 * Its root and rights, enforced by the kernel too: the jail moves
+	 * there, nothing above stays open, and Landlock allows no more.
+	 */
+	s->user_jail = *s->jail;
+	if (harden_user(&s->user_jail, u->root, s->rights, why,
+	    sizeof(why)) == -1) {
+		log_error("user %s: %s", u->name, why);
+		session_abort(s, ERR_UNDEFINED, "Cannot serve user %s: %s",
+		    u->name, why);
+		return -1;
+	}
+	s->jail = &s->user_jail;
+	if (s->cfg->log_level >= LOG_VERBOSE && s->key[0] != '\0')
+		log_event("User %s, key %s", u->name, s->key);
+	else
+		log_event("User %s", u->name);
 	return 0;
 }
 
@@ -440,10 +526,19 @@ session_prepare(const struct server_config *cfg)
 static int
 greet(struct session *s)
 {
+	uint8_t own[sizeof(greeting)];
+	const uint8_t *g = greeting;
+	ssize_t len = (ssize_t)greeting_len;
 	enum conn_status cs;
 	struct pkt p;
 
-	if ((cs = conn_send(&s->conn, greeting, greeting_len)) != CONN_OK) {
+	if (s->user != NULL) {
+		if ((len = encode_greeting(own, sizeof(own), s->user->name)) ==
+		    -1)
+			return -1;
+		g = own;
+	}
+	if ((cs = conn_send(&s->conn, g, (size_t)len)) != CONN_OK) {
 		session_conn_failed(s, cs);
 		return -1;
 	}
@@ -482,8 +577,15 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
 	s.jail = jail;
-	/* -r: section 6 of interface.md, every upload refused first. */
-	s.rights = cfg->read_only ? RIGHT_READ : RIGHT_READ | RIGHT_WRITE;
+	/*
+	 * -r: section 6 of interface.md, every upload refused first.  Only
+	 * a user (--users) may hold delete.
+	 */
+	s.rights = RIGHT_READ | RIGHT_WRITE;
+	if (cfg->users != NULL)
+		s.rights |= RIGHT_DELETE;
+	if (cfg->read_only)
+		s.rights &= ~(unsigned)(RIGHT_WRITE | RIGHT_DELETE);
 	opts_default(&s.opts);
 	snprintf(s.peer, sizeof(s.peer), "%s port %u", peer_addr, peer_port);
 	log_event("Received a connection from %s, port %u", peer_addr,
@@ -501,6 +603,11 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 	if (cfg->tls_ctx != NULL && identity_accept(&s.conn, cfg->tls_ctx) ==
 	    -1)
 		goto out;
+	if (cfg->users != NULL && admit(&s) == -1)
+		goto out;
+	/* DEL, RMD and RNM are requests only for users: unknown elsewhere. */
+	if (cfg->users != NULL)
+		s.conn.exts = PKT_EXT_USERS;
 	if (greet(&s) == -1)
 		goto out;
 	setproctitle("%s: idle", s.peer);

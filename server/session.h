@@ -13,7 +13,11 @@
 #include "conn.h"
 #include "jail.h"
 #include "options.h"
+#include "rights.h"
+#include "tls.h"
 #include "xfer.h"
+
+struct user;
 
 /* The request being served, for its log line. */
 struct request {
@@ -52,16 +56,6 @@ struct held {
 	unsigned n;
 };
 
-/*
- * What a session may ask for; each request handler needs one.  Today the
- * server's own -r decides; a user's rights (--users) narrow them.
- */
-enum session_right {
-	RIGHT_READ = 1,			/* RRQ, DRQ */
-	RIGHT_WRITE = 2,		/* WRQ, MKD */
-	RIGHT_DELETE = 4,		/* removing and renaming */
-};
-
 struct session {
 	struct conn conn;
 	struct request req;
@@ -72,6 +66,14 @@ struct session {
 	struct held held;		/* pipelined uploads, not yet published */
 	char peer[64];			/* "address, port", for ps(1) */
 	unsigned rights;		/* enum session_right, or-ed */
+	/*
+	 * With --users, who the client is (users.h): user->name names it
+	 * (USER_ANONYMOUS for a key admitted by the `*` line), key is the
+	 * fingerprint of the key it proved.  NULL and "" without --users.
+	 */
+	const struct user *user;
+	char key[TLS_FINGERPRINT_LEN + 1];
+	struct jail user_jail;		/* jail, moved to the user's root */
 };
 
 /* What a handler tells the request loop. */

@@ -120,6 +120,13 @@ static const struct rule rules[] = {
 	{ "fcntl", ANY, { 0 }, "descriptor flags (fdopendir, O_NONBLOCK)" },
 	{ "dup", ANY, { 0 }, "a listing's own directory stream" },
 	{ "dup3", ANY, { 0 }, "descriptor moves" },
+	/* --users: a child narrows itself to its user's root and rights
+	 * once the TLS handshake has named the user (landlock.c); a ruleset
+	 * stacked on another only ever takes rights away. */
+	{ "landlock_create_ruleset", ANY, { 0 }, "a user's ruleset" },
+	{ "landlock_add_rule", ANY, { 0 }, "its rule: the user's root" },
+	{ "landlock_restrict_self", ANY, { 0 }, "enforced, on top of the "
+	    "first" },
 	/* Zero-copy sends (planned). */
 	{ "sendfile", ANY, { 0 }, "file to socket without a copy" },
 	{ "splice", ANY, { 0 }, "the same through a pipe" },

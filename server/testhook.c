@@ -111,6 +111,35 @@ testhook_escape(void)
 	}
 }
 
+void
+testhook_user_escape(int rootfd)
+{
+	const char *what = getenv("FS_TEST_USER_ESCAPE");
+	const char *file = getenv("FS_TEST_USER_ESCAPE_FILE");
+	int fd = -1, up, rc;
+
+	if (what == NULL)
+		return;
+	if (strcmp(what, "write") == 0) {
+		fd = openat(rootfd, "hook-write", O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0644);
+		rc = fd;
+	} else if (strcmp(what, "mkdir") == 0)
+		rc = mkdirat(rootfd, "hook-mkdir", 0755);
+	else if (strcmp(what, "up") == 0 && file != NULL) {
+		up = openat(rootfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		fd = up == -1 ? -1 : openat(up, file, O_RDONLY | O_CLOEXEC);
+		rc = fd;
+		if (up != -1)
+			close(up);
+	} else
+		return;
+	log_event("test hook: user %s: %s", what, rc == -1 ?
+	    strerror(errno) : "done");
+	if (fd != -1)
+		close(fd);
+}
+
 static void
 on_sigsys(int sig, siginfo_t *si, void *uc)
 {

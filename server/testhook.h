@@ -23,6 +23,14 @@ void	testhook_pause_confine(void);
  */
 void	testhook_escape(void);
 /*
+ * FS_TEST_USER_ESCAPE=write|mkdir|up: a child confined to its user
+ * (--users, harden_user) tries, past every check of the code, to create
+ * a file or a directory in its root (rootfd), or to read the file
+ * FS_TEST_USER_ESCAPE_FILE above its root (the root's parent, opened
+ * by "..", then that name beneath it), and logs what happened.
+ */
+void	testhook_user_escape(int rootfd);
+/*
  * FS_TEST_SECCOMP_TRAP=1: the filter traps instead of killing, and the
  * handler logs the number of the call refused before the child exits, to
  * find what a new libc or runtime needs.  Returns 1 when so, -1 with
@@ -70,6 +78,7 @@ const char *testhook_syslog_path(void);
 #else
 static inline void testhook_pause_confine(void) { }
 static inline void testhook_escape(void) { }
+static inline void testhook_user_escape(int rootfd) { (void)rootfd; }
 static inline int testhook_seccomp_trap(void) { return 0; }
 static inline int testhook_old_kernel(void) { return 0; }
 static inline int testhook_no_landlock(void) { return 0; }
