@@ -128,4 +128,13 @@ int	remote_upload_answer(struct remote *r, uint16_t block);
 /* Makes the directory path (MKD).  As remote_download. */
 int	remote_mkdir(struct remote *r, const char *path);
 
+/*
+ * The users extension (docs/protocol.md, "Delete and rename"): removes
+ * path (op PKT_DEL, PKT_RMD) or gives it the name to (PKT_RNM; to is
+ * NULL otherwise), answered by ACK 0.  As remote_download; RC_LOST once
+ * connected means the change may or may not have been made.
+ */
+int	remote_entry(struct remote *r, enum pkt_op op, const char *path,
+	    const char *to);
+
 #endif
