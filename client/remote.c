@@ -423,7 +423,7 @@ send_request(struct remote *r, enum pkt_op op, const char *path,
 		len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
 	} else
 		r->opts.offset = 0;	/* spent by the request before */
-	if (op == PKT_RNM)
+	if (to != NULL)		/* RNM */
 		n = pkt_encode_rnm(buf + len, sizeof(buf) - (size_t)len, path,
 		    to);
 	else
