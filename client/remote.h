@@ -129,10 +129,11 @@ int	remote_upload_answer(struct remote *r, uint16_t block);
 int	remote_mkdir(struct remote *r, const char *path);
 
 /*
- * The users extension (docs/protocol.md, "Delete and rename"): removes
- * path (op PKT_DEL, PKT_RMD) or gives it the name to (PKT_RNM; to is
- * NULL otherwise), answered by ACK 0.  As remote_download; RC_LOST once
- * connected means the change may or may not have been made.
+ * A request that changes one entry and is answered by ACK 0: MKD, and
+ * the users extension's (docs/protocol.md, "Delete and rename"), which
+ * remove path (PKT_DEL, PKT_RMD) or give it the name to (PKT_RNM; to is
+ * NULL otherwise).  As remote_download; RC_LOST once connected means
+ * the change may or may not have been made.
  */
 int	remote_entry(struct remote *r, enum pkt_op op, const char *path,
 	    const char *to);

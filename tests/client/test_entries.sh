@@ -56,15 +56,7 @@ stop_server
 
 # Keys: the client's own (a delete user), two more by openssl.
 me=$("$CLIENT_BIN" --fingerprint)
-key_fp() {	# key_fp PEM: the fingerprint of a private key (tls.h)
-	printf 'SHA256:%s\n' "$(openssl pkey -in "$1" -pubout -outform DER |
-	    openssl dgst -sha256 -binary | openssl base64 -A | tr -d '=')"
-}
-for k in writer reader; do
-	openssl genpkey -algorithm ed25519 -out "$top/$k.pem" 2>/dev/null
-	openssl req -x509 -key "$top/$k.pem" -subj "/CN=$k" -days 1 \
-	    -out "$top/$k.crt" 2>/dev/null
-done
+new_key writer reader
 cat > "$users" <<EOF
 me $me read,write,delete
 writer $(key_fp "$top/writer.pem") read,write
