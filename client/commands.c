@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "commands.h"
+#include "entries.h"
 #include "expand.h"
 #include "listing.h"
 #include "local_limits.h"
@@ -83,6 +84,24 @@ static const struct command commands[] = {
 	    "example: put -r site www\n", cmd_put },
 	{ "mkdir", 1, 1, "R", "mkdir PATH", "make a remote directory",
 	    "Its parent must exist.\nexample: mkdir photos\n", cmd_mkdir },
+	{ "rm", 1, ARGS_PER_COMMAND, "R", "rm PATH...",
+	    "remove remote files (TLS users with delete)",
+	    "PATH may end in a pattern (*, ?, [...]): every match is removed.  "
+	    "A symbolic\nlink is removed itself, never what it points to; a "
+	    "directory is refused (use\nrmdir).  Only over --tls, for a user "
+	    "whom the server's --users file grants\ndelete.\n"
+	    "example: rm old/*.log\n", entries_rm },
+	{ "rmdir", 1, 1, "R", "rmdir PATH",
+	    "remove an empty remote directory (TLS users with delete)",
+	    "The directory must be empty.  Only over --tls, for a user with "
+	    "delete.\nexample: rmdir old\n", entries_rmdir },
+	{ "rename", 2, 2, "RR", "rename FROM TO",
+	    "rename, never replacing (TLS users with delete)",
+	    "TO may be in another directory; a TO that exists, a directory "
+	    "too, is refused:\nnothing is ever replaced, and nothing moves "
+	    "into a directory named as TO.  A\nsymbolic link is renamed "
+	    "itself.  Only over --tls, for a user with delete.\n"
+	    "example: rename draft.txt final/report.txt\n", entries_rename },
 	{ "lmkdir", 1, 1, "L", "lmkdir PATH", "make a local directory",
 	    "Its parent must exist.\nexample: lmkdir photos\n", cmd_lmkdir },
 	{ "ls", 0, ARGS_PER_COMMAND, "R", "ls [-l] [PATH...]",

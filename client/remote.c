@@ -29,6 +29,8 @@ static void	wanted_opts(const struct remote *, uint64_t,
 		    struct xfer_opts *);
 static int	read_oack(struct remote *, uint64_t);
 static int	server_left(const struct remote *);
+static int	send_request(struct remote *, enum pkt_op, const char *,
+		    const char *, uint64_t, struct pkt *);
 
 static const struct conn_hooks clock_hooks = { wait_begin, interrupted };
 
@@ -383,8 +385,17 @@ int
 remote_request(struct remote *r, enum pkt_op op, const char *path,
     uint64_t offset, struct pkt *p)
 {
-	/* Room for an OPT and the request behind it. */
-	uint8_t buf[2 * PKT_OPCODE_LEN + OPT_BODY_MAX + PATH_LEN_MAX + 1];
+	return send_request(r, op, path, NULL, offset, p);
+}
+
+/* remote_request, and for a RNM its new name, to. */
+static int
+send_request(struct remote *r, enum pkt_op op, const char *path,
+    const char *to, uint64_t offset, struct pkt *p)
+{
+	/* Room for an OPT and the request behind it: two paths for RNM. */
+	uint8_t buf[2 * PKT_OPCODE_LEN + OPT_BODY_MAX +
+	    2 * (PATH_LEN_MAX + 1)];
 	struct xfer_opts ask;
 	enum conn_status cs = CONN_OK;
 	ssize_t len = 0, n;
@@ -412,15 +423,20 @@ remote_request(struct remote *r, enum pkt_op op, const char *path,
 		len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
 	} else
 		r->opts.offset = 0;	/* spent by the request before */
-	if ((n = pkt_encode_req(buf + len, sizeof(buf) - (size_t)len, op,
-	    path)) == -1)
+	if (to != NULL)		/* RNM */
+		n = pkt_encode_rnm(buf + len, sizeof(buf) - (size_t)len, path,
+		    to);
+	else
+		n = pkt_encode_req(buf + len, sizeof(buf) - (size_t)len, op,
+		    path);
+	if (n == -1)
 		return remote_fail(r, RC_FAILED, "path too long");
 	len += n;
 	if (!ahead)
 		cs = conn_send(&r->conn, buf, (size_t)len);
 	if (cs == CONN_OK && opt) {
 		if ((rc = read_oack(r, offset)) == RETRY_PLAIN)
-			return remote_request(r, op, path, offset, p);
+			return send_request(r, op, path, to, offset, p);
 		if (rc != RC_OK)
 			return rc;
 	}
@@ -440,4 +456,21 @@ remote_violation(struct remote *r, const struct pkt *p, const char *wanted)
 	snprintf(res.msg, sizeof(res.msg), "expected %s, got %s", wanted,
 	    pkt_op_name(p->op));
 	remote_xfer_failed(r, &res);
+}
+
+int
+remote_entry(struct remote *r, enum pkt_op op, const char *path,
+    const char *to)
+{
+	struct pkt p = { .op = 0 };
+	int rc;
+
+	if ((rc = send_request(r, op, path, to, 0, &p)) != RC_OK)
+		return rc;
+	sig_tick_stop();
+	if (p.op != PKT_ACK || p.u.ack.block != 0) {
+		remote_violation(r, &p, "ACK 0");
+		return RC_FAILED;
+	}
+	return RC_OK;
 }

@@ -128,4 +128,14 @@ int	remote_upload_answer(struct remote *r, uint16_t block);
 /* Makes the directory path (MKD).  As remote_download. */
 int	remote_mkdir(struct remote *r, const char *path);
 
+/*
+ * A request that changes one entry and is answered by ACK 0: MKD, and
+ * the users extension's (docs/protocol.md, "Delete and rename"), which
+ * remove path (PKT_DEL, PKT_RMD) or give it the name to (PKT_RNM; to is
+ * NULL otherwise).  As remote_download; RC_LOST once connected means
+ * the change may or may not have been made.
+ */
+int	remote_entry(struct remote *r, enum pkt_op op, const char *path,
+	    const char *to);
+
 #endif

@@ -291,15 +291,5 @@ remote_upload_answer(struct remote *r, uint16_t block)
 int
 remote_mkdir(struct remote *r, const char *path)
 {
-	struct pkt p = { .op = 0 };
-	int rc;
-
-	if ((rc = remote_request(r, PKT_MKD, path, 0, &p)) != RC_OK)
-		return rc;
-	sig_tick_stop();
-	if (p.op != PKT_ACK || p.u.ack.block != 0) {
-		remote_violation(r, &p, "ACK 0");
-		return RC_FAILED;
-	}
-	return RC_OK;
+	return remote_entry(r, PKT_MKD, path, NULL);
 }

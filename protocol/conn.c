@@ -188,8 +188,8 @@ conn_packet_ready(const struct conn *c)
 	size_t used;
 
 	return c->rend > c->rstart &&
-	    pkt_decode(c->rbuf + c->rstart, c->rend - c->rstart, BLKSIZE_MAX,
-	    &p, &used) != PKT_INCOMPLETE;
+	    pkt_decode_ext(c->rbuf + c->rstart, c->rend - c->rstart,
+	    BLKSIZE_MAX, c->exts, &p, &used) != PKT_INCOMPLETE;
 }
 
 int
@@ -320,8 +320,8 @@ conn_recv(struct conn *c, size_t max_data, struct pkt *p)
 
 	for (;;) {
 		if (c->rend > c->rstart) {
-			st = pkt_decode(c->rbuf + c->rstart,
-			    c->rend - c->rstart, max_data, p, &used);
+			st = pkt_decode_ext(c->rbuf + c->rstart,
+			    c->rend - c->rstart, max_data, c->exts, p, &used);
 			if (st == PKT_OK) {
 				c->rstart += used;
 				if (c->rstart == c->rend && !c->held)

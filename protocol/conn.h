@@ -79,6 +79,7 @@ struct conn {
 	int fd;
 	int err;			/* errno of the last CONN_IO */
 	enum pkt_status bad;		/* what the last CONN_MALFORMED broke */
+	unsigned exts;			/* enum pkt_ext decoded; 0 at first */
 	uint8_t *rbuf;			/* received bytes: [rstart, rend) unused */
 	size_t rcap, rstart, rend;
 	const struct conn_hooks *hooks;

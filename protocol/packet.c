@@ -15,6 +15,8 @@ static enum pkt_status decode_opts(const uint8_t *, size_t, struct pkt *,
 		    size_t *);
 static enum pkt_status decode_sum(const uint8_t *, size_t, struct pkt *,
 		    size_t *);
+static enum pkt_status decode_paths(const uint8_t *, size_t, unsigned,
+		    struct pkt *, size_t *);
 
 static uint16_t
 get16(const uint8_t *p)
@@ -122,9 +124,48 @@ decode_sum(const uint8_t *buf, size_t len, struct pkt *p, size_t *used)
 	return PKT_OK;
 }
 
+/*
+ * A request's paths: one, or two for RNM (from, EOS, to, EOS), each
+ * ending within PATH_LEN_MAX + 1 bytes of its start.
+ */
+static enum pkt_status
+decode_paths(const uint8_t *buf, size_t len, unsigned op, struct pkt *p,
+    size_t *used)
+{
+	size_t eos, to_eos;
+	enum pkt_status st;
+
+	if ((st = scan_string(buf, len, PKT_OPCODE_LEN,
+	    PKT_OPCODE_LEN + PATH_LEN_MAX + 1, PKT_PATH_TOO_LONG,
+	    &eos)) != PKT_OK)
+		return st;
+	p->u.req.path = (const char *)buf + PKT_OPCODE_LEN;
+	p->u.req.len = eos - PKT_OPCODE_LEN;
+	p->u.req.to = NULL;
+	p->u.req.tolen = 0;
+	if (op == PKT_RNM) {
+		if ((st = scan_string(buf, len, eos + 1,
+		    eos + 1 + PATH_LEN_MAX + 1, PKT_PATH_TOO_LONG,
+		    &to_eos)) != PKT_OK)
+			return st;
+		p->u.req.to = (const char *)buf + eos + 1;
+		p->u.req.tolen = to_eos - eos - 1;
+		eos = to_eos;
+	}
+	*used = eos + 1;
+	return PKT_OK;
+}
+
 enum pkt_status
 pkt_decode(const uint8_t *buf, size_t len, size_t max_data, struct pkt *p,
     size_t *used)
+{
+	return pkt_decode_ext(buf, len, max_data, PKT_EXT_NONE, p, used);
+}
+
+enum pkt_status
+pkt_decode_ext(const uint8_t *buf, size_t len, size_t max_data,
+    unsigned exts, struct pkt *p, size_t *used)
 {
 	enum pkt_status st;
 	size_t eos;
@@ -133,18 +174,20 @@ pkt_decode(const uint8_t *buf, size_t len, size_t max_data, struct pkt *p,
 	if (len < PKT_OPCODE_LEN)
 		return PKT_INCOMPLETE;
 	op = get16(buf);
+	/* Unknown at once, as section 2 says, where not in force. */
+	if ((op == PKT_DEL || op == PKT_RMD || op == PKT_RNM) &&
+	    !(exts & PKT_EXT_USERS))
+		return PKT_EXT_OPCODE;
 	switch (op) {
+	case PKT_DEL:
+	case PKT_RMD:
+	case PKT_RNM:
 	case PKT_RRQ:
 	case PKT_WRQ:
 	case PKT_DRQ:
 	case PKT_MKD:
-		if ((st = scan_string(buf, len, PKT_OPCODE_LEN,
-		    PKT_OPCODE_LEN + PATH_LEN_MAX + 1, PKT_PATH_TOO_LONG,
-		    &eos)) != PKT_OK)
+		if ((st = decode_paths(buf, len, op, p, used)) != PKT_OK)
 			return st;
-		p->u.req.path = (const char *)buf + PKT_OPCODE_LEN;
-		p->u.req.len = eos - PKT_OPCODE_LEN;
-		*used = eos + 1;
 		break;
 	case PKT_DAT:
 		if (len < PKT_DAT_HDR_LEN)
@@ -203,6 +246,10 @@ pkt_status_errcode(enum pkt_status st)
 	}
 }
 
+/* What the peer is told of a users' request where users are not in force. */
+static const char ext_opcode_text[] = "unknown opcode (DEL, RMD and RNM "
+    "exist only for users: server --tls --users)";
+
 const char *
 pkt_status_str(enum pkt_status st)
 {
@@ -210,6 +257,7 @@ pkt_status_str(enum pkt_status st)
 		[PKT_OK] = "well formed",
 		[PKT_INCOMPLETE] = "truncated packet",
 		[PKT_BAD_OPCODE] = "unknown opcode",
+		[PKT_EXT_OPCODE] = ext_opcode_text,
 		[PKT_PATH_TOO_LONG] = "path longer than 1024 bytes",
 		[PKT_MSG_TOO_LONG] = "error message longer than 511 bytes",
 		[PKT_DATA_TOO_LONG] = "block over the block size",
@@ -229,7 +277,7 @@ pkt_op_name(unsigned op)
 {
 	static const char *const names[] = {
 		NULL, "RRQ", "WRQ", "DAT", "ACK", "ERR", "DRQ", "OPT", "OACK",
-		"MKD", "SUM",
+		"MKD", "SUM", "DEL", "RMD", "RNM",
 	};
 
 	if (op == 0 || op >= sizeof(names) / sizeof(names[0]))
@@ -241,7 +289,13 @@ int
 pkt_is_path_request(unsigned op)
 {
 	return op == PKT_RRQ || op == PKT_WRQ || op == PKT_DRQ ||
-	    op == PKT_MKD;
+	    op == PKT_MKD || op == PKT_DEL || op == PKT_RMD;
+}
+
+int
+pkt_is_request(unsigned op)
+{
+	return pkt_is_path_request(op) || op == PKT_RNM;
 }
 
 ssize_t
@@ -331,6 +385,32 @@ pkt_encode_opt(uint8_t *buf, size_t size, enum pkt_op op,
 	return (ssize_t)pos;
 }
 
+/*
+ * op, then the strings a and b, each with its EOS (RNM, SUM), once the
+ * caller has checked them: -1 only when buf[0..size) is too small.
+ */
+static ssize_t
+put_two_strings(uint8_t *buf, size_t size, enum pkt_op op, const char *a,
+    size_t alen, const char *b, size_t blen)
+{
+	if (size < PKT_OPCODE_LEN + alen + blen + 2)
+		return -1;
+	put16(buf, op);
+	memcpy(buf + PKT_OPCODE_LEN, a, alen + 1);
+	memcpy(buf + PKT_OPCODE_LEN + alen + 1, b, blen + 1);
+	return (ssize_t)(PKT_OPCODE_LEN + alen + blen + 2);
+}
+
+ssize_t
+pkt_encode_rnm(uint8_t *buf, size_t size, const char *from, const char *to)
+{
+	size_t flen = strlen(from), tlen = strlen(to);
+
+	if (flen > PATH_LEN_MAX || tlen > PATH_LEN_MAX)
+		return -1;
+	return put_two_strings(buf, size, PKT_RNM, from, flen, to, tlen);
+}
+
 ssize_t
 pkt_encode_sum(uint8_t *buf, size_t size, const char *alg,
     const char *digest)
@@ -338,11 +418,7 @@ pkt_encode_sum(uint8_t *buf, size_t size, const char *alg,
 	size_t alen = strlen(alg), dlen = strlen(digest);
 
 	if (!pkt_printable(alg, alen) || !pkt_printable(digest, dlen) ||
-	    alen + dlen + 2 > SUM_BODY_MAX ||
-	    size < PKT_OPCODE_LEN + alen + dlen + 2)
+	    alen + dlen + 2 > SUM_BODY_MAX)
 		return -1;
-	put16(buf, PKT_SUM);
-	memcpy(buf + PKT_OPCODE_LEN, alg, alen + 1);
-	memcpy(buf + PKT_OPCODE_LEN + alen + 1, digest, dlen + 1);
-	return (ssize_t)(PKT_OPCODE_LEN + alen + dlen + 2);
+	return put_two_strings(buf, size, PKT_SUM, alg, alen, digest, dlen);
 }

@@ -25,6 +25,20 @@ enum pkt_op {
 	PKT_OACK = 8,
 	PKT_MKD = 9,
 	PKT_SUM = 10,
+	/* Users (docs/protocol.md, "Delete and rename"): PKT_EXT_USERS only. */
+	PKT_DEL = 11,
+	PKT_RMD = 12,
+	PKT_RNM = 13,
+};
+
+/*
+ * The extensions whose packets the decoder takes (section 9), or-ed.
+ * Where one is not in force its opcodes are unknown, as section 2 says
+ * of every opcode above 10.
+ */
+enum pkt_ext {
+	PKT_EXT_NONE = 0,
+	PKT_EXT_USERS = 1,		/* DEL, RMD, RNM */
 };
 
 /* The ERR codes of protocol.md section 7. */
@@ -50,7 +64,8 @@ enum pkt_errcode {
 enum pkt_status {
 	PKT_OK = 0,
 	PKT_INCOMPLETE,
-	PKT_BAD_OPCODE,		/* opcode 0 or above 10 */
+	PKT_BAD_OPCODE,		/* opcode 0 or above 13 */
+	PKT_EXT_OPCODE,		/* DEL, RMD, RNM without the users extension */
 	PKT_PATH_TOO_LONG,	/* no EOS within PATH_LEN_MAX + 1 bytes */
 	PKT_MSG_TOO_LONG,	/* ERR message without EOS within 512 bytes */
 	PKT_DATA_TOO_LONG,	/* DAT size above the block size in force */
@@ -75,9 +90,11 @@ struct pkt_opt {
 struct pkt {
 	enum pkt_op op;
 	union {
-		struct {			/* RRQ, WRQ, DRQ, MKD */
-			const char *path;
+		struct {	/* RRQ, WRQ, DRQ, MKD, DEL, RMD, RNM */
+			const char *path;	/* RNM: the name it has */
 			size_t len;
+			const char *to;		/* RNM: its new name */
+			size_t tolen;
 		} req;
 		struct {			/* DAT */
 			uint16_t block;
@@ -110,6 +127,9 @@ struct pkt {
  */
 enum pkt_status pkt_decode(const uint8_t *buf, size_t len, size_t max_data,
     struct pkt *p, size_t *used);
+/* The same where the extensions exts (enum pkt_ext, or-ed) are in force. */
+enum pkt_status pkt_decode_ext(const uint8_t *buf, size_t len,
+    size_t max_data, unsigned exts, struct pkt *p, size_t *used);
 
 /* The ERR code a malformed packet earns (4, or 8 for an OPT fault). */
 enum pkt_errcode pkt_status_errcode(enum pkt_status st);
@@ -120,8 +140,14 @@ const char *pkt_status_str(enum pkt_status st);
 /* The name of an opcode ("RRQ"...), or "unknown". */
 const char *pkt_op_name(unsigned op);
 
-/* op is PKT_RRQ, PKT_WRQ, PKT_DRQ or PKT_MKD: the requests with a path. */
+/*
+ * op is PKT_RRQ, PKT_WRQ, PKT_DRQ, PKT_MKD, PKT_DEL or PKT_RMD: the
+ * requests with one path.
+ */
 int	pkt_is_path_request(unsigned op);
+
+/* Every request: those with one path, and PKT_RNM. */
+int	pkt_is_request(unsigned op);
 
 /*
  * Encoders write one packet into buf[0..size) and return its length, or -1
@@ -139,6 +165,9 @@ ssize_t pkt_encode_err(uint8_t *buf, size_t size, uint16_t code,
 /* op is PKT_OPT or PKT_OACK; -1 also when the body would pass 512 bytes. */
 ssize_t pkt_encode_opt(uint8_t *buf, size_t size, enum pkt_op op,
     const struct pkt_opt *opts, size_t count);
+/* RNM: from, EOS, to, EOS; -1 also when a path passes PATH_LEN_MAX. */
+ssize_t pkt_encode_rnm(uint8_t *buf, size_t size, const char *from,
+    const char *to);
 /* -1 also when the body would pass SUM_BODY_MAX bytes. */
 ssize_t pkt_encode_sum(uint8_t *buf, size_t size, const char *alg,
     const char *digest);

@@ -7,10 +7,12 @@
  * code it tries — for root children without -u too, where there is no
  * chroot and the process keeps root's privileges.  Inside the directory
  * it may read files and directories, write the files it creates, create
- * regular files and directories, and remove and link files (the spool of
- * other engineers' work moves files with linkat and unlinkat); never
- * make a symbolic link, FIFO, socket or device, remove a directory,
- * execute, or issue a device ioctl.  From ABI 4 it may not bind or
+ * regular files and directories, remove and link files (the spool of
+ * other engineers' work moves files with linkat and unlinkat), remove
+ * empty directories and move symbolic links (a user's RMD and RNM,
+ * serve_entries.c); never make a symbolic link anew (the seccomp filter
+ * has no symlinkat), nor a FIFO, socket or device, execute, or issue a
+ * device ioctl.  From ABI 4 it may not bind or
  * connect a TCP socket either, and from ABI 6 it may not signal a
  * process outside its own domain nor connect to an abstract UNIX socket.
  *
@@ -77,8 +79,10 @@ struct ruleset_attr {
 	LANDLOCK_ACCESS_FS_WRITE_FILE |	/* an upload's O_TMPFILE */	\
 	LANDLOCK_ACCESS_FS_MAKE_REG |	/* O_TMPFILE, its linkat */	\
 	LANDLOCK_ACCESS_FS_MAKE_DIR |	/* MKD */			\
-	LANDLOCK_ACCESS_FS_REMOVE_FILE |	/* a link taken back, the spool */ \
-	LANDLOCK_ACCESS_FS_REFER |	/* linkat from the spool */	\
+	LANDLOCK_ACCESS_FS_REMOVE_FILE | /* a link taken back; spool; DEL */ \
+	LANDLOCK_ACCESS_FS_REMOVE_DIR |	/* RMD; RNM of a directory */	\
+	LANDLOCK_ACCESS_FS_MAKE_SYM |	/* RNM of a link; no symlinkat */ \
+	LANDLOCK_ACCESS_FS_REFER |	/* linkat from the spool; RNM */ \
 	LANDLOCK_ACCESS_FS_TRUNCATE)	/* a spool file reused */
 
 /*
@@ -86,7 +90,9 @@ struct ruleset_attr {
  * root.  Directories are opened to be read (READ_DIR) by every request,
  * a listing's or a parent's.  An upload writes an O_TMPFILE and links it
  * (from the spool: REFER); a rename (delete) makes its new name as an
- * upload would, and moves it (REFER).  A user without delete has neither
+ * upload would, and moves it (REFER); a symbolic link's new name is a
+ * link made (MAKE_SYM; the seccomp filter has no symlinkat, so none is
+ * ever made anew).  A user without delete has neither
  * REMOVE right: not even a name taken back after a failed directory
  * sync (serve_write.c) — that upload stays, as on a crash after its
  * link.
@@ -100,7 +106,7 @@ struct ruleset_attr {
 #define USER_DELETE	(LANDLOCK_ACCESS_FS_READ_DIR |			\
 	LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |	\
 	LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_DIR |	\
-	LANDLOCK_ACCESS_FS_REFER)
+	LANDLOCK_ACCESS_FS_MAKE_SYM | LANDLOCK_ACCESS_FS_REFER)
 
 static int	create_ruleset(const struct ruleset_attr *, size_t, uint32_t);
 static uint64_t	handled_fs(int);

@@ -14,17 +14,9 @@
 
 #include "session.h"
 
-static int	is_request(enum pkt_op);
 static enum serve_result discard_sum(struct session *);
 static int	next_packet(struct session *, struct pkt *,
 		    enum serve_result *);
-
-static int
-is_request(enum pkt_op op)
-{
-	return op == PKT_RRQ || op == PKT_WRQ || op == PKT_DRQ ||
-	    op == PKT_MKD;
-}
 
 int
 pipeline_packet(struct session *s, const struct pkt *p, enum serve_result *r)
@@ -50,7 +42,7 @@ pipeline_packet(struct session *s, const struct pkt *p, enum serve_result *r)
 		    "while %u downloads await their ACK", a->n);
 		return 1;
 	}
-	if (is_request(p->op) && a->n >= s->opts.pipeline) {
+	if (pkt_is_request(p->op) && a->n >= s->opts.pipeline) {
 		*r = session_abort(s, ERR_ILLEGAL, "Illegal operation: more "
 		    "than %u requests outstanding", s->opts.pipeline);
 		return 1;

@@ -39,6 +39,10 @@ static const struct handler handlers[] = {
 	{ "WRQ", serve_write, PKT_WRQ, RIGHT_WRITE },
 	{ "DRQ", serve_list, PKT_DRQ, RIGHT_READ },
 	{ "MKD", serve_mkdir, PKT_MKD, RIGHT_WRITE },
+	/* Decoded only with users in force (conn.exts): PKT_EXT_USERS. */
+	{ "DEL", serve_delete, PKT_DEL, RIGHT_DELETE },
+	{ "RMD", serve_rmdir, PKT_RMD, RIGHT_DELETE },
+	{ "RNM", serve_rename, PKT_RNM, RIGHT_DELETE },
 };
 
 static int	greet(struct session *);
@@ -356,6 +360,10 @@ serve_request(struct session *s, const struct handler *h,
 	 * at its end, so the copy is the whole name. */
 	memcpy(s->req.path, p->u.req.path, p->u.req.len + 1);
 	s->req.pathlen = p->u.req.len;
+	if (p->op == PKT_RNM) {
+		memcpy(s->req.to, p->u.req.to, p->u.req.tolen + 1);
+		s->req.tolen = p->u.req.tolen;
+	}
 	strlcpy(s->req.result, "ok", sizeof(s->req.result));
 	/* Section 6: an offset holds for the next request only, whatever
 	 * its kind; a RRQ reads it from the request. */
@@ -597,6 +605,9 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 		goto out;
 	if (cfg->users != NULL && admit(&s) == -1)
 		goto out;
+	/* DEL, RMD and RNM are requests only for users: unknown elsewhere. */
+	if (cfg->users != NULL)
+		s.conn.exts = PKT_EXT_USERS;
 	if (greet(&s) == -1)
 		goto out;
 	setproctitle("%s: idle", s.peer);

@@ -24,6 +24,8 @@ struct request {
 	/* A copy: the packet's bytes are overwritten by the transfer. */
 	char path[PATH_LEN_MAX + 1];
 	size_t pathlen;
+	char to[PATH_LEN_MAX + 1];	/* RNM: the new name */
+	size_t tolen;
 	uint64_t bytes;
 	uint64_t offset;		/* section 6: for a RRQ only */
 	char result[ERRMSG_LEN_MAX * 4 + 64];	/* "ok", "ERR n message" */
@@ -203,6 +205,13 @@ enum serve_result serve_write(struct session *s, const char *path,
 enum serve_result serve_list(struct session *s, const char *path,
 	    size_t len);
 enum serve_result serve_mkdir(struct session *s, const char *path,
+	    size_t len);
+/* The users extension's (serve_entries.c); RNM's new name is s->req.to. */
+enum serve_result serve_delete(struct session *s, const char *path,
+	    size_t len);
+enum serve_result serve_rmdir(struct session *s, const char *path,
+	    size_t len);
+enum serve_result serve_rename(struct session *s, const char *path,
 	    size_t len);
 
 #endif

@@ -132,15 +132,26 @@ int
 spool_publish(const struct spool *sp, const char *name, int fd, int dirfd,
     const char *final)
 {
-	struct stat ours, there;
+	struct stat ours;
+
+	if (fstat(fd, &ours) == -1)
+		return -1;
+	return spool_link(sp->fd, name, &ours, dirfd, final);
+}
+
+int
+spool_link(int fromdir, const char *name, const struct stat *ours,
+    int dirfd, const char *final)
+{
+	struct stat there;
 	int saved;
 
-	if (linkat(sp->fd, name, dirfd, final, 0) == 0)
+	if (linkat(fromdir, name, dirfd, final, 0) == 0)
 		return 0;
 	saved = errno;
 	if (fstatat(dirfd, final, &there, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (fstat(fd, &ours) == 0 && ours.st_dev == there.st_dev &&
-		    ours.st_ino == there.st_ino)
+		if (ours->st_dev == there.st_dev &&
+		    ours->st_ino == there.st_ino)
 			return 0;
 		errno = EEXIST;
 		return -1;

@@ -11,6 +11,7 @@
 #ifndef SPOOL_H
 #define SPOOL_H
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #define SPOOL_PREFIX	"fs-spool."
@@ -58,6 +59,15 @@ int	spool_create(const struct spool *sp, char *name, size_t size);
  * Returns 0, or -1 with errno.  The spool name stays: spool_discard.
  */
 int	spool_publish(const struct spool *sp, const char *name, int fd,
+	    int dirfd, const char *final);
+
+/*
+ * The same discipline for any name: links name in fromdir, the file
+ * ours says (its st_dev and st_ino), as final in dirfd, never
+ * replacing, the final name deciding after a failure.  A RNM on a file
+ * system without renameat2(RENAME_NOREPLACE) uses it (serve_entries.c).
+ */
+int	spool_link(int fromdir, const char *name, const struct stat *ours,
 	    int dirfd, const char *final);
 
 /* Removes the spool file name, if name is not empty, and empties it. */

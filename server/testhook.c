@@ -197,6 +197,18 @@ testhook_pause_mkdir(void)
 }
 
 int
+testhook_no_noreplace(void)
+{
+	return getenv("FS_TEST_NO_NOREPLACE") != NULL;
+}
+
+void
+testhook_pause_rename(void)
+{
+	pause_until("FS_TEST_PAUSE_RENAME", "RNM linked, not yet unlinked");
+}
+
+int
 testhook_no_landlock(void)
 {
 	return getenv("FS_TEST_NO_LANDLOCK") != NULL;

@@ -60,6 +60,17 @@ void	testhook_pause_prefix(void);
  * parent meanwhile.
  */
 void	testhook_pause_mkdir(void);
+/*
+ * FS_TEST_NO_NOREPLACE=1: RNM behaves as on a file system without
+ * renameat2(RENAME_NOREPLACE), as if the call said EINVAL.  1 when so.
+ */
+int	testhook_no_noreplace(void);
+/*
+ * FS_TEST_PAUSE_RENAME=FILE: a RNM done by link and unlink, once linked,
+ * logs so and waits (at most 20 s) until FILE exists, so that a test can
+ * kill the child between the two.
+ */
+void	testhook_pause_rename(void);
 /* FS_TEST_LISTING_MAX=BYTES: a smaller listing bound, or 0 for none. */
 unsigned long long testhook_listing_max(void);
 /* FS_TEST_SYSLOG=PATH: --syslog sends to this socket, not /dev/log. */
@@ -73,6 +84,8 @@ static inline int testhook_old_kernel(void) { return 0; }
 static inline int testhook_no_landlock(void) { return 0; }
 static inline void testhook_pause_prefix(void) { }
 static inline void testhook_pause_mkdir(void) { }
+static inline int testhook_no_noreplace(void) { return 0; }
+static inline void testhook_pause_rename(void) { }
 static inline unsigned long long testhook_listing_max(void) { return 0; }
 static inline const char *testhook_syslog_path(void) { return 0; }
 #endif

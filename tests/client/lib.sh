@@ -160,3 +160,17 @@ stop_delay() {
 	wait "$delay_pid" 2>/dev/null
 	delay_pid=
 }
+
+# Keys for users (docs/protocol.md, "Users"), made by openssl.
+key_fp() {	# key_fp PEM: the fingerprint of a private key (tls.h)
+	printf 'SHA256:%s\n' "$(openssl pkey -in "$1" -pubout -outform DER |
+	    openssl dgst -sha256 -binary | openssl base64 -A | tr -d '=')"
+}
+new_key() {	# new_key NAME...: $top/NAME.pem and its certificate NAME.crt
+	for k in "$@"; do
+		openssl genpkey -algorithm ed25519 -out "$top/$k.pem" \
+		    2>/dev/null
+		openssl req -x509 -key "$top/$k.pem" -subj "/CN=$k" -days 1 \
+		    -out "$top/$k.crt" 2>/dev/null
+	done
+}

@@ -21,15 +21,7 @@ printf 'x\n' > "$loc/up.txt"
 "$CLIENT_BIN" --fingerprint > "$top/fp" 2> "$top/err"
 check "client --fingerprint: exit 0" [ $? = 0 ]
 me=$(cat "$top/fp")
-key_fp() {	# key_fp PEM: the fingerprint of a private key (tls.h)
-	printf 'SHA256:%s\n' "$(openssl pkey -in "$1" -pubout -outform DER |
-	    openssl dgst -sha256 -binary | openssl base64 -A | tr -d '=')"
-}
-for k in reader stranger; do
-	openssl genpkey -algorithm ed25519 -out "$top/$k.pem" 2>/dev/null
-	openssl req -x509 -key "$top/$k.pem" -subj "/CN=$k" -days 1 \
-	    -out "$top/$k.crt" 2>/dev/null
-done
+new_key reader stranger
 reader=$(key_fp "$top/reader.pem")
 stranger=$(key_fp "$top/stranger.pem")
 check "openssl's fingerprint of the client's key" [ "$me" = "$(key_fp \

@@ -1,7 +1,8 @@
 /*
  * Fuzz target: the packet decoder.  Whatever the bytes, pkt_decode stays
  * inside them, and a packet it accepts encodes back to exactly the bytes
- * it consumed.  The first input byte picks the block size in force.
+ * it consumed.  The first input byte picks the block size in force and
+ * whether the users extension is (its packets DEL, RMD, RNM).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -19,19 +20,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum pkt_status st;
 	struct pkt p;
 	size_t used = 0, max_data;
+	unsigned exts;
 	ssize_t n = -1;
 	uint8_t *copy;
 
 	if (size == 0)
 		return 0;
 	max_data = blksizes[data[0] % 4];
+	exts = data[0] & 4 ? PKT_EXT_USERS : PKT_EXT_NONE;
 	data++;
 	size--;
 	/* An exact-size heap copy, so any overread is caught. */
 	if ((copy = malloc(size ? size : 1)) == NULL)
 		return 0;
 	memcpy(copy, data, size);
-	st = pkt_decode(copy, size, max_data, &p, &used);
+	st = pkt_decode_ext(copy, size, max_data, exts, &p, &used);
 	if (st != PKT_OK) {
 		free(copy);
 		return 0;
@@ -43,7 +46,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case PKT_WRQ:
 	case PKT_DRQ:
 	case PKT_MKD:
+	case PKT_DEL:
+	case PKT_RMD:
 		n = pkt_encode_req(out, sizeof(out), p.op, p.u.req.path);
+		break;
+	case PKT_RNM:
+		n = pkt_encode_rnm(out, sizeof(out), p.u.req.path,
+		    p.u.req.to);
 		break;
 	case PKT_DAT:
 		if (p.u.dat.size > max_data)

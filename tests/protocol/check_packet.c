@@ -174,7 +174,7 @@ START_TEST(every_opcode_lengths_0_to_4)
 	size_t len;
 	enum pkt_status st, want;
 
-	for (op = 0; op <= 11; op++) {
+	for (op = 0; op <= 14; op++) {
 		bytes[0] = 0;
 		bytes[1] = (uint8_t)op;
 		bytes[2] = 'x';
@@ -183,8 +183,10 @@ START_TEST(every_opcode_lengths_0_to_4)
 			st = decode(bytes, len, 512);
 			if (len < 2)
 				want = PKT_INCOMPLETE;
-			else if (op == 0 || op > 10)
+			else if (op == 0 || op > 13)
 				want = PKT_BAD_OPCODE;
+			else if (op > 10)
+				want = PKT_EXT_OPCODE;
 			else if (op == PKT_ACK && len == 4)
 				want = PKT_OK;
 			else
@@ -304,7 +306,8 @@ START_TEST(printable_and_names)
 	ck_assert_str_eq(pkt_op_name(0), "unknown");
 	ck_assert_str_eq(pkt_op_name(9), "MKD");
 	ck_assert_str_eq(pkt_op_name(10), "SUM");
-	ck_assert_str_eq(pkt_op_name(11), "unknown");
+	ck_assert_str_eq(pkt_op_name(13), "RNM");
+	ck_assert_str_eq(pkt_op_name(14), "unknown");
 	ck_assert_str_eq(pkt_status_str(PKT_BAD_OPCODE), "unknown opcode");
 }
 END_TEST
@@ -365,6 +368,96 @@ START_TEST(sum_round_trip_and_limits)
 }
 END_TEST
 
+/* Users' requests (docs/protocol.md, "Delete and rename"). */
+START_TEST(del_rmd_round_trip)
+{
+	static const enum pkt_op ops[] = { PKT_DEL, PKT_RMD };
+	ssize_t n;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		n = pkt_encode_req(buf, sizeof(buf), ops[i], "a/b");
+		ck_assert_int_eq(n, 2 + 3 + 1);
+		ck_assert_mem_eq(buf, i == 0 ? "\0\13a/b\0" : "\0\14a/b\0",
+		    6);
+		/* Unknown where the extension is not in force... */
+		ck_assert_int_eq(pkt_decode(buf, (size_t)n, 512, &p, &used),
+		    PKT_EXT_OPCODE);
+		ck_assert_int_eq(pkt_decode(buf, 2, 512, &p, &used),
+		    PKT_EXT_OPCODE);
+		ck_assert_int_eq(pkt_status_errcode(PKT_EXT_OPCODE),
+		    ERR_ILLEGAL);
+		/* ...a request like any other where it is. */
+		ck_assert_int_eq(pkt_decode_ext(buf, (size_t)n, 512,
+		    PKT_EXT_USERS, &p, &used), PKT_OK);
+		ck_assert_int_eq(p.op, ops[i]);
+		ck_assert_str_eq(p.u.req.path, "a/b");
+		ck_assert_uint_eq(p.u.req.len, 3);
+		ck_assert_ptr_null(p.u.req.to);
+		ck_assert_uint_eq(used, 6);
+		ck_assert_int_eq(pkt_decode_ext(buf, 5, 512, PKT_EXT_USERS,
+		    &p, &used), PKT_INCOMPLETE);
+		ck_assert_int_eq(pkt_is_path_request(ops[i]), 1);
+		ck_assert_int_eq(pkt_is_request(ops[i]), 1);
+	}
+	ck_assert_str_eq(pkt_op_name(PKT_DEL), "DEL");
+	ck_assert_str_eq(pkt_op_name(PKT_RMD), "RMD");
+}
+END_TEST
+
+START_TEST(rnm_round_trip_and_limits)
+{
+	char from[PATH_LEN_MAX + 2], to[PATH_LEN_MAX + 2];
+	ssize_t n;
+
+	n = pkt_encode_rnm(buf, sizeof(buf), "old", "d/new");
+	ck_assert_int_eq(n, 2 + 4 + 6);
+	ck_assert_mem_eq(buf, "\0\15old\0d/new\0", 12);
+	ck_assert_int_eq(pkt_decode(buf, (size_t)n, 512, &p, &used),
+	    PKT_EXT_OPCODE);
+	ck_assert_int_eq(pkt_decode_ext(buf, (size_t)n, 512, PKT_EXT_USERS,
+	    &p, &used), PKT_OK);
+	ck_assert_int_eq(p.op, PKT_RNM);
+	ck_assert_str_eq(p.u.req.path, "old");
+	ck_assert_uint_eq(p.u.req.len, 3);
+	ck_assert_str_eq(p.u.req.to, "d/new");
+	ck_assert_uint_eq(p.u.req.tolen, 5);
+	ck_assert_uint_eq(used, 12);
+	ck_assert_int_eq(pkt_is_path_request(PKT_RNM), 0);
+	ck_assert_int_eq(pkt_is_request(PKT_RNM), 1);
+	ck_assert_int_eq(pkt_is_request(PKT_SUM), 0);
+	/* Every prefix is incomplete, the one after the first EOS too. */
+	for (size_t len = 2; len < (size_t)n; len++)
+		ck_assert_int_eq(pkt_decode_ext(buf, len, 512, PKT_EXT_USERS,
+		    &p, &used), PKT_INCOMPLETE);
+	/* Empty names are well formed here; the server judges them. */
+	n = pkt_encode_rnm(buf, sizeof(buf), "", "");
+	ck_assert_int_eq(n, 4);
+	ck_assert_int_eq(pkt_decode_ext(buf, 4, 512, PKT_EXT_USERS, &p,
+	    &used), PKT_OK);
+	/* Each path at most 1024 bytes: 2 + 1025 + 1025 in all. */
+	memset(from, 'f', sizeof(from));
+	memset(to, 't', sizeof(to));
+	from[PATH_LEN_MAX] = to[PATH_LEN_MAX] = '\0';
+	n = pkt_encode_rnm(buf, sizeof(buf), from, to);
+	ck_assert_int_eq(n, 2 + 2 * (PATH_LEN_MAX + 1));
+	ck_assert_int_eq(pkt_decode_ext(buf, (size_t)n, 512, PKT_EXT_USERS,
+	    &p, &used), PKT_OK);
+	ck_assert_uint_eq(p.u.req.tolen, PATH_LEN_MAX);
+	ck_assert_int_eq(pkt_encode_rnm(buf, (size_t)n - 1, from, to), -1);
+	/* The second path not ended within its 1025 bytes. */
+	buf[n - 1] = 't';
+	ck_assert_int_eq(pkt_decode_ext(buf, (size_t)n, 512, PKT_EXT_USERS,
+	    &p, &used), PKT_PATH_TOO_LONG);
+	ck_assert_int_eq(pkt_decode_ext(buf, (size_t)n - 1, 512,
+	    PKT_EXT_USERS, &p, &used), PKT_INCOMPLETE);
+	from[PATH_LEN_MAX] = 'f';
+	from[PATH_LEN_MAX + 1] = '\0';
+	ck_assert_int_eq(pkt_encode_rnm(buf, sizeof(buf), from, "x"), -1);
+	ck_assert_int_eq(pkt_encode_rnm(buf, sizeof(buf), "x", from), -1);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -385,6 +478,8 @@ suite(void)
 	tcase_add_test(tc, printable_and_names);
 	tcase_add_test(tc, mkd_round_trip);
 	tcase_add_test(tc, sum_round_trip_and_limits);
+	tcase_add_test(tc, del_rmd_round_trip);
+	tcase_add_test(tc, rnm_round_trip_and_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,10 +4,12 @@
  * options negotiated or refused.  protocol.md sections 3, 4 and 6.
  */
 #include <check.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "fixture.h"
 #include "options.h"
@@ -94,7 +96,7 @@ START_TEST(every_opcode_at_lengths_0_to_4)
 	struct conn c;
 	int f;
 
-	for (op = 0; op <= 11; op++) {
+	for (op = 0; op <= 14; op++) {
 		for (len = 0; len <= 4; len++) {
 			bytes[0] = 0;
 			bytes[1] = (uint8_t)op;
@@ -136,6 +138,44 @@ START_TEST(unknown_and_unexpected_opcodes)
 		conn_free(&c);
 		close(f);
 	}
+}
+END_TEST
+
+/*
+ * DEL, RMD and RNM exist only with users (docs/protocol.md, "Delete and
+ * rename"): here, in plaintext, they are unknown opcodes like any above
+ * 10 — ERR 4 saying why, the connection closed, nothing touched.
+ */
+START_TEST(users_requests_are_unknown_in_plaintext)
+{
+	static const char *const packets[] = {
+		"\0\x0b" "f\0", "\0\x0c" "d\0", "\0\x0d" "f\0g\0", "\0\x0b",
+	};
+	static const size_t lens[] = { 4, 4, 6, 2 };
+	char dir[PATH_MAX * 2];
+	struct conn c;
+	struct pkt p;
+	size_t i;
+	int f;
+
+	harness_write_file(&S, "f", "x", 1);
+	snprintf(dir, sizeof(dir), "%s/d", S.root);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		f = fixture_another(&c);
+		harness_send(f, packets[i], lens[i]);
+		ck_assert_int_eq(harness_recv(&c, &p), CONN_OK);
+		ck_assert_int_eq(p.op, PKT_ERR);
+		ck_assert_uint_eq(p.u.err.code, ERR_ILLEGAL);
+		ck_assert_msg(strstr(p.u.err.msg, "--users") != NULL, "%s",
+		    p.u.err.msg);
+		harness_expect_closed(&c);
+		conn_free(&c);
+		close(f);
+	}
+	ck_assert(harness_exists(&S, "f"));
+	ck_assert(harness_exists(&S, "d"));
+	ck_assert(!harness_exists(&S, "g"));
 }
 END_TEST
 
@@ -383,6 +423,7 @@ suite(void)
 	tcase_add_test(tc, greeting_err_ends_unanswered);
 	tcase_add_test(tc, every_opcode_at_lengths_0_to_4);
 	tcase_add_test(tc, unknown_and_unexpected_opcodes);
+	tcase_add_test(tc, users_requests_are_unknown_in_plaintext);
 	tcase_add_test(tc, client_err_while_idle_or_mid_transfer);
 	tcase_add_test(tc, upload_oversize_block_is_illegal);
 	tcase_add_test(tc, upload_wrong_or_duplicate_block_is_illegal);
