@@ -14,6 +14,7 @@
 
 #include "digest.h"
 #include "local_limits.h"
+#include "partcache.h"
 
 struct local_sink {
 	int fd;
@@ -27,6 +28,13 @@ struct local_sink {
 	int stopped_full;		/* a write would have eaten the reserve */
 	char name[LOCAL_NAME_SIZE];	/* the target, in dirfd */
 	char tmpname[LOCAL_TMPNAME_SIZE]; /* the temporary, if not unnamed */
+	/* The data in the client's cache (partcache.h), not beside name. */
+	int cachefd;			/* -1: not cached */
+	char cachename[PARTCACHE_NAME_SIZE];
+	/* Given to the file before it is named (local_sink_attrs). */
+	int set_mtime, set_mode;
+	time_t mtime;
+	mode_t mode;
 };
 
 /*
@@ -66,6 +74,21 @@ int	local_tree_open(const char *top, const char *rel, int top_nofollow);
  * entry, its reserve (local_limits.h) kept.  0, or -1 with ENOSPC.
  */
 int	local_dir_room(int dirfd);
+/*
+ * Moves an open download (no resume) into the cache directory cachefd
+ * (held, not taken) as the part name: continued at its end when it
+ * exists and fresh is 0, emptied when fresh is 1; the offset becomes its
+ * length.  The part is locked for this process: 0, or -1 with errno
+ * (EWOULDBLOCK: another client is writing it) and the sink as it was.
+ */
+int	local_sink_cache(struct local_sink *ls, int cachefd, const char *name,
+	    int fresh);
+/*
+ * The modification time, and with set_mode the permission bits (& 0777:
+ * never set-id or sticky), the file gets before it is named.
+ */
+void	local_sink_attrs(struct local_sink *ls, time_t mtime, int set_mode,
+	    mode_t mode);
 /* xfer_write_fn and xfer_finish_fn: finish puts the file in place. */
 int	local_sink_write(void *ctx, struct iovec *iov, int iovcnt);
 int	local_sink_finish(void *ctx);
@@ -88,13 +111,16 @@ int	local_sink_part_size(const struct local_sink *ls, uint64_t *size);
 int	local_sink_drop_stale(struct local_sink *ls);
 /*
  * Closes.  After a failed transfer nothing is left behind, except a
- * resume's path.part when keep_part says so.
+ * resume's path.part when keep_part says so, and a cached part that
+ * holds any byte, whatever keep_part says (it is out of sight).
  */
 void	local_sink_close(struct local_sink *ls, int keep_part);
 
 struct local_source {
 	int fd;
 	uint64_t size;
+	uint64_t mtime;			/* seconds; 0 for a time before 1970 */
+	unsigned mode;			/* permission bits, & 0777 */
 };
 
 /* Opens a regular file for upload.  0, or -1 with a reason. */

@@ -31,6 +31,7 @@
 #include "local_limits.h"
 #include "listing.h"
 #include "localfile.h"
+#include "mirror.h"
 #include "path.h"
 #include "pattern.h"
 #include "pipeline.h"
@@ -69,6 +70,12 @@ struct job {
 	uint16_t final_block;		/* an upload's, once sent */
 	int sink_open;
 	struct local_sink sink;		/* a download's, opened when sent */
+	/* A tree's download: the file as listed; alone: it resumes. */
+	int listed, alone;
+	uint64_t size, mtime;
+	/* An upload's OPT (its attributes), whose OACK comes first. */
+	int opt_sent;
+	struct xfer_opts asked;
 };
 
 struct run {
@@ -76,7 +83,8 @@ struct run {
 	struct job *jobs;
 	size_t n, cap;
 	struct outq q;
-	int force;			/* get -f */
+	const struct transfer_flags *f;	/* -f, -p, -c */
+	struct tally tally;		/* the summary line's counts */
 	int uploads;			/* put: small answers; Ctrl-C waits */
 	size_t files, stored;		/* file jobs, and those done */
 	int stopped;			/* Ctrl-C */
@@ -88,10 +96,10 @@ static int	add_job(struct run *, enum pkt_op, const char *, const char *,
 		    int);
 static int	job_place(struct job *, const char *, const char *);
 static int	add_get(struct run *, const char *, const char *, char, int,
-		    const struct job *, const char *);
+		    const struct job *, const struct listing_entry *);
 static int	add_put_tree(struct run *, int, const char *,
 		    const struct stat *, const char *, const char *, int,
-		    const char *, const char *);
+		    const char *, const char *, int);
 static int	outq_add(struct outq *, const uint8_t *, size_t);
 static void	outq_try(struct outq *);
 static enum conn_status outq_flush(struct outq *, uint64_t);
@@ -274,6 +282,24 @@ job_parent(const struct job *j, int top_nofollow, const char **name)
 }
 
 /*
+ * A tree's file already in place beside its listing: the same size and
+ * modification time (mirror.h).  1 when it is, counted.
+ */
+static int
+in_place(struct run *pr, const struct job *dir, const struct listing_entry *e)
+{
+	int fd, same;
+
+	if ((fd = local_tree_open(dir->top, dir->rel, 1)) == -1)
+		return 0;
+	same = mirror_in_place(fd, e->name, e->size, e->mtime);
+	close(fd);
+	if (same)
+		pr->tally.uptodate++;
+	return same;
+}
+
+/*
  * A download: a file, or a tree, whose local directory is made (or
  * entered) now and whose listing is asked for.  In a tree (dir, the
  * job whose listing named it), name is its entry there, and the
@@ -282,10 +308,12 @@ job_parent(const struct job *j, int top_nofollow, const char **name)
  */
 static int
 add_get(struct run *pr, const char *remote, const char *local, char type,
-    int depth, const struct job *dir, const char *name)
+    int depth, const struct job *dir, const struct listing_entry *e)
 {
 	char rel[LOCAL_PATH_SIZE];
 	const char *top = dir != NULL ? dir->top : local;
+	const char *name = e != NULL ? e->name : local;
+	struct job *j;
 	int parentfd, fd;
 
 	rel[0] = '\0';
@@ -326,10 +354,19 @@ add_get(struct run *pr, const char *remote, const char *local, char type,
 		if (dir == NULL && pr->b.left > 0)
 			pr->b.left--;
 	}
+	if (type == 'f' && dir != NULL && in_place(pr, dir, e))
+		return RC_OK;
 	if (add_job(pr, type == 'd' ? PKT_DRQ : PKT_RRQ, remote, local,
 	    depth) == -1 || ((type == 'd' || dir != NULL) &&
 	    job_place(&pr->jobs[pr->n - 1], top, rel) == -1))
 		return command_report(RC_FAILED, "get: out of memory");
+	j = &pr->jobs[pr->n - 1];
+	if (type == 'f' && e != NULL) {
+		j->listed = 1;
+		j->size = e->size;
+		j->mtime = e->mtime;
+		j->alone = get_plan_has_part(pr->c, remote, e->size, e->mtime);
+	}
 	return RC_OK;
 }
 
@@ -373,7 +410,7 @@ level_line(void *ctx, const char *line, size_t len)
 		return 0;
 	}
 	lv->rc = worse(lv->rc, add_get(lv->pr, rpath, lpath, e.type,
-	    lv->dir->depth + 1, lv->dir, e.name));
+	    lv->dir->depth + 1, lv->dir, &e));
 	return 0;
 }
 
@@ -395,11 +432,13 @@ by_string(const void *a, const void *b)
 static int
 add_put_tree(struct run *pr, int parentfd, const char *name,
     const struct stat *seen, const char *local, const char *remote,
-    int depth, const char *top, const char *rel)
+    int depth, const char *top, const char *rel, int may_exist)
 {
 	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
 	char sub[LOCAL_PATH_SIZE];
 	struct names l = { NULL, NULL, 0, 0 };
+	struct remote_files there;
+	const struct remote_file *rf;
 	struct dirent *d;
 	struct stat st;
 	struct job *j;
@@ -427,6 +466,12 @@ add_put_tree(struct run *pr, int parentfd, const char *name,
 	}
 	if (add_job(pr, PKT_MKD, remote, local, depth) == -1)
 		all = command_report(RC_FAILED, "put: out of memory");
+	/* What is there already: a file in place is not sent again. */
+	memset(&there, 0, sizeof(there));
+	if (all == RC_OK && may_exist &&
+	    (all = remote_files_list(pr->c, remote, &there)) != RC_OK)
+		all = command_report(all, "put %s: %s", shown(pr, local),
+		    pr->c->remote.why);
 	while (all == RC_OK && (d = readdir(dp)) != NULL)
 		if (strcmp(d->d_name, ".") != 0 &&
 		    strcmp(d->d_name, "..") != 0 &&
@@ -468,10 +513,17 @@ add_put_tree(struct run *pr, int parentfd, const char *name,
 				    shown(pr, lpath)));
 				continue;
 			}
+			rf = remote_files_find(&there, l.v[i]);
 			if (pass == 1) {
 				all = worse(all, add_put_tree(pr, dirfd,
 				    l.v[i], &st, lpath, rpath, depth + 1, top,
-				    sub));
+				    sub, rf != NULL && rf->type == 'd'));
+				continue;
+			}
+			if (rf != NULL && rf->type == 'f' &&
+			    rf->size == (uint64_t)st.st_size && st.st_mtime >= 0 &&
+			    rf->mtime == (uint64_t)st.st_mtime) {
+				pr->tally.uptodate++;
 				continue;
 			}
 			if (add_job(pr, PKT_WRQ, rpath, lpath, depth) == -1 ||
@@ -485,6 +537,7 @@ add_put_tree(struct run *pr, int parentfd, const char *name,
 			j->ino = st.st_ino;
 		}
 	names_free(&l);
+	remote_files_free(&there);
 	close(dirfd);
 	return all;
 }
@@ -534,7 +587,7 @@ static int
 sink_open(struct run *pr, struct job *j)
 {
 	char why[LOCAL_WHY_SIZE];
-	int force = pr->c->cfg->force || pr->force, parentfd, rc;
+	int force = pr->c->cfg->force || pr->f->force, parentfd, rc;
 	const char *name;
 
 	if (j->top == NULL)
@@ -587,6 +640,10 @@ upload(struct run *pr, struct job *j)
 		return command_report(RC_FAILED, "put %s: %s",
 		    shown(pr, j->local), why);
 	progress_watch(&pr->c->progress, transfer_base(j->remote), &w);
+	/* Its time always, its mode with -p ("File attributes"). */
+	r->next_attrs = OPT_MTIME | (pr->f->preserve ? OPT_MODE : 0);
+	r->next_mtime = src.mtime;
+	r->next_mode = src.mode;
 	rc = remote_upload(r, j->remote, local_source_read, &src, src.size,
 	    &w);
 	transfer_bar_stop(pr->c, rc == RC_OK);
@@ -595,6 +652,9 @@ upload(struct run *pr, struct job *j)
 		return command_report(rc, "put %s: %s", shown(pr, j->local),
 		    r->why);
 	j->final_block = r->final_block;
+	j->opt_sent = r->opt_sent;
+	j->asked = r->asked;
+	j->size = src.size;
 	return RC_OK;
 }
 
@@ -642,19 +702,33 @@ download(struct run *pr, struct job *j)
 {
 	struct remote *r = &pr->c->remote;
 	struct remote_sink rs;
+	struct get_plan plan;
 	struct watch w;
 	int rc;
 
 	if (!j->sink_open && (pr->b.over || sink_open(pr, j) == -1))
 		return RC_FAILED;
+	/* Sent ahead, its request had no offset: a part begins anew. */
+	get_plan_start(&plan, pr->c, &j->sink, j->remote, (j->listed ?
+	    GET_PLAN_LISTED : 0) | (r->ahead != NULL ? GET_PLAN_FRESH : 0),
+	    j->size, j->mtime, pr->f->preserve);
 	rs = (struct remote_sink){ local_sink_write, local_sink_finish,
-	    &j->sink, 0, local_sink_hash_prefix, local_sink_restart,
-	    local_sink_expect };
+	    &j->sink, j->sink.offset, local_sink_hash_prefix,
+	    local_sink_restart, local_sink_expect, get_plan_announced, &plan };
 	progress_watch(&pr->c->progress, transfer_base(j->remote), &w);
 	rc = remote_download(r, PKT_RRQ, j->remote, &rs, &w);
 	transfer_bar_stop(pr->c, rc == RC_OK);
 	local_sink_close(&j->sink, 0);
 	j->sink_open = 0;
+	if (rc == RC_OK)
+		pr->tally.bytes += r->announced.size;
+	if (rc != RC_OK && get_plan_mismatch(&plan)) {
+		get_plan_end(&plan);
+		return command_report(rc, "get %s: the part kept from an "
+		    "earlier get does not match the remote file; removed: "
+		    "get it again", shown(pr, j->remote));
+	}
+	get_plan_end(&plan);
 	if (rc != RC_OK && j->sink.stopped_full)
 		return command_report(rc, "get %s: stopped: the local file "
 		    "system is nearly full", shown(pr, j->remote));
@@ -702,7 +776,8 @@ answer_job(struct run *pr, struct job *j)
 		if (r->ahead == NULL)
 			return upload(pr, j);
 		/* Sent whole, it may be stored though its answer is lost. */
-		if ((rc = remote_upload_answer(r, j->final_block)) != RC_OK)
+		if ((rc = remote_upload_answer(r, j->final_block, j->opt_sent ?
+		    &j->asked : NULL)) != RC_OK)
 			return command_report(rc, "put %s: %s%s",
 			    shown(pr, j->local), r->why, rc == RC_LOST ?
 			    "; whether it was stored is not known" : "");
@@ -750,8 +825,15 @@ answer_soon(const struct remote *r)
 static void
 count(struct run *pr, const struct job *j, int rc)
 {
-	if (rc == RC_OK && (j->op == PKT_RRQ || j->op == PKT_WRQ))
+	if (j->op != PKT_RRQ && j->op != PKT_WRQ)
+		return;
+	if (rc == RC_OK) {
 		pr->stored++;
+		pr->tally.files++;
+		if (j->op == PKT_WRQ)
+			pr->tally.bytes += j->size;
+	} else
+		pr->tally.failed++;
 }
 
 /*
@@ -811,8 +893,9 @@ run_all(struct run *pr)
 			next = ++done;	/* failed before sending: reported */
 			continue;
 		}
-		if (!in_force(r)) {
-			/* One at a time; the first may negotiate it. */
+		if (!in_force(r) || (done == next && pr->jobs[done].alone)) {
+			/* One at a time; the first may negotiate it, and a
+			 * resumed download asks for its offset. */
 			rc = job_alone(pr, &pr->jobs[done]);
 			count(pr, &pr->jobs[done], rc);
 			all = worse(all, rc);
@@ -825,13 +908,15 @@ run_all(struct run *pr)
 		r->hold_int = 0;
 		while (!pr->stopped && next < pr->n &&
 		    next - done < r->opts.pipeline && r->fd != -1 &&
-		    !sig_intr_pending()) {
+		    !sig_intr_pending() && !pr->jobs[next].alone) {
 			if ((sent = send_job(pr, &pr->jobs[next])) == 1)
 				all = worse(all, RC_FAILED);
 			next++;
 			if (sent == -1)
 				break;
 		}
+		if (done == next)
+			continue;	/* the next goes alone */
 		if (pr->jobs[done].state != JOB_SENT) {
 			done++;		/* failed before sending: reported */
 			continue;
@@ -911,6 +996,7 @@ run_start(struct run *pr, struct client *c, const char *cmd,
 
 	memset(pr, 0, sizeof(*pr));
 	pr->c = c;
+	tally_start(&pr->tally);
 	pr->b = (struct expand_budget){ pr->what, LOCAL_ENTRIES_MAX, 0, 0 };
 	snprintf(pr->what, sizeof(pr->what), "%s", cmd);
 	for (i = 0; i < named->n; i++)
@@ -919,54 +1005,55 @@ run_start(struct run *pr, struct client *c, const char *cmd,
 			    command_show(c, named->v[i]));
 }
 
-/* The entries passed over, counted as transfers.c counts them. */
+/* The run's one summary line. */
 static void
-run_skipped(const struct run *pr)
+run_summary(struct run *pr)
 {
-	if (pr->b.skipped > 0)
-		fprintf(stderr, "%s: %zu skipped\n", pr->what, pr->b.skipped);
+	pr->tally.skipped = pr->b.skipped;
+	tally_print(&pr->tally, pr->what);
 }
 
 int
 pipeline_get(struct client *c, const struct names *remote,
-    const struct names *local, int force)
+    const struct names *local, const struct transfer_flags *f)
 {
 	struct run pr;
 	size_t i;
 	int all = RC_OK;
 
 	run_start(&pr, c, "get -r", remote);
-	pr.force = force;
+	pr.f = f;
 	for (i = 0; i < remote->n; i++)
 		all = worse(all, add_get(&pr, remote->v[i], local->v[i],
-		    remote->type[i], 0, NULL, local->v[i]));
+		    remote->type[i], 0, NULL, NULL));
 	all = worse(all, run_all(&pr));
-	run_skipped(&pr);
+	run_summary(&pr);
 	run_free(&pr);
 	return all;
 }
 
 int
 pipeline_put(struct client *c, const struct names *remote,
-    const struct names *local)
+    const struct names *local, const struct transfer_flags *f)
 {
 	struct run pr;
 	size_t i;
 	int all = RC_OK;
 
 	run_start(&pr, c, "put -r", local);
+	pr.f = f;
 	pr.uploads = 1;
 	for (i = 0; i < remote->n && all != RC_LOST; i++) {
 		if (remote->type[i] == 'd')
 			all = worse(all, add_put_tree(&pr, AT_FDCWD,
 			    local->v[i], NULL, local->v[i], remote->v[i], 0,
-			    local->v[i], ""));
+			    local->v[i], "", 1));
 		else if (add_job(&pr, PKT_WRQ, remote->v[i], local->v[i], 0) ==
 		    -1)
 			all = command_report(RC_FAILED, "put: out of memory");
 	}
 	all = worse(all, run_all(&pr));
-	run_skipped(&pr);
+	run_summary(&pr);
 	run_free(&pr);
 	return all;
 }

@@ -38,17 +38,18 @@ static int	err_reason(struct remote *, unsigned, const char *);
 static int	server_err(struct remote *, const struct pkt *);
 static int	xfer_failed(struct remote *, const struct xfer_result *);
 static int	connect_any(struct remote *);
-static void	wanted_opts(const struct remote *, uint64_t,
+static void	wanted_opts(const struct remote *, enum pkt_op, uint64_t,
 		    struct xfer_opts *);
-static int	read_oack(struct remote *, uint64_t);
+static int	read_oack(struct remote *, const struct xfer_opts *);
 static int	server_left(const struct remote *);
 static int	checked_write(void *, struct iovec *, int);
 static int	checked_finish(void *);
 static int	request(struct remote *, enum pkt_op, const char *, uint64_t,
 		    struct pkt *);
 static void	violation(struct remote *, const struct pkt *, const char *);
-static int	first_answer(struct remote *, const struct remote_sink *,
-		    const struct pkt *, uint64_t *, const struct pkt **);
+static int	first_answer(struct remote *, enum pkt_op,
+		    const struct remote_sink *, const struct pkt *, uint64_t *,
+		    const struct pkt **);
 static int	on_progress(void *, uint64_t);
 static void	xfer_params(struct remote *, const struct watch *,
 		    struct xfer_params *);
@@ -174,13 +175,21 @@ server_err(struct remote *r, const struct pkt *p)
  * and an offset for a resumed download.
  */
 static void
-wanted_opts(const struct remote *r, uint64_t offset, struct xfer_opts *ask)
+wanted_opts(const struct remote *r, enum pkt_op op, uint64_t offset,
+    struct xfer_opts *ask)
 {
 	opts_default(ask);
-	ask->named = OPT_BLKSIZE | OPT_WINDOWSIZE | OPT_TSIZE;
+	/* stat: each download's time and mode ("File attributes"). */
+	ask->named = OPT_BLKSIZE | OPT_WINDOWSIZE | OPT_TSIZE | OPT_STAT;
 	ask->blksize = r->cfg->blksize;
 	ask->windowsize = r->cfg->windowsize;
 	ask->tsize = 1;
+	ask->stat = 1;
+	if (op == PKT_WRQ) {
+		ask->named |= r->next_attrs;
+		ask->mtime = r->next_mtime;
+		ask->mode = r->next_mode;
+	}
 	if (r->cfg->digest != DIGEST_NONE) {
 		ask->named |= OPT_DIGEST;
 		ask->digest = r->cfg->digest;
@@ -204,14 +213,13 @@ wanted_opts(const struct remote *r, uint64_t offset, struct xfer_opts *ask)
 #define RETRY_PLAIN	(-2)
 
 static int
-read_oack(struct remote *r, uint64_t offset)
+read_oack(struct remote *r, const struct xfer_opts *ask)
 {
-	struct xfer_opts ask, got;
+	struct xfer_opts got;
 	enum conn_status cs;
 	struct pkt p;
 	char why[256];
 
-	wanted_opts(r, offset, &ask);
 	if ((cs = conn_recv(&r->conn, 0, &p)) != CONN_OK) {
 		snprintf(why, sizeof(why), "%s", conn_status_str(&r->conn,
 		    cs));
@@ -230,7 +238,7 @@ read_oack(struct remote *r, uint64_t offset)
 		return RC_FAILED;
 	}
 	if (p.op != PKT_OACK ||
-	    opts_from_oack(&p, &ask, &got, why, sizeof(why)) == -1) {
+	    opts_from_oack(&p, ask, &got, why, sizeof(why)) == -1) {
 		if (p.op != PKT_OACK)
 			snprintf(why, sizeof(why), "expected OACK, got %s",
 			    pkt_op_name(p.op));
@@ -470,7 +478,6 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 {
 	/* Room for an OPT and the request behind it. */
 	uint8_t buf[2 * PKT_OPCODE_LEN + OPT_BODY_MAX + PATH_LEN_MAX + 1];
-	struct xfer_opts ask;
 	enum conn_status cs = CONN_OK;
 	ssize_t len = 0, n;
 	int rc, opt, ahead = r->ahead != NULL && op != PKT_WRQ;
@@ -491,20 +498,25 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 	r->verified = DIGEST_NONE;
 	r->watch = NULL;	/* a failed transfer's may be gone */
 	if ((opt = !ahead && r->use_options && (!r->negotiated ||
-	    offset > 0 || r->asked_pipeline != r->want_pipeline))) {
+	    offset > 0 || r->asked_pipeline != r->want_pipeline ||
+	    (op == PKT_WRQ && r->next_attrs != 0)))) {
 		r->asked_pipeline = r->want_pipeline;
-		wanted_opts(r, offset, &ask);
-		len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
+		wanted_opts(r, op, offset, &r->asked);
+		len = opts_encode(buf, sizeof(buf), PKT_OPT, &r->asked);
 	} else
 		r->opts.offset = 0;	/* spent by the request before */
+	r->opt_sent = opt;
+	if (op == PKT_WRQ)
+		r->next_attrs = 0;	/* for this one only */
 	if ((n = pkt_encode_req(buf + len, sizeof(buf) - (size_t)len, op,
 	    path)) == -1)
 		return fail(r, RC_FAILED, "path too long");
 	len += n;
 	if (!ahead)
 		cs = conn_send(&r->conn, buf, (size_t)len);
-	if (cs == CONN_OK && opt) {
-		if ((rc = read_oack(r, offset)) == RETRY_PLAIN)
+	/* In a run, an upload's OACK comes in order with its answer. */
+	if (cs == CONN_OK && opt && !(op == PKT_WRQ && r->ahead != NULL)) {
+		if ((rc = read_oack(r, &r->asked)) == RETRY_PLAIN)
 			return request(r, op, path, offset, p);
 		if (rc != RC_OK)
 			return rc;
@@ -547,17 +559,30 @@ start_digest(struct remote *r, enum pkt_op op, struct digest *d,
  * As remote_download.
  */
 static int
-first_answer(struct remote *r, const struct remote_sink *rs,
+first_answer(struct remote *r, enum pkt_op op, const struct remote_sink *rs,
     const struct pkt *p, uint64_t *size, const struct pkt **first)
 {
 	enum conn_status cs;
 
 	*first = NULL;
+	memset(&r->announced, 0, sizeof(r->announced));
 	if (r->opts.tsize) {
-		if (p->op != PKT_OACK ||
-		    opts_tsize_from_oack(p, size) == -1) {
-			violation(r, p, "OACK with tsize");
+		if (p->op != PKT_OACK || opts_announce_from_oack(p,
+		    r->opts.stat && op == PKT_RRQ, &r->announced) == -1) {
+			violation(r, p, r->opts.stat && op == PKT_RRQ ?
+			    "OACK with tsize, mtime and mode" :
+			    "OACK with tsize");
 			return RC_FAILED;
+		}
+		*size = r->announced.size;
+		if (r->announced.attrs && rs->announced != NULL &&
+		    rs->announced(rs->actx, &r->announced) == -1) {
+			int err = errno;
+
+			conn_send_err_nowait(&r->conn, ERR_UNDEFINED,
+			    "Client file error");
+			remote_disconnect(r);
+			return fail(r, RC_FAILED, "%s", strerror(err));
 		}
 		/* Refused before a byte is written: it would not fit. */
 		if (rs->expect != NULL && rs->expect(rs->ctx, *size) == -1) {
@@ -609,7 +634,8 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 		return fail(r, RC_FAILED, "cannot start again: %s",
 		    strerror(errno));
 	}
-	if ((rc = first_answer(r, rs, &p, &sink.expect, &first)) != RC_OK)
+	if ((rc = first_answer(r, op, rs, &p, &sink.expect, &first)) !=
+	    RC_OK)
 		return rc;
 	xfer_params(r, w, &xp);
 	if ((rc = start_digest(r, op, &d, &xp)) != RC_OK) {
@@ -696,17 +722,21 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	    res.conn_status == CONN_INTERRUPTED)
 		return outq_stop(r);
 	if (xp.pipelined && res.status == XFER_OK)
-		return remote_upload_answer(r, res.final_block);
+		return remote_upload_answer(r, res.final_block, NULL);
 	return xfer_failed(r, &res);
 }
 
 int
-remote_upload_answer(struct remote *r, uint16_t block)
+remote_upload_answer(struct remote *r, uint16_t block,
+    const struct xfer_opts *asked)
 {
 	struct pkt p = { .op = 0 };
 	int rc;
 
 	sig_tick_start();
+	if (asked != NULL && (rc = read_oack(r, asked)) != RC_OK)
+		return rc == RETRY_PLAIN ? fail(r, RC_LOST, "connection lost")
+		    : rc;
 	if ((rc = answer_of(r, CONN_OK, &p)) != RC_OK)
 		return rc;
 	sig_tick_stop();

@@ -18,6 +18,7 @@
 #include "listing.h"
 #include "local_limits.h"
 #include "localfile.h"
+#include "mirror.h"
 #include "path.h"
 #include "pipeline.h"
 #include "remote_list.h"
@@ -43,13 +44,14 @@ static int	get_tree(struct client *, const char *, int, const char *,
 static int	get_one(struct client *, const char *, char, const char *,
 		    const struct transfer_flags *);
 static int	put_file(struct client *, int, const char *,
-		    const struct stat *, const char *, const char *, int);
+		    const struct stat *, const char *, const char *, int,
+		    const struct transfer_flags *);
 static int	by_string(const void *, const void *);
 static int	put_tree(struct client *, int, const char *,
 		    const struct stat *, const char *, const char *, int,
-		    struct expand_budget *);
+		    const struct transfer_flags *, struct expand_budget *);
 static int	one_batch(struct client *, const char *, const char *, char,
-		    const struct transfer_flags *);
+		    int, const struct transfer_flags *);
 
 /* The outcome of several: a lost connection beats a failure. */
 static int
@@ -135,6 +137,7 @@ get_file(struct client *c, const char *remote, int dirfd, const char *name,
 	char why[LOCAL_WHY_SIZE];
 	struct local_sink sink;
 	struct remote_sink rs;
+	struct get_plan g;
 	struct watch w;
 	uint64_t part = 0;
 	int rc, past_end, kept, stale;
@@ -145,12 +148,24 @@ get_file(struct client *c, const char *remote, int dirfd, const char *name,
 	    sizeof(why))) == -1)
 		return command_report(RC_FAILED, "get %s: %s",
 		    command_show(c, remote), why);
+	get_plan_start(&g, c, &sink, remote, 0, 0, 0, f->preserve);
 	rs = (struct remote_sink){ local_sink_write, local_sink_finish, &sink,
 	    sink.offset, local_sink_hash_prefix, local_sink_restart,
-	    local_sink_expect };
+	    local_sink_expect, get_plan_announced, &g };
 	progress_watch(&c->progress, last_component(remote), &w);
 	rc = remote_download(&c->remote, PKT_RRQ, remote, &rs, &w);
 	bar_stop(c, rc == RC_OK);
+	if (rc != RC_OK && !f->append) {
+		local_sink_close(&sink, 0);
+		if (get_plan_mismatch(&g)) {
+			get_plan_end(&g);
+			command_report(RC_OK, "get %s: the part kept from an "
+			    "earlier get does not match the remote file; "
+			    "fetching it whole", command_show(c, remote));
+			return get_file(c, remote, dirfd, name, local, f);
+		}
+	}
+	get_plan_end(&g);
 	/*
 	 * A .part longer than the remote file (the server's ERR 0 for an
 	 * offset past the end, in answer to the request: an ERR 0 mid-transfer
@@ -263,7 +278,7 @@ get_tree(struct client *c, const char *remote, int parentfd,
  */
 static int
 one_batch(struct client *c, const char *remote, const char *local,
-    char type, const struct transfer_flags *get)
+    char type, int get, const struct transfer_flags *f)
 {
 	struct names r = { NULL, NULL, 0, 0 }, l = { NULL, NULL, 0, 0 };
 	int rc;
@@ -271,11 +286,11 @@ one_batch(struct client *c, const char *remote, const char *local,
 	if (names_add(&r, remote, type) == -1 ||
 	    names_add(&l, local, type) == -1)
 		rc = command_report(RC_FAILED, "%s: out of memory",
-		    get != NULL ? "get" : "put");
-	else if (get != NULL)
-		rc = pipeline_get(c, &r, &l, get->force);
+		    get ? "get" : "put");
+	else if (get)
+		rc = pipeline_get(c, &r, &l, f);
 	else
-		rc = pipeline_put(c, &r, &l);
+		rc = pipeline_put(c, &r, &l, f);
 	names_free(&r);
 	names_free(&l);
 	return rc;
@@ -301,7 +316,7 @@ get_one(struct client *c, const char *remote, char type, const char *local,
 		return command_report(RC_FAILED, "get %s: is a directory (use "
 		    "get -r)", command_show(c, remote));
 	if (type == 'd' && !f->append && pipeline_wanted(&c->remote))
-		return one_batch(c, remote, local, type, f);
+		return one_batch(c, remote, local, type, 1, f);
 	if (type == 'd') {
 		snprintf(what, sizeof(what), "get -r %s", command_show(c,
 		    remote));
@@ -380,7 +395,7 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 		all = worst(all, get_one(c, l.v[i], l.type[i], local, f));
 	}
 	if (br.n > 0 && all != RC_LOST)
-		all = worst(all, pipeline_get(c, &br, &bl, f->force));
+		all = worst(all, pipeline_get(c, &br, &bl, f));
 	names_free(&br);
 	names_free(&bl);
 	names_free(&l);
@@ -396,7 +411,7 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 static int
 put_file(struct client *c, int dirfd, const char *name,
     const struct stat *seen, const char *local, const char *remote,
-    int may_be_dir)
+    int may_be_dir, const struct transfer_flags *f)
 {
 	char why[LOCAL_WHY_SIZE], inside[PATH_LEN_MAX + 1];
 	struct local_source src;
@@ -413,6 +428,10 @@ put_file(struct client *c, int dirfd, const char *name,
 		return command_report(RC_FAILED, "put %s: %s",
 		    command_show(c, local), why);
 	progress_watch(&c->progress, last_component(remote), &w);
+	/* Its time always, its mode with -p ("File attributes"). */
+	c->remote.next_attrs = OPT_MTIME | (f->preserve ? OPT_MODE : 0);
+	c->remote.next_mtime = src.mtime;
+	c->remote.next_mode = src.mode;
 	rc = remote_upload(&c->remote, remote, local_source_read, &src,
 	    src.size, &w);
 	bar_stop(c, rc == RC_OK);
@@ -425,7 +444,7 @@ put_file(struct client *c, int dirfd, const char *name,
 		    names_join(inside, sizeof(inside), remote,
 		    last_component(local)) == 0)
 			return put_file(c, dirfd, name, seen, local, inside,
-			    0);
+			    0, f);
 		return command_report(rc, "put %s: /%s: %s",
 		    command_show(c, local), command_show(c, remote), why);
 	}
@@ -458,7 +477,7 @@ by_string(const void *a, const void *b)
 static int
 put_tree(struct client *c, int parentfd, const char *name,
     const struct stat *seen, const char *local, const char *remote,
-    int depth, struct expand_budget *b)
+    int depth, const struct transfer_flags *f, struct expand_budget *b)
 {
 	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
 	struct names l = { NULL, NULL, 0, 0 };
@@ -472,7 +491,7 @@ put_tree(struct client *c, int parentfd, const char *name,
 		return command_report(RC_FAILED, "put %s: more than %d levels "
 		    "deep; skipped", command_show(c, local), TREE_DEPTH_MAX);
 	if (depth == 0 && pipeline_wanted(&c->remote))
-		return one_batch(c, remote, local, 'd', NULL);
+		return one_batch(c, remote, local, 'd', 0, f);
 	dirfd = seen == NULL ? openat(parentfd, name, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC) : local_subdir_open(parentfd, name, seen);
 	if (dirfd == -1)
@@ -529,9 +548,10 @@ put_tree(struct client *c, int parentfd, const char *name,
 		}
 		if (S_ISDIR(st.st_mode))
 			rc = put_tree(c, dirfd, l.v[i], &st, lpath, rpath,
-			    depth + 1, b);
+			    depth + 1, f, b);
 		else
-			rc = put_file(c, dirfd, l.v[i], &st, lpath, rpath, 0);
+			rc = put_file(c, dirfd, l.v[i], &st, lpath, rpath, 0,
+			    f);
 		all = worst(all, rc);
 	}
 	names_free(&l);
@@ -590,7 +610,7 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			all = worst(all, put_file(c, AT_FDCWD, l.v[i], NULL,
-			    l.v[i], target, named));
+			    l.v[i], target, named, f));
 			continue;
 		}
 		if (!f->recursive) {
@@ -617,12 +637,12 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
 		    command_show(c, l.v[i]));
 		b = (struct expand_budget){ what, LOCAL_ENTRIES_MAX, 0, 0 };
 		all = worst(all, put_tree(c, AT_FDCWD, l.v[i], NULL, l.v[i],
-		    target, 0, &b));
+		    target, 0, f, &b));
 		if (b.skipped > 0)
 			fprintf(stderr, "%s: %zu skipped\n", what, b.skipped);
 	}
 	if (br.n > 0 && all != RC_LOST)
-		all = worst(all, pipeline_put(c, &br, &bl));
+		all = worst(all, pipeline_put(c, &br, &bl, f));
 	names_free(&br);
 	names_free(&bl);
 	names_free(&l);

@@ -5,12 +5,13 @@
  * knows nothing of the protocol (it carries TLS as well), so it stands in
  * for netem, which this kernel lacks:
  *
- *   delay [-d MS] [-r BYTES_PER_S] [-k BYTES] [-o FILE] [-b ADDR] PORT
+ *   delay [-d MS] [-r BYTES_PER_S] [-k BYTES [-n N]] [-o FILE] [-b ADDR] PORT
  *
  * -d delays every byte by MS milliseconds each way (a round trip of 2 MS);
  * -r lets each direction carry at most BYTES_PER_S (bytes queue behind
  *    the ones before them, as on a serial link);
  * -k drops both connections once BYTES have crossed, both ways counted;
+ * -n cuts (-k) only the first N connections, and carries the rest whole;
  * -o appends one line a connection to FILE when it ends:
  *    `c2s BYTES s2c BYTES turns N`.
  *
@@ -69,6 +70,7 @@ struct way {
 
 static uint64_t delay_ns, rate;		/* rate 0: no cap */
 static long long cut_after = -1;
+static long long cut_conns = -1;	/* -n: connections -k cuts; -1 all */
 static const char *stats_file;
 static int spliced;			/* no delay, no cap: splice(2) */
 static size_t pipe_room;		/* what one pipe holds */
@@ -316,7 +318,7 @@ main(int argc, char *argv[])
 	struct sigaction sa;
 	int ls, fd, ch, one = 1;
 
-	while ((ch = getopt(argc, argv, "b:d:k:o:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:d:k:n:o:r:")) != -1) {
 		switch (ch) {
 		case 'b':
 			bind_addr = optarg;
@@ -327,6 +329,9 @@ main(int argc, char *argv[])
 		case 'k':
 			cut_after = number(optarg, LLONG_MAX);
 			break;
+		case 'n':
+			cut_conns = number(optarg, LLONG_MAX);
+			break;
 		case 'o':
 			stats_file = optarg;
 			break;
@@ -335,13 +340,13 @@ main(int argc, char *argv[])
 			break;
 		default:
 			fprintf(stderr, "usage: delay [-d ms] [-r bytes/s] "
-			    "[-k bytes] [-o file] [-b addr] port\n");
+			    "[-k bytes [-n conns]] [-o file] [-b addr] port\n");
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: delay [-d ms] [-r bytes/s] [-k bytes] "
-		    "[-o file] [-b addr] port\n");
+		fprintf(stderr, "usage: delay [-d ms] [-r bytes/s] [-k bytes "
+		    "[-n conns]] [-o file] [-b addr] port\n");
 		return 2;
 	}
 	spliced = delay_ns == 0 && rate == 0;
@@ -390,5 +395,8 @@ main(int argc, char *argv[])
 			break;
 		}
 		close(fd);
+		/* Past -n connections, the next are carried whole. */
+		if (cut_conns > 0 && --cut_conns == 0)
+			cut_after = -1;
 	}
 }
