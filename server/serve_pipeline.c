@@ -245,7 +245,7 @@ pipeline_flush(struct session *s)
 {
 	struct held b = s->held;
 	enum serve_result r = SERVE_NEXT;
-	int err[SERVER_HOLD_MAX * 2], failed = 0;
+	int err[SERVER_HOLD_MAX * 2] = { 0 }, failed = 0;
 	unsigned i;
 
 	if (b.files == 0) {
