@@ -251,7 +251,9 @@ get_plan_announced(void *ctx, const struct announce *a)
 		errno = ESTALE;
 		return -1;
 	}
-	if (g->sink->offset > 0 && !g->c->cfg->quiet) {
+	/* A bar says it itself ("resumed at"); without one, a line. */
+	if (g->sink->offset > 0 && !g->c->cfg->quiet &&
+	    !(g->c->progress.allowed && g->c->progress.on)) {
 		printf("get %s: resumed at %" PRIu64 " bytes\n",
 		    command_show(g->c, g->remote), g->sink->offset);
 		fflush(stdout);
