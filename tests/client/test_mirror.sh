@@ -190,7 +190,34 @@ check "after SIGKILL, get resumes and completes" eval \
 check "after SIGKILL: resumed" grep -q "resumed at" "$top/out"
 stop_delay
 
-# 9. get -a keeps its LOCAL.part meaning: no cache.
+# 9. SIGKILL of the server's child in the middle of a tree: run again,
+# the tree ends byte-exact and no part is left anywhere.
+mkdir -p "$srv/wide"
+for i in 1 2 3 4 5 6; do
+	head -c 600000 /dev/urandom > "$srv/wide/f$i"
+done
+start_delay -r 2000000
+(cd "$loc" && exec "$CLIENT_BIN" -q localhost "$dport" get -r wide \
+    > /dev/null 2>&1) &
+cpid=$!
+i=0
+while [ "$(find "$cache" -name '*.part' -size +100k 2>/dev/null |
+    wc -l)" = 0 ] && [ $i -lt 200 ]; do
+	sleep 0.05
+	i=$((i + 1))
+done
+check "server killed: a download was under way" [ "$(parts_in_cache)" = 1 ]
+for child in $(pgrep -P "$server_pid"); do kill -9 "$child"; done
+wait "$cpid"
+check "server killed: the client failed" [ $? != 0 ]
+client -q localhost "$dport" get -r wide
+check "server killed: run again, byte-exact" eval \
+    '[ "$rc" = 0 ] && diff -r "$srv/wide" "$loc/wide"'
+check "server killed: no part anywhere" eval \
+    'no_part_beside "$loc" && [ "$(parts_in_cache)" = 0 ]'
+stop_delay
+
+# 10. get -a keeps its LOCAL.part meaning: no cache.
 rm -f "$loc/big"
 start_delay -k 1000000 -n 1
 client -q localhost "$dport" get -a big
