@@ -16,6 +16,8 @@
 #include "local_limits.h"
 #include "partcache.h"
 
+struct names;
+
 struct local_sink {
 	int fd;
 	int dirfd;
@@ -89,6 +91,12 @@ int	local_sink_cache(struct local_sink *ls, int cachefd, const char *name,
  */
 void	local_sink_attrs(struct local_sink *ls, time_t mtime, int set_mode,
 	    mode_t mode);
+/*
+ * Appends the names in the directory dirfd (left open), but "." and
+ * "..", to out, sorted bytewise as ls sorts them.  0, or -1 with errno
+ * (ENOMEM: out of memory), out freed.
+ */
+int	local_dir_names(int dirfd, struct names *out);
 /* xfer_write_fn and xfer_finish_fn: finish puts the file in place. */
 int	local_sink_write(void *ctx, struct iovec *iov, int iovcnt);
 int	local_sink_finish(void *ctx);
