@@ -102,9 +102,9 @@ for mode in pipelined plain; do
 done
 
 # No O_TMPFILE: the visible .NAME.PID.part goes on SIGTERM, SIGHUP and
-# SIGINT.  Without a digest there is no cache (client.1), so the
-# temporary is beside the target; with one it would be in the cache
-# (test_mirror.sh).  A server slowed by $FAULTS_LIB? No: a big file read at a
+# SIGINT.  Where the client's cache cannot be made there is none
+# (client.1), and the temporary is beside the target; else it would be
+# in the cache (test_mirror.sh).  A server slowed by $FAULTS_LIB? No: a big file read at a
 # pace the delay tool sets is not needed; the client is stopped while
 # its temporary exists, found by polling for it.
 head -c 300000000 /dev/zero > "$srv/big"
@@ -112,8 +112,8 @@ for sig in TERM HUP INT; do
 	rm -f "$loc"/.big.* "$loc/big"
 	(cd "$loc" && exec env LD_PRELOAD="$FAULTS_LIB" \
 	    ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1 \
-	    FAULT_NO_TMPFILE=1 "$CLIENT_BIN" -q --digest none 127.0.0.1 \
-	    "$port" get big \
+	    FAULT_NO_TMPFILE=1 XDG_CACHE_HOME=/dev/null/cache \
+	    "$CLIENT_BIN" -q 127.0.0.1 "$port" get big \
 	    > "$top/out" 2> "$top/err" < /dev/null) &
 	cpid=$!
 	i=0
