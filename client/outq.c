@@ -40,9 +40,11 @@ outq_try(struct outq *q)
 {
 	ssize_t n;
 
+	if (*q->fd == -1)
+		return;
 	while (q->start < q->end) {
-		n = send(*q->fd, q->buf + q->start, q->end - q->start,
-		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		n = conn_send_ahead(q->conn, q->buf + q->start,
+		    q->end - q->start);
 		if (n <= 0)
 			return;
 		q->start += (size_t)n;
@@ -58,7 +60,7 @@ outq_flush(struct outq *q, uint64_t upto)
 
 	outq_try(q);
 	if (q->written >= upto)
-		return CONN_OK;
+		return conn_send_pending(q->conn);
 	len = (size_t)(upto - q->written);
 	if ((cs = conn_send(q->conn, q->buf + q->start, len)) != CONN_OK)
 		return cs;

@@ -530,6 +530,64 @@ conn_send_ack(struct conn *c, uint16_t block)
 }
 
 /*
+ * Requests ahead over TLS: at most what fits in TLS's write buffer as one
+ * record, so that the write never waits and never stops inside a record
+ * (which OpenSSL would have retried with the same bytes); then the buffer
+ * goes out as far as the socket takes it at once.  Bytes that conn_send_more
+ * keeps come first, so then nothing is taken.
+ */
+static ssize_t
+tls_send_ahead(struct conn *c, const void *buf, size_t len)
+{
+	size_t room = tls_write_room(c->tls);
+	ssize_t n;
+	int flags;
+
+	if (c->wlen > 0 || room == 0)
+		return 0;
+	if (len > room)
+		len = room;
+	if (len > SSL3_RT_MAX_PLAIN_LENGTH)
+		len = SSL3_RT_MAX_PLAIN_LENGTH;
+	if ((n = tls_write(c->tls, buf, len, &c->tls_why)) == -1) {
+		c->err = errno;
+		return -1;
+	}
+	if ((flags = fcntl(c->fd, F_GETFL)) == -1 ||
+	    fcntl(c->fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		c->err = errno;
+		return -1;
+	}
+	/* What the socket does not take now, conn_send_pending sends. */
+	(void)tls_push(c->tls);
+	(void)fcntl(c->fd, F_SETFL, flags);
+	return n;
+}
+
+ssize_t
+conn_send_ahead(struct conn *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->tls != NULL)
+		return tls_send_ahead(c, buf, len);
+	do
+		n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (n == -1)
+		c->err = errno;
+	return n;
+}
+
+enum conn_status
+conn_send_pending(struct conn *c)
+{
+	return c->tls != NULL ? tls_flush(c) : CONN_OK;
+}
+
+/*
  * The last words over TLS: written with the socket made non-blocking for
  * the one call, so that they never wait; whatever wbuf held goes first.
  */

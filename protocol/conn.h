@@ -170,6 +170,21 @@ enum conn_status conn_sendv(struct conn *c, struct iovec *iov, int iovcnt);
  */
 enum conn_status conn_send_more(struct conn *c, const void *buf, size_t len);
 
+/*
+ * Writes what of buf[0..len) the connection takes now, without waiting:
+ * for requests written ahead of their answers (docs/protocol.md,
+ * "Pipelining").  Returns the bytes taken (0 when none), or -1 with
+ * c->err.  Over TLS the bytes taken are whole records, some of them
+ * perhaps still in TLS's write buffer: conn_send_pending sends those.
+ */
+ssize_t	conn_send_ahead(struct conn *c, const void *buf, size_t len);
+
+/*
+ * Sends what conn_send_ahead left buffered, waiting if need be (only TLS
+ * buffers; plaintext bytes taken are in the kernel already).
+ */
+enum conn_status conn_send_pending(struct conn *c);
+
 /* Encodes and sends an ACK. */
 enum conn_status conn_send_ack(struct conn *c, uint16_t block);
 

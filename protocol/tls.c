@@ -255,6 +255,19 @@ tls_push(SSL *ssl)
 	return -1;
 }
 
+size_t
+tls_write_room(SSL *ssl)
+{
+	/* A TLS 1.3 record: 5 bytes of header, the content type, the tag. */
+	const size_t framing = 5 + 1 + 16;
+	size_t used = BIO_wpending(SSL_get_wbio(ssl));
+
+	/* BIO_f_buffer copies a write only when it fits with a byte left. */
+	if (used + framing + 1 >= TLS_WRITE_BUFFER)
+		return 0;
+	return TLS_WRITE_BUFFER - used - framing - 1;
+}
+
 int
 tls_pending(const SSL *ssl)
 {

@@ -61,6 +61,14 @@ ssize_t	tls_write(SSL *ssl, const void *buf, size_t len, const char **why);
  */
 int	tls_push(SSL *ssl);
 
+/*
+ * The plaintext bytes one tls_write can take now without touching the
+ * socket: what the write buffer has room for, less a record's framing.
+ * A write of at most that many never waits and never leaves a record half
+ * written, so nothing has to be retried with the same bytes.
+ */
+size_t	tls_write_room(SSL *ssl);
+
 /* 1 when decrypted bytes wait inside OpenSSL (no read needed for them). */
 int	tls_pending(const SSL *ssl);
 
