@@ -55,11 +55,12 @@ static int	ls_one(struct client *, const char *, int);
 #define HALF_YEAR	(365 * 24 * 3600 / 2)
 
 static const struct command commands[] = {
-	{ "get", 1, ARGS_PER_COMMAND, "RL", "get [-afr] REMOTE... [LOCAL]",
+	{ "get", 1, ARGS_PER_COMMAND, "RL", "get [-afpr] REMOTE... [LOCAL]",
 	    "download (LOCAL: default the last component; a directory "
 	    "receives them)",
 	    "  -a  append: resume LOCAL.part, kept when a download stops\n"
 	    "  -f  force: replace an existing LOCAL\n"
+	    "  -p  preserve: the remote mode too (the time is always kept)\n"
 	    "  -r  recursive: a directory and all beneath it\n"
 	    "  --  ends the flags: a name may start with -\n"
 	    "REMOTE may end in a pattern (*, ?, [...]).  LOCAL defaults to "
@@ -73,9 +74,10 @@ static const struct command commands[] = {
 	    "The bytes of LOCAL.part are checked and kept; the rest comes.  "
 	    "LOCAL defaults\nto REMOTE's last component.\n"
 	    "example: reget big.iso\n", cmd_reget },
-	{ "put", 1, ARGS_PER_COMMAND, "LR", "put [-r] LOCAL... [REMOTE]",
+	{ "put", 1, ARGS_PER_COMMAND, "LR", "put [-pr] LOCAL... [REMOTE]",
 	    "upload (REMOTE: default the last component; a directory "
 	    "receives them)",
+	    "  -p  preserve: the local mode too (the time is always sent)\n"
 	    "  -r  recursive: a directory and all beneath it\n"
 	    "  --  ends the flags: a name may start with -\n"
 	    "LOCAL may be a pattern (glob(3)).  REMOTE defaults to LOCAL's "
@@ -244,6 +246,7 @@ transfer_flags_parse(const char *cmd, const char *allowed, int *argc,
 	f->append = (set & FLAG('a')) != 0;
 	f->force = (set & FLAG('f')) != 0;
 	f->recursive = (set & FLAG('r')) != 0;
+	f->preserve = (set & FLAG('p')) != 0;
 	return 0;
 }
 
@@ -252,7 +255,7 @@ cmd_get(struct client *c, int argc, char **argv)
 {
 	struct transfer_flags f;
 
-	if (transfer_flags_parse("get", "afr", &argc, &argv, &f) == -1)
+	if (transfer_flags_parse("get", "afpr", &argc, &argv, &f) == -1)
 		return RC_FAILED;
 	return transfer_get(c, &f, argc, argv);
 }
@@ -273,7 +276,7 @@ cmd_put(struct client *c, int argc, char **argv)
 {
 	struct transfer_flags f;
 
-	if (transfer_flags_parse("put", "r", &argc, &argv, &f) == -1)
+	if (transfer_flags_parse("put", "pr", &argc, &argv, &f) == -1)
 		return RC_FAILED;
 	return transfer_put(c, &f, argc, argv);
 }

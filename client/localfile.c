@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -58,6 +59,43 @@ open_part(struct local_sink *ls, const char *path, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * The temporary beside the target, into ls->fd: an unnamed O_TMPFILE,
+ * or where the file system has none a hidden name.  0, or -1 with errno.
+ */
+static int
+open_temp(struct local_sink *ls)
+{
+	ls->fd = openat(ls->dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC,
+	    0644);
+	if (ls->fd != -1) {
+		ls->unnamed = 1;
+		return 0;
+	}
+	if (errno != EOPNOTSUPP && errno != EISDIR)
+		return -1;
+	snprintf(ls->tmpname, sizeof(ls->tmpname), ".%s.%ld.part", ls->name,
+	    (long)getpid());
+	ls->fd = openat(ls->dirfd, ls->tmpname, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (ls->fd == -1)
+		ls->tmpname[0] = '\0';
+	return ls->fd == -1 ? -1 : 0;
+}
+
+/* Closes the temporary beside the target, removing its name if any. */
+static void
+drop_temp(struct local_sink *ls)
+{
+	if (ls->tmpname[0] != '\0')
+		(void)unlinkat(ls->dirfd, ls->tmpname, 0);
+	ls->tmpname[0] = '\0';
+	if (ls->fd != -1)
+		close(ls->fd);
+	ls->fd = -1;
+	ls->unnamed = 0;
+}
+
 /* The rest of an open, ls's dirfd and name set: path names it in why. */
 static int
 sink_open_in(struct local_sink *ls, const char *path, int force, int resume,
@@ -82,24 +120,8 @@ sink_open_in(struct local_sink *ls, const char *path, int force, int resume,
 		}
 		return 0;
 	}
-	ls->fd = openat(ls->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
-	    0644);
-	if (ls->fd != -1) {
-		ls->unnamed = 1;
-		return 0;
-	}
-	if (errno != EOPNOTSUPP && errno != EISDIR) {
+	if (open_temp(ls) == -1) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		local_sink_close(ls, 0);
-		return -1;
-	}
-	snprintf(ls->tmpname, sizeof(ls->tmpname), ".%s.%ld.part", ls->name,
-	    (long)getpid());
-	ls->fd = openat(ls->dirfd, ls->tmpname, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (ls->fd == -1) {
-		snprintf(why, whylen, "%s: %s", path, strerror(errno));
-		ls->tmpname[0] = '\0';
 		local_sink_close(ls, 0);
 		return -1;
 	}
@@ -113,7 +135,7 @@ local_sink_open(struct local_sink *ls, const char *path, int force,
 	char dir[PATH_MAX], base[PATH_MAX];
 
 	memset(ls, 0, sizeof(*ls));
-	ls->fd = ls->dirfd = -1;
+	ls->fd = ls->dirfd = ls->cachefd = -1;
 	if (strlcpy(dir, path, sizeof(dir)) >= sizeof(dir) ||
 	    strlcpy(base, path, sizeof(base)) >= sizeof(base) ||
 	    strlcpy(ls->name, basename(base), sizeof(ls->name)) >=
@@ -134,7 +156,7 @@ local_sink_openat(struct local_sink *ls, int dirfd, const char *name,
     const char *path, int force, int resume, char *why, size_t whylen)
 {
 	memset(ls, 0, sizeof(*ls));
-	ls->fd = ls->dirfd = -1;
+	ls->fd = ls->dirfd = ls->cachefd = -1;
 	if (strlcpy(ls->name, name, sizeof(ls->name)) >= sizeof(ls->name)) {
 		snprintf(why, whylen, "%s: name too long", path);
 		return -1;
@@ -288,20 +310,38 @@ local_sink_restart(void *ctx)
 	return 0;
 }
 
-/* Measures how much may still be written.  0, or -1 with errno. */
+/* What may still be written on fd's file system, reserve kept. */
 static int
-measure_room(struct local_sink *ls)
+room_of(int fd, uint64_t *room)
 {
 	struct statvfs vfs;
 	uint64_t avail, reserve;
 
-	if (fstatvfs(ls->fd, &vfs) == -1)
+	if (fstatvfs(fd, &vfs) == -1)
 		return -1;
 	avail = (uint64_t)vfs.f_bavail * vfs.f_frsize;
 	reserve = (uint64_t)vfs.f_blocks * vfs.f_frsize / 100;
 	if (reserve > RESERVE_MAX)
 		reserve = RESERVE_MAX;
-	ls->room = avail > reserve ? avail - reserve : 0;
+	*room = avail > reserve ? avail - reserve : 0;
+	return 0;
+}
+
+/*
+ * Measures how much may still be written: a cached part must fit in
+ * the cache, and, to be published, beside its target too (it is
+ * copied there when the two are file systems apart).  0, or -1.
+ */
+static int
+measure_room(struct local_sink *ls)
+{
+	uint64_t there;
+
+	if (room_of(ls->fd, &ls->room) == -1 || (ls->cachefd != -1 &&
+	    room_of(ls->dirfd, &there) == -1))
+		return -1;
+	if (ls->cachefd != -1 && there < ls->room)
+		ls->room = there;
 	ls->since_check = 0;
 	return 0;
 }
@@ -358,9 +398,144 @@ link_unnamed(struct local_sink *ls)
 }
 
 int
+local_sink_cache(struct local_sink *ls, int cachefd, const char *name,
+    int fresh)
+{
+	struct stat st;
+	int fd, dup_fd = -1, saved;
+
+	fd = openat(cachefd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd == -1)
+		return -1;
+	/* Locked before it is touched: two clients never write one part. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || (fresh &&
+	    ftruncate(fd, 0) == -1) || fstat(fd, &st) == -1 ||
+	    lseek(fd, 0, SEEK_END) == -1 ||
+	    (dup_fd = fcntl(cachefd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	drop_temp(ls);
+	ls->fd = fd;
+	ls->cachefd = dup_fd;
+	strlcpy(ls->cachename, name, sizeof(ls->cachename));
+	ls->offset = (uint64_t)st.st_size;
+	return 0;
+}
+
+void
+local_sink_attrs(struct local_sink *ls, time_t mtime, int set_mode,
+    mode_t mode)
+{
+	ls->set_mtime = 1;
+	ls->mtime = mtime;
+	ls->set_mode = set_mode;
+	ls->mode = mode & 0777;
+}
+
+/*
+ * The mode a download gets without -p: 0644 less the umask, as the
+ * temporary beside the target is created; a part is private (0600)
+ * while in the cache.
+ */
+static mode_t
+plain_mode(void)
+{
+	mode_t mask = umask(022);
+
+	umask(mask);
+	return 0644 & ~mask;
+}
+
+/* The attributes asked for, on ls->fd: before the file is named. */
+static int
+apply_attrs(const struct local_sink *ls)
+{
+	struct timespec times[2] = { { 0, UTIME_OMIT }, { ls->mtime, 0 } };
+
+	if ((ls->set_mode || ls->cachefd != -1) && fchmod(ls->fd,
+	    ls->set_mode ? ls->mode : plain_mode()) == -1)
+		return -1;
+	return ls->set_mtime ? futimens(ls->fd, times) : 0;
+}
+
+/* Copies the cached part into a new temporary beside the target. */
+static int
+copy_out(struct local_sink *ls)
+{
+	char buf[64 * 1024];
+	struct iovec iov;
+	int part = ls->fd;
+	off_t off = 0;
+	ssize_t n;
+
+	ls->fd = -1;
+	if (open_temp(ls) == -1) {
+		ls->fd = part;
+		return -1;
+	}
+	while ((n = pread(part, buf, sizeof(buf), off)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		iov.iov_base = buf;
+		iov.iov_len = (size_t)n;
+		if (n == -1 || fdio_writev(ls->fd, &iov, 1) == -1) {
+			drop_temp(ls);
+			ls->fd = part;
+			return -1;
+		}
+		off += n;
+	}
+	close(part);
+	return apply_attrs(ls);
+}
+
+static int	publish_temp(struct local_sink *);
+
+/*
+ * A cached part is linked into place (renamed, with -f) straight from
+ * the cache; where that is another file system, copied beside the target
+ * first.  Either way the part leaves the cache once the file is there.
+ */
+static int
+publish_cached(struct local_sink *ls)
+{
+	int rc;
+
+	rc = ls->force ? renameat(ls->cachefd, ls->cachename, ls->dirfd,
+	    ls->name) : linkat(ls->cachefd, ls->cachename, ls->dirfd,
+	    ls->name, 0);
+	if (rc == -1 && errno == EXDEV) {
+		if (copy_out(ls) == -1)
+			return -1;
+		rc = publish_temp(ls);
+	}
+	if (rc == 0) {
+		(void)unlinkat(ls->cachefd, ls->cachename, 0);
+		ls->cachename[0] = '\0';
+	}
+	return rc;
+}
+
+int
 local_sink_finish(void *ctx)
 {
 	struct local_sink *ls = ctx;
+
+	if (apply_attrs(ls) == -1)
+		return -1;
+	if (ls->cachefd != -1)
+		return publish_cached(ls);
+	return publish_temp(ls);
+}
+
+/* The temporary beside the target takes the target's name. */
+static int
+publish_temp(struct local_sink *ls)
+{
 	int saved;
 
 	if (ls->unnamed) {
@@ -428,15 +603,24 @@ local_sink_drop_stale(struct local_sink *ls)
 void
 local_sink_close(struct local_sink *ls, int keep_part)
 {
+	struct stat st;
+
 	if (ls->tmpname[0] != '\0' && ls->dirfd != -1 &&
 	    !(ls->resume && keep_part))
 		(void)unlinkat(ls->dirfd, ls->tmpname, 0);
 	ls->tmpname[0] = '\0';
+	/* A cached part is kept for the next get, unless it holds nothing. */
+	if (ls->cachename[0] != '\0' && ls->fd != -1 &&
+	    fstat(ls->fd, &st) == 0 && st.st_size == 0)
+		(void)unlinkat(ls->cachefd, ls->cachename, 0);
+	ls->cachename[0] = '\0';
 	if (ls->fd != -1)
 		close(ls->fd);
 	if (ls->dirfd != -1)
 		close(ls->dirfd);
-	ls->fd = ls->dirfd = -1;
+	if (ls->cachefd != -1)
+		close(ls->cachefd);
+	ls->fd = ls->dirfd = ls->cachefd = -1;
 }
 
 int
@@ -473,6 +657,8 @@ local_source_openat(struct local_source *src, int dirfd, const char *name,
 		return -1;
 	}
 	src->size = (uint64_t)st.st_size;
+	src->mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
+	src->mode = st.st_mode & 0777;
 	(void)posix_fadvise(src->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "digest.h"
 #include "local_limits.h"
+#include "partcache.h"
 
 struct names;
 
@@ -29,6 +30,13 @@ struct local_sink {
 	int stopped_full;		/* a write would have eaten the reserve */
 	char name[LOCAL_NAME_SIZE];	/* the target, in dirfd */
 	char tmpname[LOCAL_TMPNAME_SIZE]; /* the temporary, if not unnamed */
+	/* The data in the client's cache (partcache.h), not beside name. */
+	int cachefd;			/* -1: not cached */
+	char cachename[PARTCACHE_NAME_SIZE];
+	/* Given to the file before it is named (local_sink_attrs). */
+	int set_mtime, set_mode;
+	time_t mtime;
+	mode_t mode;
 };
 
 /*
@@ -69,6 +77,21 @@ int	local_tree_open(const char *top, const char *rel, int top_nofollow);
  */
 int	local_dir_room(int dirfd);
 /*
+ * Moves an open download (no resume) into the cache directory cachefd
+ * (held, not taken) as the part name: continued at its end when it
+ * exists and fresh is 0, emptied when fresh is 1; the offset becomes its
+ * length.  The part is locked for this process: 0, or -1 with errno
+ * (EWOULDBLOCK: another client is writing it) and the sink as it was.
+ */
+int	local_sink_cache(struct local_sink *ls, int cachefd, const char *name,
+	    int fresh);
+/*
+ * The modification time, and with set_mode the permission bits (& 0777:
+ * never set-id or sticky), the file gets before it is named.
+ */
+void	local_sink_attrs(struct local_sink *ls, time_t mtime, int set_mode,
+	    mode_t mode);
+/*
  * Appends the names in the directory dirfd (left open), but "." and
  * "..", to out, sorted bytewise as ls sorts them.  0, or -1 with errno
  * (ENOMEM: out of memory), out freed.
@@ -96,13 +119,16 @@ int	local_sink_part_size(const struct local_sink *ls, uint64_t *size);
 int	local_sink_drop_stale(struct local_sink *ls);
 /*
  * Closes.  After a failed transfer nothing is left behind, except a
- * resume's path.part when keep_part says so.
+ * resume's path.part when keep_part says so, and a cached part that
+ * holds any byte, whatever keep_part says (it is out of sight).
  */
 void	local_sink_close(struct local_sink *ls, int keep_part);
 
 struct local_source {
 	int fd;
 	uint64_t size;
+	uint64_t mtime;			/* seconds; 0 for a time before 1970 */
+	unsigned mode;			/* permission bits, & 0777 */
 };
 
 /* Opens a regular file for upload.  0, or -1 with a reason. */

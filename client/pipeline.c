@@ -13,6 +13,7 @@
 
 #include "listing.h"
 #include "local_limits.h"
+#include "mirror.h"
 #include "path.h"
 #include "pattern.h"
 #include "pipeline.h"
@@ -21,18 +22,18 @@
 
 static const char *shown(const struct run *, const char *);
 static int	add_get(struct run *, const char *, const char *, char, int,
-		    const struct job *, const char *);
+		    const struct job *, const struct listing_entry *);
 static int	level_line(void *, const char *, size_t);
 static int	add_put_entry(struct run *, int, const char *, int,
 		    const char *, const char *, int, const char *,
-		    const char *);
+		    const char *, const struct remote_files *);
 static int	add_put_tree(struct run *, int, const char *,
 		    const struct stat *, const char *, const char *, int,
-		    const char *, const char *);
+		    const char *, const char *, int);
 static int	list_level(struct run *, const struct job *);
 static void	run_start(struct run *, struct client *, const char *,
 		    const struct names *);
-static void	run_skipped(const struct run *);
+static void	run_summary(struct run *);
 
 int
 pipeline_wanted(const struct remote *r)
@@ -48,6 +49,24 @@ shown(const struct run *pr, const char *s)
 }
 
 /*
+ * A tree's file already in place beside its listing: the same size and
+ * modification time (mirror.h).  1 when it is, counted.
+ */
+static int
+in_place(struct run *pr, const struct job *dir, const struct listing_entry *e)
+{
+	int fd, same;
+
+	if ((fd = local_tree_open(dir->top, dir->rel, 1)) == -1)
+		return 0;
+	same = mirror_in_place(fd, e->name, e->size, e->mtime);
+	close(fd);
+	if (same)
+		pr->tally.uptodate++;
+	return same;
+}
+
+/*
  * A download: a file, or a tree, whose local directory is made (or
  * entered) now and whose listing is asked for.  In a tree (dir, the
  * job whose listing named it), name is its entry there, and the
@@ -56,10 +75,12 @@ shown(const struct run *pr, const char *s)
  */
 static int
 add_get(struct run *pr, const char *remote, const char *local, char type,
-    int depth, const struct job *dir, const char *name)
+    int depth, const struct job *dir, const struct listing_entry *e)
 {
 	char rel[LOCAL_PATH_SIZE];
 	const char *top = dir != NULL ? dir->top : local;
+	const char *name = e != NULL ? e->name : local;
+	struct job *j;
 	int parentfd, fd;
 
 	rel[0] = '\0';
@@ -100,10 +121,19 @@ add_get(struct run *pr, const char *remote, const char *local, char type,
 		if (dir == NULL && pr->b.left > 0)
 			pr->b.left--;
 	}
+	if (type == 'f' && dir != NULL && in_place(pr, dir, e))
+		return RC_OK;
 	if (run_add(pr, type == 'd' ? PKT_DRQ : PKT_RRQ, remote, local,
 	    depth) == -1 || ((type == 'd' || dir != NULL) &&
 	    run_place(&pr->jobs[pr->n - 1], top, rel) == -1))
 		return command_report(RC_FAILED, "get: out of memory");
+	j = &pr->jobs[pr->n - 1];
+	if (type == 'f' && e != NULL) {
+		j->listed = 1;
+		j->size = e->size;
+		j->mtime = e->mtime;
+		j->alone = get_plan_has_part(pr->c, remote, e->size, e->mtime);
+	}
 	return RC_OK;
 }
 
@@ -147,7 +177,7 @@ level_line(void *ctx, const char *line, size_t len)
 		return 0;
 	}
 	lv->rc = command_worst(lv->rc, add_get(lv->pr, rpath, lpath, e.type,
-	    lv->dir->depth + 1, lv->dir, e.name));
+	    lv->dir->depth + 1, lv->dir, &e));
 	return 0;
 }
 
@@ -159,10 +189,11 @@ level_line(void *ctx, const char *line, size_t len)
 static int
 add_put_entry(struct run *pr, int dirfd, const char *name, int pass,
     const char *local, const char *remote, int depth, const char *top,
-    const char *rel)
+    const char *rel, const struct remote_files *there)
 {
 	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
 	char sub[LOCAL_PATH_SIZE];
+	const struct remote_file *rf = remote_files_find(there, name);
 	struct stat st;
 	struct job *j;
 
@@ -188,7 +219,13 @@ add_put_entry(struct run *pr, int dirfd, const char *name, int pass,
 		    "long", shown(pr, lpath));
 	if (pass == 1)
 		return add_put_tree(pr, dirfd, name, &st, lpath, rpath,
-		    depth + 1, top, sub);
+		    depth + 1, top, sub, rf != NULL && rf->type == 'd');
+	/* In place there (same size and time): not sent again. */
+	if (rf != NULL && rf->type == 'f' && rf->size == (uint64_t)st.st_size &&
+	    st.st_mtime >= 0 && rf->mtime == (uint64_t)st.st_mtime) {
+		pr->tally.uptodate++;
+		return RC_OK;
+	}
 	if (run_add(pr, PKT_WRQ, rpath, lpath, depth) == -1 ||
 	    run_place(&pr->jobs[pr->n - 1], top, sub) == -1)
 		return command_report(RC_FAILED, "put: out of memory");
@@ -210,23 +247,32 @@ add_put_entry(struct run *pr, int dirfd, const char *name, int pass,
 static int
 add_put_tree(struct run *pr, int parentfd, const char *name,
     const struct stat *seen, const char *local, const char *remote,
-    int depth, const char *top, const char *rel)
+    int depth, const char *top, const char *rel, int may_exist)
 {
 	struct names l = { NULL, NULL, 0, 0 };
+	struct remote_files there;
 	size_t i;
 	int pass, dirfd, all = RC_OK;
 
+	memset(&there, 0, sizeof(there));
 	if ((dirfd = expand_local_dir(pr->c, parentfd, name, seen, local,
 	    depth, &l)) == -1)
 		return RC_FAILED;
 	if (run_add(pr, PKT_MKD, remote, local, depth) == -1)
 		all = command_report(RC_FAILED, "put: out of memory");
+	/* What is there already: a file in place is not sent again. */
+	if (all == RC_OK && may_exist &&
+	    (all = remote_files_list(pr->c, remote, &there)) != RC_OK)
+		all = command_report(all, "put %s: %s", shown(pr, local),
+		    pr->c->remote.why);
 	/* Files first, so a level's uploads go before the levels below. */
 	for (pass = 0; pass < 2 && all != RC_LOST; pass++)
-		for (i = 0; i < l.n; i++)
+		for (i = 0; i < l.n && all != RC_LOST; i++)
 			all = command_worst(all, add_put_entry(pr, dirfd,
-			    l.v[i], pass, local, remote, depth, top, rel));
+			    l.v[i], pass, local, remote, depth, top, rel,
+			    &there));
 	names_free(&l);
+	remote_files_free(&there);
 	close(dirfd);
 	return all;
 }
@@ -267,6 +313,7 @@ run_start(struct run *pr, struct client *c, const char *cmd,
 
 	memset(pr, 0, sizeof(*pr));
 	pr->c = c;
+	tally_start(&pr->tally);
 	pr->list = list_level;
 	pr->b = (struct expand_budget){ pr->what, LOCAL_ENTRIES_MAX, 0, 0 };
 	snprintf(pr->what, sizeof(pr->what), "%s", cmd);
@@ -276,54 +323,55 @@ run_start(struct run *pr, struct client *c, const char *cmd,
 			    command_show(c, named->v[i]));
 }
 
-/* The entries passed over, counted as transfers.c counts them. */
+/* The run's one summary line. */
 static void
-run_skipped(const struct run *pr)
+run_summary(struct run *pr)
 {
-	if (pr->b.skipped > 0)
-		fprintf(stderr, "%s: %zu skipped\n", pr->what, pr->b.skipped);
+	pr->tally.skipped = pr->b.skipped;
+	tally_print(&pr->tally, pr->what);
 }
 
 int
 pipeline_get(struct client *c, const struct names *remote,
-    const struct names *local, int force)
+    const struct names *local, const struct transfer_flags *f)
 {
 	struct run pr;
 	size_t i;
 	int all = RC_OK;
 
 	run_start(&pr, c, "get -r", remote);
-	pr.force = force;
+	pr.f = f;
 	for (i = 0; i < remote->n; i++)
 		all = command_worst(all, add_get(&pr, remote->v[i], local->v[i],
-		    remote->type[i], 0, NULL, local->v[i]));
+		    remote->type[i], 0, NULL, NULL));
 	all = command_worst(all, run_all(&pr));
-	run_skipped(&pr);
+	run_summary(&pr);
 	run_free(&pr);
 	return all;
 }
 
 int
 pipeline_put(struct client *c, const struct names *remote,
-    const struct names *local)
+    const struct names *local, const struct transfer_flags *f)
 {
 	struct run pr;
 	size_t i;
 	int all = RC_OK;
 
 	run_start(&pr, c, "put -r", local);
+	pr.f = f;
 	pr.uploads = 1;
 	for (i = 0; i < remote->n && all != RC_LOST; i++) {
 		if (remote->type[i] == 'd')
 			all = command_worst(all, add_put_tree(&pr, AT_FDCWD,
 			    local->v[i], NULL, local->v[i], remote->v[i], 0,
-			    local->v[i], ""));
+			    local->v[i], "", 1));
 		else if (run_add(&pr, PKT_WRQ, remote->v[i], local->v[i], 0) ==
 		    -1)
 			all = command_report(RC_FAILED, "put: out of memory");
 	}
 	all = command_worst(all, run_all(&pr));
-	run_skipped(&pr);
+	run_summary(&pr);
 	run_free(&pr);
 	return all;
 }

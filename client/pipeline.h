@@ -26,8 +26,9 @@ int	pipeline_wanted(const struct remote *r);
  * overwrite.  Every failure is reported on its own line; returns the
  * worst status.
  */
+struct transfer_flags;
 int	pipeline_get(struct client *c, const struct names *remote,
-	    const struct names *local, int force);
+	    const struct names *local, const struct transfer_flags *f);
 
 /*
  * Uploads local->v[i] to remote->v[i]: a file for type 'f' in remote's
@@ -35,6 +36,6 @@ int	pipeline_get(struct client *c, const struct names *remote,
  * they exist).  As pipeline_get.
  */
 int	pipeline_put(struct client *c, const struct names *remote,
-	    const struct names *local);
+	    const struct names *local, const struct transfer_flags *f);
 
 #endif

@@ -25,6 +25,7 @@
 #include "path.h"
 #include "pipeline_run.h"
 #include "signals.h"
+#include "transfers.h"
 
 static const char *shown(const struct run *, const char *);
 static int	job_parent(const struct job *, int, const char **);
@@ -153,7 +154,7 @@ static int
 sink_open(struct run *pr, struct job *j)
 {
 	char why[LOCAL_WHY_SIZE];
-	int force = pr->c->cfg->force || pr->force, parentfd, rc;
+	int force = pr->c->cfg->force || pr->f->force, parentfd, rc;
 	const char *name;
 
 	if (j->top == NULL)
@@ -206,6 +207,10 @@ upload(struct run *pr, struct job *j)
 		return command_report(RC_FAILED, "put %s: %s",
 		    shown(pr, j->local), why);
 	progress_watch(&pr->c->progress, command_base(j->remote), &w);
+	/* Its time always, its mode with -p ("File attributes"). */
+	r->next_attrs = OPT_MTIME | (pr->f->preserve ? OPT_MODE : 0);
+	r->next_mtime = src.mtime;
+	r->next_mode = src.mode;
 	rc = remote_upload(r, j->remote, local_source_read, &src, src.size,
 	    &w);
 	command_bar_stop(pr->c, rc == RC_OK);
@@ -214,6 +219,9 @@ upload(struct run *pr, struct job *j)
 		return command_report(rc, "put %s: %s", shown(pr, j->local),
 		    r->why);
 	j->final_block = r->final_block;
+	j->opt_sent = r->opt_sent;
+	j->asked = r->asked;
+	j->size = src.size;
 	return RC_OK;
 }
 
@@ -261,19 +269,33 @@ download(struct run *pr, struct job *j)
 {
 	struct remote *r = &pr->c->remote;
 	struct remote_sink rs;
+	struct get_plan plan;
 	struct watch w;
 	int rc;
 
 	if (!j->sink_open && (pr->b.over || sink_open(pr, j) == -1))
 		return RC_FAILED;
+	/* Sent ahead, its request had no offset: a part begins anew. */
+	get_plan_start(&plan, pr->c, &j->sink, j->remote, (j->listed ?
+	    GET_PLAN_LISTED : 0) | (r->ahead != NULL ? GET_PLAN_FRESH : 0),
+	    j->size, j->mtime, pr->f->preserve);
 	rs = (struct remote_sink){ local_sink_write, local_sink_finish,
-	    &j->sink, 0, local_sink_hash_prefix, local_sink_restart,
-	    local_sink_expect };
+	    &j->sink, j->sink.offset, local_sink_hash_prefix,
+	    local_sink_restart, local_sink_expect, get_plan_announced, &plan };
 	progress_watch(&pr->c->progress, command_base(j->remote), &w);
 	rc = remote_download(r, PKT_RRQ, j->remote, &rs, &w);
 	command_bar_stop(pr->c, rc == RC_OK);
 	local_sink_close(&j->sink, 0);
 	j->sink_open = 0;
+	if (rc == RC_OK)
+		pr->tally.bytes += r->announced.size;
+	if (rc != RC_OK && get_plan_mismatch(&plan)) {
+		get_plan_end(&plan);
+		return command_report(rc, "get %s: the part kept from an "
+		    "earlier get does not match the remote file; removed: "
+		    "get it again", shown(pr, j->remote));
+	}
+	get_plan_end(&plan);
 	if (rc != RC_OK && j->sink.stopped_full)
 		return command_report(rc, "get %s: stopped: the local file "
 		    "system is nearly full", shown(pr, j->remote));
@@ -298,7 +320,8 @@ answer_job(struct run *pr, struct job *j)
 		if (r->ahead == NULL)
 			return upload(pr, j);
 		/* Sent whole, it may be stored though its answer is lost. */
-		if ((rc = remote_upload_answer(r, j->final_block)) != RC_OK)
+		if ((rc = remote_upload_answer(r, j->final_block, j->opt_sent ?
+		    &j->asked : NULL)) != RC_OK)
 			return command_report(rc, "put %s: %s%s",
 			    shown(pr, j->local), r->why, rc == RC_LOST ?
 			    "; whether it was stored is not known" : "");
@@ -346,8 +369,15 @@ answer_soon(const struct remote *r)
 static void
 count(struct run *pr, const struct job *j, int rc)
 {
-	if (rc == RC_OK && (j->op == PKT_RRQ || j->op == PKT_WRQ))
+	if (j->op != PKT_RRQ && j->op != PKT_WRQ)
+		return;
+	if (rc == RC_OK) {
 		pr->stored++;
+		pr->tally.files++;
+		if (j->op == PKT_WRQ)
+			pr->tally.bytes += j->size;
+	} else
+		pr->tally.failed++;
 }
 
 /*
@@ -409,7 +439,8 @@ note_intr(struct run *pr)
 }
 
 /*
- * The job at done the plain way, the extension not in force, unless it
+ * The job at done the plain way, the extension not in force or the job
+ * a resumed download (its offset needs an OPT of its own), unless it
  * failed before sending (reported).  1 when the run is to stop.
  */
 static int
@@ -437,7 +468,7 @@ send_ahead(struct run *pr, size_t done, size_t *next, int *all)
 	r->hold_int = 0;
 	while (!pr->stopped && *next < pr->n &&
 	    *next - done < r->opts.pipeline && r->fd != -1 &&
-	    !sig_intr_pending()) {
+	    !sig_intr_pending() && !pr->jobs[*next].alone) {
 		if ((sent = send_job(pr, &pr->jobs[*next])) == 1)
 			*all = command_worst(*all, RC_FAILED);
 		(*next)++;
@@ -513,7 +544,7 @@ run_all(struct run *pr)
 		/* Nothing in flight: the queue is empty too. */
 		if (!in_force(r) || done == next)
 			outq_clear(&pr->q);
-		if (!in_force(r)) {
+		if (!in_force(r) || (done == next && pr->jobs[done].alone)) {
 			stop = alone_step(pr, done, &all);
 			next = ++done;
 			if (stop)
@@ -521,6 +552,8 @@ run_all(struct run *pr)
 			continue;
 		}
 		send_ahead(pr, done, &next, &all);
+		if (done == next)
+			continue;	/* the next goes alone */
 		if (pr->jobs[done].state != JOB_SENT) {
 			done++;		/* failed before sending: reported */
 			continue;

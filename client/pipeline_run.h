@@ -15,8 +15,12 @@
 #include "client.h"
 #include "expand.h"
 #include "localfile.h"
+#include "mirror.h"
 #include "outq.h"
+#include "options.h"
 #include "packet.h"
+
+struct transfer_flags;
 
 enum job_state {
 	JOB_NEW,			/* nothing sent */
@@ -38,6 +42,12 @@ struct job {
 	uint16_t final_block;		/* an upload's, once sent */
 	int sink_open;
 	struct local_sink sink;		/* a download's, opened when sent */
+	/* A tree's download: the file as listed; alone: it resumes. */
+	int listed, alone;
+	uint64_t size, mtime;
+	/* An upload's OPT (its attributes), whose OACK comes first. */
+	int opt_sent;
+	struct xfer_opts asked;
 };
 
 struct run {
@@ -45,7 +55,8 @@ struct run {
 	struct job *jobs;
 	size_t n, cap;
 	struct outq q;
-	int force;			/* get -f */
+	const struct transfer_flags *f;	/* -f, -p */
+	struct tally tally;		/* the summary line's counts */
 	int uploads;			/* put: small answers; Ctrl-C waits */
 	size_t files, stored;		/* file jobs, and those done */
 	int stopped;			/* Ctrl-C */

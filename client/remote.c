@@ -25,9 +25,8 @@ static int	interrupted(void *);
 static int	err_reason(struct remote *, unsigned, const char *);
 static int	server_err(struct remote *, const struct pkt *);
 static int	connect_any(struct remote *);
-static void	wanted_opts(const struct remote *, uint64_t,
+static void	wanted_opts(const struct remote *, enum pkt_op, uint64_t,
 		    struct xfer_opts *);
-static int	read_oack(struct remote *, uint64_t);
 static int	server_left(const struct remote *);
 static int	send_request(struct remote *, enum pkt_op, const char *,
 		    const char *, uint64_t, struct pkt *);
@@ -145,13 +144,21 @@ server_err(struct remote *r, const struct pkt *p)
  * and an offset for a resumed download.
  */
 static void
-wanted_opts(const struct remote *r, uint64_t offset, struct xfer_opts *ask)
+wanted_opts(const struct remote *r, enum pkt_op op, uint64_t offset,
+    struct xfer_opts *ask)
 {
 	opts_default(ask);
-	ask->named = OPT_BLKSIZE | OPT_WINDOWSIZE | OPT_TSIZE;
+	/* stat: each download's time and mode ("File attributes"). */
+	ask->named = OPT_BLKSIZE | OPT_WINDOWSIZE | OPT_TSIZE | OPT_STAT;
 	ask->blksize = r->cfg->blksize;
 	ask->windowsize = r->cfg->windowsize;
 	ask->tsize = 1;
+	ask->stat = 1;
+	if (op == PKT_WRQ) {
+		ask->named |= r->next_attrs;
+		ask->mtime = r->next_mtime;
+		ask->mode = r->next_mode;
+	}
 	if (r->cfg->digest != DIGEST_NONE) {
 		ask->named |= OPT_DIGEST;
 		ask->digest = r->cfg->digest;
@@ -166,23 +173,14 @@ wanted_opts(const struct remote *r, uint64_t offset, struct xfer_opts *ask)
 	}
 }
 
-/*
- * Reads the answer to the OPT sent ahead of a request: the OACK, or ERR 4
- * from a server without options (section 6), which closed the connection
- * and ignored the request: RETRY_PLAIN says to reconnect and send it
- * again, without options.
- */
-#define RETRY_PLAIN	(-2)
-
-static int
-read_oack(struct remote *r, uint64_t offset)
+int
+remote_read_oack(struct remote *r, const struct xfer_opts *ask)
 {
-	struct xfer_opts ask, got;
+	struct xfer_opts got;
 	enum conn_status cs;
 	struct pkt p;
 	char why[256];
 
-	wanted_opts(r, offset, &ask);
 	if ((cs = conn_recv(&r->conn, 0, &p)) != CONN_OK) {
 		snprintf(why, sizeof(why), "%s", conn_status_str(&r->conn,
 		    cs));
@@ -201,7 +199,7 @@ read_oack(struct remote *r, uint64_t offset)
 		return RC_FAILED;
 	}
 	if (p.op != PKT_OACK ||
-	    opts_from_oack(&p, &ask, &got, why, sizeof(why)) == -1) {
+	    opts_from_oack(&p, ask, &got, why, sizeof(why)) == -1) {
 		if (p.op != PKT_OACK)
 			snprintf(why, sizeof(why), "expected OACK, got %s",
 			    pkt_op_name(p.op));
@@ -396,7 +394,6 @@ send_request(struct remote *r, enum pkt_op op, const char *path,
 	/* Room for an OPT and the request behind it: two paths for RNM. */
 	uint8_t buf[2 * PKT_OPCODE_LEN + OPT_BODY_MAX +
 	    2 * (PATH_LEN_MAX + 1)];
-	struct xfer_opts ask;
 	enum conn_status cs = CONN_OK;
 	ssize_t len = 0, n;
 	int rc, opt, ahead = r->ahead != NULL && op != PKT_WRQ;
@@ -417,12 +414,16 @@ send_request(struct remote *r, enum pkt_op op, const char *path,
 	r->verified = DIGEST_NONE;
 	r->watch = NULL;	/* a failed transfer's may be gone */
 	if ((opt = !ahead && r->use_options && (!r->negotiated ||
-	    offset > 0 || r->asked_pipeline != r->want_pipeline))) {
+	    offset > 0 || r->asked_pipeline != r->want_pipeline ||
+	    (op == PKT_WRQ && r->next_attrs != 0)))) {
 		r->asked_pipeline = r->want_pipeline;
-		wanted_opts(r, offset, &ask);
-		len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);
+		wanted_opts(r, op, offset, &r->asked);
+		len = opts_encode(buf, sizeof(buf), PKT_OPT, &r->asked);
 	} else
 		r->opts.offset = 0;	/* spent by the request before */
+	r->opt_sent = opt;
+	if (op == PKT_WRQ)
+		r->next_attrs = 0;	/* for this one only */
 	if (to != NULL)		/* RNM */
 		n = pkt_encode_rnm(buf + len, sizeof(buf) - (size_t)len, path,
 		    to);
@@ -434,8 +435,9 @@ send_request(struct remote *r, enum pkt_op op, const char *path,
 	len += n;
 	if (!ahead)
 		cs = conn_send(&r->conn, buf, (size_t)len);
-	if (cs == CONN_OK && opt) {
-		if ((rc = read_oack(r, offset)) == RETRY_PLAIN)
+	/* In a run, an upload's OACK comes in order with its answer. */
+	if (cs == CONN_OK && opt && !(op == PKT_WRQ && r->ahead != NULL)) {
+		if ((rc = remote_read_oack(r, &r->asked)) == RETRY_PLAIN)
 			return send_request(r, op, path, to, offset, p);
 		if (rc != RC_OK)
 			return rc;

@@ -59,6 +59,13 @@ struct remote_sink {
 	int	(*restart)(void *ctx);
 	/* The size is announced: 0 when it fits, or -1 with errno. */
 	int	(*expect)(void *ctx, uint64_t bytes);
+	/*
+	 * With stat in force, the file's size, mtime and mode as announced
+	 * (docs/protocol.md, "File attributes"), before any byte: 0, or -1
+	 * with errno.  NULL: not wanted.
+	 */
+	int	(*announced)(void *actx, const struct announce *a);
+	void *actx;
 };
 
 struct remote {
@@ -90,6 +97,17 @@ struct remote {
 	 * when the wish changed since the last one sent.
 	 */
 	int want_pipeline, asked_pipeline;
+	/*
+	 * The attributes the next WRQ gives its file (OPT_MTIME, OPT_MODE:
+	 * "File attributes"), spent by it; and the options asked for with
+	 * the last request, whose OACK a pipelined upload reads later.
+	 */
+	struct announce announced;	/* the last download's OACK */
+	unsigned next_attrs;
+	uint64_t next_mtime;
+	unsigned next_mode;
+	int opt_sent;
+	struct xfer_opts asked;
 };
 
 void	remote_init(struct remote *r, const struct client_config *cfg);
@@ -121,9 +139,12 @@ int	remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 
 /*
  * Pipelined (protocol.md, "Pipelining"): the one answer to an upload sent
- * whole, whose final DAT was block.  As remote_download.
+ * whole, whose final DAT was block; asked (NULL: none) the options of
+ * the OPT sent before its WRQ, whose OACK comes first.  As
+ * remote_download.
  */
-int	remote_upload_answer(struct remote *r, uint16_t block);
+int	remote_upload_answer(struct remote *r, uint16_t block,
+	    const struct xfer_opts *asked);
 
 /* Makes the directory path (MKD).  As remote_download. */
 int	remote_mkdir(struct remote *r, const char *path);

@@ -93,7 +93,7 @@ remote_list_lines(struct remote *r, const char *path, remote_line_fn fn,
 {
 	struct line_sink *ls;
 	struct remote_sink sink = { line_write, line_finish, NULL, 0, NULL,
-	    NULL, NULL };
+	    NULL, NULL, NULL, NULL };
 	int rc;
 
 	if ((ls = calloc(1, sizeof(*ls))) == NULL)

@@ -44,6 +44,17 @@ int	remote_answer(struct remote *r, enum conn_status cs, struct pkt *p);
  */
 int	remote_xfer_failed(struct remote *r, const struct xfer_result *res);
 
+/*
+ * Reads the answer to the OPT sent ahead of a request, asking for *ask:
+ * the OACK (r->opts then holds it), or ERR 4 from a server without
+ * options (section 6), which closed the connection and ignored the
+ * request: RETRY_PLAIN says to reconnect and send it again, without
+ * options.  Else the failure, reported in r->why.
+ */
+#define RETRY_PLAIN	(-2)
+struct xfer_opts;
+int	remote_read_oack(struct remote *r, const struct xfer_opts *ask);
+
 /* The server sent p where wanted was due: ERR 4, and the session ends. */
 void	remote_violation(struct remote *r, const struct pkt *p,
 	    const char *wanted);

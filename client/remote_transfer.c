@@ -29,7 +29,8 @@ static int	checked_write(void *, struct iovec *, int);
 static int	checked_finish(void *);
 static int	start_digest(struct remote *, enum pkt_op, struct digest *,
 		    struct xfer_params *);
-static int	first_answer(struct remote *, const struct remote_sink *,
+static int	first_answer(struct remote *, enum pkt_op,
+		    const struct remote_sink *,
 		    const struct pkt *, uint64_t *, const struct pkt **);
 static int	stopped_in_run(struct remote *);
 
@@ -104,17 +105,30 @@ start_digest(struct remote *r, enum pkt_op op, struct digest *d,
  * As remote_download.
  */
 static int
-first_answer(struct remote *r, const struct remote_sink *rs,
+first_answer(struct remote *r, enum pkt_op op, const struct remote_sink *rs,
     const struct pkt *p, uint64_t *size, const struct pkt **first)
 {
 	enum conn_status cs;
+	int attrs = r->opts.stat && op == PKT_RRQ;
 
 	*first = NULL;
+	memset(&r->announced, 0, sizeof(r->announced));
 	if (r->opts.tsize) {
 		if (p->op != PKT_OACK ||
-		    opts_tsize_from_oack(p, size) == -1) {
-			remote_violation(r, p, "OACK with tsize");
+		    opts_announce_from_oack(p, attrs, &r->announced) == -1) {
+			remote_violation(r, p, attrs ? "OACK with tsize, mtime "
+			    "and mode" : "OACK with tsize");
 			return RC_FAILED;
+		}
+		*size = r->announced.size;
+		if (attrs && rs->announced != NULL &&
+		    rs->announced(rs->actx, &r->announced) == -1) {
+			int err = errno;
+
+			conn_send_err_nowait(&r->conn, ERR_UNDEFINED,
+			    "Client file error");
+			remote_disconnect(r);
+			return remote_fail(r, RC_FAILED, "%s", strerror(err));
 		}
 		/* Refused before a byte is written: it would not fit. */
 		if (rs->expect != NULL && rs->expect(rs->ctx, *size) == -1) {
@@ -166,7 +180,8 @@ remote_download(struct remote *r, enum pkt_op op, const char *path,
 		return remote_fail(r, RC_FAILED, "cannot start again: %s",
 		    strerror(errno));
 	}
-	if ((rc = first_answer(r, rs, &p, &sink.expect, &first)) != RC_OK)
+	if ((rc = first_answer(r, op, rs, &p, &sink.expect, &first)) !=
+	    RC_OK)
 		return rc;
 	xfer_params(r, w, &xp);
 	if ((rc = start_digest(r, op, &d, &xp)) != RC_OK) {
@@ -267,17 +282,21 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	    res.conn_status == CONN_INTERRUPTED)
 		return stopped_in_run(r);
 	if (xp.pipelined && res.status == XFER_OK)
-		return remote_upload_answer(r, res.final_block);
+		return remote_upload_answer(r, res.final_block, NULL);
 	return remote_xfer_failed(r, &res);
 }
 
 int
-remote_upload_answer(struct remote *r, uint16_t block)
+remote_upload_answer(struct remote *r, uint16_t block,
+    const struct xfer_opts *asked)
 {
 	struct pkt p = { .op = 0 };
 	int rc;
 
 	sig_tick_start();
+	if (asked != NULL && (rc = remote_read_oack(r, asked)) != RC_OK)
+		return rc == RETRY_PLAIN ? remote_fail(r, RC_LOST,
+		    "connection lost") : rc;
 	if ((rc = remote_answer(r, CONN_OK, &p)) != RC_OK)
 		return rc;
 	sig_tick_stop();

@@ -17,6 +17,7 @@
 #include "listing.h"
 #include "local_limits.h"
 #include "localfile.h"
+#include "mirror.h"
 #include "path.h"
 #include "pipeline.h"
 #include "remote_list.h"
@@ -32,21 +33,23 @@ static int	get_tree(struct client *, const char *, int, const char *,
 static int	get_one(struct client *, const char *, char, const char *,
 		    const struct transfer_flags *);
 static int	put_file(struct client *, int, const char *,
-		    const struct stat *, const char *, const char *, int);
+		    const struct stat *, const char *, const char *, int,
+		    const struct transfer_flags *);
 static int	put_entry(struct client *, int, const char *, const char *,
-		    const char *, int, struct expand_budget *);
+		    const char *, int, const struct transfer_flags *,
+		    struct expand_budget *);
 static int	put_tree(struct client *, int, const char *,
 		    const struct stat *, const char *, const char *, int,
-		    struct expand_budget *);
-static int	put_top(struct client *, const char *, const char *, int,
-		    char *, size_t);
+		    const struct transfer_flags *, struct expand_budget *);
+static int	put_top(struct client *, const struct transfer_flags *,
+		    const char *, const char *, int, char *, size_t);
 static int	put_one(struct client *, const struct transfer_flags *,
 		    const char *, const char *, int, struct names *,
 		    struct names *);
 static int	get_named(struct client *, const struct transfer_flags *,
 		    const char *, char, const char *, int, struct names *);
 static int	one_batch(struct client *, const char *, const char *, char,
-		    const struct transfer_flags *);
+		    int, const struct transfer_flags *);
 
 /* What remote_shorter looks for in a listing, and what it found. */
 struct size_probe {
@@ -103,6 +106,7 @@ get_file(struct client *c, const char *remote, int dirfd, const char *name,
 	char why[LOCAL_WHY_SIZE];
 	struct local_sink sink;
 	struct remote_sink rs;
+	struct get_plan g;
 	struct watch w;
 	uint64_t part = 0;
 	int rc, past_end, kept, stale;
@@ -113,12 +117,24 @@ get_file(struct client *c, const char *remote, int dirfd, const char *name,
 	    sizeof(why))) == -1)
 		return command_report(RC_FAILED, "get %s: %s",
 		    command_show(c, remote), why);
+	get_plan_start(&g, c, &sink, remote, 0, 0, 0, f->preserve);
 	rs = (struct remote_sink){ local_sink_write, local_sink_finish, &sink,
 	    sink.offset, local_sink_hash_prefix, local_sink_restart,
-	    local_sink_expect };
+	    local_sink_expect, get_plan_announced, &g };
 	progress_watch(&c->progress, command_base(remote), &w);
 	rc = remote_download(&c->remote, PKT_RRQ, remote, &rs, &w);
 	command_bar_stop(c, rc == RC_OK);
+	if (rc != RC_OK && !f->append) {
+		local_sink_close(&sink, 0);
+		if (get_plan_mismatch(&g)) {
+			get_plan_end(&g);
+			command_report(RC_OK, "get %s: the part kept from an "
+			    "earlier get does not match the remote file; "
+			    "fetching it whole", command_show(c, remote));
+			return get_file(c, remote, dirfd, name, local, f);
+		}
+	}
+	get_plan_end(&g);
 	/*
 	 * A .part longer than the remote file (the server's ERR 0 for an
 	 * offset past the end, in answer to the request: an ERR 0 mid-transfer
@@ -232,7 +248,7 @@ get_tree(struct client *c, const char *remote, int parentfd,
  */
 static int
 one_batch(struct client *c, const char *remote, const char *local,
-    char type, const struct transfer_flags *get)
+    char type, int get, const struct transfer_flags *f)
 {
 	struct names r = { NULL, NULL, 0, 0 }, l = { NULL, NULL, 0, 0 };
 	int rc;
@@ -240,11 +256,11 @@ one_batch(struct client *c, const char *remote, const char *local,
 	if (names_add(&r, remote, type) == -1 ||
 	    names_add(&l, local, type) == -1)
 		rc = command_report(RC_FAILED, "%s: out of memory",
-		    get != NULL ? "get" : "put");
-	else if (get != NULL)
-		rc = pipeline_get(c, &r, &l, get->force);
+		    get ? "get" : "put");
+	else if (get)
+		rc = pipeline_get(c, &r, &l, f);
 	else
-		rc = pipeline_put(c, &r, &l);
+		rc = pipeline_put(c, &r, &l, f);
 	names_free(&r);
 	names_free(&l);
 	return rc;
@@ -270,7 +286,7 @@ get_one(struct client *c, const char *remote, char type, const char *local,
 		return command_report(RC_FAILED, "get %s: is a directory (use "
 		    "get -r)", command_show(c, remote));
 	if (type == 'd' && !f->append && pipeline_wanted(&c->remote))
-		return one_batch(c, remote, local, type, f);
+		return one_batch(c, remote, local, type, 1, f);
 	if (type == 'd') {
 		snprintf(what, sizeof(what), "get -r %s", command_show(c,
 		    remote));
@@ -357,8 +373,7 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 		all = command_worst(all, get_named(c, f, l.v[i], l.type[i],
 		    dest, into_dir, batch ? bs : NULL));
 	if (bs[0].n > 0 && all != RC_LOST)
-		all = command_worst(all, pipeline_get(c, &bs[0], &bs[1],
-		    f->force));
+		all = command_worst(all, pipeline_get(c, &bs[0], &bs[1], f));
 	names_free(&bs[0]);
 	names_free(&bs[1]);
 	names_free(&l);
@@ -374,7 +389,7 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 static int
 put_file(struct client *c, int dirfd, const char *name,
     const struct stat *seen, const char *local, const char *remote,
-    int may_be_dir)
+    int may_be_dir, const struct transfer_flags *f)
 {
 	char why[LOCAL_WHY_SIZE], inside[PATH_LEN_MAX + 1];
 	struct local_source src;
@@ -391,6 +406,10 @@ put_file(struct client *c, int dirfd, const char *name,
 		return command_report(RC_FAILED, "put %s: %s",
 		    command_show(c, local), why);
 	progress_watch(&c->progress, command_base(remote), &w);
+	/* Its time always, its mode with -p ("File attributes"). */
+	c->remote.next_attrs = OPT_MTIME | (f->preserve ? OPT_MODE : 0);
+	c->remote.next_mtime = src.mtime;
+	c->remote.next_mode = src.mode;
 	rc = remote_upload(&c->remote, remote, local_source_read, &src,
 	    src.size, &w);
 	command_bar_stop(c, rc == RC_OK);
@@ -403,7 +422,7 @@ put_file(struct client *c, int dirfd, const char *name,
 		    names_join(inside, sizeof(inside), remote,
 		    command_base(local)) == 0)
 			return put_file(c, dirfd, name, seen, local, inside,
-			    0);
+			    0, f);
 		return command_report(rc, "put %s: /%s: %s",
 		    command_show(c, local), command_show(c, remote), why);
 	}
@@ -424,7 +443,8 @@ put_file(struct client *c, int dirfd, const char *name,
  */
 static int
 put_entry(struct client *c, int dirfd, const char *name, const char *local,
-    const char *remote, int depth, struct expand_budget *b)
+    const char *remote, int depth, const struct transfer_flags *f,
+    struct expand_budget *b)
 {
 	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
 	struct stat st;
@@ -445,8 +465,8 @@ put_entry(struct client *c, int dirfd, const char *name, const char *local,
 		    "long", command_show(c, lpath));
 	if (S_ISDIR(st.st_mode))
 		return put_tree(c, dirfd, name, &st, lpath, rpath, depth + 1,
-		    b);
-	return put_file(c, dirfd, name, &st, lpath, rpath, 0);
+		    f, b);
+	return put_file(c, dirfd, name, &st, lpath, rpath, 0, f);
 }
 
 /*
@@ -461,14 +481,14 @@ put_entry(struct client *c, int dirfd, const char *name, const char *local,
 static int
 put_tree(struct client *c, int parentfd, const char *name,
     const struct stat *seen, const char *local, const char *remote,
-    int depth, struct expand_budget *b)
+    int depth, const struct transfer_flags *f, struct expand_budget *b)
 {
 	struct names l = { NULL, NULL, 0, 0 };
 	size_t i;
 	int dirfd, rc, all = RC_OK;
 
 	if (depth == 0 && pipeline_wanted(&c->remote))
-		return one_batch(c, remote, local, 'd', NULL);
+		return one_batch(c, remote, local, 'd', 0, f);
 	if ((dirfd = expand_local_dir(c, parentfd, name, seen, local, depth,
 	    &l)) == -1)
 		return RC_FAILED;
@@ -482,7 +502,7 @@ put_tree(struct client *c, int parentfd, const char *name,
 	}
 	for (i = 0; i < l.n && all != RC_LOST; i++)
 		all = command_worst(all, put_entry(c, dirfd, l.v[i], local,
-		    remote, depth, b));
+		    remote, depth, f, b));
 	names_free(&l);
 	close(dirfd);
 	return all;
@@ -493,8 +513,8 @@ put_tree(struct client *c, int parentfd, const char *name,
  * (named) that is a directory receives it, as dest/name.
  */
 static int
-put_top(struct client *c, const char *path, const char *dest, int named,
-    char *target, size_t targetlen)
+put_top(struct client *c, const struct transfer_flags *f, const char *path,
+    const char *dest, int named, char *target, size_t targetlen)
 {
 	char what[LOCAL_WHY_SIZE];
 	struct expand_budget b;
@@ -512,7 +532,7 @@ put_top(struct client *c, const char *path, const char *dest, int named,
 	}
 	snprintf(what, sizeof(what), "put -r %s", command_show(c, path));
 	b = (struct expand_budget){ what, LOCAL_ENTRIES_MAX, 0, 0 };
-	rc = put_tree(c, AT_FDCWD, path, NULL, path, target, 0, &b);
+	rc = put_tree(c, AT_FDCWD, path, NULL, path, target, 0, f, &b);
 	if (b.skipped > 0)
 		fprintf(stderr, "%s: %zu skipped\n", what, b.skipped);
 	return rc;
@@ -547,11 +567,12 @@ put_one(struct client *c, const struct transfer_flags *f, const char *path,
 		return RC_OK;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return put_file(c, AT_FDCWD, path, NULL, path, target, named);
+		return put_file(c, AT_FDCWD, path, NULL, path, target, named,
+		    f);
 	if (!f->recursive)
 		return command_report(RC_FAILED, "put %s: is a directory (use "
 		    "put -r)", command_show(c, path));
-	return put_top(c, path, dest, named, target, sizeof(target));
+	return put_top(c, f, path, dest, named, target, sizeof(target));
 }
 
 int
@@ -579,7 +600,7 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
 		all = command_worst(all, put_one(c, f, l.v[i], dest, named, &br,
 		    &bl));
 	if (br.n > 0 && all != RC_LOST)
-		all = command_worst(all, pipeline_put(c, &br, &bl));
+		all = command_worst(all, pipeline_put(c, &br, &bl, f));
 	names_free(&br);
 	names_free(&bl);
 	names_free(&l);

@@ -14,6 +14,8 @@ struct transfer_flags {
 	int append;		/* -a: resume, keep LOCAL.part */
 	int force;		/* -f: get may overwrite */
 	int recursive;		/* -r: trees */
+	int preserve;		/* -p: modes too (times always) */
+	int checksum;		/* -c: a file in place needs the same digest */
 };
 
 /*

@@ -28,6 +28,10 @@ static const struct opt_def opt_defs[] = {
 	{ "digest", OPT_DIGEST, 0, 0 },
 	{ "offset", OPT_OFFSET, 0, UINT64_MAX },
 	{ "pipeline", OPT_PIPELINE, PIPELINE_MIN, PIPELINE_MAX },
+	/* File attributes: stat asks like tsize, the others are values. */
+	{ "stat", OPT_STAT, 0, 0 },
+	{ "mtime", OPT_MTIME, 0, INT64_MAX },
+	{ "mode", OPT_MODE, 0, OPT_MODE_MAX },
 };
 #define NOPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
@@ -104,6 +108,15 @@ opt_set(struct xfer_opts *o, unsigned bit, uint64_t v)
 	case OPT_PIPELINE:
 		o->pipeline = (uint16_t)v;
 		break;
+	case OPT_STAT:
+		o->stat = 1;
+		break;
+	case OPT_MTIME:
+		o->mtime = v;
+		break;
+	case OPT_MODE:
+		o->mode = (unsigned)v;
+		break;
 	}
 }
 
@@ -121,6 +134,10 @@ opt_get(const struct xfer_opts *o, unsigned bit)
 		return o->offset;
 	case OPT_PIPELINE:
 		return o->pipeline;
+	case OPT_MTIME:
+		return o->mtime;
+	case OPT_MODE:
+		return o->mode;
 	default:
 		return 0;
 	}
@@ -164,6 +181,11 @@ opts_from_opt(const struct pkt *p, uint16_t blksize_max,
 			v = windowsize_max;
 		opt_set(out, d->bit, v);
 	}
+	/* stat extends the size OACK: without tsize there is none. */
+	if ((out->named & OPT_STAT) && !(out->named & OPT_TSIZE)) {
+		out->named &= ~OPT_STAT;
+		out->stat = 0;
+	}
 	return 0;
 }
 
@@ -191,14 +213,17 @@ opts_from_oack(const struct pkt *p, const struct xfer_opts *asked,
 			    d->name);
 			return -1;
 		}
-		/* Lowered, never raised; a digest or offset only echoed. */
+		/*
+		 * Lowered, never raised; a digest, offset or mtime only
+		 * echoed; a mode is the server's to choose (its limits).
+		 */
 		min = d->min;
 		max = d->max;
 		if (d->bit == OPT_BLKSIZE || d->bit == OPT_WINDOWSIZE ||
 		    d->bit == OPT_PIPELINE)
 			max = opt_get(asked, d->bit);
-		else if (d->bit == OPT_OFFSET)
-			min = max = asked->offset;
+		else if (d->bit == OPT_OFFSET || d->bit == OPT_MTIME)
+			min = max = opt_get(asked, d->bit);
 		if (d->bit == OPT_DIGEST) {
 			v = asked->digest;
 			ok = digest_from_name(value) == asked->digest;
@@ -242,20 +267,63 @@ opts_encode(uint8_t *buf, size_t size, enum pkt_op op,
 ssize_t
 opts_encode_tsize(uint8_t *buf, size_t size, uint64_t bytes)
 {
-	char value[OPT_VALUE_DIGITS_MAX + 1];
-	struct pkt_opt pair = { "tsize", value };
+	struct announce a = { bytes, 0, 0, 0 };
 
-	snprintf(value, sizeof(value), "%" PRIu64, bytes);
-	return pkt_encode_opt(buf, size, PKT_OACK, &pair, 1);
+	return opts_encode_announce(buf, size, &a);
+}
+
+ssize_t
+opts_encode_announce(uint8_t *buf, size_t size, const struct announce *a)
+{
+	char values[3][OPT_VALUE_DIGITS_MAX + 1];
+	struct pkt_opt pairs[3] = {
+		{ "tsize", values[0] }, { "mtime", values[1] },
+		{ "mode", values[2] },
+	};
+
+	snprintf(values[0], sizeof(values[0]), "%" PRIu64, a->size);
+	snprintf(values[1], sizeof(values[1]), "%" PRIu64, a->mtime);
+	snprintf(values[2], sizeof(values[2]), "%u", a->mode);
+	return pkt_encode_opt(buf, size, PKT_OACK, pairs, a->attrs ? 3 : 1);
+}
+
+int
+opts_announce_from_oack(const struct pkt *p, int attrs, struct announce *a)
+{
+	const struct opt_def *d;
+	unsigned seen = 0;
+	uint64_t v;
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	if (p->op != PKT_OACK || p->u.opt.count != (attrs ? 3 : 1))
+		return -1;
+	for (i = 0; i < p->u.opt.count; i++) {
+		d = opt_lookup(p->u.opt.opts[i].name);
+		if (d == NULL || (seen & d->bit) ||
+		    parse_value(p->u.opt.opts[i].value, &v) == -1)
+			return -1;
+		seen |= d->bit;
+		if (d->bit == OPT_TSIZE && v < UINT64_MAX)
+			a->size = v;
+		else if (d->bit == OPT_MTIME && attrs && v <= d->max)
+			a->mtime = v;
+		else if (d->bit == OPT_MODE && attrs && v <= d->max)
+			a->mode = (unsigned)v;
+		else
+			return -1;
+	}
+	a->attrs = attrs;
+	return 0;
 }
 
 int
 opts_tsize_from_oack(const struct pkt *p, uint64_t *bytes)
 {
-	if (p->op != PKT_OACK || p->u.opt.count != 1 ||
-	    strcasecmp(p->u.opt.opts[0].name, "tsize") != 0 ||
-	    parse_value(p->u.opt.opts[0].value, bytes) == -1 ||
-	    *bytes == UINT64_MAX)
+	struct announce a;
+
+	if (opts_announce_from_oack(p, 0, &a) == -1)
 		return -1;
+	*bytes = a.size;
 	return 0;
 }

@@ -19,6 +19,13 @@
 #define OPT_DIGEST	0x8
 #define OPT_OFFSET	0x10
 #define OPT_PIPELINE	0x20
+/* File attributes (docs/protocol.md, "File attributes"). */
+#define OPT_STAT	0x40
+#define OPT_MTIME	0x80
+#define OPT_MODE	0x100
+
+/* The permission bits a mode option may carry: never set-id or sticky. */
+#define OPT_MODE_MAX	0777
 
 /* The options in force for a session's transfers. */
 struct xfer_opts {
@@ -29,6 +36,17 @@ struct xfer_opts {
 	enum digest_alg digest;	/* file transfers end with SUM */
 	uint64_t offset;	/* the next RRQ starts here */
 	uint16_t pipeline;	/* requests ahead (protocol.md); 0: off */
+	int stat;		/* 1: a RRQ's size OACK has mtime and mode */
+	uint64_t mtime;		/* the next WRQ's modification time */
+	unsigned mode;		/* the next WRQ's permission bits */
+};
+
+/* What the OACK before a RRQ's data announces. */
+struct announce {
+	uint64_t size;		/* tsize: the bytes that follow */
+	int attrs;		/* with stat: mtime and mode below */
+	uint64_t mtime;		/* seconds since the epoch */
+	unsigned mode;		/* permission bits, at most OPT_MODE_MAX */
 };
 
 /*
@@ -66,6 +84,20 @@ ssize_t	opts_encode(uint8_t *buf, size_t size, enum pkt_op op,
 
 /* Encodes the OACK that announces a transfer of size bytes (tsize). */
 ssize_t	opts_encode_tsize(uint8_t *buf, size_t size, uint64_t bytes);
+
+/*
+ * Encodes the OACK that announces a RRQ's data: tsize, and with
+ * a->attrs also mtime and mode.
+ */
+ssize_t	opts_encode_announce(uint8_t *buf, size_t size,
+	    const struct announce *a);
+
+/*
+ * Reads an announcement: exactly tsize when attrs is 0; exactly tsize,
+ * mtime and mode, in any order, when it is 1.  Returns 0, or -1.
+ */
+int	opts_announce_from_oack(const struct pkt *p, int attrs,
+	    struct announce *a);
 
 /*
  * Reads a size announcement: an OACK holding exactly one option, tsize,

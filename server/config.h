@@ -26,6 +26,13 @@ struct users;
  * child's 32 (harden.c).
  */
 #define SERVER_HOLD_MAX		8
+/*
+ * An upload's mode option ("File attributes"): group and others never
+ * write, and the owner (this server) can always read what it publishes,
+ * so that it stays listed and served.
+ */
+#define SERVER_UPLOAD_MODE_MASK	0755
+#define SERVER_UPLOAD_MODE_MIN	0400
 #define SERVER_CLIENTS_MAX	4096
 #define DRAIN_TIMEOUT_DEFAULT	60
 

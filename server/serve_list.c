@@ -313,6 +313,7 @@ enum serve_result
 serve_list(struct session *s, const char *path, size_t len)
 {
 	char bound[32];
+	struct announce ann = { 0, 0, 0, 0 };
 	struct lines l;
 	struct lines_source src;
 	struct xfer_params xp;
@@ -349,8 +350,9 @@ serve_list(struct session *s, const char *path, size_t len)
 	}
 	if (l.n > 0)		/* qsort's base must not be NULL, even for 0 */
 		qsort_r(l.start, l.n, sizeof(*l.start), by_name, l.text);
+	ann.size = l.len;
 	if (s->opts.tsize &&
-	    (r = session_announce_size(s, l.len)) != SERVE_NEXT)
+	    (r = session_announce(s, &ann)) != SERVE_NEXT)
 		goto out;
 	src.l = &l;
 	src.i = src.off = 0;

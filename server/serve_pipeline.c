@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "session.h"
 
 static enum serve_result discard_sum(struct session *);
@@ -163,9 +164,26 @@ pipeline_hold(struct session *s, int *fd, int *dirfd, const char *name,
 	h->block = block;
 	strlcpy(h->name, name, sizeof(h->name));
 	*fd = *dirfd = -1;
+	s->held.files++;
 	strlcpy(s->req.result, "ok, held for the batch's sync",
 	    sizeof(s->req.result));
-	return s->held.n == SERVER_HOLD_MAX ? pipeline_flush(s) : SERVE_NEXT;
+	return s->held.files == SERVER_HOLD_MAX ||
+	    s->held.n == SERVER_HOLD_MAX * 2 ? pipeline_flush(s) : SERVE_NEXT;
+}
+
+int
+pipeline_hold_oack(struct session *s, const uint8_t *oack, size_t len)
+{
+	struct held_upload *h;
+
+	/* A full list was flushed when its last entry came. */
+	if (s->held.n == 0 || len > sizeof(h->oack))
+		return -1;
+	h = &s->held.u[s->held.n++];
+	h->fd = h->dirfd = -1;
+	memcpy(h->oack, oack, len);
+	h->oack_len = (uint16_t)len;
+	return 0;
 }
 
 void
@@ -174,21 +192,38 @@ pipeline_drop(struct session *s)
 	unsigned i;
 
 	for (i = 0; i < s->held.n; i++) {
+		if (s->held.u[i].fd == -1)
+			continue;		/* an OACK */
 		close(s->held.u[i].fd);		/* unnamed, it vanishes */
 		close(s->held.u[i].dirfd);
 	}
-	s->held.n = 0;
+	s->held.n = s->held.files = 0;
 }
 
 /* Durable: one file alone as without the batch, several by one syncfs. */
 static int
 sync_batch(const struct held *b, int dirs)
 {
-	int fd = dirs ? b->u[0].dirfd : b->u[0].fd;
+	unsigned i = 0;
 
-	if (b->n == 1)
-		return fsync(fd);
-	return syncfs(fd);
+	while (b->u[i].fd == -1)	/* an OACK: a file comes first */
+		i++;
+	if (b->files == 1)
+		return fsync(dirs ? b->u[i].dirfd : b->u[i].fd);
+	return syncfs(b->u[i].fd);
+}
+
+/* The answer of a held entry that was published, or is an OACK. */
+static enum serve_result
+send_held(struct session *s, const struct held_upload *h)
+{
+	enum conn_status cs;
+
+	if (h->fd == -1)
+		cs = conn_send(&s->conn, h->oack, h->oack_len);
+	else
+		cs = conn_send_ack(&s->conn, h->block);
+	return cs == CONN_OK ? SERVE_NEXT : session_conn_failed(s, cs);
 }
 
 /*
@@ -201,41 +236,43 @@ enum serve_result
 pipeline_flush(struct session *s)
 {
 	struct held b = s->held;
-	enum conn_status cs;
 	enum serve_result r = SERVE_NEXT;
-	int err[SERVER_HOLD_MAX], failed = 0;
+	int err[SERVER_HOLD_MAX * 2] = { 0 }, failed = 0;
 	unsigned i;
 
-	if (b.n == 0)
+	if (b.files == 0) {
+		/* Never the case: an OACK is held only behind a file. */
+		s->held.n = 0;
 		return SERVE_NEXT;
-	s->held.n = 0;		/* answers below may flush again: nothing */
+	}
+	s->held.n = s->held.files = 0;	/* answers may flush again: none */
+	log_debug("Publishing %u uploads held for one sync", b.files);
 	if (sync_batch(&b, 0) == -1)
 		failed = errno;
 	for (i = 0; i < b.n; i++)
-		err[i] = failed != 0 ? failed :
+		err[i] = b.u[i].fd == -1 ? 0 : failed != 0 ? failed :
 		    serve_write_link(s->jail, b.u[i].fd, b.u[i].dirfd,
 		    b.u[i].name) == 0 ? 0 : errno;
 	if (failed == 0 && sync_batch(&b, 1) == -1) {
 		/* The names may not last: taken back, and all fail. */
 		failed = errno;
-		for (i = 0; i < b.n; i++)
-			if (err[i] == 0)
+		for (i = 0; i < b.n; i++) {
+			if (err[i] == 0 && b.u[i].fd != -1)
 				(void)unlinkat(b.u[i].dirfd, b.u[i].name, 0);
-		for (i = 0; i < b.n; i++)
-			err[i] = failed;
+			if (b.u[i].fd != -1)
+				err[i] = failed;
+		}
 	}
 	for (i = 0; i < b.n; i++) {
 		if (r != SERVE_NEXT) {
 			/* Never to be answered: never published either. */
-			if (err[i] == 0)
+			if (err[i] == 0 && b.u[i].fd != -1)
 				(void)unlinkat(b.u[i].dirfd, b.u[i].name, 0);
 			continue;
 		}
-		if (err[i] == 0) {
-			if ((cs = conn_send_ack(&s->conn, b.u[i].block)) !=
-			    CONN_OK)
-				r = session_conn_failed(s, cs);
-		} else if (err[i] == EEXIST)
+		if (err[i] == 0)
+			r = send_held(s, &b.u[i]);
+		else if (err[i] == EEXIST)
 			r = session_refuse(s, ERR_EXISTS,
 			    "File already exists");
 		else

@@ -80,6 +80,7 @@ enum serve_result
 serve_read(struct session *s, const char *path, size_t len)
 {
 	struct file_source src;
+	struct announce ann;
 	struct digest d;
 	struct xfer_params xp;
 	struct xfer_result res;
@@ -88,6 +89,7 @@ serve_read(struct session *s, const char *path, size_t len)
 	struct stat st;
 
 	memset(&d, 0, sizeof(d));
+	memset(&ann, 0, sizeof(ann));
 	if (len == 0)		/* section 4: an empty RRQ lists the root */
 		return serve_list(s, path, len);
 	if ((ps = path_check(path, len)) != PATH_OK)
@@ -135,8 +137,11 @@ serve_read(struct session *s, const char *path, size_t len)
 		goto out;
 	}
 	hashslot_release();
-	if (s->opts.tsize &&
-	    (r = session_announce_size(s, src.left)) != SERVE_NEXT)
+	ann.size = src.left;
+	ann.attrs = s->opts.stat;
+	ann.mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
+	ann.mode = st.st_mode & OPT_MODE_MAX;
+	if (s->opts.tsize && (r = session_announce(s, &ann)) != SERVE_NEXT)
 		goto out;
 	xp.size_hint = src.left;
 	xfer_send(&s->conn, &xp, file_read, &src, &res);

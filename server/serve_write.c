@@ -36,6 +36,8 @@ struct upload {
 	uint64_t written, limit;
 	uint64_t flushed;		/* writeback started up to here */
 	int has_limit;
+	int has_mtime;			/* the mtime option came with it */
+	struct timespec mtime;
 };
 
 static int	upload_write(void *, struct iovec *, int);
@@ -150,11 +152,32 @@ take_back(const struct upload *u)
 		(void)unlinkat(u->dirfd, u->name, 0);
 }
 
+/*
+ * The mtime option: set once the last byte is written (a write would
+ * move it), before the file is synced and named.  The kernel clamps a
+ * time past what the file system can hold.
+ */
+static int
+apply_mtime(const struct upload *u)
+{
+	struct timespec times[2];
+
+	if (!u->has_mtime)
+		return 0;
+	times[0].tv_sec = 0;
+	times[0].tv_nsec = UTIME_OMIT;		/* the access time is ours */
+	times[1] = u->mtime;
+	return futimens(u->fd, times);
+}
+
 static int
 upload_finish(void *ctx)
 {
 	struct upload *u = ctx;
 	int saved;
+
+	if (apply_mtime(u) == -1)
+		return -1;
 
 	/*
 	 * The directory was opened through the jail, but may have been
@@ -218,8 +241,12 @@ upload_begin(struct session *s, struct upload *u, enum serve_result *r)
 			*r = session_refuse_errno(s, errno);
 		return -1;
 	}
-	/* Mode 0644 whatever the umask. */
-	if (fchmod(u->fd, 0644) == -1) {
+	/*
+	 * Mode 0644 whatever the umask, or the mode option's (serve_opt
+	 * kept it within SERVER_UPLOAD_MODE_MASK: never set-id).
+	 */
+	if (fchmod(u->fd, (s->req.attrs & OPT_MODE) ? (mode_t)s->req.mode :
+	    0644) == -1) {
 		*r = session_refuse_errno(s, errno);
 		return -1;
 	}
@@ -244,6 +271,8 @@ serve_write(struct session *s, const char *path, size_t len)
 	u.fd = -1;
 	u.has_limit = s->cfg->has_max_upload;
 	u.limit = s->cfg->max_upload;
+	u.has_mtime = (s->req.attrs & OPT_MTIME) != 0;
+	u.mtime.tv_sec = (time_t)s->req.mtime;
 	u.dirfd = session_open_parent(s, PKT_WRQ, path, len, parent, &u.name,
 	    &r);
 	if (u.dirfd == -1)
@@ -270,7 +299,10 @@ serve_write(struct session *s, const char *path, size_t len)
 	xfer_recv(&s->conn, &xp, NULL, upload_write, hold ? NULL :
 	    upload_finish, &u, &res);
 	s->req.bytes = res.bytes;
-	if (hold && res.status == XFER_OK)
+	if (hold && res.status == XFER_OK && apply_mtime(&u) == -1)
+		r = session_abort(s, ERR_UNDEFINED, "Write error: %s",
+		    strerror(errno));
+	else if (hold && res.status == XFER_OK)
 		r = pipeline_hold(s, &u.fd, &u.dirfd, u.name,
 		    res.final_block);
 	else

@@ -260,14 +260,14 @@ session_xfer_params(const struct session *s, struct digest *d,
 }
 
 enum serve_result
-session_announce_size(struct session *s, uint64_t size)
+session_announce(struct session *s, struct announce *a)
 {
 	uint8_t buf[PKT_OPCODE_LEN + OPT_BODY_MAX];
 	enum conn_status cs;
 	struct pkt p;
 	ssize_t len;
 
-	len = opts_encode_tsize(buf, sizeof(buf), size);
+	len = opts_encode_announce(buf, sizeof(buf), a);
 	/* Pipelined, DAT 1 follows at once, in the same segment. */
 	if (s->opts.pipeline)
 		cs = conn_send_more(&s->conn, buf, (size_t)len);
@@ -300,22 +300,31 @@ serve_opt(struct session *s, const struct pkt *p)
 	struct xfer_opts o;
 	ssize_t len;
 
-	if (pipeline_flush(s) != SERVE_NEXT)
-		return SERVE_CLOSE;
 	if (opts_from_opt(p, SERVER_BLKSIZE_MAX, SERVER_WINDOWSIZE_MAX, &o,
 	    why, sizeof(why)) == -1)
 		return session_abort(s, ERR_OPTIONS,
 		    "Option negotiation failed: %s", why);
 	if (o.pipeline > SERVER_PIPELINE_MAX)
 		o.pipeline = SERVER_PIPELINE_MAX;
+	/* An upload's mode within this server's limits ("File attributes"). */
+	o.mode = (o.mode & SERVER_UPLOAD_MODE_MASK) | SERVER_UPLOAD_MODE_MIN;
 	s->opts = o;
 	log_debug("Options: blksize %u, windowsize %u, tsize %s, digest %s, "
-	    "offset %" PRIu64 ", pipeline %u", o.blksize, o.windowsize,
-	    o.tsize ? "on" : "off", digest_name(o.digest), o.offset,
-	    o.pipeline);
-	/* The accepted values fit: at most six short pairs. */
+	    "offset %" PRIu64 ", pipeline %u, stat %s, mtime %" PRIu64
+	    ", mode %03o", o.blksize, o.windowsize, o.tsize ? "on" : "off",
+	    digest_name(o.digest), o.offset, o.pipeline,
+	    o.stat ? "on" : "off", o.mtime, o.mode);
+	/* The accepted values fit: at most nine short pairs. */
 	len = opts_encode(buf, sizeof(buf), PKT_OACK, &o);
 	if (len == -1)
+		return SERVE_CLOSE;
+	/*
+	 * Behind held uploads, still pipelining: the OACK waits its turn
+	 * with them, and the OPT before each upload costs no sync.
+	 */
+	if (o.pipeline && pipeline_hold_oack(s, buf, (size_t)len) == 0)
+		return SERVE_NEXT;
+	if (pipeline_flush(s) != SERVE_NEXT)
 		return SERVE_CLOSE;
 	/*
 	 * A client that sent its request with the OPT (as ours does) has its
@@ -370,6 +379,11 @@ serve_request(struct session *s, const struct handler *h,
 	s->req.offset = s->opts.offset;
 	s->opts.offset = 0;
 	s->opts.named &= ~OPT_OFFSET;
+	/* So do an upload's attributes ("File attributes"). */
+	s->req.attrs = s->opts.named & (OPT_MTIME | OPT_MODE);
+	s->req.mtime = s->opts.mtime;
+	s->req.mode = s->opts.mode;
+	s->opts.named &= ~(OPT_MTIME | OPT_MODE);
 	/* Quoted in the log line: a '"' in the name must not end the field. */
 	text_escape(esc, sizeof(esc), s->req.path, s->req.pathlen,
 	    TEXT_UTF8 | TEXT_QUOTE);

@@ -28,6 +28,9 @@ struct request {
 	size_t tolen;
 	uint64_t bytes;
 	uint64_t offset;		/* section 6: for a RRQ only */
+	unsigned attrs;			/* OPT_MTIME, OPT_MODE: for a WRQ */
+	uint64_t mtime;
+	unsigned mode;
 	char result[ERRMSG_LEN_MAX * 4 + 64];	/* "ok", "ERR n message" */
 	int upload_read;		/* the engine took the WRQ's data */
 };
@@ -49,11 +52,16 @@ struct held_upload {
 	int fd, dirfd;			/* the O_TMPFILE, its directory */
 	uint16_t block;			/* its final DAT: the ACK's number */
 	char name[COMPONENT_LEN_MAX + 1];
+	/* fd -1: not an upload but an OPT's OACK, sent in its turn. */
+	uint16_t oack_len;
+	uint8_t oack[PKT_OPCODE_LEN + OPT_BODY_MAX];
 };
 
+/* Up to SERVER_HOLD_MAX uploads, each with the OPT that came before it. */
 struct held {
-	struct held_upload u[SERVER_HOLD_MAX];
-	unsigned n;
+	struct held_upload u[SERVER_HOLD_MAX * 2];
+	unsigned n;			/* entries */
+	unsigned files;			/* of which uploads */
 };
 
 struct session {
@@ -154,10 +162,12 @@ int	session_xfer_params(const struct session *s, struct digest *d,
 	    struct xfer_params *xp);
 
 /*
- * tsize (section 6): announces size with an OACK and waits for ACK 0.
- * Returns SERVE_NEXT to go on with DAT 1, SERVE_CLOSE otherwise.
+ * tsize (section 6): announces a->size with an OACK, with a->mtime and
+ * a->mode too when a->attrs (a RRQ with stat in force: "File
+ * attributes"), and waits for ACK 0.  Returns SERVE_NEXT to go on with DAT 1,
+ * SERVE_CLOSE otherwise.
  */
-enum serve_result session_announce_size(struct session *s, uint64_t size);
+enum serve_result session_announce(struct session *s, struct announce *a);
 
 /*
  * The pipeline extension (serve_pipeline.c).  pipeline_packet takes a
@@ -178,6 +188,13 @@ enum serve_result pipeline_received(struct session *s,
  */
 enum serve_result pipeline_hold(struct session *s, int *fd, int *dirfd,
 	    const char *name, uint16_t block);
+/*
+ * An OACK that must follow held uploads' answers: held behind them, so
+ * that the OPT before each upload ("File attributes") costs no sync of
+ * its own.  0, or -1 when nothing is held (the caller sends it).
+ */
+int	pipeline_hold_oack(struct session *s, const uint8_t *oack,
+	    size_t len);
 /*
  * Makes the held uploads durable (one sync), publishes them and sends
  * their answers in order.  Called before any other packet is sent and

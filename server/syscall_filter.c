@@ -109,6 +109,7 @@ static const struct rule rules[] = {
 	{ "syncfs", ANY, { 0 }, "a pipeline's uploads made durable at once" },
 	{ "sync_file_range", ANY, { 0 }, "upload writeback started early" },
 	{ "fadvise64", ANY, { 0 }, "sequential reads of a download" },
+	{ "utimensat", ANY, { 0 }, "an upload's mtime option (futimens)" },
 	{ "linkat", ANY, { 0 },
 	    "an upload's O_TMPFILE, or spool file, named; RNM by link" },
 	{ "unlinkat", ANY, { 0 },

@@ -33,6 +33,7 @@
 
 static struct server S;
 static char local[PATH_MAX];
+static char cache_home[PATH_MAX + 8];	/* XDG_CACHE_HOME of the client */
 static const char *state_home;	/* XDG_STATE_HOME for the next client */
 static unsigned short cols = 100;	/* its terminal's width */
 static const char *lc_all = "C.UTF-8";	/* its locale */
@@ -70,6 +71,9 @@ spawn_client(const char *const *opts)
 			_exit(126);
 		setenv("TERM", "vt100", 1);
 		setenv("HOME", local, 1);	/* no personal ~/.editrc */
+		/* The cache of interrupted downloads, the test's own. */
+		snprintf(cache_home, sizeof(cache_home), "%s/cache", S.top);
+		setenv("XDG_CACHE_HOME", cache_home, 1);
 		/* Nor the tester's history. */
 		if (state_home != NULL)
 			setenv("XDG_STATE_HOME", state_home, 1);
@@ -1204,6 +1208,40 @@ whole_files(const char *dir, off_t size, int *all_whole)
 	return n;
 }
 
+/* Whether the file at path holds exactly data[0..len). */
+static int
+same_bytes(const char *path, const char *data, size_t len)
+{
+	static char got[256 * 1024];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return 0;
+	n = read(fd, got, sizeof(got));
+	close(fd);
+	return n == (ssize_t)len && memcmp(got, data, len) == 0;
+}
+
+/* Names ending in ".part" in dir (none when there is no dir). */
+static int
+parts_in(const char *dir)
+{
+	struct dirent *d;
+	size_t len;
+	DIR *dp;
+	int n = 0;
+
+	if ((dp = opendir(dir)) == NULL)
+		return 0;
+	while ((d = readdir(dp)) != NULL)
+		if ((len = strlen(d->d_name)) > 5 &&
+		    strcmp(d->d_name + len - 5, ".part") == 0)
+			n++;
+	closedir(dp);
+	return n;
+}
+
 static long
 ms_since(const struct timespec *t0)
 {
@@ -1297,6 +1335,57 @@ START_TEST(ctrl_c_stops_a_tree_at_once)
 }
 END_TEST
 
+/*
+ * Ctrl-C in a pipelined get -r over a slow link, then the same command
+ * again: the tree ends whole and byte-exact, the files already in place
+ * are counted up to date and not sent again, and no part is left beside
+ * the tree or in the cache.
+ */
+START_TEST(a_tree_stopped_by_ctrl_c_completes_when_run_again)
+{
+	static char data[200000];
+	char path[PATH_MAX * 2], name[64];
+	int i, n, whole;
+
+	for (i = 0; i < (int)sizeof(data); i++)
+		data[i] = (char)(i * 31 + i / 4096);
+	snprintf(path, sizeof(path), "%s/t", S.root);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "t/f%02d", i);
+		harness_write_file(&S, name, data, sizeof(data));
+	}
+	port = slow_link();
+	spawn_client(NULL);
+	expect("fs:/> ");
+	type("get -r t\r");
+	expect("100%");			/* a first file is in */
+	type("\x03");
+	expect("get: interrupted: ");
+	expect("fs:/> ");
+	snprintf(path, sizeof(path), "%s/t", local);
+	n = whole_files(path, sizeof(data), &whole);
+	ck_assert_msg(n > 0 && n < 30 && whole, "get -r: %d files", n);
+	type("get -r t\r");
+	expect("get -r t: ");
+	expect(" up to date, 0 skipped, 0 failed");
+	expect("fs:/> ");
+	ck_assert_int_eq(whole_files(path, sizeof(data), &whole), 30);
+	ck_assert(whole);
+	for (i = 0; i < 30; i++) {
+		snprintf(name, sizeof(name), "f%02d", i);
+		snprintf(path, sizeof(path), "%s/t/%s", local, name);
+		ck_assert_msg(same_bytes(path, data, sizeof(data)), "%s", name);
+	}
+	snprintf(path, sizeof(path), "%s/t", local);
+	ck_assert_int_eq(parts_in(path), 0);
+	snprintf(path, sizeof(path), "%s/fileserver", cache_home);
+	ck_assert_int_eq(parts_in(path), 0);
+	quit();
+	link_stop();
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -1333,6 +1422,7 @@ suite(void)
 	tcase_add_test(tc, ctrl_c_ends_a_completion_that_waits);
 	tcase_add_test(tc, a_trickling_completion_is_bounded);
 	tcase_add_test(tc, ctrl_c_stops_a_tree_at_once);
+	tcase_add_test(tc, a_tree_stopped_by_ctrl_c_completes_when_run_again);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("tokenizer");
 	tcase_add_test(tc, words_follow_the_pattern_rule);

@@ -28,6 +28,10 @@ fi
 srv=$top/srv
 loc=$top/local
 mkdir -p "$srv/sub" "$loc"
+# The client's cache of interrupted downloads, the test's own.
+XDG_CACHE_HOME=$top/cache
+export XDG_CACHE_HOME
+cache=$XDG_CACHE_HOME/fileserver
 server_pid=
 relay_pid=
 delay_pid=

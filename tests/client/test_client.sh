@@ -276,7 +276,7 @@ client -q 127.0.0.1 "$port" help
 check "help: says what -- does" grep -q "^get -- -NAME.* -- ends the flags" \
     "$top/out"
 client -q 127.0.0.1 "$port" help get
-check "help COMMAND: its usage" grep -q '^usage: get \[-afr\]' "$top/out"
+check "help COMMAND: its usage" grep -q '^usage: get \[-afpr\]' "$top/out"
 check "help COMMAND: each flag" sh -c "grep -q '^  -a  ' '$top/out' &&
     grep -q '^  -f  ' '$top/out' && grep -q '^  -r  ' '$top/out'"
 check "help COMMAND: the default" grep -q 'LOCAL defaults to' "$top/out"

@@ -294,6 +294,71 @@ START_TEST(pipeline_range_and_lowering)
 }
 END_TEST
 
+START_TEST(file_attributes)
+{
+	struct pkt_opt both[2] = { { "tsize", "0" }, { "stat", "0" } };
+	struct pkt_opt attrs[3] = { { "mode", "420" }, { "tsize", "6" },
+	    { "mtime", "1000000000" } };
+	struct pkt_opt echo[2] = { { "mtime", "1700000000" },
+	    { "mode", "493" } };
+	struct xfer_opts o, ask, got;
+	struct announce a = { 6, 1, 1000000000, 0644 }, back;
+	ssize_t len;
+	size_t used;
+
+	/* stat extends the size OACK: accepted only beside tsize. */
+	make(PKT_OPT, both, 2);
+	ck_assert_int_eq(opts_from_opt(&p, 65464, 65535, &o, why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(o.stat, 1);
+	ck_assert_uint_eq(o.named, OPT_TSIZE | OPT_STAT);
+	ck_assert_int_eq(from_opt("stat", "0", &o), 0);
+	ck_assert_int_eq(o.stat, 0);
+	ck_assert_uint_eq(o.named, 0);
+	ck_assert_int_eq(from_opt("stat", "1", &o), -1);
+	/* mode: the permission bits only; mtime: no sign, 63 bits. */
+	ck_assert_int_eq(from_opt("mode", "511", &o), 0);
+	ck_assert_uint_eq(o.mode, 0777);
+	ck_assert_int_eq(from_opt("mode", "512", &o), -1);
+	ck_assert_int_eq(from_opt("mode", "2541", &o), -1);	/* 04755 */
+	ck_assert_int_eq(from_opt("mtime", "9223372036854775807", &o), 0);
+	ck_assert_int_eq(from_opt("mtime", "9223372036854775808", &o), -1);
+	ck_assert_int_eq(from_opt("mtime", "-1", &o), -1);
+	/* The client: the mtime echoed as asked, the mode the server's. */
+	opts_default(&ask);
+	ask.named = OPT_MTIME | OPT_MODE;
+	ask.mtime = 1700000000;
+	ask.mode = 0777;
+	make(PKT_OACK, echo, 2);
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)), 0);
+	ck_assert_uint_eq(got.mode, 0755);
+	ask.mtime = 1700000001;
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)),
+	    -1);
+	/* The announcement, both ways, in any order. */
+	len = opts_encode_announce(buf, sizeof(buf), &a);
+	ck_assert_int_eq(pkt_decode(buf, (size_t)len, 512, &p, &used),
+	    PKT_OK);
+	ck_assert_int_eq(opts_announce_from_oack(&p, 1, &back), 0);
+	ck_assert_uint_eq(back.size, 6);
+	ck_assert_uint_eq(back.mtime, 1000000000);
+	ck_assert_uint_eq(back.mode, 0644);
+	ck_assert_int_eq(opts_announce_from_oack(&p, 0, &back), -1);
+	make(PKT_OACK, attrs, 3);
+	ck_assert_int_eq(opts_announce_from_oack(&p, 1, &back), 0);
+	ck_assert_uint_eq(back.mode, 0644);
+	attrs[0].value = "512";
+	make(PKT_OACK, attrs, 3);
+	ck_assert_int_eq(opts_announce_from_oack(&p, 1, &back), -1);
+	attrs[0].name = "tsize";
+	attrs[0].value = "6";
+	make(PKT_OACK, attrs, 3);
+	ck_assert_int_eq(opts_announce_from_oack(&p, 1, &back), -1);
+	make(PKT_OACK, attrs + 1, 1);
+	ck_assert_int_eq(opts_announce_from_oack(&p, 1, &back), -1);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -310,6 +375,7 @@ suite(void)
 	tcase_add_test(tc, digest_negotiated_by_word);
 	tcase_add_test(tc, offset_range_and_echo);
 	tcase_add_test(tc, pipeline_range_and_lowering);
+	tcase_add_test(tc, file_attributes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -5,12 +5,13 @@
  * knows nothing of the protocol (it carries TLS as well), so it stands in
  * for netem, which this kernel lacks:
  *
- *   delay [-d MS] [-r BYTES_PER_S] [-k BYTES] [-o FILE] [-b ADDR] PORT
+ *   delay [-d MS] [-r BYTES_PER_S] [-k BYTES [-n N]] [-o FILE] [-b ADDR] PORT
  *
  * -d delays every byte by MS milliseconds each way (a round trip of 2 MS);
  * -r lets each direction carry at most BYTES_PER_S (bytes queue behind
  *    the ones before them, as on a serial link);
  * -k drops both connections once BYTES have crossed, both ways counted;
+ * -n cuts (-k) only the first N connections, and carries the rest whole;
  * -o appends one line a connection to FILE when it ends:
  *    `c2s BYTES s2c BYTES turns N cpu_us US`, US the CPU time (user and
  *    system) its child spent: the relay's own cost, which the benchmark
@@ -41,6 +42,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -74,6 +76,9 @@ struct way {
 
 static uint64_t delay_ns, rate;		/* rate 0: no cap */
 static long long cut_after = -1;
+static long long cut_conns = -1;	/* -n: connections -k cuts; -1 all */
+/* -n: connections begun so far, shared by the relay's children. */
+static long long *conns_begun;
 static const char *stats_file;
 static int spliced;			/* no delay, no cap: splice(2) */
 static size_t pipe_room;		/* what one pipe holds */
@@ -248,6 +253,7 @@ serve(int client, void *ctx)
 {
 	const struct sockaddr_in *to = ctx;
 	struct way w[2];
+	long long nth;
 	struct pollfd pfd[4];
 	unsigned long turns = 0;
 	int server, i, one = 1, last = -1, timeout, r;
@@ -256,6 +262,12 @@ serve(int client, void *ctx)
 	if ((server = socket(AF_INET, SOCK_STREAM, 0)) == -1 ||
 	    connect(server, (const struct sockaddr *)to, sizeof(*to)) == -1)
 		_exit(1);
+	/* Past -n connections, the next are carried whole. */
+	if (conns_begun != NULL) {
+		nth = __atomic_add_fetch(conns_begun, 1, __ATOMIC_SEQ_CST);
+		if (nth > cut_conns)
+			cut_after = -1;
+	}
 	/* Bytes go on as the two ends send them; the delay is ours. */
 	setsockopt(server, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -335,7 +347,7 @@ main(int argc, char *argv[])
 	const char *bind_addr = "127.0.0.1";
 	int ch;
 
-	while ((ch = getopt(argc, argv, "b:d:k:o:r:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:d:k:n:o:r:")) != -1) {
 		switch (ch) {
 		case 'b':
 			bind_addr = optarg;
@@ -346,6 +358,9 @@ main(int argc, char *argv[])
 		case 'k':
 			cut_after = number(optarg, LLONG_MAX);
 			break;
+		case 'n':
+			cut_conns = number(optarg, LLONG_MAX);
+			break;
 		case 'o':
 			stats_file = optarg;
 			break;
@@ -354,13 +369,13 @@ main(int argc, char *argv[])
 			break;
 		default:
 			fprintf(stderr, "usage: delay [-d ms] [-r bytes/s] "
-			    "[-k bytes] [-o file] [-b addr] port\n");
+			    "[-k bytes [-n conns]] [-o file] [-b addr] port\n");
 			return 2;
 		}
 	}
 	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: delay [-d ms] [-r bytes/s] [-k bytes] "
-		    "[-o file] [-b addr] port\n");
+		fprintf(stderr, "usage: delay [-d ms] [-r bytes/s] [-k bytes "
+		    "[-n conns]] [-o file] [-b addr] port\n");
 		return 2;
 	}
 	spliced = delay_ns == 0 && rate == 0;
@@ -368,5 +383,11 @@ main(int argc, char *argv[])
 	to.sin_family = AF_INET;
 	to.sin_port = htons((uint16_t)number(argv[optind], 65535));
 	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (cut_conns > 0 && (conns_begun = mmap(NULL, sizeof(*conns_begun),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0)) ==
+	    MAP_FAILED) {
+		perror("delay: mmap");
+		return 1;
+	}
 	return relay_accept_loop("delay", bind_addr, serve, &to);
 }
