@@ -28,6 +28,7 @@ static const struct opt_def opt_defs[] = {
 	{ "digest", OPT_DIGEST, 0, 0 },
 	{ "offset", OPT_OFFSET, 0, UINT64_MAX },
 	{ "pipeline", OPT_PIPELINE, PIPELINE_MIN, PIPELINE_MAX },
+	{ "resume", OPT_RESUME, 0, UINT64_MAX },
 };
 #define NOPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
@@ -104,6 +105,9 @@ opt_set(struct xfer_opts *o, unsigned bit, uint64_t v)
 	case OPT_PIPELINE:
 		o->pipeline = (uint16_t)v;
 		break;
+	case OPT_RESUME:
+		o->resume = v;
+		break;
 	}
 }
 
@@ -121,6 +125,8 @@ opt_get(const struct xfer_opts *o, unsigned bit)
 		return o->offset;
 	case OPT_PIPELINE:
 		return o->pipeline;
+	case OPT_RESUME:
+		return o->resume;
 	default:
 		return 0;
 	}
@@ -197,8 +203,8 @@ opts_from_oack(const struct pkt *p, const struct xfer_opts *asked,
 		if (d->bit == OPT_BLKSIZE || d->bit == OPT_WINDOWSIZE ||
 		    d->bit == OPT_PIPELINE)
 			max = opt_get(asked, d->bit);
-		else if (d->bit == OPT_OFFSET)
-			min = max = asked->offset;
+		else if (d->bit == OPT_OFFSET || d->bit == OPT_RESUME)
+			min = max = opt_get(asked, d->bit);
 		if (d->bit == OPT_DIGEST) {
 			v = asked->digest;
 			ok = digest_from_name(value) == asked->digest;
@@ -239,23 +245,54 @@ opts_encode(uint8_t *buf, size_t size, enum pkt_op op,
 	return pkt_encode_opt(buf, size, op, pairs, n);
 }
 
+/* An OACK of one numeric option. */
+static ssize_t
+encode_single(uint8_t *buf, size_t size, const char *name, uint64_t v)
+{
+	char value[OPT_VALUE_DIGITS_MAX + 1];
+	struct pkt_opt pair;
+
+	pair.name = name;
+	pair.value = value;
+	snprintf(value, sizeof(value), "%" PRIu64, v);
+	return pkt_encode_opt(buf, size, PKT_OACK, &pair, 1);
+}
+
 ssize_t
 opts_encode_tsize(uint8_t *buf, size_t size, uint64_t bytes)
 {
-	char value[OPT_VALUE_DIGITS_MAX + 1];
-	struct pkt_opt pair = { "tsize", value };
+	return encode_single(buf, size, "tsize", bytes);
+}
 
-	snprintf(value, sizeof(value), "%" PRIu64, bytes);
-	return pkt_encode_opt(buf, size, PKT_OACK, &pair, 1);
+ssize_t
+opts_encode_held(uint8_t *buf, size_t size, uint64_t held)
+{
+	return encode_single(buf, size, "offset", held);
+}
+
+/* An OACK of exactly one option, name, with a valid value. */
+static int
+single_from_oack(const struct pkt *p, const char *name, uint64_t *v)
+{
+	if (p->op != PKT_OACK || p->u.opt.count != 1 ||
+	    strcasecmp(p->u.opt.opts[0].name, name) != 0 ||
+	    parse_value(p->u.opt.opts[0].value, v) == -1)
+		return -1;
+	return 0;
 }
 
 int
 opts_tsize_from_oack(const struct pkt *p, uint64_t *bytes)
 {
-	if (p->op != PKT_OACK || p->u.opt.count != 1 ||
-	    strcasecmp(p->u.opt.opts[0].name, "tsize") != 0 ||
-	    parse_value(p->u.opt.opts[0].value, bytes) == -1 ||
-	    *bytes == UINT64_MAX)
+	if (single_from_oack(p, "tsize", bytes) == -1 || *bytes == UINT64_MAX)
+		return -1;
+	return 0;
+}
+
+int
+opts_held_from_oack(const struct pkt *p, uint64_t size, uint64_t *held)
+{
+	if (single_from_oack(p, "offset", held) == -1 || *held > size)
 		return -1;
 	return 0;
 }

@@ -19,6 +19,8 @@
 #define OPT_DIGEST	0x8
 #define OPT_OFFSET	0x10
 #define OPT_PIPELINE	0x20
+/* Resumable uploads (docs/protocol.md, "Resumable uploads"). */
+#define OPT_RESUME	0x40
 
 /* The options in force for a session's transfers. */
 struct xfer_opts {
@@ -29,6 +31,8 @@ struct xfer_opts {
 	enum digest_alg digest;	/* file transfers end with SUM */
 	uint64_t offset;	/* the next RRQ starts here */
 	uint16_t pipeline;	/* requests ahead (protocol.md); 0: off */
+	/* Resumable uploads: the next WRQ's whole size (named: asked). */
+	uint64_t resume;
 };
 
 /*
@@ -68,9 +72,22 @@ ssize_t	opts_encode(uint8_t *buf, size_t size, enum pkt_op op,
 ssize_t	opts_encode_tsize(uint8_t *buf, size_t size, uint64_t bytes);
 
 /*
+ * Encodes the OACK that answers a resumable WRQ: offset, the bytes held.
+ */
+ssize_t	opts_encode_held(uint8_t *buf, size_t size, uint64_t held);
+
+/*
  * Reads a size announcement: an OACK holding exactly one option, tsize,
  * with a valid value.  Returns 0 and the size, or -1.
  */
 int	opts_tsize_from_oack(const struct pkt *p, uint64_t *bytes);
+
+/*
+ * Reads the answer to a resumable WRQ: an OACK holding exactly one
+ * option, offset, no larger than size.  Returns 0 and the bytes the
+ * server holds, or -1.
+ */
+int	opts_held_from_oack(const struct pkt *p, uint64_t size,
+	    uint64_t *held);
 
 #endif

@@ -58,12 +58,14 @@ log_sandbox(const struct server_config *cfg, const struct jail *jail)
 	else
 		snprintf(data, sizeof(data), "no data limit (sanitizer "
 		    "build)");
-	/* The spool is the one other place a child may write. */
+	/* The spool and the parts are the other places a child may write. */
 	if (abi > 0)
-		log_notice("sandbox: Landlock ABI %d (beneath %s%s%s only), "
-		    "seccomp %s, %s per child", abi, cfg->dir,
+		log_notice("sandbox: Landlock ABI %d (beneath %s%s%s%s%s "
+		    "only), seccomp %s, %s per child", abi, cfg->dir,
 		    cfg->spool != NULL ? " and the spool " : "",
 		    cfg->spool != NULL ? cfg->spool : "",
+		    cfg->parts != NULL ? " and the parts " : "",
+		    cfg->parts != NULL ? cfg->parts : "",
 		    filter_available() ? "allow-list" : "not in this kernel",
 		    data);
 	else
@@ -142,6 +144,9 @@ prepare(const struct server_config *cfg, struct jail *jail, char *why,
 	/* A spool that cannot serve is a bad argument (interface.md). */
 	if (cfg->spool != NULL && spool_open(&jail->spool, cfg->spool,
 	    jail->rootfd, why, whylen) == -1)
+		config_usage_error("%s", why);
+	if (cfg->parts != NULL && parts_open(&jail->parts, cfg->parts,
+	    jail->rootfd, cfg->part_ttl, cfg->parts_max, why, whylen) == -1)
 		config_usage_error("%s", why);
 	if (session_prepare(cfg) == -1) {
 		snprintf(why, whylen, "cannot encode the greeting");

@@ -46,12 +46,8 @@ file_read(void *ctx, void *buf, size_t len)
 
 #define PREFIX_CHUNK	(256 * 1024)
 
-/*
- * Adds the file's first bytes, up to the offset, to the digest, and
- * leaves the file position there.  0, or -1 with errno.
- */
-static int
-hash_prefix(int fd, uint64_t bytes, struct digest *d)
+int
+session_hash_prefix(int fd, uint64_t bytes, struct digest *d)
 {
 	uint8_t *buf;
 	ssize_t n;
@@ -127,7 +123,7 @@ serve_read(struct session *s, const char *path, size_t len)
 		    "downloads being verified");
 		goto out;
 	}
-	if ((xp.digest != NULL && hash_prefix(src.fd, s->req.offset, &d) ==
+	if ((xp.digest != NULL && session_hash_prefix(src.fd, s->req.offset, &d) ==
 	    -1) || (xp.digest == NULL && lseek(src.fd, (off_t)s->req.offset,
 	    SEEK_SET) == -1)) {
 		hashslot_release();

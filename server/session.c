@@ -162,6 +162,12 @@ session_open_parent(struct session *s, enum pkt_op op, const char *path,
 	return -1;
 }
 
+const char *
+session_client_id(const struct session *s)
+{
+	return s->client;
+}
+
 enum serve_result
 session_conn_failed(struct session *s, enum conn_status cs)
 {
@@ -299,12 +305,22 @@ serve_opt(struct session *s, const struct pkt *p)
 		    "Option negotiation failed: %s", why);
 	if (o.pipeline > SERVER_PIPELINE_MAX)
 		o.pipeline = SERVER_PIPELINE_MAX;
+	/*
+	 * Resumable uploads: only where parts are kept, with a digest to
+	 * verify the whole, and without pipeline (docs/protocol.md).
+	 */
+	if ((o.named & OPT_RESUME) && (s->jail->parts.fd == -1 ||
+	    s->cfg->read_only || o.digest == DIGEST_NONE ||
+	    (o.named & OPT_PIPELINE))) {
+		o.named &= ~OPT_RESUME;
+		o.resume = 0;
+	}
 	s->opts = o;
 	log_debug("Options: blksize %u, windowsize %u, tsize %s, digest %s, "
-	    "offset %" PRIu64 ", pipeline %u", o.blksize, o.windowsize,
-	    o.tsize ? "on" : "off", digest_name(o.digest), o.offset,
-	    o.pipeline);
-	/* The accepted values fit: at most six short pairs. */
+	    "offset %" PRIu64 ", pipeline %u, resume %s", o.blksize,
+	    o.windowsize, o.tsize ? "on" : "off", digest_name(o.digest),
+	    o.offset, o.pipeline, (o.named & OPT_RESUME) ? "on" : "off");
+	/* The accepted values fit: at most seven short pairs. */
 	len = opts_encode(buf, sizeof(buf), PKT_OACK, &o);
 	if (len == -1)
 		return SERVE_CLOSE;
@@ -340,6 +356,11 @@ serve_request(struct session *s, const struct handler *h,
 	s->req.offset = s->opts.offset;
 	s->opts.offset = 0;
 	s->opts.named &= ~OPT_OFFSET;
+	/* So does resume (docs/protocol.md), which a WRQ reads. */
+	s->req.resume = (s->opts.named & OPT_RESUME) != 0;
+	s->req.resume_size = s->opts.resume;
+	s->opts.resume = 0;
+	s->opts.named &= ~OPT_RESUME;
 	/* Quoted in the log line: a '"' in the name must not end the field. */
 	text_escape(esc, sizeof(esc), s->req.path, s->req.pathlen,
 	    TEXT_UTF8 | TEXT_QUOTE);
@@ -475,6 +496,7 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 	s.jail = jail;
 	opts_default(&s.opts);
 	snprintf(s.peer, sizeof(s.peer), "%s port %u", peer_addr, peer_port);
+	strlcpy(s.client, peer_addr, sizeof(s.client));
 	log_event("Received a connection from %s, port %u", peer_addr,
 	    peer_port);
 	setproctitle("%s: greeting", s.peer);
