@@ -20,6 +20,7 @@
 #include "child.h"
 #include "config.h"
 #include "conn.h"
+#include "digestcache.h"
 #include "harden.h"
 #include "hashslot.h"
 #include "identity.h"
@@ -153,7 +154,8 @@ prepare(const struct server_config *cfg, struct jail *jail, char *why,
 		return -1;
 	}
 	if (harden_prepare(jail, why, whylen) == -1 ||
-	    hashslot_prepare(why, whylen) == -1)
+	    hashslot_prepare(why, whylen) == -1 ||
+	    digestcache_prepare(why, whylen) == -1)
 		return -1;
 	/* Issue 12: a FUSE or network file system has no O_TMPFILE. */
 	if (cfg->spool == NULL && !cfg->read_only &&

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "digestcache.h"
 #include "fdio.h"
 #include "hashslot.h"
 #include "options.h"
@@ -364,6 +365,7 @@ serve_write(struct session *s, const char *path, size_t len)
 	struct xfer_result res;
 	enum conn_status cs;
 	enum serve_result r;
+	struct stat st;
 	int hold;
 
 	memset(&u, 0, sizeof(u));
@@ -408,6 +410,10 @@ serve_write(struct session *s, const char *path, size_t len)
 		    res.final_block);
 	else
 		r = upload_received(s, &u, &res);
+	/* Published and verified: its digest is known (digestcache.h). */
+	if (!hold && res.status == XFER_OK && xp.digest != NULL &&
+	    fstat(u.fd, &st) == 0)
+		digestcache_put(&st, d.alg, d.hex);
 out:
 	digest_free(&d);
 	if (u.fd != -1)

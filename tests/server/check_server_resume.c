@@ -3,6 +3,8 @@
  * outside DIR after a cut or a kill, resumed from its end by the same
  * client only, published only whole and verified, dropped on a mismatch,
  * expired after --part-ttl, within -m and --parts-max, never visible.
+ * And the digest cache, which answers a whole-file digest asked again
+ * without reading the file, and never for a file that changed.
  */
 #include <check.h>
 #include <dirent.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include "fixture.h"
@@ -395,6 +398,104 @@ START_TEST(killed_child_leaves_a_resumable_part)
 }
 END_TEST
 
+/*
+ * OPT digest, offset = size; RRQ name: the empty DAT, then the SUM,
+ * whose digest goes to hex.
+ */
+static void
+digest_at_end(const char *name, size_t size, char *hex, const char *alg)
+{
+	char value[24];
+	struct pkt_opt pairs[2] = { { "digest", alg }, { "offset", value } };
+	uint8_t buf[600];
+	ssize_t len;
+	struct pkt p;
+
+	snprintf(value, sizeof(value), "%zu", size);
+	len = pkt_encode_opt(buf, sizeof(buf), PKT_OPT, pairs, 2);
+	harness_send(fd, buf, (size_t)len);
+	p = recv_pkt(&C);
+	ck_assert_uint_eq(p.u.opt.count, 2);
+	harness_send_req(&C, PKT_RRQ, name);
+	p = recv_pkt(&C);
+	ck_assert_int_eq(p.op, PKT_DAT);
+	ck_assert_uint_eq(p.u.dat.size, 0);
+	p = recv_pkt(&C);
+	ck_assert_int_eq(p.op, PKT_SUM);
+	strcpy(hex, p.u.sum.digest);
+	ck_assert_int_eq(conn_send_ack(&C, 1), CONN_OK);
+}
+
+static void
+sha256_of(const void *buf, size_t len, char *hex)
+{
+	struct digest d;
+
+	ck_assert_int_eq(digest_init(&d, DIGEST_SHA256), 0);
+	digest_update(&d, buf, len);
+	digest_final(&d, hex);
+	digest_free(&d);
+}
+
+/* The log lines that say a digest came from the cache. */
+static int
+cache_hits(void)
+{
+	static char log[1 << 16];
+	const char *p = log;
+	int n = 0;
+
+	harness_read_log(&S, log, sizeof(log));
+	while ((p = strstr(p, "known from the cache")) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+START_TEST(the_digest_cache_answers_again_only_for_the_same_file)
+{
+	char hex[DIGEST_HEX_MAX + 1], want[DIGEST_HEX_MAX + 1];
+	char path[PATH_MAX * 2];
+	struct timespec times[2];
+	struct stat st;
+
+	harness_end_session(&C, &fd);
+	harness_cleanup(&S);
+	start_with("-v", NULL);
+	harness_write_file(&S, "f", data, SIZE);
+	sha256_of(data, SIZE, want);
+	digest_at_end("f", SIZE, hex, "sha256");
+	ck_assert_str_eq(hex, want);
+	ck_assert_int_eq(cache_hits(), 0);
+	/* Asked again: known, nothing read. */
+	digest_at_end("f", SIZE, hex, "sha256");
+	ck_assert_str_eq(hex, want);
+	ck_assert_int_eq(cache_hits(), 1);
+	/* Changed in place, its times put back as they were: the change
+	 * time tells, and the file is hashed again. */
+	snprintf(path, sizeof(path), "%s/f", S.root);
+	ck_assert_int_eq(stat(path, &st), 0);
+	data[100] ^= 1;
+	harness_write_file(&S, "f", data, SIZE);
+	times[0] = st.st_atim;
+	times[1] = st.st_mtim;
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+	sha256_of(data, SIZE, want);
+	digest_at_end("f", SIZE, hex, "sha256");
+	ck_assert_str_eq(hex, want);
+	ck_assert_int_eq(cache_hits(), 1);
+	/* Asked again: known. */
+	digest_at_end("f", SIZE, hex, "sha256");
+	ck_assert_str_eq(hex, want);
+	ck_assert_int_eq(cache_hits(), 2);
+	/* An upload verified by its SUM is known once published. */
+	finish_upload("up", SIZE, 0);
+	digest_at_end("up", SIZE, hex, "xxh128");
+	ck_assert_int_eq(cache_hits(), 3);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -410,6 +511,7 @@ suite(void)
 	tcase_add_test(tc, limits_hold);
 	tcase_add_test(tc, more_than_announced_is_refused);
 	tcase_add_test(tc, killed_child_leaves_a_resumable_part);
+	tcase_add_test(tc, the_digest_cache_answers_again_only_for_the_same_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
