@@ -29,7 +29,10 @@
 static char data[BIG];
 static char parts[PATH_MAX];
 
-/* A server with a parts directory beside root, and extra arguments. */
+/*
+ * A server with a parts directory beside root, and extra arguments.  The
+ * directory is nobody's (as root), for -u nobody; the same for others.
+ */
 static void
 start_with(const char *a1, const char *a2)
 {
@@ -41,6 +44,11 @@ start_with(const char *a1, const char *a2)
 	harness_dirs(&S);
 	snprintf(parts, sizeof(parts), "%s/parts", S.top);
 	ck_assert_int_eq(mkdir(parts, 0700), 0);
+	if (geteuid() == 0)
+		ck_assert_int_eq(chown(parts, 65534, 65534), 0);
+	/* Reachable by nobody: the served directory and its parent. */
+	ck_assert_int_eq(chmod(S.top, 0755), 0);
+	ck_assert_int_eq(chmod(S.root, 0777), 0);
 	harness_start(&S, args);
 	fd = harness_session(&S, &C);
 }
@@ -496,6 +504,22 @@ START_TEST(the_digest_cache_answers_again_only_for_the_same_file)
 }
 END_TEST
 
+START_TEST(resumed_under_u_in_the_chroot)
+{
+	if (geteuid() != 0)
+		return;		/* -u needs root; nothing to show otherwise */
+	harness_end_session(&C, &fd);
+	harness_cleanup(&S);
+	/* The parts are reached through the descriptor opened before it. */
+	start_with("-u", "nobody");
+	cut_upload("u.bin", SIZE, 3);
+	ck_assert_int_eq(count_parts(), 1);
+	ck_assert_uint_eq(finish_upload("u.bin", SIZE, 0), 3 * 512);
+	expect_file("u.bin", SIZE);
+	ck_assert_int_eq(count_parts(), 0);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -511,6 +535,7 @@ suite(void)
 	tcase_add_test(tc, limits_hold);
 	tcase_add_test(tc, more_than_announced_is_refused);
 	tcase_add_test(tc, killed_child_leaves_a_resumable_part);
+	tcase_add_test(tc, resumed_under_u_in_the_chroot);
 	tcase_add_test(tc, the_digest_cache_answers_again_only_for_the_same_file);
 	suite_add_tcase(s, tc);
 	return s;
