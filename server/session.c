@@ -29,14 +29,14 @@ struct handler {
 	const char *name;
 	enum serve_result (*serve)(struct session *, const char *, size_t);
 	enum pkt_op op;
-	int does_write;		/* refused on a read-only server */
+	unsigned right;			/* the right it needs (session.h) */
 };
 
 static const struct handler handlers[] = {
-	{ "RRQ", serve_read, PKT_RRQ, 0 },
-	{ "WRQ", serve_write, PKT_WRQ, 1 },
-	{ "DRQ", serve_list, PKT_DRQ, 0 },
-	{ "MKD", serve_mkdir, PKT_MKD, 1 },
+	{ "RRQ", serve_read, PKT_RRQ, RIGHT_READ },
+	{ "WRQ", serve_write, PKT_WRQ, RIGHT_WRITE },
+	{ "DRQ", serve_list, PKT_DRQ, RIGHT_READ },
+	{ "MKD", serve_mkdir, PKT_MKD, RIGHT_WRITE },
 };
 
 static int	greet(struct session *);
@@ -310,7 +310,7 @@ serve_opt(struct session *s, const struct pkt *p)
 	 * verify the whole, and without pipeline (docs/protocol.md).
 	 */
 	if ((o.named & OPT_RESUME) && (s->jail->parts.fd == -1 ||
-	    s->cfg->read_only || o.digest == DIGEST_NONE ||
+	    !(s->rights & RIGHT_WRITE) || o.digest == DIGEST_NONE ||
 	    (o.named & OPT_PIPELINE))) {
 		o.named &= ~OPT_RESUME;
 		o.resume = 0;
@@ -369,9 +369,10 @@ serve_request(struct session *s, const struct handler *h,
 	/* Only an upload may join the held ones; any other answer waits. */
 	if (h->op != PKT_WRQ && pipeline_flush(s) != SERVE_NEXT)
 		r = SERVE_CLOSE;
-	else if (h->does_write && s->cfg->read_only)
-		r = session_refuse(s, ERR_ACCESS,
-		    "Access violation: the server is read-only");
+	else if (!(s->rights & h->right))
+		r = session_refuse(s, ERR_ACCESS, "Access violation: %s",
+		    s->cfg->read_only && h->right == RIGHT_WRITE ?
+		    "the server is read-only" : "not permitted");
 	else
 		r = h->serve(s, s->req.path, s->req.pathlen);
 	/* Pipelined, a refused upload's data follows all the same. */
@@ -494,6 +495,8 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
 	s.jail = jail;
+	/* -r: section 6 of interface.md, every upload refused first. */
+	s.rights = cfg->read_only ? RIGHT_READ : RIGHT_READ | RIGHT_WRITE;
 	opts_default(&s.opts);
 	snprintf(s.peer, sizeof(s.peer), "%s port %u", peer_addr, peer_port);
 	strlcpy(s.client, peer_addr, sizeof(s.client));

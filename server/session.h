@@ -52,6 +52,16 @@ struct held {
 	unsigned n;
 };
 
+/*
+ * What a session may ask for; each request handler needs one.  Today the
+ * server's own -r decides; a user's rights (--users) narrow them.
+ */
+enum session_right {
+	RIGHT_READ = 1,			/* RRQ, DRQ */
+	RIGHT_WRITE = 2,		/* WRQ, MKD */
+	RIGHT_DELETE = 4,		/* removing and renaming */
+};
+
 struct session {
 	struct conn conn;
 	struct request req;
@@ -62,6 +72,7 @@ struct session {
 	struct held held;		/* pipelined uploads, not yet published */
 	char peer[64];			/* "address, port", for ps(1) */
 	char client[64];		/* the address: session_client_id */
+	unsigned rights;		/* enum session_right, or-ed */
 };
 
 /* What a handler tells the request loop. */

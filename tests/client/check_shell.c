@@ -1204,8 +1204,8 @@ ms_since(const struct timespec *t0)
 }
 
 /*
- * Ctrl-C during a pipelined get -r and put -r (issue 23), over a slow
- * link: back at the prompt at once, what was done said, only whole files
+ * Ctrl-C during a pipelined get -r, put -r and get PATTERN (issue 23),
+ * over a slow link: back at the prompt at once, what was done said, only whole files
  * on either side, and no file started afterwards.  "At once" is a second
  * on a quiet machine; the bound is three, as a machine busy with other
  * suites took 1.1 s, and a command that went on would take the rest of
@@ -1265,6 +1265,22 @@ START_TEST(ctrl_c_stops_a_tree_at_once)
 	usleep(300000);
 	n2 = whole_files(path, sizeof(data), &whole);
 	ck_assert_int_eq(n2, n);
+
+	/* A pattern's matches go as one pipeline too. */
+	snprintf(path, sizeof(path), "%s/pat", local);
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	type("get t/f* pat\r");
+	expect("100%");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	type("\x03");
+	expect("get: interrupted: ");
+	expect("fs:/> ");
+	ms = ms_since(&t0);
+	ck_assert_msg(ms < 3000, "get t/f*: %ld ms to the prompt", ms);
+	n = whole_files(path, sizeof(data), &whole);
+	ck_assert_msg(n > 0 && n < 30 && whole, "get t/f*: %d files", n);
+	usleep(300000);
+	ck_assert_int_eq(whole_files(path, sizeof(data), &whole), n);
 	quit();
 	link_stop();
 }

@@ -107,14 +107,17 @@ cp -r "$top/tree" "$srv/tree"
 start_server
 
 # get -r and put -r of 1,001 files through 20 ms round trips: a small
-# constant of round trips (2.5 a file without the extension).
+# constant of round trips (2.5 a file without the extension).  About 4 on
+# a quiet machine; the relay also counts as a turn any moment a process
+# busy elsewhere leaves nothing in flight (26 seen with 8 builds running),
+# so the bound says "not one a file", not "exactly so few": 1 for 10 files.
 start_delay -d 10
 client -q 127.0.0.1 "$dport" get -r tree
 check "get -r: exit 0" [ "$rc" = 0 ]
 check "get -r: the tree, byte-exact" diff -r "$top/tree" "$loc/tree"
 rt=$(round_trips)
 echo "note: get -r of 1,001 files: $rt round trips"
-check "get -r: $rt round trips for 1,001 files (< 20)" [ "$rt" -lt 20 ]
+check "get -r: $rt round trips for 1,001 files (< 100)" [ "$rt" -lt 100 ]
 stop_delay
 start_delay -d 10
 client -q 127.0.0.1 "$dport" put -r tree up
@@ -122,7 +125,7 @@ check "put -r: exit 0" [ "$rc" = 0 ]
 check "put -r: the tree, byte-exact" diff -r "$top/tree" "$srv/up"
 rt=$(round_trips)
 echo "note: put -r of 1,001 files: $rt round trips"
-check "put -r: $rt round trips for 1,001 files (< 20)" [ "$rt" -lt 20 ]
+check "put -r: $rt round trips for 1,001 files (< 100)" [ "$rt" -lt 100 ]
 stop_delay
 rm -rf "$loc/tree" "$srv/up"
 stop_server
