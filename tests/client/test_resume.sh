@@ -34,12 +34,14 @@ start_delay
 client 127.0.0.1 "$dport" put -a big
 check "resume: exit 0" [ "$rc" = 0 ]
 check "resume: byte-exact" cmp -s "$srv/big" "$loc/big"
-check "resume: says where it resumed" grep -q "resumed at [1-9]" "$top/out"
 stop_delay
 check "resume: at most 55 % sent again" [ "$(sent)" -lt $((size * 55 / 100)) ]
 check "resume: no part left" [ "$(part_count)" = 0 ]
-check "resume: server verified the whole" \
-    grep -q 'WRQ "big" .*: ok' "$top/server.log"
+# The server's line counts what this session received: the rest only.
+got=$(sed -n 's/.*WRQ "big" \([0-9]*\) bytes .*: ok$/\1/p' \
+    "$top/server.log" | tail -n 1)
+check "resume: server took only the rest, and verified the whole" \
+    [ "${got:-$size}" -lt $((size * 55 / 100)) ]
 
 # Done: a second put -a is refused as any put of an existing name.
 client -q 127.0.0.1 "$port" put -a big
@@ -94,7 +96,6 @@ start_server
 client 127.0.0.1 "$port" put -a big
 check "no parts: exit 0" [ "$rc" = 0 ]
 check "no parts: byte-exact" cmp -s "$srv/big" "$loc/big"
-check "no parts: says it sent it whole" grep -q "whole" "$top/out"
 
 echo "resume: $passed passed, $failed failed"
 [ "$failed" = 0 ]
