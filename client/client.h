@@ -34,4 +34,13 @@ int	command_report(int status, const char *fmt, ...)
  */
 const char *command_show(const struct client *c, const char *s);
 
+/* The outcome of several: a lost connection beats a failure. */
+int	command_worst(int a, int b);
+
+/* The last component of a path: a file's name for its bar. */
+const char *command_base(const char *path);
+
+/* Ends a file's progress bar, its summary saying how it was checked. */
+void	command_bar_stop(struct client *c, int ok);
+
 #endif

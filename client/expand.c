@@ -4,15 +4,18 @@
  * names are transfers.c's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "expand.h"
 #include "listing.h"
 #include "local_limits.h"
+#include "localfile.h"
 #include "path.h"
 #include "remote_list.h"
 
@@ -175,4 +178,28 @@ expand_local(const char *cmd, const char *arg, struct names *out)
 			    cmd);
 	globfree(&g);
 	return rc;
+}
+
+int
+expand_local_dir(struct client *c, int parentfd, const char *name,
+    const struct stat *seen, const char *local, int depth,
+    struct names *out)
+{
+	int dirfd;
+
+	if (depth > TREE_DEPTH_MAX)
+		return command_report(-1, "put %s: more than %d levels deep; "
+		    "skipped", command_show(c, local), TREE_DEPTH_MAX);
+	dirfd = seen == NULL ? openat(parentfd, name, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC) : local_subdir_open(parentfd, name, seen);
+	if (dirfd == -1)
+		return command_report(-1, "put %s: %s", command_show(c, local),
+		    errno == ELOOP ? "not a directory (a link is not "
+		    "followed)" : strerror(errno));
+	if (local_dir_names(dirfd, out) == -1) {
+		close(dirfd);
+		return command_report(-1, "put %s: %s", command_show(c, local),
+		    errno == ENOMEM ? "out of memory" : strerror(errno));
+	}
+	return dirfd;
 }

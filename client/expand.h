@@ -7,6 +7,8 @@
 #ifndef EXPAND_H
 #define EXPAND_H
 
+#include <sys/stat.h>
+
 #include "client.h"
 #include "pattern.h"
 
@@ -65,5 +67,16 @@ int	expand_remote(struct client *c, const char *cmd, const char *arg,
  * makes of it.  RC_OK, or RC_FAILED after reporting why.
  */
 int	expand_local(const char *cmd, const char *arg, struct names *out);
+
+/*
+ * A local directory put -r reads, depth levels below its top: name in
+ * parentfd, the user's as given when seen is NULL, else the entry as
+ * lstat saw it, never through a link; its names sorted into out.  local
+ * names it in lines.  Deeper than TREE_DEPTH_MAX it is passed over.  The
+ * directory's descriptor, or -1 after reporting why.
+ */
+int	expand_local_dir(struct client *c, int parentfd, const char *name,
+	    const struct stat *seen, const char *local, int depth,
+	    struct names *out);
 
 #endif

@@ -32,6 +32,13 @@
  */
 #define LOCAL_INODE_RESERVE_MAX	65536
 
+/*
+ * How deep get -r and put -r go.  The server shows a link to a directory
+ * as the directory, so a link to an ancestor makes a remote tree
+ * endless; this bounds it (README, "Choices").
+ */
+#define TREE_DEPTH_MAX		64
+
 /* A reason that names a local path: the path and a few words. */
 #define LOCAL_WHY_SIZE		(LOCAL_PATH_SIZE + 104)
 

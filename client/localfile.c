@@ -5,6 +5,7 @@
  * name that every failure removes.  It is linked into place at the end:
  * link() never replaces, and with -f a rename() does.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -18,6 +19,7 @@
 
 #include "fdio.h"
 #include "localfile.h"
+#include "pattern.h"
 
 /*
  * A download stops before the file system fills: it leaves a reserve of
@@ -212,6 +214,42 @@ local_dir_room(int dirfd)
 		errno = ENOSPC;
 		return -1;
 	}
+	return 0;
+}
+
+static int
+by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+local_dir_names(int dirfd, struct names *out)
+{
+	struct dirent *d;
+	DIR *dp;
+	int listfd, err;
+
+	if ((listfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	if ((dp = fdopendir(listfd)) == NULL) {
+		err = errno;
+		close(listfd);
+		errno = err;
+		return -1;
+	}
+	while ((d = readdir(dp)) != NULL)
+		if (strcmp(d->d_name, ".") != 0 &&
+		    strcmp(d->d_name, "..") != 0 &&
+		    names_add(out, d->d_name, '?') == -1) {
+			closedir(dp);
+			names_free(out);
+			errno = ENOMEM;
+			return -1;
+		}
+	closedir(dp);
+	if (out->n > 0)
+		qsort(out->v, out->n, sizeof(out->v[0]), by_string);
 	return 0;
 }
 

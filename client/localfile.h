@@ -15,6 +15,8 @@
 #include "digest.h"
 #include "local_limits.h"
 
+struct names;
+
 struct local_sink {
 	int fd;
 	int dirfd;
@@ -66,6 +68,12 @@ int	local_tree_open(const char *top, const char *rel, int top_nofollow);
  * entry, its reserve (local_limits.h) kept.  0, or -1 with ENOSPC.
  */
 int	local_dir_room(int dirfd);
+/*
+ * Appends the names in the directory dirfd (left open), but "." and
+ * "..", to out, sorted bytewise as ls sorts them.  0, or -1 with errno
+ * (ENOMEM: out of memory), out freed.
+ */
+int	local_dir_names(int dirfd, struct names *out);
 /* xfer_write_fn and xfer_finish_fn: finish puts the file in place. */
 int	local_sink_write(void *ctx, struct iovec *iov, int iovcnt);
 int	local_sink_finish(void *ctx);

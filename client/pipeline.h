@@ -15,22 +15,7 @@
 
 struct client;
 struct names;
-struct outq;
 struct remote;
-
-/*
- * For remote.c: a pipelined download's final ACK joins the bytes written
- * ahead, after the requests already there (the server matches it to the
- * oldest download awaiting one).
- */
-enum conn_status outq_ack(struct outq *q, uint16_t block);
-
-/*
- * For remote.c: Ctrl-C stopped an upload of a run mid-way: ERR 0 at a
- * packet boundary, then no more writing; the answers to the uploads
- * before it are still read.  Returns RC_FAILED.
- */
-int	outq_stop(struct remote *r);
 
 /* Whether get and put use this module: options are negotiated. */
 int	pipeline_wanted(const struct remote *r);

@@ -5,7 +5,6 @@
  * past it, or by Ctrl-C as CONN_INTERRUPTED (signals.h owns both); the
  * tick also lets the progress bar say "stalled".
  */
-#include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,44 +13,22 @@
 
 #include "dial.h"
 #include "errno_map.h"
-#include "fdio.h"
 #include "packet.h"
-#include "pipeline.h"
 #include "remote.h"
+#include "remote_request.h"
 #include "signals.h"
 #include "text.h"
 #include "tls_client.h"
 
-/* A download's sink, checked against the size the server announced. */
-struct checked_sink {
-	xfer_write_fn write;
-	xfer_finish_fn finish;
-	void *ctx;
-	uint64_t expect, got;
-};
-
 static void	wait_begin(void *);
 static int	interrupted(void *);
-static int	fail(struct remote *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
 static int	err_reason(struct remote *, unsigned, const char *);
 static int	server_err(struct remote *, const struct pkt *);
-static int	xfer_failed(struct remote *, const struct xfer_result *);
 static int	connect_any(struct remote *);
 static void	wanted_opts(const struct remote *, uint64_t,
 		    struct xfer_opts *);
 static int	read_oack(struct remote *, uint64_t);
 static int	server_left(const struct remote *);
-static int	checked_write(void *, struct iovec *, int);
-static int	checked_finish(void *);
-static int	request(struct remote *, enum pkt_op, const char *, uint64_t,
-		    struct pkt *);
-static void	violation(struct remote *, const struct pkt *, const char *);
-static int	first_answer(struct remote *, const struct remote_sink *,
-		    const struct pkt *, uint64_t *, const struct pkt **);
-static int	on_progress(void *, uint64_t);
-static void	xfer_params(struct remote *, const struct watch *,
-		    struct xfer_params *);
 
 static const struct conn_hooks clock_hooks = { wait_begin, interrupted };
 
@@ -79,8 +56,8 @@ interrupted(void *ctx)
 	return 0;
 }
 
-static int
-fail(struct remote *r, int status, const char *fmt, ...)
+int
+remote_fail(struct remote *r, int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -123,32 +100,24 @@ connect_any(struct remote *r)
 		return RC_LOST;
 	if (conn_init(&r->conn, fd, &clock_hooks, r) == -1) {
 		close(fd);
-		return fail(r, RC_LOST, "out of memory");
+		return remote_fail(r, RC_LOST, "out of memory");
 	}
 	r->fd = fd;
 	return RC_OK;
 }
 
 /*
- * The server's ERR as the reason, escaped, in plain words: protocol.md's
- * "Access violation: " before what was refused is jargon, so the rest
- * stands first and the code's meaning follows it with the code.  Other
- * messages are plain already and stay as they came.
+ * The server's ERR as the reason: its message whole, escaped, as
+ * interface.md asks, and its code beside it.
  */
 static int
 err_reason(struct remote *r, unsigned code, const char *text)
 {
-	static const char jargon[] = "Access violation: ";
 	char msg[TEXT_ESCAPED_LEN(ERRMSG_LEN_MAX)];
-	int plain = code == ERR_ACCESS && strncmp(text, jargon,
-	    sizeof(jargon) - 1) == 0 && text[sizeof(jargon) - 1] != '\0';
 
 	r->errcode = (int)code;
-	if (plain)
-		text += sizeof(jargon) - 1;
 	text_escape(msg, sizeof(msg), text, strlen(text), r->cfg->text_flags);
-	return fail(r, RC_FAILED, "%s (%sserver error %u)", msg, plain ?
-	    "refused: " : "", code);
+	return remote_fail(r, RC_FAILED, "%s (server error %u)", msg, code);
 }
 
 /*
@@ -216,7 +185,7 @@ read_oack(struct remote *r, uint64_t offset)
 		snprintf(why, sizeof(why), "%s", conn_status_str(&r->conn,
 		    cs));
 		remote_disconnect(r);
-		return fail(r, RC_LOST, "option negotiation: %s", why);
+		return remote_fail(r, RC_LOST, "option negotiation: %s", why);
 	}
 	if (p.op == PKT_ERR && p.u.err.code == ERR_ILLEGAL) {
 		remote_disconnect(r);
@@ -236,7 +205,7 @@ read_oack(struct remote *r, uint64_t offset)
 			    pkt_op_name(p.op));
 		conn_send_err_nowait(&r->conn, ERR_OPTIONS, why);
 		remote_disconnect(r);
-		return fail(r, RC_FAILED, "protocol error: %s", why);
+		return remote_fail(r, RC_FAILED, "protocol error: %s", why);
 	}
 	r->opts = got;
 	r->negotiated = 1;
@@ -270,9 +239,10 @@ remote_connect(struct remote *r, int show_greeting)
 	if ((rc = connect_any(r)) != RC_OK)
 		return rc;
 	sig_tick_start();
-	if (r->cfg->tls && (rc = tls_client_start(r)) != RC_OK) {
+	if (r->cfg->tls && tls_client_start(&r->conn, r->cfg, r->why,
+	    sizeof(r->why)) == -1) {
 		remote_disconnect(r);
-		return rc;
+		return RC_LOST;
 	}
 	cs = conn_recv(&r->conn, GREETING_LEN_MAX, &p);
 	if (cs != CONN_OK) {
@@ -281,12 +251,12 @@ remote_connect(struct remote *r, int show_greeting)
 			    pkt_status_str(r->conn.bad));
 		/* Bytes that are no packet of ours: another service. */
 		if (cs == CONN_MALFORMED)
-			fail(r, RC_LOST, "%s port %s does not speak the file "
-			    "protocol (what it sent is no greeting)",
+			remote_fail(r, RC_LOST, "%s port %s does not speak "
+			    "the file protocol (what it sent is no greeting)",
 			    r->cfg->host, r->cfg->port);
 		else
-			fail(r, RC_LOST, "no greeting from %s port %s: %s",
-			    r->cfg->host, r->cfg->port,
+			remote_fail(r, RC_LOST, "no greeting from %s port "
+			    "%s: %s", r->cfg->host, r->cfg->port,
 			    conn_status_str(&r->conn, cs));
 		remote_disconnect(r);
 		return RC_LOST;
@@ -300,8 +270,8 @@ remote_connect(struct remote *r, int show_greeting)
 		conn_send_err_nowait(&r->conn, ERR_ILLEGAL, "expected a "
 		    "greeting");
 		remote_disconnect(r);
-		return fail(r, RC_LOST, "%s port %s sent %s instead of a "
-		    "greeting", r->cfg->host, r->cfg->port,
+		return remote_fail(r, RC_LOST, "%s port %s sent %s instead "
+		    "of a greeting", r->cfg->host, r->cfg->port,
 		    pkt_op_name(p.op));
 	}
 	if (show_greeting && !r->cfg->quiet) {
@@ -311,7 +281,8 @@ remote_connect(struct remote *r, int show_greeting)
 		fflush(stdout);
 	}
 	if ((cs = conn_send_ack(&r->conn, 1)) != CONN_OK) {
-		fail(r, RC_LOST, "greeting: %s", conn_status_str(&r->conn, cs));
+		remote_fail(r, RC_LOST, "greeting: %s",
+		    conn_status_str(&r->conn, cs));
 		remote_disconnect(r);
 		return RC_LOST;
 	}
@@ -324,8 +295,8 @@ remote_connect(struct remote *r, int show_greeting)
  * Ends a transfer that did not finish.  What the client owes the server
  * is sent without blocking, then the connection closes (section 7).
  */
-static int
-xfer_failed(struct remote *r, const struct xfer_result *res)
+int
+remote_xfer_failed(struct remote *r, const struct xfer_result *res)
 {
 	const struct errno_row *row;
 	int status = RC_FAILED;
@@ -338,37 +309,38 @@ xfer_failed(struct remote *r, const struct xfer_result *res)
 		break;
 	case XFER_VIOLATION:
 		conn_send_err_nowait(&r->conn, res->errcode, res->msg);
-		fail(r, RC_FAILED, "protocol error: %s", res->msg);
+		remote_fail(r, RC_FAILED, "protocol error: %s", res->msg);
 		break;
 	case XFER_CONN:
 		switch (res->conn_status) {
 		case CONN_TIMEOUT:
 			conn_send_err_nowait(&r->conn, ERR_TIMEOUT,
 			    "Idle timeout");
-			status = fail(r, RC_LOST, "server silent for %u s",
-			    r->cfg->timeout);
+			status = remote_fail(r, RC_LOST, "server silent for "
+			    "%u s", r->cfg->timeout);
 			break;
 		case CONN_INTERRUPTED:
 			conn_send_err_nowait(&r->conn, ERR_UNDEFINED,
 			    "Transfer interrupted");
-			fail(r, RC_FAILED, "interrupted");
+			remote_fail(r, RC_FAILED, "interrupted");
 			break;
 		default:
-			status = fail(r, RC_LOST, "connection lost: %s",
+			status = remote_fail(r, RC_LOST, "connection lost: %s",
 			    conn_status_str(&r->conn, res->conn_status));
 		}
 		break;
 	case XFER_INTEGRITY:
 		conn_send_err_nowait(&r->conn, ERR_INTEGRITY, res->msg);
 		r->integrity_failed = 1;
-		fail(r, RC_FAILED, "integrity check failed: %s", res->msg);
+		remote_fail(r, RC_FAILED, "integrity check failed: %s",
+		    res->msg);
 		break;
 	case XFER_SOURCE:
 	case XFER_SINK:
 		row = errno_map(res->sys_errno, ERRNO_WRITING);
 		conn_send_err_nowait(&r->conn, row != NULL ? row->code :
 		    ERR_UNDEFINED, "Client file error");
-		fail(r, RC_FAILED, "%s", strerror(res->sys_errno));
+		remote_fail(r, RC_FAILED, "%s", strerror(res->sys_errno));
 		break;
 	}
 	remote_disconnect(r);
@@ -376,62 +348,11 @@ xfer_failed(struct remote *r, const struct xfer_result *res)
 }
 
 /*
- * After every window: the watch is told, and Ctrl-C is looked at, as a
- * signal that lands while data flows interrupts no wait.
- */
-static int
-on_progress(void *ctx, uint64_t bytes)
-{
-	struct remote *r = ctx;
-
-	if (r->watch != NULL && r->watch->update != NULL)
-		r->watch->update(r->watch->ctx, bytes);
-	return sig_intr_pending();
-}
-
-static void
-xfer_params(struct remote *r, const struct watch *w, struct xfer_params *xp)
-{
-	memset(xp, 0, sizeof(*xp));
-	xp->blksize = r->opts.blksize;
-	xp->windowsize = r->opts.windowsize;
-	xp->pipelined = r->opts.pipeline != 0;
-	xp->progress = on_progress;
-	xp->progress_ctx = r;
-	r->watch = w;
-}
-
-static int
-checked_write(void *ctx, struct iovec *iov, int iovcnt)
-{
-	struct checked_sink *cs = ctx;
-
-	cs->got += fdio_iov_len(iov, iovcnt);
-	if (cs->expect != SIZE_UNKNOWN && cs->got > cs->expect) {
-		errno = EPROTO;
-		return -1;
-	}
-	return cs->write(cs->ctx, iov, iovcnt);
-}
-
-static int
-checked_finish(void *ctx)
-{
-	struct checked_sink *cs = ctx;
-
-	if (cs->expect != SIZE_UNKNOWN && cs->got != cs->expect) {
-		errno = EPROTO;
-		return -1;
-	}
-	return cs->finish != NULL ? cs->finish(cs->ctx) : 0;
-}
-
-/*
  * Reads the first packet of a request's answer into *p: a failed
  * connection ends the session, an ERR is the server's reason.
  */
-static int
-answer_of(struct remote *r, enum conn_status cs, struct pkt *p)
+int
+remote_answer(struct remote *r, enum conn_status cs, struct pkt *p)
 {
 	if (cs == CONN_OK)
 		cs = conn_recv(&r->conn, r->opts.blksize, p);
@@ -447,7 +368,7 @@ answer_of(struct remote *r, enum conn_status cs, struct pkt *p)
 			snprintf(res.msg, sizeof(res.msg), "%s",
 			    pkt_status_str(r->conn.bad));
 		}
-		return xfer_failed(r, &res);
+		return remote_xfer_failed(r, &res);
 	}
 	if (p->op == PKT_ERR) {
 		sig_tick_stop();
@@ -457,16 +378,10 @@ answer_of(struct remote *r, enum conn_status cs, struct pkt *p)
 	return RC_OK;
 }
 
-/*
- * Sends a request; the first answer is read into *p.  An offset (for a
- * RRQ) goes in an OPT of its own right before it; r->opts.offset then
- * says whether the server took it.  In a pipeline run the request was
- * written ahead, and only its answer is read; a pipelined WRQ has no
- * answer before its data.
- */
-static int
-request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
-    struct pkt *p)
+/* As remote_request.h says. */
+int
+remote_request(struct remote *r, enum pkt_op op, const char *path,
+    uint64_t offset, struct pkt *p)
 {
 	/* Room for an OPT and the request behind it. */
 	uint8_t buf[2 * PKT_OPCODE_LEN + OPT_BODY_MAX + PATH_LEN_MAX + 1];
@@ -478,7 +393,7 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 	if (r->ahead == NULL && (rc = remote_connect(r, 0)) != RC_OK)
 		return rc;
 	if (r->fd == -1)
-		return fail(r, RC_LOST, "connection lost");
+		return remote_fail(r, RC_LOST, "connection lost");
 	sig_tick_start();
 	/*
 	 * The first request of a connection carries the OPT in front of
@@ -499,23 +414,23 @@ request(struct remote *r, enum pkt_op op, const char *path, uint64_t offset,
 		r->opts.offset = 0;	/* spent by the request before */
 	if ((n = pkt_encode_req(buf + len, sizeof(buf) - (size_t)len, op,
 	    path)) == -1)
-		return fail(r, RC_FAILED, "path too long");
+		return remote_fail(r, RC_FAILED, "path too long");
 	len += n;
 	if (!ahead)
 		cs = conn_send(&r->conn, buf, (size_t)len);
 	if (cs == CONN_OK && opt) {
 		if ((rc = read_oack(r, offset)) == RETRY_PLAIN)
-			return request(r, op, path, offset, p);
+			return remote_request(r, op, path, offset, p);
 		if (rc != RC_OK)
 			return rc;
 	}
 	if (cs == CONN_OK && op == PKT_WRQ && r->opts.pipeline)
 		return RC_OK;
-	return answer_of(r, cs, p);
+	return remote_answer(r, cs, p);
 }
 
-static void
-violation(struct remote *r, const struct pkt *p, const char *wanted)
+void
+remote_violation(struct remote *r, const struct pkt *p, const char *wanted)
 {
 	struct xfer_result res;
 
@@ -524,211 +439,5 @@ violation(struct remote *r, const struct pkt *p, const char *wanted)
 	res.errcode = ERR_ILLEGAL;
 	snprintf(res.msg, sizeof(res.msg), "expected %s, got %s", wanted,
 	    pkt_op_name(p->op));
-	xfer_failed(r, &res);
-}
-
-/* Starts the digest in force for a file transfer, if any. */
-static int
-start_digest(struct remote *r, enum pkt_op op, struct digest *d,
-    struct xfer_params *xp)
-{
-	enum digest_alg alg = op == PKT_DRQ ? DIGEST_NONE : r->opts.digest;
-
-	if (digest_init(d, alg) == -1)
-		return fail(r, RC_FAILED, "out of memory");
-	xp->digest = alg != DIGEST_NONE ? d : NULL;
-	return RC_OK;
-}
-
-/*
- * The answer to a download's request, which request read into *p: the
- * OACK with the size when tsize is in force, acknowledged once the sink
- * says the size fits, else the first DAT, left in *first for the engine.
- * As remote_download.
- */
-static int
-first_answer(struct remote *r, const struct remote_sink *rs,
-    const struct pkt *p, uint64_t *size, const struct pkt **first)
-{
-	enum conn_status cs;
-
-	*first = NULL;
-	if (r->opts.tsize) {
-		if (p->op != PKT_OACK ||
-		    opts_tsize_from_oack(p, size) == -1) {
-			violation(r, p, "OACK with tsize");
-			return RC_FAILED;
-		}
-		/* Refused before a byte is written: it would not fit. */
-		if (rs->expect != NULL && rs->expect(rs->ctx, *size) == -1) {
-			int err = errno;
-
-			conn_send_err_nowait(&r->conn, ERR_DISK_FULL,
-			    "Client disk full");
-			remote_disconnect(r);
-			return fail(r, RC_FAILED, "%llu bytes would not fit "
-			    "here: %s", (unsigned long long)*size,
-			    strerror(err));
-		}
-		if (!r->opts.pipeline &&
-		    (cs = conn_send_ack(&r->conn, 0)) != CONN_OK) {
-			remote_disconnect(r);
-			return fail(r, RC_LOST, "connection lost: %s",
-			    conn_status_str(&r->conn, cs));
-		}
-	} else if (p->op == PKT_DAT)
-		*first = p;
-	else {
-		violation(r, p, "DAT");
-		return RC_FAILED;
-	}
-	return RC_OK;
-}
-
-int
-remote_download(struct remote *r, enum pkt_op op, const char *path,
-    const struct remote_sink *rs, const struct watch *w)
-{
-	struct checked_sink sink = { rs->write, rs->finish, rs->ctx,
-	    SIZE_UNKNOWN, 0 };
-	const struct pkt *first = NULL;
-	struct xfer_params xp;
-	struct xfer_result res;
-	enum conn_status cs;
-	struct digest d;
-	struct pkt p = { .op = 0 };
-	int rc;
-
-	if ((rc = request(r, op, path, rs->offset, &p)) != RC_OK)
-		return rc;
-	/* A server without options or offset sends from byte 0. */
-	if (rs->offset > 0 && r->opts.offset != rs->offset &&
-	    (rs->restart == NULL || rs->restart(rs->ctx) == -1)) {
-		conn_send_err_nowait(&r->conn, ERR_UNDEFINED, "Cannot resume");
-		remote_disconnect(r);
-		return fail(r, RC_FAILED, "cannot start again: %s",
-		    strerror(errno));
-	}
-	if ((rc = first_answer(r, rs, &p, &sink.expect, &first)) != RC_OK)
-		return rc;
-	xfer_params(r, w, &xp);
-	if ((rc = start_digest(r, op, &d, &xp)) != RC_OK) {
-		conn_send_err_nowait(&r->conn, ERR_UNDEFINED, "Out of memory");
-		remote_disconnect(r);
-		return rc;
-	}
-	/* The SUM covers the whole file: the part held comes first. */
-	if (xp.digest != NULL && r->opts.offset > 0 &&
-	    rs->hash_prefix(rs->ctx, &d) == -1) {
-		digest_free(&d);
-		conn_send_err_nowait(&r->conn, ERR_UNDEFINED,
-		    "Client file error");
-		remote_disconnect(r);
-		return fail(r, RC_FAILED, "reading what arrived before: %s",
-		    strerror(errno));
-	}
-	if (w != NULL && w->start != NULL)
-		w->start(w->ctx, r->opts.offset, sink.expect);
-	xfer_recv(&r->conn, &xp, first, checked_write, checked_finish, &sink,
-	    &res);
-	r->watch = NULL;
-	sig_tick_stop();
-	if (res.status == XFER_OK && xp.digest != NULL)
-		r->verified = xp.digest->alg;
-	digest_free(&d);
-	if (res.status == XFER_SINK && res.sys_errno == EPROTO) {
-		conn_send_err_nowait(&r->conn, ERR_ILLEGAL,
-		    "Size differs from tsize");
-		remote_disconnect(r);
-		return fail(r, RC_FAILED, "protocol error: the server sent "
-		    "%llu bytes, not the %llu it announced",
-		    (unsigned long long)sink.got,
-		    (unsigned long long)sink.expect);
-	}
-	/* Pipelined, the one ACK: stored, so it goes now or joins a run's. */
-	if (res.status == XFER_OK && xp.pipelined &&
-	    (cs = r->ahead != NULL ? outq_ack(r->ahead, res.final_block) :
-	    conn_send_ack(&r->conn, res.final_block)) != CONN_OK) {
-		remote_disconnect(r);
-		return fail(r, RC_LOST, "connection lost: %s",
-		    conn_status_str(&r->conn, cs));
-	}
-	return xfer_failed(r, &res);
-}
-
-int
-remote_upload(struct remote *r, const char *path, xfer_read_fn read,
-    void *ctx, uint64_t size, const struct watch *w)
-{
-	struct xfer_params xp;
-	struct xfer_result res;
-	struct digest d;
-	struct pkt p = { .op = 0 };
-	int rc;
-
-	if ((rc = request(r, PKT_WRQ, path, 0, &p)) != RC_OK)
-		return rc;
-	if (!r->opts.pipeline && (p.op != PKT_ACK || p.u.ack.block != 0)) {
-		violation(r, &p, "ACK 0");
-		return RC_FAILED;
-	}
-	xfer_params(r, w, &xp);
-	if ((rc = start_digest(r, PKT_WRQ, &d, &xp)) != RC_OK) {
-		conn_send_err_nowait(&r->conn, ERR_UNDEFINED, "Out of memory");
-		remote_disconnect(r);
-		return rc;
-	}
-	if (w != NULL && w->start != NULL)
-		w->start(w->ctx, 0, size);
-	xp.size_hint = size;
-	xfer_send(&r->conn, &xp, read, ctx, &res);
-	r->watch = NULL;
-	sig_tick_stop();
-	if (res.status == XFER_OK && xp.digest != NULL)
-		r->verified = xp.digest->alg;
-	digest_free(&d);
-	/* In a run, the answer is read later; Ctrl-C lets it come. */
-	if (xp.pipelined && r->ahead != NULL && res.status == XFER_OK) {
-		r->final_block = res.final_block;
-		return RC_OK;
-	}
-	if (xp.pipelined && r->ahead != NULL && res.status == XFER_CONN &&
-	    res.conn_status == CONN_INTERRUPTED)
-		return outq_stop(r);
-	if (xp.pipelined && res.status == XFER_OK)
-		return remote_upload_answer(r, res.final_block);
-	return xfer_failed(r, &res);
-}
-
-int
-remote_upload_answer(struct remote *r, uint16_t block)
-{
-	struct pkt p = { .op = 0 };
-	int rc;
-
-	sig_tick_start();
-	if ((rc = answer_of(r, CONN_OK, &p)) != RC_OK)
-		return rc;
-	sig_tick_stop();
-	if (p.op != PKT_ACK || p.u.ack.block != block) {
-		violation(r, &p, "the ACK of the upload's final block");
-		return RC_FAILED;
-	}
-	return RC_OK;
-}
-
-int
-remote_mkdir(struct remote *r, const char *path)
-{
-	struct pkt p = { .op = 0 };
-	int rc;
-
-	if ((rc = request(r, PKT_MKD, path, 0, &p)) != RC_OK)
-		return rc;
-	sig_tick_stop();
-	if (p.op != PKT_ACK || p.u.ack.block != 0) {
-		violation(r, &p, "ACK 0");
-		return RC_FAILED;
-	}
-	return RC_OK;
+	remote_xfer_failed(r, &res);
 }

@@ -4,8 +4,10 @@
  * sections 3 to 6).  It reconnects when a previous request ended the
  * session.  It knows the protocol, not the terminal or local files: bytes
  * come and go through the callbacks of the transfer engine, and its waits
- * are bounded by the clock of signals.h.  The socket is dial.c's, and
- * listings line by line are remote_list.c's.
+ * are bounded by the clock of signals.h.  The session (connecting,
+ * negotiating, requests and their failures) is remote.c's, the transfers
+ * remote_transfer.c's; the socket is dial.c's, and listings line by line
+ * are remote_list.c's.
  */
 #ifndef REMOTE_H
 #define REMOTE_H
@@ -74,9 +76,9 @@ struct remote {
 	int refused;			/* the ERR answered the request itself */
 	enum digest_alg verified;	/* the last transfer's check, if any */
 	/*
-	 * A pipeline run (pipeline.c): requests other than WRQ were written
-	 * ahead, so a request only reads its answer, and a download's final
-	 * ACK joins the bytes written ahead.  NULL outside a run.
+	 * A pipeline run (pipeline_run.c): requests other than WRQ were
+	 * written ahead, so a request only reads its answer, and a
+	 * download's final ACK joins the bytes written ahead (outq.h).  NULL outside a run.
 	 */
 	struct outq *ahead;
 	uint16_t final_block;		/* a pipelined upload's last DAT */

@@ -19,14 +19,24 @@
 /* "[" IPv6 "]:" port, or a host name of up to 255 bytes and its port. */
 #define ENTRY_MAX	(255 + 8)
 
+/* The exit status when TLS cannot start: as for an unreachable server. */
+#define TLS_EXIT	3
+
 /* One context for the process, made by tls_client_init. */
 static SSL_CTX *client_ctx;
 
 static EVP_PKEY	*own_key(const struct client_config *, char *, size_t,
 		    char *, size_t);
 static int	ask(const char *, const char *);
-static int	verify(struct remote *, const char *);
-static int	refuse(struct remote *, const char *, ...)
+/* Whom a handshake is with, and where its failure is said. */
+struct peer {
+	const struct client_config *cfg;
+	char *why;
+	size_t whylen;
+};
+
+static int	verify(const struct peer *, const char *);
+static int	refuse(const struct peer *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
 /* The client's key: -i FILE, or made on first use in the data dir. */
@@ -90,20 +100,20 @@ tls_client_init(const struct client_config *cfg)
 		if (known_hosts_find(path, entry, NULL, &kh, why,
 		    sizeof(why)) == -1) {
 			fprintf(stderr, "client: %s\n", why);
-			return RC_LOST;
+			return TLS_EXIT;
 		}
 		if (kh.found) {
 			fprintf(stderr, "client: %s is pinned to TLS (%s, line "
 			    "%u): refusing plaintext; use --tls\n", entry,
 			    path, kh.line);
-			return RC_LOST;
+			return TLS_EXIT;
 		}
 		return 0;
 	}
 	if ((client_ctx = tls_context(TLS_CLIENT, why, sizeof(why))) ==
 	    NULL) {
 		fprintf(stderr, "client: %s\n", why);
-		return RC_LOST;
+		return TLS_EXIT;
 	}
 	/* Shown only to a server that asks for it. */
 	if ((key = own_key(cfg, path, sizeof(path), why, sizeof(why))) ==
@@ -116,7 +126,7 @@ tls_client_init(const struct client_config *cfg)
 		fprintf(stderr, "client: %s\n", why);
 		EVP_PKEY_free(key);
 		X509_free(cert);
-		return RC_LOST;
+		return TLS_EXIT;
 	}
 	EVP_PKEY_free(key);
 	X509_free(cert);
@@ -124,14 +134,14 @@ tls_client_init(const struct client_config *cfg)
 }
 
 static int
-refuse(struct remote *r, const char *fmt, ...)
+refuse(const struct peer *pe, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(r->why, sizeof(r->why), fmt, ap);
+	vsnprintf(pe->why, pe->whylen, fmt, ap);
 	va_end(ap);
-	return RC_LOST;
+	return -1;
 }
 
 /*
@@ -175,68 +185,70 @@ ask(const char *entry, const char *fp)
 
 /* The server's key fp, judged as tls_client.h says. */
 static int
-verify(struct remote *r, const char *fp)
+verify(const struct peer *pe, const char *fp)
 {
-	const struct client_config *cfg = r->cfg;
+	const struct client_config *cfg = pe->cfg;
 	char path[PATH_MAX], entry[ENTRY_MAX], why[PATH_MAX + 256];
 	struct known_host kh;
 	int interactive;
 
 	if (known_hosts_entry(entry, sizeof(entry), cfg->host, cfg->port) ==
 	    -1)
-		return refuse(r, "%s: host name too long", cfg->host);
+		return refuse(pe, "%s: host name too long", cfg->host);
 	if (known_hosts_data_path(path, sizeof(path), KNOWN_HOSTS) == -1)
-		return refuse(r, "%s: no known_hosts (HOME is not set)",
+		return refuse(pe, "%s: no known_hosts (HOME is not set)",
 		    entry);
 	if (known_hosts_find(path, entry, fp, &kh, why, sizeof(why)) == -1)
-		return refuse(r, "%s", why);
+		return refuse(pe, "%s", why);
 	if (kh.found && !kh.matched)
-		return refuse(r, "WARNING: the TLS key of %s has CHANGED: "
+		return refuse(pe, "WARNING: the TLS key of %s has CHANGED: "
 		    "pinned %s (%s, line %u), offered %s; someone may be "
 		    "intercepting the connection: refusing", entry, kh.key,
 		    path, kh.line, fp);
 	if (cfg->host_key != NULL && strcmp(cfg->host_key, fp) != 0)
-		return refuse(r, "the TLS key of %s is %s, not %s as "
+		return refuse(pe, "the TLS key of %s is %s, not %s as "
 		    "--host-key says: refusing", entry, fp, cfg->host_key);
 	if (kh.found)
-		return RC_OK;
+		return 0;
 	interactive = cfg->cmd == NULL && cfg->batch == NULL &&
 	    isatty(STDIN_FILENO);
 	if (cfg->host_key == NULL && !cfg->accept_new) {
 		if (!interactive)
-			return refuse(r, "%s is not a known host (its TLS key "
+			return refuse(pe, "%s is not a known host (its TLS key "
 			    "is %s): give --accept-new or --host-key to pin "
 			    "it", entry, fp);
 		if (!ask(entry, fp))
-			return refuse(r, "%s: host key not accepted", entry);
+			return refuse(pe, "%s: host key not accepted", entry);
 	}
 	if (known_hosts_add(path, entry, fp, why, sizeof(why)) == -1)
-		return refuse(r, "%s", why);
+		return refuse(pe, "%s", why);
 	if (!cfg->quiet)
 		fprintf(stderr, "client: pinned the TLS key of %s, %s, in "
 		    "%s\n", entry, fp, path);
-	return RC_OK;
+	return 0;
 }
 
 int
-tls_client_start(struct remote *r)
+tls_client_start(struct conn *conn, const struct client_config *cfg,
+    char *reason, size_t reasonlen)
 {
+	const struct peer pe = { cfg, reason, reasonlen };
 	char why[256], fp[TLS_FINGERPRINT_LEN + 1];
 	enum conn_status cs;
 	SSL *ssl;
 
-	if ((ssl = tls_new(client_ctx, TLS_CLIENT, r->conn.fd, r->cfg->host,
+	if ((ssl = tls_new(client_ctx, TLS_CLIENT, conn->fd, cfg->host,
 	    why, sizeof(why))) == NULL)
-		return refuse(r, "%s", why);
-	if ((cs = conn_tls_start(&r->conn, ssl)) != CONN_OK)
-		return refuse(r, "TLS handshake with %s port %s: %s%s",
-		    r->cfg->host, r->cfg->port, conn_status_str(&r->conn, cs),
+		return refuse(&pe, "%s", why);
+	if ((cs = conn_tls_start(conn, ssl)) != CONN_OK)
+		return refuse(&pe, "TLS handshake with %s port %s: %s%s",
+		    cfg->host, cfg->port, conn_status_str(conn, cs),
 		    cs == CONN_IO ? " (is the server started with --tls?)" :
 		    "");
 	if (tls_peer_trusted(ssl))
-		return RC_OK;
+		return 0;
 	if (tls_peer_fingerprint(ssl, fp, sizeof(fp)) == -1)
-		return refuse(r, "%s port %s showed no key", r->cfg->host,
-		    r->cfg->port);
-	return verify(r, fp);
+		return refuse(&pe, "%s port %s showed no key", cfg->host,
+		    cfg->port);
+	return verify(&pe, fp);
 }

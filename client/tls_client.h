@@ -10,8 +10,10 @@
 #ifndef TLS_CLIENT_H
 #define TLS_CLIENT_H
 
+#include <stddef.h>
+
 #include "args.h"
-#include "remote.h"
+#include "conn.h"
 
 /*
  * At start, before any connection: prints the client's own fingerprint
@@ -22,10 +24,11 @@
 int	tls_client_init(const struct client_config *cfg);
 
 /*
- * Right after r's socket is connected, its clock running: the handshake
- * and the verification above.  RC_OK, or RC_LOST with the reason in
- * r->why (the caller disconnects).
+ * Right after conn's socket to cfg's host is connected, its clock
+ * running: the handshake and the verification above.  0, or -1 with the
+ * reason in why (the caller disconnects).
  */
-int	tls_client_start(struct remote *r);
+int	tls_client_start(struct conn *conn, const struct client_config *cfg,
+	    char *why, size_t whylen);
 
 #endif

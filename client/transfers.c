@@ -5,7 +5,6 @@
  * failure and goes on, and fails as a whole when any file failed
  * (interface.md).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,16 +22,6 @@
 #include "remote_list.h"
 #include "transfers.h"
 
-/*
- * How deep -r goes.  The server shows a link to a directory as the
- * directory, so a link to an ancestor makes a remote tree endless; this
- * bounds it (README, "Choices").
- */
-#define TREE_DEPTH_MAX	64
-
-static int	worst(int, int);
-static const char *last_component(const char *);
-static void	bar_stop(struct client *, int);
 static int	size_line(void *, const char *, size_t);
 static int	remote_shorter(struct client *, const char *, uint64_t);
 static int	get_file(struct client *, const char *, int, const char *,
@@ -44,41 +33,20 @@ static int	get_one(struct client *, const char *, char, const char *,
 		    const struct transfer_flags *);
 static int	put_file(struct client *, int, const char *,
 		    const struct stat *, const char *, const char *, int);
-static int	by_string(const void *, const void *);
+static int	put_entry(struct client *, int, const char *, const char *,
+		    const char *, int, struct expand_budget *);
 static int	put_tree(struct client *, int, const char *,
 		    const struct stat *, const char *, const char *, int,
 		    struct expand_budget *);
+static int	put_top(struct client *, const char *, const char *, int,
+		    char *, size_t);
+static int	put_one(struct client *, const struct transfer_flags *,
+		    const char *, const char *, int, struct names *,
+		    struct names *);
+static int	get_named(struct client *, const struct transfer_flags *,
+		    const char *, char, const char *, int, struct names *);
 static int	one_batch(struct client *, const char *, const char *, char,
 		    const struct transfer_flags *);
-
-/* The outcome of several: a lost connection beats a failure. */
-static int
-worst(int a, int b)
-{
-	if (a == RC_LOST || b == RC_LOST)
-		return RC_LOST;
-	return a != RC_OK ? a : b;
-}
-
-static const char *
-last_component(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash != NULL ? slash + 1 : path;
-}
-
-static void
-bar_stop(struct client *c, int ok)
-{
-	char note[32];
-
-	/* The summary says whether the file was checked, and with what. */
-	snprintf(note, sizeof(note), "%s%s", c->remote.verified != DIGEST_NONE
-	    ? "verified " : "not verified", c->remote.verified != DIGEST_NONE ?
-	    digest_name(c->remote.verified) : "");
-	progress_stop(&c->progress, ok, note);
-}
 
 /* What remote_shorter looks for in a listing, and what it found. */
 struct size_probe {
@@ -110,7 +78,7 @@ static int
 remote_shorter(struct client *c, const char *remote, uint64_t offset)
 {
 	char parent[PATH_LEN_MAX + 1], why[REMOTE_WHY_SIZE];
-	struct size_probe sp = { last_component(remote), 0, 0 };
+	struct size_probe sp = { command_base(remote), 0, 0 };
 	int errcode = c->remote.errcode, rc;
 
 	snprintf(parent, sizeof(parent), "%.*s", (int)(sp.name - remote),
@@ -148,9 +116,9 @@ get_file(struct client *c, const char *remote, int dirfd, const char *name,
 	rs = (struct remote_sink){ local_sink_write, local_sink_finish, &sink,
 	    sink.offset, local_sink_hash_prefix, local_sink_restart,
 	    local_sink_expect };
-	progress_watch(&c->progress, last_component(remote), &w);
+	progress_watch(&c->progress, command_base(remote), &w);
 	rc = remote_download(&c->remote, PKT_RRQ, remote, &rs, &w);
-	bar_stop(c, rc == RC_OK);
+	command_bar_stop(c, rc == RC_OK);
 	/*
 	 * A .part longer than the remote file (the server's ERR 0 for an
 	 * offset past the end, in answer to the request: an ERR 0 mid-transfer
@@ -233,10 +201,11 @@ get_tree(struct client *c, const char *remote, int parentfd,
 		    c->remote.why);
 	}
 	for (i = 0; i < l.n && all != RC_LOST && !b->over; i++) {
-		entry = last_component(l.v[i]);
+		entry = command_base(l.v[i]);
 		if (names_join(lpath, sizeof(lpath), local, entry) == -1) {
-			all = worst(all, command_report(RC_FAILED, "get %s: "
-			    "local path too long", command_show(c, l.v[i])));
+			all = command_worst(all, command_report(RC_FAILED,
+			    "get %s: local path too long",
+			    command_show(c, l.v[i])));
 			continue;
 		}
 		/* Inodes are kept as bytes are: nothing more fits, it ends. */
@@ -250,7 +219,7 @@ get_tree(struct client *c, const char *remote, int parentfd,
 			    depth + 1, b);
 		else
 			rc = get_file(c, l.v[i], dirfd, entry, lpath, f);
-		all = worst(all, rc);
+		all = command_worst(all, rc);
 	}
 	names_free(&l);
 	close(dirfd);
@@ -313,14 +282,52 @@ get_one(struct client *c, const char *remote, char type, const char *local,
 	return get_file(c, remote, -1, NULL, local, f);
 }
 
+/*
+ * One request path get's REMOTE arguments gave (remote, its type as far
+ * as known), to dest, or into it under its name when into_dir.  A file
+ * goes into the batch (bs[0] remote, bs[1] local) when files go
+ * together, after the trees.
+ */
+static int
+get_named(struct client *c, const struct transfer_flags *f,
+    const char *remote, char type, const char *dest, int into_dir,
+    struct names *bs)
+{
+	char local[LOCAL_PATH_SIZE];
+	const char *name = command_base(remote);
+
+	if (!into_dir)
+		strlcpy(local, dest, sizeof(local));
+	else if (name[0] == '\0' && !f->recursive)
+		return command_report(RC_FAILED, "get /: is a directory (use "
+		    "get -r)");
+	else if (name[0] == '\0')
+		/* The root has no name: into the local directory. */
+		strlcpy(local, dest[0] != '\0' ? dest : ".", sizeof(local));
+	else if (!path_name_valid(name))
+		/* From the user, but checked all the same. */
+		return command_report(RC_FAILED, "get %s: no local name; give "
+		    "one", command_show(c, remote));
+	else if (names_join(local, sizeof(local), dest, name) == -1)
+		return command_report(RC_FAILED, "get %s: local path too long",
+		    command_show(c, remote));
+	/* Files go together, as one pipeline, after the trees. */
+	if (bs != NULL && (type == 'f' || (type == '?' && !f->recursive))) {
+		if (names_add(&bs[0], remote, 'f') == -1 ||
+		    names_add(&bs[1], local, 'f') == -1)
+			return command_report(RC_FAILED, "get: out of memory");
+		return RC_OK;
+	}
+	return get_one(c, remote, type, local, f);
+}
+
 int
 transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
     char **args)
 {
-	char local[LOCAL_PATH_SIZE], dest[LOCAL_PATH_SIZE];
+	char dest[LOCAL_PATH_SIZE];
 	struct names l = { NULL, NULL, 0, 0 };
-	struct names br = { NULL, NULL, 0, 0 }, bl = { NULL, NULL, 0, 0 };
-	const char *name;
+	struct names bs[2] = { { NULL, NULL, 0, 0 }, { NULL, NULL, 0, 0 } };
 	struct stat st;
 	size_t i;
 	int nsrc = nargs > 1 ? nargs - 1 : 1, into_dir, rc, all = RC_OK;
@@ -332,7 +339,7 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 		return command_report(RC_FAILED, "get: local path too long");
 	for (i = 0; i < (size_t)nsrc; i++)
 		if ((rc = expand_remote(c, "get", args[i], &l)) != RC_OK)
-			all = worst(all, rc);
+			all = command_worst(all, rc);
 	if (all == RC_LOST || l.n == 0) {
 		names_free(&l);
 		return all;
@@ -346,43 +353,14 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
 		return command_report(RC_FAILED, "get: %s: not a directory",
 		    command_show(c, dest));
 	}
-	for (i = 0; i < l.n && all != RC_LOST; i++) {
-		name = last_component(l.v[i]);
-		if (!into_dir)
-			strlcpy(local, dest, sizeof(local));
-		else if (name[0] == '\0' && !f->recursive) {
-			all = worst(all, command_report(RC_FAILED, "get /: is a "
-			    "directory (use get -r)"));
-			continue;
-		} else if (name[0] == '\0')
-			/* The root has no name: into the local directory. */
-			strlcpy(local, dest[0] != '\0' ? dest : ".",
-			    sizeof(local));
-		else if (!path_name_valid(name)) {
-			/* From the user, but checked all the same. */
-			all = worst(all, command_report(RC_FAILED, "get %s: no "
-			    "local name; give one", command_show(c, l.v[i])));
-			continue;
-		} else if (names_join(local, sizeof(local), dest, name) == -1) {
-			all = worst(all, command_report(RC_FAILED, "get %s: "
-			    "local path too long", command_show(c, l.v[i])));
-			continue;
-		}
-		/* Files go together, as one pipeline, after the trees. */
-		if (batch && (l.type[i] == 'f' || (l.type[i] == '?' &&
-		    !f->recursive))) {
-			if (names_add(&br, l.v[i], 'f') == -1 ||
-			    names_add(&bl, local, 'f') == -1)
-				all = worst(all, command_report(RC_FAILED,
-				    "get: out of memory"));
-			continue;
-		}
-		all = worst(all, get_one(c, l.v[i], l.type[i], local, f));
-	}
-	if (br.n > 0 && all != RC_LOST)
-		all = worst(all, pipeline_get(c, &br, &bl, f->force));
-	names_free(&br);
-	names_free(&bl);
+	for (i = 0; i < l.n && all != RC_LOST; i++)
+		all = command_worst(all, get_named(c, f, l.v[i], l.type[i],
+		    dest, into_dir, batch ? bs : NULL));
+	if (bs[0].n > 0 && all != RC_LOST)
+		all = command_worst(all, pipeline_get(c, &bs[0], &bs[1],
+		    f->force));
+	names_free(&bs[0]);
+	names_free(&bs[1]);
 	names_free(&l);
 	return all;
 }
@@ -412,10 +390,10 @@ put_file(struct client *c, int dirfd, const char *name,
 	    sizeof(why)) == -1)
 		return command_report(RC_FAILED, "put %s: %s",
 		    command_show(c, local), why);
-	progress_watch(&c->progress, last_component(remote), &w);
+	progress_watch(&c->progress, command_base(remote), &w);
 	rc = remote_upload(&c->remote, remote, local_source_read, &src,
 	    src.size, &w);
-	bar_stop(c, rc == RC_OK);
+	command_bar_stop(c, rc == RC_OK);
 	local_source_close(&src);
 	if (rc == RC_FAILED && may_be_dir &&
 	    c->remote.errcode == ERR_EXISTS) {
@@ -423,7 +401,7 @@ put_file(struct client *c, int dirfd, const char *name,
 		strlcpy(why, c->remote.why, sizeof(why));
 		if (remote_is_dir(&c->remote, remote) == RC_OK &&
 		    names_join(inside, sizeof(inside), remote,
-		    last_component(local)) == 0)
+		    command_base(local)) == 0)
 			return put_file(c, dirfd, name, seen, local, inside,
 			    0);
 		return command_report(rc, "put %s: /%s: %s",
@@ -440,10 +418,35 @@ put_file(struct client *c, int dirfd, const char *name,
 	return RC_OK;
 }
 
+/*
+ * An entry name of the local directory dirfd (local names it in lines)
+ * into the remote directory remote, as put_tree says.
+ */
 static int
-by_string(const void *a, const void *b)
+put_entry(struct client *c, int dirfd, const char *name, const char *local,
+    const char *remote, int depth, struct expand_budget *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
+	struct stat st;
+
+	if (names_join(lpath, sizeof(lpath), local, name) == -1 ||
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return RC_OK;
+	if (!(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+		b->skipped++;
+		return command_report(RC_OK, "%s: %s: not a regular file; "
+		    "skipped", b->what, command_show(c, lpath));
+	}
+	if (!path_name_valid(name))
+		return command_report(RC_FAILED, "put %s: not a valid name; "
+		    "not sent", command_show(c, lpath));
+	if (names_join(rpath, sizeof(rpath), remote, name) == -1)
+		return command_report(RC_FAILED, "put %s: remote path too "
+		    "long", command_show(c, lpath));
+	if (S_ISDIR(st.st_mode))
+		return put_tree(c, dirfd, name, &st, lpath, rpath, depth + 1,
+		    b);
+	return put_file(c, dirfd, name, &st, lpath, rpath, 0);
 }
 
 /*
@@ -460,83 +463,95 @@ put_tree(struct client *c, int parentfd, const char *name,
     const struct stat *seen, const char *local, const char *remote,
     int depth, struct expand_budget *b)
 {
-	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
 	struct names l = { NULL, NULL, 0, 0 };
-	struct dirent *d;
-	struct stat st;
 	size_t i;
-	DIR *dp;
-	int dirfd, listfd, rc, all = RC_OK;
+	int dirfd, rc, all = RC_OK;
 
-	if (depth > TREE_DEPTH_MAX)
-		return command_report(RC_FAILED, "put %s: more than %d levels "
-		    "deep; skipped", command_show(c, local), TREE_DEPTH_MAX);
 	if (depth == 0 && pipeline_wanted(&c->remote))
 		return one_batch(c, remote, local, 'd', NULL);
-	dirfd = seen == NULL ? openat(parentfd, name, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC) : local_subdir_open(parentfd, name, seen);
-	if (dirfd == -1)
-		return command_report(RC_FAILED, "put %s: %s",
-		    command_show(c, local), errno == ELOOP ? "not a directory "
-		    "(a link is not followed)" : strerror(errno));
+	if ((dirfd = expand_local_dir(c, parentfd, name, seen, local, depth,
+	    &l)) == -1)
+		return RC_FAILED;
 	rc = remote_mkdir(&c->remote, remote);
 	if (rc != RC_OK && !(rc == RC_FAILED &&
 	    c->remote.errcode == ERR_EXISTS)) {
+		names_free(&l);
 		close(dirfd);
 		return command_report(rc, "put %s: %s", command_show(c, local),
 		    c->remote.why);
 	}
-	if ((listfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0)) == -1 ||
-	    (dp = fdopendir(listfd)) == NULL) {
-		rc = command_report(RC_FAILED, "put %s: %s",
-		    command_show(c, local), strerror(errno));
-		if (listfd != -1)
-			close(listfd);
-		close(dirfd);
-		return rc;
-	}
-	while ((d = readdir(dp)) != NULL)
-		if (strcmp(d->d_name, ".") != 0 &&
-		    strcmp(d->d_name, "..") != 0 &&
-		    names_add(&l, d->d_name, '?') == -1) {
-			all = command_report(RC_FAILED, "put %s: out of memory",
-			    command_show(c, local));
-			break;
-		}
-	closedir(dp);
-	if (l.n > 0)
-		qsort(l.v, l.n, sizeof(l.v[0]), by_string);
-	for (i = 0; i < l.n && all != RC_LOST; i++) {
-		if (names_join(lpath, sizeof(lpath), local, l.v[i]) == -1 ||
-		    fstatat(dirfd, l.v[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
-			continue;
-		if (!(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
-			b->skipped++;
-			(void)command_report(RC_OK, "%s: %s: not a regular "
-			    "file; skipped", b->what, command_show(c, lpath));
-			continue;
-		}
-		if (!path_name_valid(l.v[i])) {
-			all = worst(all, command_report(RC_FAILED, "put %s: "
-			    "not a valid name; not sent",
-			    command_show(c, lpath)));
-			continue;
-		}
-		if (names_join(rpath, sizeof(rpath), remote, l.v[i]) == -1) {
-			all = worst(all, command_report(RC_FAILED, "put %s: "
-			    "remote path too long", command_show(c, lpath)));
-			continue;
-		}
-		if (S_ISDIR(st.st_mode))
-			rc = put_tree(c, dirfd, l.v[i], &st, lpath, rpath,
-			    depth + 1, b);
-		else
-			rc = put_file(c, dirfd, l.v[i], &st, lpath, rpath, 0);
-		all = worst(all, rc);
-	}
+	for (i = 0; i < l.n && all != RC_LOST; i++)
+		all = command_worst(all, put_entry(c, dirfd, l.v[i], local,
+		    remote, depth, b));
 	names_free(&l);
 	close(dirfd);
 	return all;
+}
+
+/*
+ * put -r of the local directory path into target; a named REMOTE
+ * (named) that is a directory receives it, as dest/name.
+ */
+static int
+put_top(struct client *c, const char *path, const char *dest, int named,
+    char *target, size_t targetlen)
+{
+	char what[LOCAL_WHY_SIZE];
+	struct expand_budget b;
+	const char *name = command_base(path);
+	int rc;
+
+	if (named && (rc = remote_is_dir(&c->remote, dest)) != RC_FAILED) {
+		if (rc == RC_LOST)
+			return command_report(rc, "put %s: %s",
+			    command_show(c, path), c->remote.why);
+		if (!path_name_valid(name) ||
+		    names_join(target, targetlen, dest, name) == -1)
+			return command_report(RC_FAILED, "put %s: not a valid "
+			    "name", command_show(c, path));
+	}
+	snprintf(what, sizeof(what), "put -r %s", command_show(c, path));
+	b = (struct expand_budget){ what, LOCAL_ENTRIES_MAX, 0, 0 };
+	rc = put_tree(c, AT_FDCWD, path, NULL, path, target, 0, &b);
+	if (b.skipped > 0)
+		fprintf(stderr, "%s: %zu skipped\n", what, b.skipped);
+	return rc;
+}
+
+/*
+ * One name a LOCAL argument gave put, to dest (named: the REMOTE the
+ * user gave, which the name may become) or inside it: a file now, or
+ * into the batch br, bl when files go together; a tree with -r.
+ */
+static int
+put_one(struct client *c, const struct transfer_flags *f, const char *path,
+    const char *dest, int named, struct names *br, struct names *bl)
+{
+	char target[PATH_LEN_MAX + 1];
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return command_report(RC_FAILED, "put %s: %s",
+		    command_show(c, path), strerror(errno));
+	if (!named && names_join(target, sizeof(target), dest,
+	    command_base(path)) == -1)
+		return command_report(RC_FAILED, "put %s: remote path too "
+		    "long", command_show(c, path));
+	if (named)
+		strlcpy(target, dest, sizeof(target));
+	/* Several files go together, as one pipeline, at the end. */
+	if (!S_ISDIR(st.st_mode) && !named && pipeline_wanted(&c->remote)) {
+		if (names_add(br, target, 'f') == -1 ||
+		    names_add(bl, path, 'f') == -1)
+			return command_report(RC_FAILED, "put: out of memory");
+		return RC_OK;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return put_file(c, AT_FDCWD, path, NULL, path, target, named);
+	if (!f->recursive)
+		return command_report(RC_FAILED, "put %s: is a directory (use "
+		    "put -r)", command_show(c, path));
+	return put_top(c, path, dest, named, target, sizeof(target));
 }
 
 int
@@ -544,14 +559,10 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
     char **args)
 {
 	char dest[PATH_LEN_MAX + 1], plain[PATH_LEN_MAX + 1];
-	char target[PATH_LEN_MAX + 1], what[LOCAL_WHY_SIZE];
 	struct names l = { NULL, NULL, 0, 0 };
 	struct names br = { NULL, NULL, 0, 0 }, bl = { NULL, NULL, 0, 0 };
-	struct expand_budget b;
-	const char *name;
-	struct stat st;
 	size_t i;
-	int nsrc, named, rc, all = RC_OK;
+	int nsrc, named, all = RC_OK;
 
 	nsrc = nargs > 1 ? nargs - 1 : 1;
 	named = nargs > 1;
@@ -560,90 +571,17 @@ transfer_put(struct client *c, const struct transfer_flags *f, int nargs,
 	    path_resolve(c->remote.cwd, plain, dest, sizeof(dest)) != PATH_OK)
 		return command_report(RC_FAILED, "put: remote path too long");
 	for (i = 0; i < (size_t)nsrc; i++)
-		all = worst(all, expand_local("put", args[i], &l));
+		all = command_worst(all, expand_local("put", args[i], &l));
 	/* Several: REMOTE is the directory that receives them all. */
 	if (l.n > 1 || nsrc > 1)
 		named = 0;
-	for (i = 0; i < l.n && all != RC_LOST; i++) {
-		name = last_component(l.v[i]);
-		if (stat(l.v[i], &st) == -1) {
-			all = worst(all, command_report(RC_FAILED, "put %s: %s",
-			    command_show(c, l.v[i]), strerror(errno)));
-			continue;
-		}
-		if (!named &&
-		    names_join(target, sizeof(target), dest, name) == -1) {
-			all = worst(all, command_report(RC_FAILED, "put %s: "
-			    "remote path too long", command_show(c, l.v[i])));
-			continue;
-		}
-		if (named)
-			strlcpy(target, dest, sizeof(target));
-		/* Several files go together, as one pipeline, at the end. */
-		if (!S_ISDIR(st.st_mode) && !named &&
-		    pipeline_wanted(&c->remote)) {
-			if (names_add(&br, target, 'f') == -1 ||
-			    names_add(&bl, l.v[i], 'f') == -1)
-				all = worst(all, command_report(RC_FAILED,
-				    "put: out of memory"));
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			all = worst(all, put_file(c, AT_FDCWD, l.v[i], NULL,
-			    l.v[i], target, named));
-			continue;
-		}
-		if (!f->recursive) {
-			all = worst(all, command_report(RC_FAILED, "put %s: is "
-			    "a directory (use put -r)",
-			    command_show(c, l.v[i])));
-			continue;
-		}
-		/* A named REMOTE that is a directory receives the tree. */
-		if (named &&
-		    (rc = remote_is_dir(&c->remote, dest)) != RC_FAILED) {
-			if (rc == RC_LOST)
-				return command_report(rc, "put %s: %s",
-				    command_show(c, l.v[i]), c->remote.why);
-			if (!path_name_valid(name) || names_join(target,
-			    sizeof(target), dest, name) == -1) {
-				all = worst(all, command_report(RC_FAILED,
-				    "put %s: not a valid name",
-				    command_show(c, l.v[i])));
-				continue;
-			}
-		}
-		snprintf(what, sizeof(what), "put -r %s",
-		    command_show(c, l.v[i]));
-		b = (struct expand_budget){ what, LOCAL_ENTRIES_MAX, 0, 0 };
-		all = worst(all, put_tree(c, AT_FDCWD, l.v[i], NULL, l.v[i],
-		    target, 0, &b));
-		if (b.skipped > 0)
-			fprintf(stderr, "%s: %zu skipped\n", what, b.skipped);
-	}
+	for (i = 0; i < l.n && all != RC_LOST; i++)
+		all = command_worst(all, put_one(c, f, l.v[i], dest, named, &br,
+		    &bl));
 	if (br.n > 0 && all != RC_LOST)
-		all = worst(all, pipeline_put(c, &br, &bl));
+		all = command_worst(all, pipeline_put(c, &br, &bl));
 	names_free(&br);
 	names_free(&bl);
 	names_free(&l);
 	return all;
-}
-
-/* For pipeline.c: the same outcome, names and bars as these commands. */
-int
-transfer_worst(int a, int b)
-{
-	return worst(a, b);
-}
-
-const char *
-transfer_base(const char *path)
-{
-	return last_component(path);
-}
-
-void
-transfer_bar_stop(struct client *c, int ok)
-{
-	bar_stop(c, ok);
 }

@@ -24,15 +24,6 @@ struct transfer_flags {
 int	transfer_get(struct client *c, const struct transfer_flags *f,
 	    int nargs, char **args);
 
-/* The outcome of several: a lost connection beats a failure. */
-int	transfer_worst(int a, int b);
-
-/* The last component of a path: a file's name for its bar. */
-const char *transfer_base(const char *path);
-
-/* Ends a file's progress bar, its summary saying how it was checked. */
-void	transfer_bar_stop(struct client *c, int ok);
-
 /* put LOCAL... [REMOTE], as transfer_get. */
 int	transfer_put(struct client *c, const struct transfer_flags *f,
 	    int nargs, char **args);

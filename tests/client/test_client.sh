@@ -164,7 +164,7 @@ check "get DIR: is a directory (use get -r)" \
 check "get DIR: nothing left" no_stray_files
 client -q 127.0.0.1 "$port" cd a.txt
 check "cd FILE: not a directory, the code kept" \
-    grep -qx 'cd /a.txt: not a directory (refused: server error 2)' \
+    grep -qx 'cd /a.txt: Access violation: not a directory (server error 2)' \
     "$top/err"
 client_stdin "cd sub
 get -r .
