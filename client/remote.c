@@ -162,6 +162,10 @@ wanted_opts(const struct remote *r, uint64_t offset, struct xfer_opts *ask)
 		ask->named |= OPT_PIPELINE;
 		ask->pipeline = CLIENT_PIPELINE;
 	}
+	if (r->want_resume) {
+		ask->named |= OPT_RESUME;
+		ask->resume = r->resume_size;
+	}
 }
 
 /*
@@ -406,7 +410,8 @@ remote_request(struct remote *r, enum pkt_op op, const char *path,
 	r->verified = DIGEST_NONE;
 	r->watch = NULL;	/* a failed transfer's may be gone */
 	if ((opt = !ahead && r->use_options && (!r->negotiated ||
-	    offset > 0 || r->asked_pipeline != r->want_pipeline))) {
+	    offset > 0 || r->want_resume ||
+	    r->asked_pipeline != r->want_pipeline))) {
 		r->asked_pipeline = r->want_pipeline;
 		wanted_opts(r, offset, &ask);
 		len = opts_encode(buf, sizeof(buf), PKT_OPT, &ask);

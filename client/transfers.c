@@ -32,14 +32,14 @@ static int	get_tree(struct client *, const char *, int, const char *,
 static int	get_one(struct client *, const char *, char, const char *,
 		    const struct transfer_flags *);
 static int	put_file(struct client *, int, const char *,
-		    const struct stat *, const char *, const char *, int);
+		    const struct stat *, const char *, const char *, int, int);
 static int	put_entry(struct client *, int, const char *, const char *,
-		    const char *, int, struct expand_budget *);
+		    const char *, int, int, struct expand_budget *);
 static int	put_tree(struct client *, int, const char *,
-		    const struct stat *, const char *, const char *, int,
+		    const struct stat *, const char *, const char *, int, int,
 		    struct expand_budget *);
 static int	put_top(struct client *, const char *, const char *, int,
-		    char *, size_t);
+		    int, char *, size_t);
 static int	put_one(struct client *, const struct transfer_flags *,
 		    const char *, const char *, int, struct names *,
 		    struct names *);
@@ -369,12 +369,14 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
  * One file to remote.  When may_be_dir (the user named REMOTE) and it
  * exists as a directory, the file goes inside it.  In a tree the file is
  * name in dirfd as seen by lstat; else dirfd is AT_FDCWD, name local
- * and seen NULL.
+ * and seen NULL.  With append (put -a) it goes on from what the server
+ * kept of an interrupted upload of it (docs/protocol.md, "Resumable
+ * uploads").
  */
 static int
 put_file(struct client *c, int dirfd, const char *name,
     const struct stat *seen, const char *local, const char *remote,
-    int may_be_dir)
+    int may_be_dir, int append)
 {
 	char why[LOCAL_WHY_SIZE], inside[PATH_LEN_MAX + 1];
 	struct local_source src;
@@ -391,8 +393,12 @@ put_file(struct client *c, int dirfd, const char *name,
 		return command_report(RC_FAILED, "put %s: %s",
 		    command_show(c, local), why);
 	progress_watch(&c->progress, command_base(remote), &w);
-	rc = remote_upload(&c->remote, remote, local_source_read, &src,
-	    src.size, &w);
+	if (append)
+		rc = remote_upload_resume(&c->remote, remote,
+		    local_source_read, local_source_skip, &src, src.size, &w);
+	else
+		rc = remote_upload(&c->remote, remote, local_source_read, &src,
+		    src.size, &w);
 	command_bar_stop(c, rc == RC_OK);
 	local_source_close(&src);
 	if (rc == RC_FAILED && may_be_dir &&
@@ -403,7 +409,7 @@ put_file(struct client *c, int dirfd, const char *name,
 		    names_join(inside, sizeof(inside), remote,
 		    command_base(local)) == 0)
 			return put_file(c, dirfd, name, seen, local, inside,
-			    0);
+			    0, append);
 		return command_report(rc, "put %s: /%s: %s",
 		    command_show(c, local), command_show(c, remote), why);
 	}
@@ -424,7 +430,7 @@ put_file(struct client *c, int dirfd, const char *name,
  */
 static int
 put_entry(struct client *c, int dirfd, const char *name, const char *local,
-    const char *remote, int depth, struct expand_budget *b)
+    const char *remote, int depth, int append, struct expand_budget *b)
 {
 	char lpath[LOCAL_PATH_SIZE], rpath[PATH_LEN_MAX + 1];
 	struct stat st;
@@ -445,8 +451,8 @@ put_entry(struct client *c, int dirfd, const char *name, const char *local,
 		    "long", command_show(c, lpath));
 	if (S_ISDIR(st.st_mode))
 		return put_tree(c, dirfd, name, &st, lpath, rpath, depth + 1,
-		    b);
-	return put_file(c, dirfd, name, &st, lpath, rpath, 0);
+		    append, b);
+	return put_file(c, dirfd, name, &st, lpath, rpath, 0, append);
 }
 
 /*
@@ -456,18 +462,19 @@ put_entry(struct client *c, int dirfd, const char *name, const char *local,
  * the directory held, and what is opened must be what was seen: a link
  * swapped in meanwhile is refused.  Only regular files and directories
  * go; links and other kinds are passed over, each said and counted in
- * b's skipped.
+ * b's skipped.  With append (put -r -a) the files go one at a time, each
+ * resumed: resuming is never pipelined.
  */
 static int
 put_tree(struct client *c, int parentfd, const char *name,
     const struct stat *seen, const char *local, const char *remote,
-    int depth, struct expand_budget *b)
+    int depth, int append, struct expand_budget *b)
 {
 	struct names l = { NULL, NULL, 0, 0 };
 	size_t i;
 	int dirfd, rc, all = RC_OK;
 
-	if (depth == 0 && pipeline_wanted(&c->remote))
+	if (depth == 0 && !append && pipeline_wanted(&c->remote))
 		return one_batch(c, remote, local, 'd', NULL);
 	if ((dirfd = expand_local_dir(c, parentfd, name, seen, local, depth,
 	    &l)) == -1)
@@ -482,7 +489,7 @@ put_tree(struct client *c, int parentfd, const char *name,
 	}
 	for (i = 0; i < l.n && all != RC_LOST; i++)
 		all = command_worst(all, put_entry(c, dirfd, l.v[i], local,
-		    remote, depth, b));
+		    remote, depth, append, b));
 	names_free(&l);
 	close(dirfd);
 	return all;
@@ -494,7 +501,7 @@ put_tree(struct client *c, int parentfd, const char *name,
  */
 static int
 put_top(struct client *c, const char *path, const char *dest, int named,
-    char *target, size_t targetlen)
+    int append, char *target, size_t targetlen)
 {
 	char what[LOCAL_WHY_SIZE];
 	struct expand_budget b;
@@ -512,7 +519,7 @@ put_top(struct client *c, const char *path, const char *dest, int named,
 	}
 	snprintf(what, sizeof(what), "put -r %s", command_show(c, path));
 	b = (struct expand_budget){ what, LOCAL_ENTRIES_MAX, 0, 0 };
-	rc = put_tree(c, AT_FDCWD, path, NULL, path, target, 0, &b);
+	rc = put_tree(c, AT_FDCWD, path, NULL, path, target, 0, append, &b);
 	if (b.skipped > 0)
 		fprintf(stderr, "%s: %zu skipped\n", what, b.skipped);
 	return rc;
@@ -540,18 +547,21 @@ put_one(struct client *c, const struct transfer_flags *f, const char *path,
 	if (named)
 		strlcpy(target, dest, sizeof(target));
 	/* Several files go together, as one pipeline, at the end. */
-	if (!S_ISDIR(st.st_mode) && !named && pipeline_wanted(&c->remote)) {
+	if (!S_ISDIR(st.st_mode) && !named && !f->append &&
+	    pipeline_wanted(&c->remote)) {
 		if (names_add(br, target, 'f') == -1 ||
 		    names_add(bl, path, 'f') == -1)
 			return command_report(RC_FAILED, "put: out of memory");
 		return RC_OK;
 	}
 	if (!S_ISDIR(st.st_mode))
-		return put_file(c, AT_FDCWD, path, NULL, path, target, named);
+		return put_file(c, AT_FDCWD, path, NULL, path, target, named,
+		    f->append);
 	if (!f->recursive)
 		return command_report(RC_FAILED, "put %s: is a directory (use "
 		    "put -r)", command_show(c, path));
-	return put_top(c, path, dest, named, target, sizeof(target));
+	return put_top(c, path, dest, named, f->append, target,
+	    sizeof(target));
 }
 
 int
