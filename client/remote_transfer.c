@@ -283,7 +283,8 @@ upload(struct remote *r, const char *path, xfer_read_fn read,
 		return rc;
 	}
 	/* The SUM covers the whole file: the bytes the server has too. */
-	if (r->resumed_at > 0 && skip(ctx, r->resumed_at, xp.digest) == -1) {
+	if (skip != NULL && r->resumed_at > 0 &&
+	    skip(ctx, r->resumed_at, xp.digest) == -1) {
 		rc = errno;
 		digest_free(&d);
 		conn_send_err_nowait(&r->conn, ERR_UNDEFINED,
