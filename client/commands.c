@@ -30,6 +30,7 @@ struct ls_ctx;
 static int	cmd_get(struct client *, int, char **);
 static int	cmd_reget(struct client *, int, char **);
 static int	cmd_put(struct client *, int, char **);
+static int	cmd_reput(struct client *, int, char **);
 static int	cmd_mkdir(struct client *, int, char **);
 static int	cmd_lmkdir(struct client *, int, char **);
 static int	cmd_ls(struct client *, int, char **);
@@ -74,9 +75,11 @@ static const struct command commands[] = {
 	    "The bytes of LOCAL.part are checked and kept; the rest comes.  "
 	    "LOCAL defaults\nto REMOTE's last component.\n"
 	    "example: reget big.iso\n", cmd_reget },
-	{ "put", 1, ARGS_PER_COMMAND, "LR", "put [-pr] LOCAL... [REMOTE]",
+	{ "put", 1, ARGS_PER_COMMAND, "LR", "put [-apr] LOCAL... [REMOTE]",
 	    "upload (REMOTE: default the last component; a directory "
 	    "receives them)",
+	    "  -a  append: go on from what the server kept of an interrupted "
+	    "upload\n"
 	    "  -p  preserve: the local mode too (the time is always sent)\n"
 	    "  -r  recursive: a directory and all beneath it\n"
 	    "  --  ends the flags: a name may start with -\n"
@@ -84,6 +87,13 @@ static const struct command commands[] = {
 	    "last component in\nthe remote directory; an existing remote "
 	    "directory receives the files.\n"
 	    "example: put -r site www\n", cmd_put },
+	{ "reput", 1, 2, "LR", "reput LOCAL [REMOTE]",
+	    "put -a: go on with an interrupted upload",
+	    "The server keeps what arrived of an upload cut short, for a "
+	    "while, for the\nsame client; the rest goes, and the whole is "
+	    "checked before it appears.\nREMOTE defaults to LOCAL's last "
+	    "component.\n"
+	    "example: reput big.iso\n", cmd_reput },
 	{ "mkdir", 1, 1, "R", "mkdir PATH", "make a remote directory",
 	    "Its parent must exist.\nexample: mkdir photos\n", cmd_mkdir },
 	{ "rm", 1, ARGS_PER_COMMAND, "R", "rm PATH...",
@@ -276,8 +286,19 @@ cmd_put(struct client *c, int argc, char **argv)
 {
 	struct transfer_flags f;
 
-	if (transfer_flags_parse("put", "pr", &argc, &argv, &f) == -1)
+	if (transfer_flags_parse("put", "apr", &argc, &argv, &f) == -1)
 		return RC_FAILED;
+	return transfer_put(c, &f, argc, argv);
+}
+
+static int
+cmd_reput(struct client *c, int argc, char **argv)
+{
+	struct transfer_flags f;
+
+	if (transfer_flags_parse("reput", "", &argc, &argv, &f) == -1)
+		return RC_FAILED;
+	f.append = 1;
 	return transfer_put(c, &f, argc, argv);
 }
 

@@ -275,17 +275,17 @@ local_dir_names(int dirfd, struct names *out)
 	return 0;
 }
 
-int
-local_sink_hash_prefix(void *ctx, struct digest *d)
+/* Adds the first bytes of fd to the digest.  0, or -1 with errno. */
+static int
+hash_first(int fd, uint64_t bytes, struct digest *d)
 {
-	struct local_sink *ls = ctx;
 	char buf[64 * 1024];
 	uint64_t off = 0;
 	ssize_t n;
 
-	while (off < ls->offset) {
-		n = pread(ls->fd, buf, ls->offset - off < sizeof(buf) ?
-		    (size_t)(ls->offset - off) : sizeof(buf), (off_t)off);
+	while (off < bytes) {
+		n = pread(fd, buf, bytes - off < sizeof(buf) ?
+		    (size_t)(bytes - off) : sizeof(buf), (off_t)off);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -297,6 +297,14 @@ local_sink_hash_prefix(void *ctx, struct digest *d)
 		off += (uint64_t)n;
 	}
 	return 0;
+}
+
+int
+local_sink_hash_prefix(void *ctx, struct digest *d)
+{
+	const struct local_sink *ls = ctx;
+
+	return hash_first(ls->fd, ls->offset, d);
 }
 
 int
@@ -669,6 +677,20 @@ local_source_read(void *ctx, void *buf, size_t len)
 	struct local_source *src = ctx;
 
 	return read(src->fd, buf, len);
+}
+
+int
+local_source_skip(void *ctx, uint64_t bytes, struct digest *d)
+{
+	struct local_source *src = ctx;
+
+	if (bytes > src->size) {
+		errno = EIO;		/* the server holds more than there is */
+		return -1;
+	}
+	if (d != NULL && hash_first(src->fd, bytes, d) == -1)
+		return -1;
+	return lseek(src->fd, (off_t)bytes, SEEK_SET) == -1 ? -1 : 0;
 }
 
 void

@@ -144,6 +144,11 @@ int	local_source_openat(struct local_source *src, int dirfd,
 	    char *why, size_t whylen);
 /* xfer_read_fn. */
 ssize_t	local_source_read(void *ctx, void *buf, size_t len);
+/*
+ * remote_skip_fn (put -a): hashes the first bytes into d (unless NULL)
+ * and reads on from there.
+ */
+int	local_source_skip(void *ctx, uint64_t bytes, struct digest *d);
 void	local_source_close(struct local_source *src);
 
 #endif

@@ -171,6 +171,10 @@ wanted_opts(const struct remote *r, enum pkt_op op, uint64_t offset,
 		ask->named |= OPT_PIPELINE;
 		ask->pipeline = CLIENT_PIPELINE;
 	}
+	if (r->want_resume) {
+		ask->named |= OPT_RESUME;
+		ask->resume = r->resume_size;
+	}
 }
 
 int
@@ -414,7 +418,8 @@ send_request(struct remote *r, enum pkt_op op, const char *path,
 	r->verified = DIGEST_NONE;
 	r->watch = NULL;	/* a failed transfer's may be gone */
 	if ((opt = !ahead && r->use_options && (!r->negotiated ||
-	    offset > 0 || r->asked_pipeline != r->want_pipeline ||
+	    offset > 0 || r->want_resume ||
+	    r->asked_pipeline != r->want_pipeline ||
 	    (op == PKT_WRQ && r->next_attrs != 0)))) {
 		r->asked_pipeline = r->want_pipeline;
 		wanted_opts(r, op, offset, &r->asked);

@@ -108,6 +108,13 @@ struct remote {
 	unsigned next_mode;
 	int opt_sent;
 	struct xfer_opts asked;
+	/*
+	 * Resumable uploads (docs/protocol.md): the next WRQ asks the server
+	 * for what it keeps of a file of resume_size bytes; resumed_at says
+	 * where the last upload went on from (0: the start).
+	 */
+	int want_resume;
+	uint64_t resume_size, resumed_at;
 };
 
 void	remote_init(struct remote *r, const struct client_config *cfg);
@@ -136,6 +143,24 @@ int	remote_download(struct remote *r, enum pkt_op op, const char *path,
  */
 int	remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	    void *ctx, uint64_t size, const struct watch *w);
+
+/*
+ * Skips an upload source's first bytes, adding them to the digest (d
+ * NULL: none in force), so that it reads on from there.  0, or -1 with
+ * errno.
+ */
+typedef int	(*remote_skip_fn)(void *ctx, uint64_t bytes, struct digest *d);
+
+/*
+ * put -a: as remote_upload, but asks the server (resume, with the
+ * digest in force) for what it kept of an earlier upload of path from
+ * this client, and sends only the rest (skip); r->resumed_at says from
+ * where.  A server that keeps nothing, or offers no resuming, takes the
+ * whole file as remote_upload's does.
+ */
+int	remote_upload_resume(struct remote *r, const char *path,
+	    xfer_read_fn read, remote_skip_fn skip, void *ctx, uint64_t size,
+	    const struct watch *w);
 
 /*
  * Pipelined (protocol.md, "Pipelining"): the one answer to an upload sent

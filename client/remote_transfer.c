@@ -242,31 +242,75 @@ stopped_in_run(struct remote *r)
 	return remote_fail(r, RC_FAILED, "interrupted; not stored");
 }
 
-int
-remote_upload(struct remote *r, const char *path, xfer_read_fn read,
-    void *ctx, uint64_t size, const struct watch *w)
+/*
+ * The answer to a WRQ, read into *p: ACK 0, or with resume echoed the
+ * OACK that says how much the server holds (*held), or nothing yet when
+ * pipelined.  RC_OK, or the request's end.
+ */
+static int
+upload_answer(struct remote *r, const struct pkt *p, int resumable,
+    uint64_t size, uint64_t *held)
+{
+	*held = 0;
+	if (resumable) {
+		if (p->op != PKT_OACK || opts_held_from_oack(p, size, held) ==
+		    -1) {
+			remote_violation(r, p, "OACK with offset");
+			return RC_FAILED;
+		}
+		return RC_OK;
+	}
+	if (!r->opts.pipeline && (p->op != PKT_ACK || p->u.ack.block != 0)) {
+		remote_violation(r, p, "ACK 0");
+		return RC_FAILED;
+	}
+	return RC_OK;
+}
+
+/* remote_upload, resumed from what the server holds when skip is set. */
+static int
+upload(struct remote *r, const char *path, xfer_read_fn read,
+    remote_skip_fn skip, void *ctx, uint64_t size, const struct watch *w)
 {
 	struct xfer_params xp;
 	struct xfer_result res;
 	struct digest d;
 	struct pkt p = { .op = 0 };
-	int rc;
+	int rc, resumable;
 
-	if ((rc = remote_request(r, PKT_WRQ, path, 0, &p)) != RC_OK)
+	r->resumed_at = 0;
+	/* A lone request only: resume is never asked with pipeline. */
+	r->want_resume = skip != NULL && r->ahead == NULL;
+	r->resume_size = size;
+	rc = remote_request(r, PKT_WRQ, path, 0, &p);
+	resumable = r->want_resume && (r->opts.named & OPT_RESUME);
+	/* Spent by this request, as an offset is. */
+	r->want_resume = 0;
+	r->opts.named &= ~OPT_RESUME;
+	if (rc != RC_OK ||
+	    (rc = upload_answer(r, &p, resumable, size, &r->resumed_at)) !=
+	    RC_OK)
 		return rc;
-	if (!r->opts.pipeline && (p.op != PKT_ACK || p.u.ack.block != 0)) {
-		remote_violation(r, &p, "ACK 0");
-		return RC_FAILED;
-	}
 	xfer_params(r, w, &xp);
 	if ((rc = start_digest(r, PKT_WRQ, &d, &xp)) != RC_OK) {
 		conn_send_err_nowait(&r->conn, ERR_UNDEFINED, "Out of memory");
 		remote_disconnect(r);
 		return rc;
 	}
+	/* The SUM covers the whole file: the bytes the server has too. */
+	if (skip != NULL && r->resumed_at > 0 &&
+	    skip(ctx, r->resumed_at, xp.digest) == -1) {
+		rc = errno;
+		digest_free(&d);
+		conn_send_err_nowait(&r->conn, ERR_UNDEFINED,
+		    "Cannot read the file");
+		remote_disconnect(r);
+		return remote_fail(r, RC_FAILED, "cannot read the file: %s",
+		    strerror(rc));
+	}
 	if (w != NULL && w->start != NULL)
-		w->start(w->ctx, 0, size);
-	xp.size_hint = size;
+		w->start(w->ctx, r->resumed_at, size - r->resumed_at);
+	xp.size_hint = size - r->resumed_at;
 	xfer_send(&r->conn, &xp, read, ctx, &res);
 	r->watch = NULL;
 	sig_tick_stop();
@@ -284,6 +328,20 @@ remote_upload(struct remote *r, const char *path, xfer_read_fn read,
 	if (xp.pipelined && res.status == XFER_OK)
 		return remote_upload_answer(r, res.final_block, NULL);
 	return remote_xfer_failed(r, &res);
+}
+
+int
+remote_upload(struct remote *r, const char *path, xfer_read_fn read,
+    void *ctx, uint64_t size, const struct watch *w)
+{
+	return upload(r, path, read, NULL, ctx, size, w);
+}
+
+int
+remote_upload_resume(struct remote *r, const char *path, xfer_read_fn read,
+    remote_skip_fn skip, void *ctx, uint64_t size, const struct watch *w)
+{
+	return upload(r, path, read, skip, ctx, size, w);
 }
 
 int

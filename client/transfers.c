@@ -384,7 +384,9 @@ transfer_get(struct client *c, const struct transfer_flags *f, int nargs,
  * One file to remote.  When may_be_dir (the user named REMOTE) and it
  * exists as a directory, the file goes inside it.  In a tree the file is
  * name in dirfd as seen by lstat; else dirfd is AT_FDCWD, name local
- * and seen NULL.
+ * and seen NULL.  With append (put -a) it goes on from what the server
+ * kept of an interrupted upload of it (docs/protocol.md, "Resumable
+ * uploads").
  */
 static int
 put_file(struct client *c, int dirfd, const char *name,
@@ -410,8 +412,12 @@ put_file(struct client *c, int dirfd, const char *name,
 	c->remote.next_attrs = OPT_MTIME | (f->preserve ? OPT_MODE : 0);
 	c->remote.next_mtime = src.mtime;
 	c->remote.next_mode = src.mode;
-	rc = remote_upload(&c->remote, remote, local_source_read, &src,
-	    src.size, &w);
+	if (f->append)
+		rc = remote_upload_resume(&c->remote, remote,
+		    local_source_read, local_source_skip, &src, src.size, &w);
+	else
+		rc = remote_upload(&c->remote, remote, local_source_read, &src,
+		    src.size, &w);
 	command_bar_stop(c, rc == RC_OK);
 	local_source_close(&src);
 	if (rc == RC_FAILED && may_be_dir &&
@@ -476,7 +482,8 @@ put_entry(struct client *c, int dirfd, const char *name, const char *local,
  * the directory held, and what is opened must be what was seen: a link
  * swapped in meanwhile is refused.  Only regular files and directories
  * go; links and other kinds are passed over, each said and counted in
- * b's skipped.
+ * b's skipped.  With append (put -r -a) the files go one at a time, each
+ * resumed: resuming is never pipelined.
  */
 static int
 put_tree(struct client *c, int parentfd, const char *name,
@@ -487,7 +494,7 @@ put_tree(struct client *c, int parentfd, const char *name,
 	size_t i;
 	int dirfd, rc, all = RC_OK;
 
-	if (depth == 0 && pipeline_wanted(&c->remote))
+	if (depth == 0 && !f->append && pipeline_wanted(&c->remote))
 		return one_batch(c, remote, local, 'd', 0, f);
 	if ((dirfd = expand_local_dir(c, parentfd, name, seen, local, depth,
 	    &l)) == -1)
@@ -560,7 +567,8 @@ put_one(struct client *c, const struct transfer_flags *f, const char *path,
 	if (named)
 		strlcpy(target, dest, sizeof(target));
 	/* Several files go together, as one pipeline, at the end. */
-	if (!S_ISDIR(st.st_mode) && !named && pipeline_wanted(&c->remote)) {
+	if (!S_ISDIR(st.st_mode) && !named && !f->append &&
+	    pipeline_wanted(&c->remote)) {
 		if (names_add(br, target, 'f') == -1 ||
 		    names_add(bl, path, 'f') == -1)
 			return command_report(RC_FAILED, "put: out of memory");

@@ -32,6 +32,7 @@ static const struct opt_def opt_defs[] = {
 	{ "stat", OPT_STAT, 0, 0 },
 	{ "mtime", OPT_MTIME, 0, INT64_MAX },
 	{ "mode", OPT_MODE, 0, OPT_MODE_MAX },
+	{ "resume", OPT_RESUME, 0, UINT64_MAX },
 };
 #define NOPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
 
@@ -117,6 +118,9 @@ opt_set(struct xfer_opts *o, unsigned bit, uint64_t v)
 	case OPT_MODE:
 		o->mode = (unsigned)v;
 		break;
+	case OPT_RESUME:
+		o->resume = v;
+		break;
 	}
 }
 
@@ -138,6 +142,8 @@ opt_get(const struct xfer_opts *o, unsigned bit)
 		return o->mtime;
 	case OPT_MODE:
 		return o->mode;
+	case OPT_RESUME:
+		return o->resume;
 	default:
 		return 0;
 	}
@@ -222,7 +228,8 @@ opts_from_oack(const struct pkt *p, const struct xfer_opts *asked,
 		if (d->bit == OPT_BLKSIZE || d->bit == OPT_WINDOWSIZE ||
 		    d->bit == OPT_PIPELINE)
 			max = opt_get(asked, d->bit);
-		else if (d->bit == OPT_OFFSET || d->bit == OPT_MTIME)
+		else if (d->bit == OPT_OFFSET || d->bit == OPT_MTIME ||
+		    d->bit == OPT_RESUME)
 			min = max = opt_get(asked, d->bit);
 		if (d->bit == OPT_DIGEST) {
 			v = asked->digest;
@@ -262,6 +269,19 @@ opts_encode(uint8_t *buf, size_t size, enum pkt_op op,
 		n++;
 	}
 	return pkt_encode_opt(buf, size, op, pairs, n);
+}
+
+/* An OACK of one numeric option. */
+static ssize_t
+encode_single(uint8_t *buf, size_t size, const char *name, uint64_t v)
+{
+	char value[OPT_VALUE_DIGITS_MAX + 1];
+	struct pkt_opt pair;
+
+	pair.name = name;
+	pair.value = value;
+	snprintf(value, sizeof(value), "%" PRIu64, v);
+	return pkt_encode_opt(buf, size, PKT_OACK, &pair, 1);
 }
 
 ssize_t
@@ -317,6 +337,23 @@ opts_announce_from_oack(const struct pkt *p, int attrs, struct announce *a)
 	return 0;
 }
 
+ssize_t
+opts_encode_held(uint8_t *buf, size_t size, uint64_t held)
+{
+	return encode_single(buf, size, "offset", held);
+}
+
+/* An OACK of exactly one option, name, with a valid value. */
+static int
+single_from_oack(const struct pkt *p, const char *name, uint64_t *v)
+{
+	if (p->op != PKT_OACK || p->u.opt.count != 1 ||
+	    strcasecmp(p->u.opt.opts[0].name, name) != 0 ||
+	    parse_value(p->u.opt.opts[0].value, v) == -1)
+		return -1;
+	return 0;
+}
+
 int
 opts_tsize_from_oack(const struct pkt *p, uint64_t *bytes)
 {
@@ -325,5 +362,13 @@ opts_tsize_from_oack(const struct pkt *p, uint64_t *bytes)
 	if (opts_announce_from_oack(p, 0, &a) == -1)
 		return -1;
 	*bytes = a.size;
+	return 0;
+}
+
+int
+opts_held_from_oack(const struct pkt *p, uint64_t size, uint64_t *held)
+{
+	if (single_from_oack(p, "offset", held) == -1 || *held > size)
+		return -1;
 	return 0;
 }

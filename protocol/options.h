@@ -26,6 +26,8 @@
 
 /* The permission bits a mode option may carry: never set-id or sticky. */
 #define OPT_MODE_MAX	0777
+/* Resumable uploads (docs/protocol.md, "Resumable uploads"). */
+#define OPT_RESUME	0x200
 
 /* The options in force for a session's transfers. */
 struct xfer_opts {
@@ -39,6 +41,8 @@ struct xfer_opts {
 	int stat;		/* 1: a RRQ's size OACK has mtime and mode */
 	uint64_t mtime;		/* the next WRQ's modification time */
 	unsigned mode;		/* the next WRQ's permission bits */
+	/* Resumable uploads: the next WRQ's whole size (named: asked). */
+	uint64_t resume;
 };
 
 /* What the OACK before a RRQ's data announces. */
@@ -100,9 +104,22 @@ int	opts_announce_from_oack(const struct pkt *p, int attrs,
 	    struct announce *a);
 
 /*
+ * Encodes the OACK that answers a resumable WRQ: offset, the bytes held.
+ */
+ssize_t	opts_encode_held(uint8_t *buf, size_t size, uint64_t held);
+
+/*
  * Reads a size announcement: an OACK holding exactly one option, tsize,
  * with a valid value.  Returns 0 and the size, or -1.
  */
 int	opts_tsize_from_oack(const struct pkt *p, uint64_t *bytes);
+
+/*
+ * Reads the answer to a resumable WRQ: an OACK holding exactly one
+ * option, offset, no larger than size.  Returns 0 and the bytes the
+ * server holds, or -1.
+ */
+int	opts_held_from_oack(const struct pkt *p, uint64_t size,
+	    uint64_t *held);
 
 #endif

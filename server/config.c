@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "parts.h"
 #include "proto_limits.h"
 
 static const char usage_line[] =
@@ -25,7 +26,8 @@ static const char usage_line[] =
     "              [--drain-timeout seconds] [--proxy-protocol] "
     "[--spares n]\n"
     "              [--syslog] [--tls [--tls-cert file --tls-key file]]\n"
-    "              [--state dir] [--users file] dir [port]\n"
+    "              [--state dir] [--users file] [--parts dir [--part-ttl seconds]\n"
+    "              [--parts-max bytes]] dir [port]\n"
     "       server --fingerprint [--state dir | --tls-cert file "
     "--tls-key file]\n"
     "              [dir]\n";
@@ -44,6 +46,9 @@ enum {
 	OPT_STATE,
 	OPT_FINGERPRINT,
 	OPT_USERS,
+	OPT_PARTS,
+	OPT_PART_TTL,
+	OPT_PARTS_MAX,
 };
 
 static const struct option long_opts[] = {
@@ -67,6 +72,9 @@ static const struct option long_opts[] = {
 	{ "state", required_argument, NULL, OPT_STATE },
 	{ "fingerprint", no_argument, NULL, OPT_FINGERPRINT },
 	{ "users", required_argument, NULL, OPT_USERS },
+	{ "parts", required_argument, NULL, OPT_PARTS },
+	{ "part-ttl", required_argument, NULL, OPT_PART_TTL },
+	{ "parts-max", required_argument, NULL, OPT_PARTS_MAX },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -102,6 +110,8 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 	cfg->max_per_ip = 8;
 	cfg->log_level = LOG_NORMAL;
 	cfg->drain_timeout = DRAIN_TIMEOUT_DEFAULT;
+	cfg->part_ttl = PARTS_TTL_DEFAULT;
+	cfg->parts_max = PARTS_MAX_DEFAULT;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":t:c:p:rm:b:n:u:s:iqvhV",
@@ -178,6 +188,17 @@ config_parse(struct server_config *cfg, int argc, char *argv[])
 			break;
 		case OPT_USERS:
 			cfg->users_file = optarg;
+			break;
+		case OPT_PARTS:
+			cfg->parts = optarg;
+			break;
+		case OPT_PART_TTL:
+			cfg->part_ttl = (unsigned)cli_number(&cli, "part-ttl",
+			    optarg, 1, PARTS_TTL_MAX);
+			break;
+		case OPT_PARTS_MAX:
+			cfg->parts_max = (uint64_t)cli_number(&cli,
+			    "parts-max", optarg, 0, LLONG_MAX);
 			break;
 		case 'q':
 			cfg->log_level = LOG_QUIET;

@@ -81,6 +81,10 @@ struct server_config {
 	const char *user;		/* -u, or NULL */
 	enum log_level log_level;	/* -q, -v */
 	const char *spool;		/* -s, or NULL: uploads in O_TMPFILE */
+	/* Resumable uploads (docs/protocol.md): off without --parts. */
+	const char *parts;		/* --parts, or NULL */
+	unsigned part_ttl;		/* --part-ttl, seconds */
+	uint64_t parts_max;		/* --parts-max, bytes */
 	int proxy_protocol;		/* --proxy-protocol */
 	unsigned drain_timeout;		/* --drain-timeout, seconds */
 	unsigned spares;		/* --spares: children forked ahead */

@@ -151,7 +151,7 @@ standard_to_null(int sock, int admit_fd)
 int
 harden_prepare(const struct jail *j, char *why, size_t whylen)
 {
-	int dirs[2];
+	int dirs[3];
 	size_t n = 0;
 
 	if (null_fd == -1 && (null_fd = open("/dev/null", O_RDWR |
@@ -163,6 +163,8 @@ harden_prepare(const struct jail *j, char *why, size_t whylen)
 	dirs[n++] = j->rootfd;
 	if (j->spool.fd != -1)
 		dirs[n++] = j->spool.fd;
+	if (j->parts.fd != -1)
+		dirs[n++] = j->parts.fd;
 	return landlock_prepare(dirs, n, why, whylen);
 }
 
@@ -180,8 +182,9 @@ int
 harden_child(const struct server_config *cfg, const struct jail *j,
     int sock, int admit_fd, char *why, size_t whylen)
 {
-	int keep[9];	/* a socket, a pair, 2 directories, /proc, the log's,
-			 * the Landlock ruleset, the hashing slots */
+	int keep[11];	/* a socket, a pair, 3 directories and the parts'
+			 * lock, /proc, the log's, the Landlock ruleset,
+			 * the hashing slots */
 	size_t n = 0;
 	struct stat st;
 
@@ -192,6 +195,10 @@ harden_child(const struct server_config *cfg, const struct jail *j,
 		keep[n++] = admit_fd;
 	if (j->spool.fd != -1)		/* -s: outside DIR by design */
 		keep[n++] = j->spool.fd;
+	if (j->parts.fd != -1) {	/* --parts: outside DIR by design */
+		keep[n++] = j->parts.fd;
+		keep[n++] = j->parts.lockfd;
+	}
 	if (j->procfd != -1)		/* before Linux 6.10 only (jail.h) */
 		keep[n++] = j->procfd;
 	if (landlock_fd() != -1)	/* closed once enforced */
@@ -241,8 +248,8 @@ harden_user(struct jail *j, const char *root, unsigned rights, char *why,
     size_t whylen)
 {
 	if (jail_enter(j, root, why, whylen) == -1 ||
-	    landlock_confine_user(j->rootfd, j->spool.fd, rights, why,
-	    whylen) == -1)
+	    landlock_confine_user(j->rootfd, j->spool.fd, j->parts.fd, rights,
+	    why, whylen) == -1)
 		return -1;
 	testhook_user_escape(j->rootfd);
 	return 0;

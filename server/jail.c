@@ -55,6 +55,7 @@ jail_open(struct jail *j, const char *dir, char *why, size_t whylen)
 
 	j->procfd = -1;
 	spool_none(&j->spool);
+	parts_none(&j->parts);
 	if ((j->rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
 	    -1) {
 		snprintf(why, whylen, "%s: %s", dir, strerror(errno));

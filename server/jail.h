@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "parts.h"
 #include "spool.h"
 
 struct jail {
@@ -20,6 +21,7 @@ struct jail {
 	char realroot[PATH_MAX];	/* its absolute path, links resolved */
 	/* Opened before any chroot, as it lies outside the served tree. */
 	struct spool spool;		/* -s, or fd -1 */
+	struct parts parts;		/* --parts, or fd -1 */
 };
 
 /*

@@ -230,8 +230,8 @@ landlock_confine(char *why, size_t whylen)
 }
 
 int
-landlock_confine_user(int rootfd, int spoolfd, unsigned rights, char *why,
-    size_t whylen)
+landlock_confine_user(int rootfd, int spoolfd, int partsfd, unsigned rights,
+    char *why, size_t whylen)
 {
 	struct ruleset_attr attr;
 	uint64_t access = 0;
@@ -256,9 +256,15 @@ landlock_confine_user(int rootfd, int spoolfd, unsigned rights, char *why,
 	}
 	/* No rule for a user without rights: nothing at all is allowed. */
 	rc = access != 0 ? add_beneath(rfd, rootfd, access) : 0;
-	/* The spool is the uploads' staging place: the writers' only. */
+	/*
+	 * The spool is the uploads' staging place, and the parts directory
+	 * keeps resumable uploads: the writers' only.
+	 */
 	if (rc == 0 && spoolfd != -1 && (rights & RIGHT_WRITE))
 		rc = add_beneath(rfd, spoolfd, FS_ALLOWED &
+		    attr.handled_access_fs);
+	if (rc == 0 && partsfd != -1 && (rights & RIGHT_WRITE))
+		rc = add_beneath(rfd, partsfd, FS_ALLOWED &
 		    attr.handled_access_fs);
 	if (rc == 0)
 		rc = (int)syscall(SYS_landlock_restrict_self, rfd, 0);

@@ -33,12 +33,13 @@ int	landlock_confine(char *why, size_t whylen);
 /*
  * In the child, once its user is known (--users): a second ruleset,
  * stacked on the first, allows beneath rootfd (the user's root) only
- * what the rights (enum session_right) need, and beneath spoolfd (or -1)
- * the uploads' staging for a user who may write; nothing elsewhere.
+ * what the rights (enum session_right) need, and beneath spoolfd and
+ * partsfd (or -1) the uploads' staging and resumable parts for a user who
+ * may write; nothing elsewhere.
  * Without Landlock it does nothing.  Returns 0, or -1 with a reason in
  * why[0..whylen).
  */
-int	landlock_confine_user(int rootfd, int spoolfd, unsigned rights,
-	    char *why, size_t whylen);
+int	landlock_confine_user(int rootfd, int spoolfd, int partsfd,
+	    unsigned rights, char *why, size_t whylen);
 
 #endif

@@ -20,6 +20,7 @@
 #include "child.h"
 #include "config.h"
 #include "conn.h"
+#include "digestcache.h"
 #include "harden.h"
 #include "hashslot.h"
 #include "identity.h"
@@ -59,12 +60,14 @@ log_sandbox(const struct server_config *cfg, const struct jail *jail)
 	else
 		snprintf(data, sizeof(data), "no data limit (sanitizer "
 		    "build)");
-	/* The spool is the one other place a child may write. */
+	/* The spool and the parts are the other places a child may write. */
 	if (abi > 0)
-		log_notice("sandbox: Landlock ABI %d (beneath %s%s%s only), "
-		    "seccomp %s, %s per child", abi, cfg->dir,
+		log_notice("sandbox: Landlock ABI %d (beneath %s%s%s%s%s "
+		    "only), seccomp %s, %s per child", abi, cfg->dir,
 		    cfg->spool != NULL ? " and the spool " : "",
 		    cfg->spool != NULL ? cfg->spool : "",
+		    cfg->parts != NULL ? " and the parts " : "",
+		    cfg->parts != NULL ? cfg->parts : "",
 		    filter_available() ? "allow-list" : "not in this kernel",
 		    data);
 	else
@@ -144,12 +147,16 @@ prepare(const struct server_config *cfg, struct jail *jail, char *why,
 	if (cfg->spool != NULL && spool_open(&jail->spool, cfg->spool,
 	    jail->rootfd, why, whylen) == -1)
 		config_usage_error("%s", why);
+	if (cfg->parts != NULL && parts_open(&jail->parts, cfg->parts,
+	    jail->rootfd, cfg->part_ttl, cfg->parts_max, why, whylen) == -1)
+		config_usage_error("%s", why);
 	if (session_prepare(cfg) == -1) {
 		snprintf(why, whylen, "cannot encode the greeting");
 		return -1;
 	}
 	if (harden_prepare(jail, why, whylen) == -1 ||
-	    hashslot_prepare(why, whylen) == -1)
+	    hashslot_prepare(why, whylen) == -1 ||
+	    digestcache_prepare(why, whylen) == -1)
 		return -1;
 	/* Issue 12: a FUSE or network file system has no O_TMPFILE. */
 	if (cfg->spool == NULL && !cfg->read_only &&

@@ -4,7 +4,8 @@
  * child, and is sent as it was when opened: exactly the size announced.
  * With an offset (section 6) it is sent from there; with a digest, the
  * SUM covers the whole file, so the bytes before the offset are read
- * here and hashed, not sent.
+ * here and hashed, not sent — unless the digest cache knows the file's
+ * digest already (digestcache.h): then nothing is hashed at all.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "digestcache.h"
 #include "hashslot.h"
+#include "log.h"
 #include "path.h"
 #include "session.h"
 
@@ -46,12 +49,8 @@ file_read(void *ctx, void *buf, size_t len)
 
 #define PREFIX_CHUNK	(256 * 1024)
 
-/*
- * Adds the file's first bytes, up to the offset, to the digest, and
- * leaves the file position there.  0, or -1 with errno.
- */
-static int
-hash_prefix(int fd, uint64_t bytes, struct digest *d)
+int
+session_hash_prefix(int fd, uint64_t bytes, struct digest *d)
 {
 	uint8_t *buf;
 	ssize_t n;
@@ -76,6 +75,34 @@ hash_prefix(int fd, uint64_t bytes, struct digest *d)
 	return 0;
 }
 
+/*
+ * Puts the file's position at the offset.  With a digest not known
+ * already, the prefix is read and hashed on the way, not sent: a short
+ * request that costs a whole file's reading.  A large one waits for a
+ * slot (hashslot.h), so that clients cannot make the server read more
+ * than a few such prefixes at once; none within the timeout is ERR 9,
+ * and the connection closes.  SERVE_NEXT, or the request's end.
+ */
+static enum serve_result
+skip_prefix(struct session *s, const struct file_source *src,
+    const struct xfer_params *xp)
+{
+	uint64_t offset = s->req.offset;
+	int rc;
+
+	if (xp->digest == NULL || xp->digest->known) {
+		if (lseek(src->fd, (off_t)offset, SEEK_SET) == -1)
+			return session_refuse_errno(s, errno);
+		return SERVE_NEXT;
+	}
+	if (hashslot_take(offset, s->cfg->timeout) == -1)
+		return session_abort(s, ERR_BUSY, "Server busy: too many "
+		    "resumed downloads being verified");
+	rc = session_hash_prefix(src->fd, offset, xp->digest);
+	hashslot_release();
+	return rc == -1 ? session_refuse_errno(s, errno) : SERVE_NEXT;
+}
+
 enum serve_result
 serve_read(struct session *s, const char *path, size_t len)
 {
@@ -86,7 +113,8 @@ serve_read(struct session *s, const char *path, size_t len)
 	struct xfer_result res;
 	enum path_status ps;
 	enum serve_result r;
-	struct stat st;
+	struct stat st, after;
+	char hex[DIGEST_HEX_MAX + 1];
 
 	memset(&d, 0, sizeof(d));
 	memset(&ann, 0, sizeof(ann));
@@ -116,27 +144,12 @@ serve_read(struct session *s, const char *path, size_t len)
 		r = session_refuse_errno(s, errno);
 		goto out;
 	}
-	/*
-	 * The prefix is read and hashed, not sent: a short request that
-	 * costs a whole file's reading.  A large one waits for a slot
-	 * (hashslot.h), so that clients cannot make the server read more
-	 * than a few such prefixes at once; none within the timeout is
-	 * ERR 9, and the connection closes.
-	 */
-	if (xp.digest != NULL && hashslot_take(s->req.offset,
-	    s->cfg->timeout) == -1) {
-		r = session_abort(s, ERR_BUSY, "Server busy: too many resumed "
-		    "downloads being verified");
-		goto out;
+	if (xp.digest != NULL && digestcache_get(&st, xp.digest->alg, hex)) {
+		digest_known(&d, hex);
+		log_debug("Digest known from the cache: nothing hashed");
 	}
-	if ((xp.digest != NULL && hash_prefix(src.fd, s->req.offset, &d) ==
-	    -1) || (xp.digest == NULL && lseek(src.fd, (off_t)s->req.offset,
-	    SEEK_SET) == -1)) {
-		hashslot_release();
-		r = session_refuse_errno(s, errno);
+	if ((r = skip_prefix(s, &src, &xp)) != SERVE_NEXT)
 		goto out;
-	}
-	hashslot_release();
 	ann.size = src.left;
 	ann.attrs = s->opts.stat;
 	ann.mtime = st.st_mtime > 0 ? (uint64_t)st.st_mtime : 0;
@@ -146,6 +159,10 @@ serve_read(struct session *s, const char *path, size_t len)
 	xp.size_hint = src.left;
 	xfer_send(&s->conn, &xp, file_read, &src, &res);
 	s->req.bytes = res.bytes;
+	/* Hashed whole, and the file the same at the end as at the start. */
+	if (res.status == XFER_OK && xp.digest != NULL && !d.known &&
+	    fstat(src.fd, &after) == 0 && digestcache_same(&st, &after))
+		digestcache_put(&st, d.alg, d.hex);
 	r = pipeline_sent(s, &res);
 out:
 	digest_free(&d);

@@ -6,7 +6,9 @@
  * replace a file that appeared meanwhile, and the directory is synced:
  * all before the last ACK.  Where the file system has no O_TMPFILE, the
  * upload is staged in the spool instead (-s, server/spool.c) and linked
- * from there.
+ * from there.  A resumable upload (docs/protocol.md, "Resumable uploads")
+ * is staged in its part (--parts, server/parts.c), which outlives the
+ * session, and is linked from there once whole and verified.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +18,10 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "digestcache.h"
 #include "fdio.h"
+#include "hashslot.h"
+#include "options.h"
 #include "path.h"
 #include "session.h"
 #include "testhook.h"
@@ -32,12 +37,15 @@ struct upload {
 	const struct jail *jail;
 	int dirfd, fd;
 	const char *name;		/* the last component */
-	char spool_name[SPOOL_NAME_MAX];	/* staged there, or "" */
+	int stagefd;			/* the spool's or the parts' directory */
+	char stage_name[SPOOL_NAME_MAX];	/* staged there, or "" */
+	/* written and flushed count from the file's start (a part's too). */
 	uint64_t written, limit;
 	uint64_t flushed;		/* writeback started up to here */
 	int has_limit;
 	int has_mtime;			/* the mtime option came with it */
 	struct timespec mtime;
+	int resumed;			/* a part: limit is its exact size */
 };
 
 static int	upload_write(void *, struct iovec *, int);
@@ -48,6 +56,12 @@ static void	take_back(const struct upload *);
 static void	start_writeback(struct upload *);
 static int	upload_begin(struct session *, struct upload *,
 		    enum serve_result *);
+static int	resume_begin(struct session *, struct upload *,
+		    enum serve_result *);
+static enum serve_result resume_answer(struct session *, struct upload *,
+		    struct digest *);
+static enum serve_result upload_received(struct session *,
+		    struct upload *, const struct xfer_result *);
 
 /* Only a hint: the fsync at the end is what makes the data durable. */
 static void
@@ -124,18 +138,31 @@ serve_write_link(const struct jail *j, int fd, int dirfd, const char *name)
 	return link_tmpfile(&u);
 }
 
-/* Links the upload under its name; a staged one leaves the spool. */
+/* Removes the staged file's name, if any, and empties it. */
+static void
+unstage(struct upload *u)
+{
+	if (u->stage_name[0] == '\0')
+		return;
+	(void)unlinkat(u->stagefd, u->stage_name, 0);
+	u->stage_name[0] = '\0';
+}
+
+/*
+ * Links the upload under its name; a staged one leaves the spool or the
+ * parts (a part is never resumed once linked: parts_take).
+ */
 static int
 publish(struct upload *u)
 {
 	int rc, saved;
 
-	if (u->spool_name[0] == '\0')
+	if (u->stage_name[0] == '\0')
 		return link_tmpfile(u);
-	rc = spool_publish(&u->jail->spool, u->spool_name, u->fd, u->dirfd,
+	rc = spool_publish(u->stagefd, u->stage_name, u->fd, u->dirfd,
 	    u->name);
 	saved = errno;
-	spool_discard(&u->jail->spool, u->spool_name);
+	unstage(u);
 	errno = saved;
 	return rc;
 }
@@ -176,6 +203,11 @@ upload_finish(void *ctx)
 	struct upload *u = ctx;
 	int saved;
 
+	/* A part must end exactly at the size its resume announced. */
+	if (u->resumed && u->written != u->limit) {
+		errno = EMSGSIZE;
+		return -1;
+	}
 	if (apply_mtime(u) == -1)
 		return -1;
 
@@ -228,11 +260,15 @@ upload_begin(struct session *s, struct upload *u, enum serve_result *r)
 		*r = session_refuse_errno(s, errno);
 		return -1;
 	}
+	if (s->req.resume)
+		return resume_begin(s, u, r);
 	u->fd = openat(u->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
 	if (u->fd == -1 && (errno == EOPNOTSUPP || errno == EISDIR) &&
-	    s->jail->spool.fd != -1)
-		u->fd = spool_create(&s->jail->spool, u->spool_name,
-		    sizeof(u->spool_name));
+	    s->jail->spool.fd != -1) {
+		u->stagefd = s->jail->spool.fd;
+		u->fd = spool_create(&s->jail->spool, u->stage_name,
+		    sizeof(u->stage_name));
+	}
 	if (u->fd == -1) {
 		if (errno == EOPNOTSUPP || errno == EISDIR)
 			*r = session_refuse(s, ERR_ACCESS, "Access violation: "
@@ -253,6 +289,99 @@ upload_begin(struct session *s, struct upload *u, enum serve_result *r)
 	return 0;
 }
 
+/*
+ * A resumable WRQ: the part this client keeps for this path and size,
+ * taken (or made empty), and the upload set to write on from its end.
+ * 0, or -1 once the request has been refused (*r).
+ */
+static int
+resume_begin(struct session *s, struct upload *u, enum serve_result *r)
+{
+	const struct parts *p = &s->jail->parts;
+	uint64_t size = s->req.resume_size;
+	struct stat st;
+
+	if (s->cfg->has_max_upload && size > s->cfg->max_upload) {
+		*r = session_refuse(s, ERR_DISK_FULL,
+		    "Upload size limit exceeded");
+		return -1;
+	}
+	u->stagefd = p->fd;
+	u->fd = parts_take(p, session_client_id(s), s->req.path, size,
+	    u->stage_name, s->cfg->timeout);
+	if (u->fd == -1) {
+		if (errno == EBUSY)
+			*r = session_refuse(s, ERR_UNDEFINED, "This upload is "
+			    "in progress in another session");
+		else if (errno == EDQUOT)
+			*r = session_refuse(s, ERR_DISK_FULL, "Disk full: no "
+			    "room for another resumable upload");
+		else
+			*r = session_refuse_errno(s, errno);
+		return -1;
+	}
+	u->resumed = 1;
+	u->has_limit = 1;
+	u->limit = size;
+	/* More than announced cannot be: a part of another size is another. */
+	if (fstat(u->fd, &st) == -1 || ((uint64_t)st.st_size > size &&
+	    ftruncate(u->fd, 0) == -1)) {
+		*r = session_refuse_errno(s, errno);
+		return -1;
+	}
+	u->written = (uint64_t)st.st_size > size ? 0 : (uint64_t)st.st_size;
+	u->flushed = u->written - u->written % WRITEBACK_CHUNK;
+	return 0;
+}
+
+/*
+ * The answer to a resumable WRQ, in place of ACK 0: the part so far is
+ * hashed (the SUM covers the whole file), and OACK offset says where the
+ * client goes on.  SERVE_NEXT to receive, anything else once answered.
+ */
+static enum serve_result
+resume_answer(struct session *s, struct upload *u, struct digest *d)
+{
+	uint8_t buf[PKT_OPCODE_LEN + OPT_BODY_MAX];
+	enum conn_status cs;
+	ssize_t len;
+
+	/* As a resumed download's prefix: a slot for a large one. */
+	if (hashslot_take(u->written, s->cfg->timeout) == -1)
+		return session_abort(s, ERR_BUSY, "Server busy: too many "
+		    "resumed transfers being verified");
+	if (lseek(u->fd, 0, SEEK_SET) == -1 ||
+	    session_hash_prefix(u->fd, u->written, d) == -1) {
+		hashslot_release();
+		return session_refuse_errno(s, errno);
+	}
+	hashslot_release();
+	if ((len = opts_encode_held(buf, sizeof(buf), u->written)) == -1)
+		return SERVE_CLOSE;
+	if ((cs = conn_send(&s->conn, buf, (size_t)len)) != CONN_OK)
+		return session_conn_failed(s, cs);
+	return SERVE_NEXT;
+}
+
+/*
+ * What a received upload earns.  A part keeps what it holds when the
+ * transfer fails, to be resumed, but not when its whole did not match
+ * the SUM: then it is wrong somewhere, and dropped.
+ */
+static enum serve_result
+upload_received(struct session *s, struct upload *u,
+    const struct xfer_result *res)
+{
+	if (!u->resumed)
+		return pipeline_received(s, res);
+	if (res->status == XFER_INTEGRITY)
+		parts_drop(&s->jail->parts, u->stage_name);
+	if (res->status == XFER_SINK && res->sys_errno == EMSGSIZE)
+		return session_abort(s, ERR_ILLEGAL, "Illegal operation: the "
+		    "upload is shorter than its resume size");
+	return session_xfer_failed(s, res);
+}
+
 enum serve_result
 serve_write(struct session *s, const char *path, size_t len)
 {
@@ -263,12 +392,14 @@ serve_write(struct session *s, const char *path, size_t len)
 	struct xfer_result res;
 	enum conn_status cs;
 	enum serve_result r;
+	struct stat st;
 	int hold;
 
 	memset(&u, 0, sizeof(u));
 	memset(&d, 0, sizeof(d));
 	u.jail = s->jail;
 	u.fd = -1;
+	u.stagefd = -1;
 	u.has_limit = s->cfg->has_max_upload;
 	u.limit = s->cfg->max_upload;
 	u.has_mtime = (s->req.attrs & OPT_MTIME) != 0;
@@ -284,7 +415,11 @@ serve_write(struct session *s, const char *path, size_t len)
 		goto out;
 	}
 	/* Pipelined, the data follows the WRQ unasked. */
-	if (!xp.pipelined && (cs = conn_send_ack(&s->conn, 0)) != CONN_OK) {
+	if (u.resumed) {
+		if ((r = resume_answer(s, &u, &d)) != SERVE_NEXT)
+			goto out;
+	} else if (!xp.pipelined &&
+	    (cs = conn_send_ack(&s->conn, 0)) != CONN_OK) {
 		r = session_conn_failed(s, cs);
 		goto out;
 	}
@@ -295,7 +430,7 @@ serve_write(struct session *s, const char *path, size_t len)
 	 * Pipelined, an upload that is no spool's is held instead, to be
 	 * synced with the next ones and published with them.
 	 */
-	hold = xp.pipelined && u.spool_name[0] == '\0';
+	hold = xp.pipelined && u.stage_name[0] == '\0';
 	xfer_recv(&s->conn, &xp, NULL, upload_write, hold ? NULL :
 	    upload_finish, &u, &res);
 	s->req.bytes = res.bytes;
@@ -306,12 +441,17 @@ serve_write(struct session *s, const char *path, size_t len)
 		r = pipeline_hold(s, &u.fd, &u.dirfd, u.name,
 		    res.final_block);
 	else
-		r = pipeline_received(s, &res);
+		r = upload_received(s, &u, &res);
+	/* Published and verified: its digest is known (digestcache.h). */
+	if (!hold && res.status == XFER_OK && xp.digest != NULL &&
+	    fstat(u.fd, &st) == 0)
+		digestcache_put(&st, d.alg, d.hex);
 out:
 	digest_free(&d);
 	if (u.fd != -1)
-		close(u.fd);	/* unlinked, it vanishes */
-	spool_discard(&s->jail->spool, u.spool_name);	/* staged: remove */
+		close(u.fd);	/* unlinked, it vanishes; a part's lock ends */
+	if (!u.resumed)
+		unstage(&u);	/* staged in the spool: removed */
 	if (u.dirfd != -1)
 		close(u.dirfd);
 	return r;

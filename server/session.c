@@ -171,6 +171,12 @@ session_open_parent(struct session *s, enum pkt_op op, const char *path,
 	return -1;
 }
 
+const char *
+session_client_id(const struct session *s)
+{
+	return s->client;
+}
+
 enum serve_result
 session_conn_failed(struct session *s, enum conn_status cs)
 {
@@ -308,13 +314,24 @@ serve_opt(struct session *s, const struct pkt *p)
 		o.pipeline = SERVER_PIPELINE_MAX;
 	/* An upload's mode within this server's limits ("File attributes"). */
 	o.mode = (o.mode & SERVER_UPLOAD_MODE_MASK) | SERVER_UPLOAD_MODE_MIN;
+	/*
+	 * Resumable uploads: only where parts are kept, with a digest to
+	 * verify the whole, and without pipeline (docs/protocol.md).
+	 */
+	if ((o.named & OPT_RESUME) && (s->jail->parts.fd == -1 ||
+	    !(s->rights & RIGHT_WRITE) || o.digest == DIGEST_NONE ||
+	    (o.named & OPT_PIPELINE))) {
+		o.named &= ~OPT_RESUME;
+		o.resume = 0;
+	}
 	s->opts = o;
 	log_debug("Options: blksize %u, windowsize %u, tsize %s, digest %s, "
 	    "offset %" PRIu64 ", pipeline %u, stat %s, mtime %" PRIu64
-	    ", mode %03o", o.blksize, o.windowsize, o.tsize ? "on" : "off",
-	    digest_name(o.digest), o.offset, o.pipeline,
-	    o.stat ? "on" : "off", o.mtime, o.mode);
-	/* The accepted values fit: at most nine short pairs. */
+	    ", mode %03o, resume %s", o.blksize, o.windowsize,
+	    o.tsize ? "on" : "off", digest_name(o.digest), o.offset,
+	    o.pipeline, o.stat ? "on" : "off", o.mtime, o.mode,
+	    (o.named & OPT_RESUME) ? "on" : "off");
+	/* The accepted values fit: at most ten short pairs. */
 	len = opts_encode(buf, sizeof(buf), PKT_OACK, &o);
 	if (len == -1)
 		return SERVE_CLOSE;
@@ -384,6 +401,11 @@ serve_request(struct session *s, const struct handler *h,
 	s->req.mtime = s->opts.mtime;
 	s->req.mode = s->opts.mode;
 	s->opts.named &= ~(OPT_MTIME | OPT_MODE);
+	/* So does resume (docs/protocol.md), which a WRQ reads. */
+	s->req.resume = (s->opts.named & OPT_RESUME) != 0;
+	s->req.resume_size = s->opts.resume;
+	s->opts.resume = 0;
+	s->opts.named &= ~OPT_RESUME;
 	/* Quoted in the log line: a '"' in the name must not end the field. */
 	text_escape(esc, sizeof(esc), s->req.path, s->req.pathlen,
 	    TEXT_UTF8 | TEXT_QUOTE);
@@ -529,6 +551,14 @@ admit(struct session *s)
 		return -1;
 	}
 	s->jail = &s->user_jail;
+	/*
+	 * What the server keeps for this client (resumable parts) is the
+	 * user's, or with a `*` line the key's: never another's address.
+	 */
+	if (strcmp(u->name, USER_ANONYMOUS) != 0 || s->key[0] == '\0')
+		snprintf(s->client, sizeof(s->client), "user %s", u->name);
+	else
+		snprintf(s->client, sizeof(s->client), "key %s", s->key);
 	if (s->cfg->log_level >= LOG_VERBOSE && s->key[0] != '\0')
 		log_event("User %s, key %s", u->name, s->key);
 	else
@@ -602,6 +632,7 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 		s.rights &= ~(unsigned)(RIGHT_WRITE | RIGHT_DELETE);
 	opts_default(&s.opts);
 	snprintf(s.peer, sizeof(s.peer), "%s port %u", peer_addr, peer_port);
+	strlcpy(s.client, peer_addr, sizeof(s.client));
 	log_event("Received a connection from %s, port %u", peer_addr,
 	    peer_port);
 	setproctitle("%s: greeting", s.peer);

@@ -31,6 +31,8 @@ struct request {
 	unsigned attrs;			/* OPT_MTIME, OPT_MODE: for a WRQ */
 	uint64_t mtime;
 	unsigned mode;
+	int resume;			/* a resumable WRQ (docs/protocol.md) */
+	uint64_t resume_size;		/* its whole size, announced */
 	char result[ERRMSG_LEN_MAX * 4 + 64];	/* "ok", "ERR n message" */
 	int upload_read;		/* the engine took the WRQ's data */
 };
@@ -73,6 +75,7 @@ struct session {
 	struct awaiting awaiting;	/* pipelined downloads, unacknowledged */
 	struct held held;		/* pipelined uploads, not yet published */
 	char peer[64];			/* "address, port", for ps(1) */
+	char client[64];		/* session_client_id: address or user */
 	unsigned rights;		/* enum session_right, or-ed */
 	/*
 	 * With --users, who the client is (users.h): user->name names it
@@ -127,6 +130,20 @@ enum serve_result session_abort(struct session *s, uint16_t code,
  * vanished peer.  Returns SERVE_CLOSE.
  */
 enum serve_result session_conn_failed(struct session *s, enum conn_status cs);
+
+/*
+ * Who the client is, for what the server keeps for it between sessions
+ * (the parts of resumable uploads): its address today (behind a balancer,
+ * the one the PROXY header gave); where users exist, the user's name.
+ */
+const char *session_client_id(const struct session *s);
+
+/*
+ * Adds the first bytes of fd, from its position, to the digest, and
+ * leaves the position after them (serve_read.c).  0, or -1 with errno
+ * (EIO when the file ends first).
+ */
+int	session_hash_prefix(int fd, uint64_t bytes, struct digest *d);
 
 /* Refuses the request for a failed open or stat, by errno. */
 enum serve_result session_refuse_errno(struct session *s, int err);

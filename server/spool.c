@@ -48,12 +48,57 @@ spool_none(struct spool *sp)
 }
 
 int
-spool_open(struct spool *sp, const char *path, int rootfd, char *why,
+stage_dir_open(const char *what, const char *path, int rootfd, char *why,
     size_t whylen)
 {
 	struct stat st, rst;
+	int fd, in, around;
+
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		snprintf(why, whylen, "%s %s: %s", what, path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || fstat(rootfd, &rst) == -1 ||
+	    faccessat(fd, ".", W_OK | X_OK, AT_EACCESS) == -1) {
+		snprintf(why, whylen, "%s %s: %s", what, path,
+		    strerror(errno));
+		goto fail;
+	}
+	/* linkat cannot cross file systems: say so now, not per upload. */
+	if (st.st_dev != rst.st_dev) {
+		snprintf(why, whylen, "%s %s is not on the file system of "
+		    "the served directory", what, path);
+		goto fail;
+	}
+	/*
+	 * Inside, a staged upload would be an entry of the served tree;
+	 * around it, every child's Landlock rule would reach past the served
+	 * directory (issue 25, finding 4c).  By device and inode, walking
+	 * up, so that no link or bind mount hides either.
+	 */
+	if ((in = dir_beneath(fd, &rst)) == -1 ||
+	    (around = dir_beneath(rootfd, &st)) == -1) {
+		snprintf(why, whylen, "%s %s: %s", what, path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (in || around) {
+		snprintf(why, whylen, "%s %s %s the served directory", what,
+		    path, in && around ? "is" : in ? "is inside" : "contains");
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+int
+spool_open(struct spool *sp, const char *path, int rootfd, char *why,
+    size_t whylen)
+{
 	size_t i;
-	int in, around;
 
 	spool_none(sp);
 	if (gethostname(sp->host, sizeof(sp->host)) == -1)
@@ -63,43 +108,11 @@ spool_open(struct spool *sp, const char *path, int rootfd, char *why,
 	for (i = 0; sp->host[i] != '\0'; i++)
 		if (sp->host[i] == '.' || sp->host[i] == '/')
 			sp->host[i] = '_';
-	if ((sp->fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		snprintf(why, whylen, "spool %s: %s", path, strerror(errno));
+	if ((sp->fd = stage_dir_open("spool", path, rootfd, why, whylen)) ==
+	    -1)
 		return -1;
-	}
-	if (fstat(sp->fd, &st) == -1 || fstat(rootfd, &rst) == -1 ||
-	    faccessat(sp->fd, ".", W_OK | X_OK, AT_EACCESS) == -1) {
-		snprintf(why, whylen, "spool %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	/* linkat cannot cross file systems: say so now, not per upload. */
-	if (st.st_dev != rst.st_dev) {
-		snprintf(why, whylen, "spool %s is not on the file system of "
-		    "the served directory", path);
-		goto fail;
-	}
-	/*
-	 * Inside, a staged upload would be an entry of the served tree;
-	 * around it, every child's Landlock rule would reach past the served
-	 * directory (issue 25, finding 4c).  By device and inode, walking
-	 * up, so that no link or bind mount hides either.
-	 */
-	if ((in = dir_beneath(sp->fd, &rst)) == -1 ||
-	    (around = dir_beneath(rootfd, &st)) == -1) {
-		snprintf(why, whylen, "spool %s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (in || around) {
-		snprintf(why, whylen, "spool %s %s the served directory",
-		    path, in && around ? "is" : in ? "is inside" : "contains");
-		goto fail;
-	}
 	spool_sweep(sp, 0);
 	return 0;
-fail:
-	close(sp->fd);
-	sp->fd = -1;
-	return -1;
 }
 
 int
@@ -129,14 +142,14 @@ spool_create(const struct spool *sp, char *name, size_t size)
 }
 
 int
-spool_publish(const struct spool *sp, const char *name, int fd, int dirfd,
+spool_publish(int stagefd, const char *name, int fd, int dirfd,
     const char *final)
 {
 	struct stat ours;
 
 	if (fstat(fd, &ours) == -1)
 		return -1;
-	return spool_link(sp->fd, name, &ours, dirfd, final);
+	return spool_link(stagefd, name, &ours, dirfd, final);
 }
 
 int

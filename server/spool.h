@@ -35,6 +35,16 @@ int	spool_probe_tmpfile(int dirfd);
 void	spool_none(struct spool *sp);
 
 /*
+ * Opens path as a staging directory (the spool, the parts) for the served
+ * directory rootfd: a writable directory, on the same file system
+ * (st_dev), neither the served directory nor inside it nor around it (by
+ * device and inode, walking up).  Returns its descriptor, or -1 with a
+ * reason that names it as what: every failure is one of the argument's.
+ */
+int	stage_dir_open(const char *what, const char *path, int rootfd,
+	    char *why, size_t whylen);
+
+/*
  * Opens the spool at path for the served directory rootfd: a writable
  * directory, on the same file system (st_dev), neither the served
  * directory nor inside it nor around it (by device and inode, walking
@@ -51,15 +61,15 @@ int	spool_open(struct spool *sp, const char *path, int rootfd,
 int	spool_create(const struct spool *sp, char *name, size_t size);
 
 /*
- * Publishes the spool file name (open as fd) as final in the directory
- * dirfd with linkat, which fails rather than replace.  Whatever the link
+ * Publishes the staged file name in stagefd (the spool, or the parts),
+ * open as fd, as final in the directory dirfd with linkat, which fails rather than replace.  Whatever the link
  * said on failure, the final name is looked at: present and the same
  * file (a link whose answer was lost) is success; present and another
  * file is EEXIST; absent, the link's own errno.  Never a rename.
  * Returns 0, or -1 with errno.  The spool name stays: spool_discard.
  */
-int	spool_publish(const struct spool *sp, const char *name, int fd,
-	    int dirfd, const char *final);
+int	spool_publish(int stagefd, const char *name, int fd, int dirfd,
+	    const char *final);
 
 /*
  * The same discipline for any name: links name in fromdir, the file

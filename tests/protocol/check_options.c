@@ -359,6 +359,45 @@ START_TEST(file_attributes)
 }
 END_TEST
 
+START_TEST(resume_range_echo_and_held)
+{
+	struct xfer_opts o, ask, got;
+	struct pkt_opt pair = { "Resume", "3000" }, held = { "offset",
+	    "2048" }, two[2] = { { "offset", "1" }, { "tsize", "1" } };
+	uint64_t n;
+	ssize_t len;
+
+	ck_assert_int_eq(from_opt("resume", "0", &o), 0);
+	ck_assert_uint_eq(o.named, OPT_RESUME);
+	ck_assert_int_eq(from_opt("resume", "18446744073709551615", &o), 0);
+	ck_assert(o.resume == UINT64_MAX);
+	ck_assert_int_eq(from_opt("resume", "18446744073709551616", &o), -1);
+	ck_assert_int_eq(from_opt("resume", "1k", &o), -1);
+	ck_assert_int_eq(from_opt("resume", "", &o), -1);
+	/* Echoed exactly, or the client refuses the OACK. */
+	opts_default(&ask);
+	ask.named = OPT_RESUME;
+	ask.resume = 3000;
+	make(PKT_OACK, &pair, 1);
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)), 0);
+	ck_assert(got.resume == 3000 && (got.named & OPT_RESUME));
+	ask.resume = 3001;
+	ck_assert_int_eq(opts_from_oack(&p, &ask, &got, why, sizeof(why)),
+	    -1);
+	/* The WRQ's answer: offset alone, at most the size. */
+	make(PKT_OACK, &held, 1);
+	ck_assert_int_eq(opts_held_from_oack(&p, 3000, &n), 0);
+	ck_assert(n == 2048);
+	ck_assert_int_eq(opts_held_from_oack(&p, 2048, &n), 0);
+	ck_assert_int_eq(opts_held_from_oack(&p, 2047, &n), -1);
+	make(PKT_OACK, two, 2);
+	ck_assert_int_eq(opts_held_from_oack(&p, 3000, &n), -1);
+	len = opts_encode_held(buf, sizeof(buf), 2048);
+	ck_assert_int_eq(len, 15);
+	ck_assert_mem_eq(buf, "\0\10offset\0002048\0\0", 15);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -376,6 +415,7 @@ suite(void)
 	tcase_add_test(tc, offset_range_and_echo);
 	tcase_add_test(tc, pipeline_range_and_lowering);
 	tcase_add_test(tc, file_attributes);
+	tcase_add_test(tc, resume_range_echo_and_held);
 	suite_add_tcase(s, tc);
 	return s;
 }
