@@ -44,6 +44,9 @@ static int	serve_one(int, const struct server_config *,
 		    const struct jail *);
 static int	load_identity(struct server_config *);
 static void	announce(unsigned);
+static int	load_users(struct server_config *, struct users *);
+static int	open_sockets(const struct server_config *, struct sockets *,
+		    int *);
 static int	prepare(const struct server_config *, struct jail *, char *,
 		    size_t);
 
@@ -206,6 +209,59 @@ announce(unsigned port)
 	fflush(stdout);
 }
 
+/*
+ * -u's account and the users file (--users): checked and read, like the
+ * key, before anything is bound or sandboxed.  0, or the exit status.
+ */
+static int
+load_users(struct server_config *cfg, struct users *users)
+{
+	char why[512];
+
+	/* A user that does not exist is a bad argument: say so before
+	 * anything is bound (issue 14). */
+	if (cfg->user != NULL && getpwnam(cfg->user) == NULL) {
+		log_error("unknown user %s", cfg->user);
+		return 2;
+	}
+	if (cfg->users_file != NULL) {
+		if (users_load(users, cfg->users_file, why, sizeof(why)) == -1)
+			config_usage_error("%s", why);
+		cfg->users = users;
+		tls_ask_peer_key(cfg->tls_ctx);
+	}
+	return 0;
+}
+
+/*
+ * The one connection (-i), or the listening sockets: given by systemd
+ * (1), or bound here (0).  -1 once it has said why not.
+ */
+static int
+open_sockets(const struct server_config *cfg, struct sockets *socks,
+    int *conn_fd)
+{
+	char why[512];
+	int activated;
+
+	if (cfg->inetd) {
+		*conn_fd = STDIN_FILENO;
+		return 0;
+	}
+	if ((activated = sockets_inherit(socks, conn_fd, why,
+	    sizeof(why))) == -1) {
+		log_error("socket activation: %s", why);
+		return -1;
+	}
+	if (!activated && sockets_open(socks, cfg, why, sizeof(why)) == -1) {
+		/* interface.md's text exactly: scripts match the line. */
+		fprintf(stderr, "Unable to bind to port %u: %s. Sorry!\n",
+		    cfg->port, why);
+		return -1;
+	}
+	return activated;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -239,19 +295,8 @@ main(int argc, char *argv[])
 	 * instead of finding /sys closed to it.
 	 */
 	(void)conn_poll_us();
-	/* A user that does not exist is a bad argument: say so before
-	 * anything is bound (issue 14). */
-	if (cfg.user != NULL && getpwnam(cfg.user) == NULL) {
-		log_error("unknown user %s", cfg.user);
-		return 2;
-	}
-	/* The users file: read, like the key, before any sandbox. */
-	if (cfg.users_file != NULL) {
-		if (users_load(&users, cfg.users_file, why, sizeof(why)) == -1)
-			config_usage_error("%s", why);
-		cfg.users = &users;
-		tls_ask_peer_key(cfg.tls_ctx);
-	}
+	if ((status = load_users(&cfg, &users)) != 0)
+		return status;
 	if (prepare(&cfg, &jail, why, sizeof(why)) == -1) {
 		log_error("%s", why);
 		return 1;
@@ -259,19 +304,8 @@ main(int argc, char *argv[])
 	if (cfg.users != NULL && users_check_roots(&users, jail.rootfd, why,
 	    sizeof(why)) == -1)
 		config_usage_error("%s", why);
-	if (cfg.inetd)
-		conn_fd = STDIN_FILENO;
-	else if ((activated = sockets_inherit(&socks, &conn_fd, why,
-	    sizeof(why))) == -1) {
-		log_error("socket activation: %s", why);
+	if ((activated = open_sockets(&cfg, &socks, &conn_fd)) == -1)
 		return 1;
-	} else if (!activated &&
-	    sockets_open(&socks, &cfg, why, sizeof(why)) == -1) {
-		/* interface.md's text exactly: scripts match the line. */
-		fprintf(stderr, "Unable to bind to port %u: %s. Sorry!\n",
-		    cfg.port, why);
-		return 1;
-	}
 	testhook_pause_confine();
 	if (cfg.user != NULL &&
 	    jail_confine(&jail, cfg.user, why, sizeof(why)) == -1) {

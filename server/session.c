@@ -51,8 +51,10 @@ static ssize_t	encode_greeting(uint8_t *, size_t, const char *);
 static enum serve_result refuse_right(struct session *, unsigned);
 static enum serve_result serve_request(struct session *,
 		    const struct handler *, const struct pkt *);
-static enum serve_result serve_opt(struct session *, const struct pkt *);
 static void	set_result(struct session *, uint16_t, const char *);
+static void	session_init(struct session *, const char *, unsigned,
+		    const struct server_config *, const struct jail *);
+static void	serve_requests(struct session *);
 static void	linger(struct session *);
 static int	drained(enum conn_status);
 static int	made_room(struct session *);
@@ -263,97 +265,6 @@ session_xfer_params(const struct session *s, struct digest *d,
 	if (s->opts.digest != DIGEST_NONE)
 		xp->digest = d;
 	return 0;
-}
-
-enum serve_result
-session_announce(struct session *s, struct announce *a)
-{
-	uint8_t buf[PKT_OPCODE_LEN + OPT_BODY_MAX];
-	enum conn_status cs;
-	struct pkt p;
-	ssize_t len;
-
-	len = opts_encode_announce(buf, sizeof(buf), a);
-	/* Pipelined, DAT 1 follows at once, in the same segment. */
-	if (s->opts.pipeline)
-		cs = conn_send_more(&s->conn, buf, (size_t)len);
-	else
-		cs = conn_send(&s->conn, buf, (size_t)len);
-	if (cs != CONN_OK)
-		return session_conn_failed(s, cs);
-	if (s->opts.pipeline)
-		return SERVE_NEXT;
-	if ((cs = conn_recv(&s->conn, s->opts.blksize, &p)) != CONN_OK)
-		return session_conn_failed(s, cs);
-	if (p.op == PKT_ERR) {
-		snprintf(s->req.result, sizeof(s->req.result),
-		    "client sent ERR %u", p.u.err.code);
-		return SERVE_CLOSE;
-	}
-	if (p.op != PKT_ACK || p.u.ack.block != 0)
-		return session_abort(s, ERR_ILLEGAL,
-		    "Illegal operation: expected ACK 0, got %s",
-		    pkt_op_name(p.op));
-	return SERVE_NEXT;
-}
-
-static enum serve_result
-serve_opt(struct session *s, const struct pkt *p)
-{
-	uint8_t buf[PKT_OPCODE_LEN + OPT_BODY_MAX];
-	enum conn_status cs;
-	char why[128];
-	struct xfer_opts o;
-	ssize_t len;
-
-	if (opts_from_opt(p, SERVER_BLKSIZE_MAX, SERVER_WINDOWSIZE_MAX, &o,
-	    why, sizeof(why)) == -1)
-		return session_abort(s, ERR_OPTIONS,
-		    "Option negotiation failed: %s", why);
-	if (o.pipeline > SERVER_PIPELINE_MAX)
-		o.pipeline = SERVER_PIPELINE_MAX;
-	/* An upload's mode within this server's limits ("File attributes"). */
-	o.mode = (o.mode & SERVER_UPLOAD_MODE_MASK) | SERVER_UPLOAD_MODE_MIN;
-	/*
-	 * Resumable uploads: only where parts are kept, with a digest to
-	 * verify the whole, and without pipeline (docs/protocol.md).
-	 */
-	if ((o.named & OPT_RESUME) && (s->jail->parts.fd == -1 ||
-	    !(s->rights & RIGHT_WRITE) || o.digest == DIGEST_NONE ||
-	    (o.named & OPT_PIPELINE))) {
-		o.named &= ~OPT_RESUME;
-		o.resume = 0;
-	}
-	s->opts = o;
-	log_debug("Options: blksize %u, windowsize %u, tsize %s, digest %s, "
-	    "offset %" PRIu64 ", pipeline %u, stat %s, mtime %" PRIu64
-	    ", mode %03o, resume %s", o.blksize, o.windowsize,
-	    o.tsize ? "on" : "off", digest_name(o.digest), o.offset,
-	    o.pipeline, o.stat ? "on" : "off", o.mtime, o.mode,
-	    (o.named & OPT_RESUME) ? "on" : "off");
-	/* The accepted values fit: at most ten short pairs. */
-	len = opts_encode(buf, sizeof(buf), PKT_OACK, &o);
-	if (len == -1)
-		return SERVE_CLOSE;
-	/*
-	 * Behind held uploads, still pipelining: the OACK waits its turn
-	 * with them, and the OPT before each upload costs no sync.
-	 */
-	if (o.pipeline && pipeline_hold_oack(s, buf, (size_t)len) == 0)
-		return SERVE_NEXT;
-	if (pipeline_flush(s) != SERVE_NEXT)
-		return SERVE_CLOSE;
-	/*
-	 * A client that sent its request with the OPT (as ours does) has its
-	 * answer written at once: the OACK goes out in the same segment.
-	 */
-	if (conn_packet_ready(&s->conn))
-		cs = conn_send_more(&s->conn, buf, (size_t)len);
-	else
-		cs = conn_send(&s->conn, buf, (size_t)len);
-	if (cs != CONN_OK)
-		return session_conn_failed(s, cs);
-	return SERVE_NEXT;
 }
 
 /* A request that needs a right the session lacks: ERR 2, saying which. */
@@ -608,31 +519,82 @@ greet(struct session *s)
 	return 0;
 }
 
+/* The session's state before its first byte: rights, options, names. */
+static void
+session_init(struct session *s, const char *peer_addr, unsigned peer_port,
+    const struct server_config *cfg, const struct jail *jail)
+{
+	memset(s, 0, sizeof(*s));
+	s->cfg = cfg;
+	s->jail = jail;
+	/*
+	 * -r: section 6 of interface.md, every upload refused first.  Only
+	 * a user (--users) may hold delete.
+	 */
+	s->rights = RIGHT_READ | RIGHT_WRITE;
+	if (cfg->users != NULL)
+		s->rights |= RIGHT_DELETE;
+	if (cfg->read_only)
+		s->rights &= ~(unsigned)(RIGHT_WRITE | RIGHT_DELETE);
+	opts_default(&s->opts);
+	snprintf(s->peer, sizeof(s->peer), "%s port %u", peer_addr, peer_port);
+	strlcpy(s->client, peer_addr, sizeof(s->client));
+}
+
+/* Section 3: requests one at a time until the session ends. */
+static void
+serve_requests(struct session *s)
+{
+	enum serve_result r = SERVE_NEXT;
+	enum conn_status cs;
+	struct pkt p;
+	size_t i;
+
+	while (r == SERVE_NEXT) {
+		/* Held uploads are answered before the session waits or
+		 * ends. */
+		if ((!conn_packet_ready(&s->conn) || idle_draining()) &&
+		    (r = pipeline_flush(s)) != SERVE_NEXT)
+			break;
+		if (drained(CONN_OK))
+			break;
+		/* A drain waits for the ACKs of pipelined downloads. */
+		idle_request_wait(s->awaiting.n == 0);
+		cs = conn_recv(&s->conn, s->opts.blksize, &p);
+		idle_request_wait(0);
+		if (made_room(s))
+			break;
+		if (cs != CONN_OK) {
+			if (!drained(cs))
+				session_conn_failed(s, cs);
+			break;
+		}
+		if (pipeline_packet(s, &p, &r))
+			continue;
+		for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
+			if (handlers[i].op == p.op)
+				break;
+		if (i < sizeof(handlers) / sizeof(handlers[0]))
+			r = serve_request(s, &handlers[i], &p);
+		else if (p.op == PKT_OPT)
+			r = serve_opt(s, &p);
+		else if (p.op == PKT_ERR) {
+			log_debug("Client ended the session with ERR %u",
+			    p.u.err.code);
+			r = SERVE_CLOSE;
+		} else
+			r = session_abort(s, ERR_ILLEGAL, "Illegal operation: "
+			    "unexpected %s", pkt_op_name(p.op));
+	}
+}
+
 int
 session_run(int fd, const char *peer_addr, unsigned peer_port,
     const struct server_config *cfg, const struct jail *jail)
 {
 	struct session s;
-	enum conn_status cs;
-	enum serve_result r = SERVE_NEXT;
-	struct pkt p;
-	size_t i;
 
-	memset(&s, 0, sizeof(s));
-	s.cfg = cfg;
-	s.jail = jail;
-	/*
-	 * -r: section 6 of interface.md, every upload refused first.  Only
-	 * a user (--users) may hold delete.
-	 */
-	s.rights = RIGHT_READ | RIGHT_WRITE;
-	if (cfg->users != NULL)
-		s.rights |= RIGHT_DELETE;
-	if (cfg->read_only)
-		s.rights &= ~(unsigned)(RIGHT_WRITE | RIGHT_DELETE);
-	opts_default(&s.opts);
-	snprintf(s.peer, sizeof(s.peer), "%s port %u", peer_addr, peer_port);
-	strlcpy(s.client, peer_addr, sizeof(s.client));
+	session_init(&s, peer_addr, peer_port, cfg, jail);
 	log_event("Received a connection from %s, port %u", peer_addr,
 	    peer_port);
 	setproctitle("%s: greeting", s.peer);
@@ -656,42 +618,7 @@ session_run(int fd, const char *peer_addr, unsigned peer_port,
 	if (greet(&s) == -1)
 		goto out;
 	setproctitle("%s: idle", s.peer);
-	while (r == SERVE_NEXT) {
-		/* Held uploads are answered before the session waits or
-		 * ends. */
-		if ((!conn_packet_ready(&s.conn) || idle_draining()) &&
-		    (r = pipeline_flush(&s)) != SERVE_NEXT)
-			break;
-		if (drained(CONN_OK))
-			break;
-		/* A drain waits for the ACKs of pipelined downloads. */
-		idle_request_wait(s.awaiting.n == 0);
-		cs = conn_recv(&s.conn, s.opts.blksize, &p);
-		idle_request_wait(0);
-		if (made_room(&s))
-			break;
-		if (cs != CONN_OK) {
-			if (!drained(cs))
-				session_conn_failed(&s, cs);
-			break;
-		}
-		if (pipeline_packet(&s, &p, &r))
-			continue;
-		for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-			if (handlers[i].op == p.op)
-				break;
-		if (i < sizeof(handlers) / sizeof(handlers[0]))
-			r = serve_request(&s, &handlers[i], &p);
-		else if (p.op == PKT_OPT)
-			r = serve_opt(&s, &p);
-		else if (p.op == PKT_ERR) {
-			log_debug("Client ended the session with ERR %u",
-			    p.u.err.code);
-			r = SERVE_CLOSE;
-		} else
-			r = session_abort(&s, ERR_ILLEGAL, "Illegal operation: "
-			    "unexpected %s", pkt_op_name(p.op));
-	}
+	serve_requests(&s);
 out:
 	pipeline_drop(&s);	/* never answered: never published */
 	idle_stop();

@@ -240,6 +240,8 @@ enum serve_result serve_list(struct session *s, const char *path,
 	    size_t len);
 enum serve_result serve_mkdir(struct session *s, const char *path,
 	    size_t len);
+/* OPT (serve_options.c): the options for the next transfers. */
+enum serve_result serve_opt(struct session *s, const struct pkt *p);
 /* The users extension's (serve_entries.c); RNM's new name is s->req.to. */
 enum serve_result serve_delete(struct session *s, const char *path,
 	    size_t len);
