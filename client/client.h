@@ -20,6 +20,19 @@ struct client {
 };
 
 /*
+ * The per-command flags of get and put (interface.md): commands.c parses
+ * them, transfers.c and the pipeline (pipeline.c, pipeline_run.c) follow
+ * them.
+ */
+struct transfer_flags {
+	int append;		/* -a: resume, keep LOCAL.part */
+	int force;		/* -f: get may overwrite */
+	int recursive;		/* -r: trees */
+	int preserve;		/* -p: modes too (times always) */
+	int checksum;		/* -c: a file in place needs the same digest */
+};
+
+/*
  * A command's failure: the line fmt makes on standard error, standard
  * output flushed first so that the two interleave as they happened.
  * Returns status, for "return command_report(RC_FAILED, ...)".

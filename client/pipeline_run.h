@@ -20,8 +20,6 @@
 #include "options.h"
 #include "packet.h"
 
-struct transfer_flags;
-
 enum job_state {
 	JOB_NEW,			/* nothing sent */
 	JOB_SENT,			/* its answer is due */

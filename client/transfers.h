@@ -9,15 +9,6 @@
 
 #include "client.h"
 
-/* The per-command flags of get and put (interface.md). */
-struct transfer_flags {
-	int append;		/* -a: resume, keep LOCAL.part */
-	int force;		/* -f: get may overwrite */
-	int recursive;		/* -r: trees */
-	int preserve;		/* -p: modes too (times always) */
-	int checksum;		/* -c: a file in place needs the same digest */
-};
-
 /*
  * get REMOTE... [LOCAL], its flags already taken off: args[0..nargs),
  * nargs at least 1.  Reports each failure and goes on; returns RC_OK,
