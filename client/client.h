@@ -1,9 +1,10 @@
 /*
  * The whole client as its commands see it (the configuration, the
- * session with the server, the progress bar), and how a command reports:
- * what every command module (commands.c, transfers.c, expand.c) shares,
- * kept apart from the command table so that none of them includes
- * another's header.  The reporting lives in report.c.
+ * session with the server, the progress bar, the flags of get and put),
+ * and how a command reports: what every command module (commands.c,
+ * transfers.c, expand.c, the pipeline) shares, kept apart from the
+ * command table so that none of them includes another's header.  The
+ * reporting lives in report.c.
  */
 #ifndef CLIENT_H
 #define CLIENT_H

@@ -14,6 +14,7 @@
 
 #include "client.h"
 #include "expand.h"
+#include "local_sink.h"
 #include "localfile.h"
 #include "mirror.h"
 #include "outq.h"

@@ -1,8 +1,8 @@
 /*
  * get and put over several files and trees (interface.md): the arguments
  * expanded (expand.h), then each file moved through the session
- * (remote.h) between local files (localfile.h), a directory with -r
- * depth first.  The commands' table and flags are commands.c's.
+ * (remote.h) between local files (localfile.h, local_sink.h), a
+ * directory with -r depth first.  The commands' table and flags are commands.c's.
  */
 #ifndef TRANSFERS_H
 #define TRANSFERS_H
