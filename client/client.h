@@ -1,9 +1,10 @@
 /*
  * The whole client as its commands see it (the configuration, the
- * session with the server, the progress bar), and how a command reports:
- * what every command module (commands.c, transfers.c, expand.c) shares,
- * kept apart from the command table so that none of them includes
- * another's header.  The reporting lives in report.c.
+ * session with the server, the progress bar, the flags of get and put),
+ * and how a command reports: what every command module (commands.c,
+ * transfers.c, expand.c, the pipeline) shares, kept apart from the
+ * command table so that none of them includes another's header.  The
+ * reporting lives in report.c.
  */
 #ifndef CLIENT_H
 #define CLIENT_H
@@ -17,6 +18,19 @@ struct client {
 	const struct client_config *cfg;
 	struct remote remote;
 	struct progress progress;
+};
+
+/*
+ * The per-command flags of get and put (interface.md): commands.c parses
+ * them, transfers.c and the pipeline (pipeline.c, pipeline_run.c) follow
+ * them.
+ */
+struct transfer_flags {
+	int append;		/* -a: resume, keep LOCAL.part */
+	int force;		/* -f: get may overwrite */
+	int recursive;		/* -r: trees */
+	int preserve;		/* -p: modes too (times always) */
+	int checksum;		/* -c: a file in place needs the same digest */
 };
 
 /*

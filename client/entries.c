@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
 #include "entries.h"
 #include "expand.h"
 #include "pattern.h"

@@ -14,7 +14,7 @@
 #include <sys/types.h>
 
 #include "client.h"
-#include "localfile.h"
+#include "local_sink.h"
 #include "partcache.h"
 
 /*

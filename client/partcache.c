@@ -186,7 +186,7 @@ partcache_find(int cachefd, const char *server, const char *path,
 	return 1;
 }
 
-/* A part that a download holds (flock, localfile.c) is not removed. */
+/* A part that a download holds (flock, local_sink.c) is not removed. */
 static void
 remove_unless_busy(int cachefd, const char *name)
 {

@@ -25,7 +25,6 @@
 #include "path.h"
 #include "pipeline_run.h"
 #include "signals.h"
-#include "transfers.h"
 
 static const char *shown(const struct run *, const char *);
 static int	job_parent(const struct job *, int, const char **);

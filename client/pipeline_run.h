@@ -14,13 +14,12 @@
 
 #include "client.h"
 #include "expand.h"
+#include "local_sink.h"
 #include "localfile.h"
 #include "mirror.h"
 #include "outq.h"
 #include "options.h"
 #include "packet.h"
-
-struct transfer_flags;
 
 enum job_state {
 	JOB_NEW,			/* nothing sent */

@@ -16,6 +16,7 @@
 #include "expand.h"
 #include "listing.h"
 #include "local_limits.h"
+#include "local_sink.h"
 #include "localfile.h"
 #include "mirror.h"
 #include "path.h"

@@ -1,22 +1,13 @@
 /*
  * get and put over several files and trees (interface.md): the arguments
  * expanded (expand.h), then each file moved through the session
- * (remote.h) between local files (localfile.h), a directory with -r
- * depth first.  The commands' table and flags are commands.c's.
+ * (remote.h) between local files (localfile.h, local_sink.h), a
+ * directory with -r depth first.  The commands' table and flags are commands.c's.
  */
 #ifndef TRANSFERS_H
 #define TRANSFERS_H
 
 #include "client.h"
-
-/* The per-command flags of get and put (interface.md). */
-struct transfer_flags {
-	int append;		/* -a: resume, keep LOCAL.part */
-	int force;		/* -f: get may overwrite */
-	int recursive;		/* -r: trees */
-	int preserve;		/* -p: modes too (times always) */
-	int checksum;		/* -c: a file in place needs the same digest */
-};
 
 /*
  * get REMOTE... [LOCAL], its flags already taken off: args[0..nargs),
