@@ -110,6 +110,18 @@ sink_open_in(struct local_sink *ls, const char *path, int force, int resume,
 		local_sink_close(ls, 0);
 		return -1;
 	}
+	/*
+	 * -f replaces a file (or a link, itself), never a device, a FIFO or
+	 * a socket: run as root, `get -f X /dev/null` once made /dev/null a
+	 * regular file.
+	 */
+	if (force && fstatat(ls->dirfd, ls->name, &st, AT_SYMLINK_NOFOLLOW) ==
+	    0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+		snprintf(why, whylen, "%s: not a regular file; not replaced",
+		    path);
+		local_sink_close(ls, 0);
+		return -1;
+	}
 	if (resume) {
 		ls->resume = 1;
 		if (open_part(ls, path, why, whylen) == -1) {

@@ -81,6 +81,15 @@ check "-f: exit 0" [ "$rc" = 0 ]
 check "-f: replaced" cmp -s "$loc/a.txt" "$srv/a.txt"
 check "-f: no temporary left" no_stray_files a.txt
 rm -f "$loc/a.txt"
+# -f replaces a file, never a device, FIFO or socket (as root, get -f X
+# /dev/null once made /dev/null a regular file).
+mkfifo "$loc/fifo"
+client -q -f 127.0.0.1 "$port" get a.txt fifo
+check "-f onto a FIFO: exit 1" [ "$rc" = 1 ]
+check "-f onto a FIFO: says why" grep -q "fifo: not a regular file; not \
+replaced" "$top/err"
+check "-f onto a FIFO: still a FIFO" [ -p "$loc/fifo" ]
+rm -f "$loc/fifo"
 
 # Uploads.
 head -c 70000 /dev/urandom > "$loc/up.bin"
