@@ -177,17 +177,10 @@ scan(const struct parts *p, const char *mine, struct tally *t)
 	struct stat st;
 	uint64_t size;
 	DIR *dp;
-	int fd;
 
 	memset(t, 0, sizeof(*t));
-	/* A descriptor of its own: readdir moves the offset. */
-	if ((fd = openat(p->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
+	if ((dp = stage_dir_entries(p->fd)) == NULL)
 		return;
-	if ((dp = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
 	while ((d = readdir(dp)) != NULL) {
 		if (part_size(d->d_name, &size) == -1 ||
 		    fstatat(p->fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1)

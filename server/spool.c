@@ -233,24 +233,30 @@ gone(pid_t pid)
 	return (p = strrchr(buf, ')')) != NULL && p[1] == ' ' && p[2] == 'Z';
 }
 
+DIR *
+stage_dir_entries(int dirfd)
+{
+	DIR *dp;
+	int fd;
+
+	/* A descriptor of its own: readdir moves the offset. */
+	if ((fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
+	    -1)
+		return NULL;
+	if ((dp = fdopendir(fd)) == NULL)
+		close(fd);
+	return dp;
+}
+
 void
 spool_sweep(const struct spool *sp, pid_t pid)
 {
 	struct dirent *d;
 	DIR *dp;
 	pid_t owner;
-	int fd;
 
-	if (sp->fd == -1)
+	if (sp->fd == -1 || (dp = stage_dir_entries(sp->fd)) == NULL)
 		return;
-	/* A descriptor of its own: readdir moves the offset. */
-	if ((fd = openat(sp->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		return;
-	if ((dp = fdopendir(fd)) == NULL) {
-		close(fd);
-		return;
-	}
 	while ((d = readdir(dp)) != NULL) {
 		if (parse_name(d->d_name, sp->host, &owner) == -1)
 			continue;

@@ -11,6 +11,7 @@
 #ifndef SPOOL_H
 #define SPOOL_H
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -43,6 +44,13 @@ void	spool_none(struct spool *sp);
  */
 int	stage_dir_open(const char *what, const char *path, int rootfd,
 	    char *why, size_t whylen);
+
+/*
+ * A stream over the entries of a staging directory dirfd (the spool, or
+ * the parts), on a descriptor of its own, since readdir moves the
+ * offset.  NULL with errno.
+ */
+DIR	*stage_dir_entries(int dirfd);
 
 /*
  * Opens the spool at path for the served directory rootfd: a writable
