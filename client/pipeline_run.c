@@ -546,8 +546,11 @@ run_all(struct run *pr)
 		if (!in_force(r) || (done == next && pr->jobs[done].alone)) {
 			stop = alone_step(pr, done, &all);
 			next = ++done;
-			if (stop)
+			if (stop) {
+				/* A Ctrl-C after a whole file is said too. */
+				note_intr(pr);
 				break;
+			}
 			continue;
 		}
 		send_ahead(pr, done, &next, &all);
