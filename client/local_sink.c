@@ -288,9 +288,20 @@ int
 local_sink_cache(struct local_sink *ls, int cachefd, const char *name,
     int fresh)
 {
-	struct stat st;
+	struct stat st, cache, there;
 	int fd, dup_fd = -1, saved;
 
+	/*
+	 * A new part goes to the cache only where it can be linked into
+	 * place: on another file system every download would be written
+	 * twice (1 GiB from a disk cache to a tmpfs took 3.6 times as long).
+	 * There it stays beside its target, as without the cache.
+	 */
+	if (fresh && (fstat(cachefd, &cache) == -1 ||
+	    fstat(ls->dirfd, &there) == -1 || cache.st_dev != there.st_dev)) {
+		errno = EXDEV;
+		return -1;
+	}
 	fd = openat(cachefd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (fd == -1)

@@ -59,7 +59,9 @@ int	local_sink_openat(struct local_sink *ls, int dirfd, const char *name,
  * (held, not taken) as the part name: continued at its end when it
  * exists and fresh is 0, emptied when fresh is 1; the offset becomes its
  * length.  The part is locked for this process: 0, or -1 with errno
- * (EWOULDBLOCK: another client is writing it) and the sink as it was.
+ * (EWOULDBLOCK: another client is writing it; EXDEV: a fresh part whose
+ * target is on another file system, which would be written twice) and
+ * the sink as it was.
  */
 int	local_sink_cache(struct local_sink *ls, int cachefd, const char *name,
 	    int fresh);
